@@ -1,0 +1,41 @@
+# PT Coach: `make run` starts the bot, `make test` runs every test. Both set up everything
+# they need on a fresh machine with Python 3.11+ (a virtual environment in .venv).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test chat migrate lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "PT Coach needs Python 3.11 or newer (found " + sys.version.split()[0] + ")")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	@$(BIN)/python -m bot migrate >/dev/null
+	@$(BIN)/python -m bot run
+
+chat: $(STAMP)
+	@$(BIN)/python -m bot chat
+
+migrate: $(STAMP)
+	@$(BIN)/python -m bot migrate
+
+test: $(STAMP)
+	@$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	@$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	@$(BIN)/mypy bot handlers scheduler
+
+bench: $(STAMP)
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

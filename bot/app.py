@@ -1,0 +1,109 @@
+"""The composition root: builds the PTB Application with its services, handlers and tick.
+
+Everything that talks to the outside world (the Telegram transport, the clock, the database)
+is passed in here, so tests build the very same application with fakes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.request import BaseRequest
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.db.engine import create_engine, create_session_factory
+from bot.db.migrate import pending_revisions, upgrade
+from bot.services.container import Services
+
+log = logging.getLogger(__name__)
+
+PTBApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+class MigrationsPending(RuntimeError):
+    pass
+
+
+def _handler_modules() -> list[Any]:
+    # Imported here so that `python -m bot --help` stays fast and import cycles stay impossible.
+    from handlers import errors, help
+
+    return [errors, help]
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    clock: Clock | None = None,
+    engine: AsyncEngine | None = None,
+    run_ticks: bool = True,
+) -> PTBApp:
+    engine = engine or create_engine(settings.database.url)
+    services = Services(
+        settings=settings,
+        clock=clock or SystemClock(),
+        engine=engine,
+        sessions=create_session_factory(engine),
+    )
+    builder = ApplicationBuilder().token(settings.token or "0:offline").defaults(Defaults())
+    if settings.telegram.base_url:
+        base = settings.telegram.base_url.rstrip("/")
+        builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if settings.telegram.rate_limit:
+        builder = builder.rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.telegram.max_messages_per_second,
+                overall_time_period=1,
+                max_retries=2,
+            )
+        )
+    builder = builder.post_init(_post_init).post_shutdown(_post_shutdown)
+    app = builder.build()
+    app.bot_data["services"] = services
+    app.bot_data["run_ticks"] = run_ticks
+    for module in _handler_modules():
+        module.register(app)
+    return app
+
+
+async def prepare_database(services: Services) -> None:
+    """Apply pending migrations, or refuse to start if the operator asked us not to."""
+    if services.settings.database.migrate_on_start:
+        await upgrade(services.engine)
+        return
+    pending = await pending_revisions(services.engine)
+    if pending:
+        raise MigrationsPending(
+            f"{len(pending)} database migration(s) pending; run `python -m bot migrate` first"
+        )
+
+
+async def start_services(app: PTBApp) -> None:
+    """What must happen before the first update: a current schema and the command menu."""
+    from handlers.help import bot_commands
+
+    services: Services = app.bot_data["services"]
+    await prepare_database(services)
+    await app.bot.set_my_commands(bot_commands())
+
+
+async def _post_init(app: PTBApp) -> None:
+    services: Services = app.bot_data["services"]
+    await start_services(app)
+    if app.bot_data.get("run_ticks") and app.job_queue is not None:
+        from scheduler.dispatcher import register_tick
+
+        register_tick(app)
+    log.info("PT Coach started as @%s (%s)", app.bot.username, services.instance_id)
+
+
+async def _post_shutdown(app: PTBApp) -> None:
+    services: Services = app.bot_data["services"]
+    await services.engine.dispose()

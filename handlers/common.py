@@ -1,0 +1,108 @@
+"""Small helpers every handler uses: reaching the services, building keyboards, replying."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import MessageLimit
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.services.container import Services
+
+Button = tuple[str, str]  # (label, callback data)
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def services(context: Context) -> Services:
+    return context.application.bot_data["services"]  # type: ignore[no-any-return]
+
+
+def keyboard(rows: Iterable[Sequence[Button]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def chunk(buttons: Sequence[Button], per_row: int) -> list[list[Button]]:
+    return [list(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+
+
+def escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def split_long(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Split at paragraph or line breaks so that no part exceeds Telegram's limit."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = text.rfind(" ", 0, limit)
+        if cut <= 0:
+            cut = limit
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        parts.append(text)
+    return parts
+
+
+async def reply(
+    update: Update,
+    context: Context,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    html_mode: bool = False,
+) -> None:
+    """Send ``text`` to the chat of ``update``; long text is split, the keyboard goes last."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    parts = split_long(text)
+    for i, part in enumerate(parts):
+        await context.bot.send_message(
+            chat.id,
+            part,
+            reply_markup=markup if i == len(parts) - 1 else None,
+            parse_mode="HTML" if html_mode else None,
+        )
+
+
+async def edit_or_reply(
+    update: Update,
+    context: Context,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    html_mode: bool = False,
+) -> None:
+    """After a button press, replace the pressed message so the chat stays tidy."""
+    query = update.callback_query
+    if query is not None and query.message is not None and len(text) <= 4096:
+        try:
+            await query.edit_message_text(
+                text, reply_markup=markup, parse_mode="HTML" if html_mode else None
+            )
+            return
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return
+            if "can't be edited" not in str(exc).lower() and "not found" not in str(exc).lower():
+                raise
+    await reply(update, context, text, markup, html_mode=html_mode)
+
+
+async def answer_query(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Every button press must be answered once, or the user's client shows a spinner."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest:
+        # Too old or already answered: nothing useful to do for the user.
+        pass

@@ -1,0 +1,91 @@
+"""Configuration: defaults, environment overrides, and one clear line for every wrong value."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+NO_DOTENV = Path("/nonexistent/.env")
+
+
+def load(env: dict[str, str] | None = None, path: Path | None = None):  # type: ignore[no-untyped-def]
+    return load_settings(path=path, environ=env or {}, dotenv=NO_DOTENV)
+
+
+def test_defaults_come_from_config_toml() -> None:
+    settings = load()
+    assert settings.telegram.mode == "polling"
+    assert settings.database.url.startswith("sqlite+aiosqlite:///data/")
+    assert settings.schedule.quiet_start == time(21, 0)
+    assert settings.token == ""
+
+
+def test_environment_overrides_any_key_by_naming_rule() -> None:
+    settings = load(
+        {
+            "PTCOACH_SCHEDULE_QUIET_START": "22:30",
+            "PTCOACH_DATABASE_URL": "postgresql+asyncpg://u@db/pt",
+            "PTCOACH_ADMIN_USER_IDS": "11, 22",
+            "PTCOACH_TELEGRAM_RATE_LIMIT": "false",
+            "TELEGRAM_BOT_TOKEN": "123:abc",
+        }
+    )
+    assert settings.schedule.quiet_start == time(22, 30)
+    assert settings.database.url == "postgresql+asyncpg://u@db/pt"
+    assert settings.admin.user_ids == (11, 22)
+    assert settings.telegram.rate_limit is False
+    assert settings.token == "123:abc"
+
+
+def test_dotenv_supplies_the_token_but_real_environment_wins(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("# my secrets\nTELEGRAM_BOT_TOKEN='111:fromfile'\n")
+    assert load_settings(environ={}, dotenv=dotenv).token == "111:fromfile"
+    assert load_settings(environ={"TELEGRAM_BOT_TOKEN": "222:env"}, dotenv=dotenv).token == "222:env"
+
+
+@pytest.mark.parametrize(
+    ("env", "names"),
+    [
+        ({"PTCOACH_SCHEDULE_QUIET_START": "25:99"}, "PTCOACH_SCHEDULE_QUIET_START"),
+        ({"PTCOACH_SCHEDULE_DEFAULT_TIMEZONE": "Mars/Olympus"}, "schedule.default_timezone"),
+        ({"PTCOACH_DATABASE_URL": "mysql://x"}, "database.url"),
+        ({"PTCOACH_TELEGRAM_BASE_URL": "not a url"}, "telegram.base_url"),
+        ({"PTCOACH_TELEGRAM_MODE": "carrier-pigeon"}, "PTCOACH_TELEGRAM_MODE"),
+        ({"PTCOACH_SCHEDULE_TICK_SECONDS": "soon"}, "PTCOACH_SCHEDULE_TICK_SECONDS"),
+        ({"PTCOACH_SCHEDULE_QUIET_STAR": "22:00"}, "PTCOACH_SCHEDULE_QUIET_STAR"),
+        ({"PTCOACH_TELEGRAM_MODE": "webhook"}, "telegram.webhook_url"),
+    ],
+)
+def test_a_wrong_value_names_the_key_in_one_line(env: dict[str, str], names: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load(env)
+    message = str(err.value)
+    assert names in message
+    assert "\n" not in message
+
+
+def test_unknown_key_in_the_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[schedule]\nquiet_hours = "22:00"\n')
+    with pytest.raises(ConfigError, match=r"schedule\.quiet_hours: unknown setting"):
+        load(path=path)
+
+
+def test_webhook_mode_needs_a_secret() -> None:
+    env = {"PTCOACH_TELEGRAM_MODE": "webhook", "PTCOACH_TELEGRAM_WEBHOOK_URL": "https://x.example"}
+    with pytest.raises(ConfigError, match="webhook_secret"):
+        load(env)
+    ok = load({**env, "PTCOACH_TELEGRAM_WEBHOOK_SECRET": "s3cret-Token_1"})
+    assert ok.telegram.mode == "webhook"
+
+
+def test_every_setting_in_config_toml_has_a_comment() -> None:
+    lines = (Path(__file__).parent.parent / "config.toml").read_text().splitlines()
+    for i, line in enumerate(lines):
+        if "=" in line and not line.lstrip().startswith("#"):
+            assert lines[i - 1].lstrip().startswith("#"), f"no comment above: {line}"

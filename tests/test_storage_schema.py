@@ -1,0 +1,79 @@
+"""The schema as migrations build it matches the models, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+
+from bot.db.engine import create_engine, create_session_factory
+from bot.db.models import Base, CheckIn, User
+
+
+async def test_migrations_and_models_agree(db_url: str) -> None:
+    engine = create_engine(db_url)
+
+    def _diff(connection):  # type: ignore[no-untyped-def]
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)
+
+    async with engine.connect() as conn:
+        diff = await conn.run_sync(_diff)
+    await engine.dispose()
+    assert diff == []
+
+
+async def _user(session, telegram_id: int = 42) -> User:  # type: ignore[no-untyped-def]
+    now = datetime(2026, 11, 27, 8, tzinfo=UTC)
+    user = User(telegram_id=telegram_id, chat_id=telegram_id, first_name="A", created_at=now, updated_at=now)
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def test_times_come_back_aware_in_utc_and_naive_ones_are_refused(db_url: str) -> None:
+    engine = create_engine(db_url)
+    sessions = create_session_factory(engine)
+    async with sessions() as session:
+        await _user(session)
+        await session.commit()
+    async with sessions() as session:
+        user = (await session.execute(select(User))).scalar_one()
+        assert user.created_at == datetime(2026, 11, 27, 8, tzinfo=UTC)
+        assert user.created_at.tzinfo is not None
+        user.updated_at = datetime(2026, 11, 27, 9)  # naive
+        with pytest.raises(Exception, match="naive"):
+            await session.commit()
+    await engine.dispose()
+
+
+async def test_one_checkin_per_user_and_local_day(db_url: str) -> None:
+    engine = create_engine(db_url)
+    sessions = create_session_factory(engine)
+    now = datetime(2026, 11, 27, 8, tzinfo=UTC)
+    async with sessions() as session:
+        user = await _user(session)
+        for _ in range(2):
+            session.add(CheckIn(user_id=user.id, local_date=now.date(), status="done", created_at=now, updated_at=now))
+        with pytest.raises(IntegrityError):
+            await session.commit()
+    await engine.dispose()
+
+
+async def test_foreign_keys_cascade_on_delete(db_url: str) -> None:
+    engine = create_engine(db_url)
+    sessions = create_session_factory(engine)
+    now = datetime(2026, 11, 27, 8, tzinfo=UTC)
+    async with sessions() as session:
+        user = await _user(session)
+        session.add(CheckIn(user_id=user.id, local_date=now.date(), status="done", created_at=now, updated_at=now))
+        await session.commit()
+        await session.execute(text("DELETE FROM users"))
+        await session.commit()
+        remaining = (await session.execute(text("SELECT count(*) FROM checkins"))).scalar_one()
+    await engine.dispose()
+    assert remaining == 0
