@@ -1,0 +1,225 @@
+"""Pure figures about a user's check-ins: streak, adherence, pain trend.
+
+These numbers appear in the chart caption, the weekly summary, /today and the PT
+report, so they live in one place and follow one set of rules:
+
+- A day counts as *done* when its status is ``done`` or ``partial``.
+- ``paused`` and ``rest`` days are not planned: they never break a streak and never
+  lower adherence (pausing on a therapist's advice must not feel like failing).
+- Only days present in the input exist; the caller decides where the history starts.
+- ``none`` (nothing recorded) on the last day of a window is "not yet", not a miss.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from typing import Literal, TypeAlias
+
+from bot.reports.data import (
+    CHECK_IN_STATUSES,
+    DONE_STATUSES,
+    NOT_PLANNED_STATUSES,
+    DayRecord,
+)
+
+PainTrend: TypeAlias = Literal["improving", "steady", "worsening", "not enough data"]
+
+PAIN_TREND_THRESHOLD = 1.0
+"""Change in average pain (0-10 scale) between the two halves of the window that counts
+as a real change. Smaller shifts are within day-to-day noise of a self-rated score."""
+
+PAIN_TREND_MIN_SCORES = 3
+"""Scores needed in *each* half before we dare call a trend."""
+
+PARTIAL_WEIGHT = 0.5
+
+
+def by_day(days: Iterable[DayRecord]) -> dict[date, DayRecord]:
+    """Index records by date; a later duplicate wins, as the latest edit should."""
+    return {record.day: record for record in days}
+
+
+def _is_done(record: DayRecord | None) -> bool:
+    return record is not None and record.status in DONE_STATUSES
+
+
+def streak(days: Iterable[DayRecord], today: date) -> int:
+    """Consecutive planned days done, counting back from today.
+
+    Today only counts once it is done; an unanswered today (``none`` or absent) does
+    not break the streak, we simply start from yesterday. Paused and rest days are
+    stepped over without adding to the streak or breaking it.
+    """
+    index = by_day(days)
+    if not index:
+        return 0
+    earliest = min(index)
+    current = today
+    today_record = index.get(today)
+    if today_record is None or today_record.status == "none":
+        current = today - timedelta(days=1)
+    count = 0
+    while current >= earliest:
+        record = index.get(current)
+        if record is not None and record.status in NOT_PLANNED_STATUSES:
+            current -= timedelta(days=1)
+            continue
+        if not _is_done(record):
+            break
+        count += 1
+        current -= timedelta(days=1)
+    return count
+
+
+def _window(days: Iterable[DayRecord], end: date, window: int) -> list[DayRecord]:
+    start = end - timedelta(days=window - 1)
+    return sorted(
+        (record for record in by_day(days).values() if start <= record.day <= end),
+        key=lambda record: record.day,
+    )
+
+
+def _planned(records: Sequence[DayRecord], end: date) -> list[DayRecord]:
+    """Planned days: not paused, not rest, and not an unanswered ``end`` day."""
+    return [
+        record
+        for record in records
+        if record.status not in NOT_PLANNED_STATUSES
+        and not (record.day == end and record.status == "none")
+    ]
+
+
+def _credit(record: DayRecord) -> float:
+    if record.status == "done":
+        return 1.0
+    if record.status == "partial":
+        return PARTIAL_WEIGHT
+    return 0.0
+
+
+def adherence(days: Iterable[DayRecord], end: date, window: int) -> float | None:
+    """Share (0..1) of planned days in the ``window`` days ending at ``end`` that were done.
+
+    Partial days count half. Returns None when no day in the window was planned, so
+    callers can say "no planned days yet" instead of a misleading 0 %.
+    """
+    if window < 1:
+        raise ValueError("window must be at least 1 day")
+    planned = _planned(_window(days, end, window), end)
+    if not planned:
+        return None
+    return sum(_credit(record) for record in planned) / len(planned)
+
+
+def _mean(values: Sequence[int]) -> float:
+    return sum(values) / len(values)
+
+
+def pain_trend(days: Iterable[DayRecord], end: date, window: int = 14) -> PainTrend:
+    """Compare average exercise pain in the recent half of the window with the earlier half.
+
+    With ``window=14`` that is the last 7 days against the 7 before. Each half needs
+    at least ``PAIN_TREND_MIN_SCORES`` scores; a drop of at least
+    ``PAIN_TREND_THRESHOLD`` points is "improving", a rise of as much "worsening".
+    """
+    if window < 2:
+        raise ValueError("window must be at least 2 days")
+    recent_days = window // 2
+    split = end - timedelta(days=recent_days - 1)
+    earlier: list[int] = []
+    recent: list[int] = []
+    for record in _window(days, end, window):
+        if record.pain is None:
+            continue
+        (recent if record.day >= split else earlier).append(record.pain)
+    if len(earlier) < PAIN_TREND_MIN_SCORES or len(recent) < PAIN_TREND_MIN_SCORES:
+        return "not enough data"
+    change = _mean(recent) - _mean(earlier)
+    if change <= -PAIN_TREND_THRESHOLD:
+        return "improving"
+    if change >= PAIN_TREND_THRESHOLD:
+        return "worsening"
+    return "steady"
+
+
+_DOSE_START = re.compile(r"\s+(?=\d)|\s+[x×]\s|\s+\(|\s+[-–—]\s")
+
+
+def exercise_name(plan_item: str) -> str:
+    """Strip the dose from a plan entry: "Clamshells 3 × 15" -> "Clamshells".
+
+    The first whitespace followed by a digit starts the dose, so names that begin
+    with a number ("90/90 hip switch 2 × 8") keep it.
+    """
+    text = plan_item.strip()
+    match = _DOSE_START.search(text)
+    return text[: match.start()].strip() if match and match.start() > 0 else text
+
+
+def _key(name: str) -> str:
+    return " ".join(exercise_name(name).casefold().split())
+
+
+def exercise_adherence(
+    days: Iterable[DayRecord], plan: Sequence[str]
+) -> list[tuple[str, int, int]]:
+    """Per plan entry: (entry as written, times done, planned days).
+
+    Names are matched without dose and case, so a check-in that stores "clamshells"
+    counts for "Clamshells 3 × 15". A ``done`` day with no exercise list counts for
+    every exercise, because "did everything" is how most users answer.
+    """
+    records = list(by_day(days).values())
+    planned = [
+        r for r in records if r.status not in NOT_PLANNED_STATUSES and r.status != "none"
+    ]
+    counts: Counter[str] = Counter()
+    plan_keys = [_key(item) for item in plan]
+    for record in planned:
+        if record.status == "done" and not record.exercises_done:
+            counts.update(set(plan_keys))
+            continue
+        counts.update({_key(name) for name in record.exercises_done})
+    return [(item, counts[key], len(planned)) for item, key in zip(plan, plan_keys, strict=True)]
+
+
+def morning_counts(days: Iterable[DayRecord]) -> dict[str, int]:
+    """How often the next morning felt better / the same / worse (all three keys present)."""
+    counts = Counter(record.morning for record in by_day(days).values() if record.morning)
+    return {answer: counts.get(answer, 0) for answer in ("better", "same", "worse")}
+
+
+def check_in_count(days: Iterable[DayRecord]) -> int:
+    """Days on which the user actually told us something (done, partial or skipped)."""
+    return sum(1 for record in by_day(days).values() if record.status in CHECK_IN_STATUSES)
+
+
+def percent(value: float | None) -> str:
+    """'86 %' style; 'n/a' when there were no planned days to measure."""
+    return "n/a" if value is None else f"{round(value * 100)} %"
+
+
+def plural(count: int, word: str) -> str:
+    """'1 day' / '5 days': the captions are read by people, not parsers."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def caption(days: Iterable[DayRecord], today: date, stopped_running: date) -> str:
+    """One line under the chart and in summaries, built from the same rules as above."""
+    records = list(days)
+    parts = [f"Streak: {plural(streak(records, today), 'day')}"]
+    week = adherence(records, today, 7)
+    month = adherence(records, today, 28)
+    if week is None and month is None:
+        parts.append("Adherence: no planned days yet")
+    else:
+        parts.append(f"Adherence {percent(week)} (7 days), {percent(month)} (28 days)")
+    trend = pain_trend(records, today)
+    parts.append("Pain: not enough data yet" if trend == "not enough data" else f"Pain: {trend}")
+    since = (today - stopped_running).days
+    if since >= 0:
+        parts.append(f"Day {since} since you stopped running")
+    return " · ".join(parts)
