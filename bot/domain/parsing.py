@@ -1,0 +1,627 @@
+"""Turn what a runner types into times, dates, doses and durations.
+
+Every parser either returns a value or raises ``InputError`` whose message is
+written for the user: the bot shows it verbatim, so it says what was not
+understood and gives an example that would work. Anything a chat can deliver
+(None for a sticker, emoji, empty or huge strings) must end in ``InputError``,
+never in another exception, so handlers need a single ``except InputError``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+MAX_INPUT_CHARS = 200
+MAX_EXERCISE_NAME = 40
+
+
+class InputError(ValueError):
+    """User input we could not use; ``message`` is safe and friendly to show as-is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ParsedExercise:
+    """One line of a home-exercise programme as the user typed it."""
+
+    name: str
+    sets: int | None = None
+    reps: int | None = None
+    seconds: int | None = None
+    per_side: bool = False
+
+
+# --- shared helpers ---------------------------------------------------------------------
+
+_MONTHS: dict[str, int] = {}
+for _index, _name in enumerate(
+    (
+        "january", "february", "march", "april", "may", "june",
+        "july", "august", "september", "october", "november", "december",
+    ),
+    start=1,
+):
+    _MONTHS[_name] = _index
+    _MONTHS[_name[:3]] = _index
+_MONTHS["sept"] = 9
+_MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+_WEEKDAYS: dict[str, int] = {}
+for _index, _name in enumerate(
+    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+):
+    _WEEKDAYS[_name] = _index
+    _WEEKDAYS[_name + "s"] = _index
+    _WEEKDAYS[_name[:3]] = _index
+    _WEEKDAYS[_name[:2]] = _index
+for _alias, _index in {
+    "tues": 1, "weds": 2, "wednes": 2, "thur": 3, "thurs": 3, "thu": 3, "fri": 4,
+    "sat": 5, "sun": 6, "tue": 1,
+}.items():
+    _WEEKDAYS[_alias] = _index
+
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "a couple of": 2, "couple of": 2, "a couple": 2,
+}
+
+
+def _show(text: str, limit: int = 30) -> str:
+    """Echo the user's text back without letting a wall of text flood the reply."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _human(day: date) -> str:
+    """Dates in replies read "1 Dec 2026": no leading zero, month as a word, never ambiguous."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def _text(value: object, what: str, example: str) -> str:
+    """Reject non-text (stickers arrive as None), blanks and floods with one kind message."""
+    if not isinstance(value, str):
+        raise InputError(f"Please type {what} as a message, for example {example}.")
+    stripped = value.strip()
+    if not stripped:
+        raise InputError(f"That was empty. Please type {what}, for example {example}.")
+    if len(stripped) > MAX_INPUT_CHARS:
+        raise InputError(
+            f"That message is too long for {what}. Please send just {what}, "
+            f"for example {example}."
+        )
+    return stripped
+
+
+def _number(token: str) -> int | None:
+    """Digits or a small number word ("3", "three", "a") as an int."""
+    token = token.strip()
+    if token.isdigit() and token.isascii():
+        return int(token)
+    return _NUMBER_WORDS.get(token)
+
+
+def _subtract_months(day: date, months: int) -> date:
+    """Calendar month arithmetic that clamps 31 March minus a month to 28/29 February."""
+    index = day.year * 12 + (day.month - 1) - months
+    year, month = divmod(index, 12)
+    month += 1
+    for candidate_day in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate_day))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _years_back(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+# --- time of day ---------------------------------------------------------------------------
+
+_TIME_EXAMPLE = "7:30, 19:00 or 7pm"
+_AMPM = re.compile(r"(?<=[\d\s])([ap])\.?\s*m\b\.?")
+_TIME_PATTERNS = (
+    # 7, 7:30, 07.30, 19h, 19h30, 7 pm, 7:30am
+    re.compile(r"^(?P<h>\d{1,2})(?:\s*(?:[:.h])\s*(?P<m>\d{2})|\s*h)?\s*(?P<ampm>am|pm)?$"),
+    # 1930, 730, 730pm
+    re.compile(r"^(?P<h>\d{1,2}?)(?P<m>\d{2})\s*(?P<ampm>am|pm)?$"),
+)
+
+
+def parse_time_of_day(text: object) -> time:
+    """Read a reminder time the many ways people write clock times."""
+    raw = _text(text, "a time", _TIME_EXAMPLE)
+    s = raw.casefold()
+    s = re.sub(r"\s*o'?\s*clock\b", "", s)
+    s = _AMPM.sub(lambda m: m.group(1) + "m", s).strip()
+    s = re.sub(r"^(?:at|around|about)\s+", "", s)
+    if s in {"noon", "midday", "12 noon"}:
+        return time(12, 0)
+    if s in {"midnight", "12 midnight"}:
+        return time(0, 0)
+
+    def _bad() -> InputError:
+        return InputError(
+            f'I couldn\'t read "{_show(raw)}" as a time. Try something like {_TIME_EXAMPLE}.'
+        )
+
+    match = None
+    for pattern in _TIME_PATTERNS:
+        match = pattern.match(s)
+        if match:
+            break
+    if match is None:
+        raise _bad()
+    hour = int(match.group("h"))
+    minute = int(match.group("m") or 0)
+    ampm = match.group("ampm")
+    if minute > 59:
+        raise _bad()
+    if ampm:
+        if not 1 <= hour <= 12:
+            raise InputError(
+                f'"{_show(raw)}" mixes a 24-hour time with am/pm. '
+                f"Send either {hour}:{minute:02d} or a time like 7pm."
+            )
+        hour = hour % 12 + (12 if ampm == "pm" else 0)
+    elif hour == 24 and minute == 0:
+        raise InputError(
+            "24:00 is the same as midnight. Please send 00:00 for midnight, "
+            "or a time like 23:30."
+        )
+    if hour > 23:
+        raise _bad()
+    return time(hour, minute)
+
+
+# --- dates ---------------------------------------------------------------------------------
+
+_STOP_EXAMPLE = '"yesterday", "3 weeks ago" or 20 Nov'
+_AGO = re.compile(
+    r"^(?P<n>\d+|[a-z]+(?: couple of| couple)?)\s+(?P<unit>day|week|month|year)s?\s+ago$"
+)
+_NUMERIC_DATE = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})(?:[/.\-](\d{2,4}))?$")
+_DAY_MONTH = re.compile(
+    r"^(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]+)(?:\s+(\d{4}))?$"
+)
+_MONTH_DAY = re.compile(r"^([a-z]+)\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?(?:\s+(\d{4}))?$")
+
+
+def _month(token: str) -> int | None:
+    return _MONTHS.get(token.rstrip("."))
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _full_year(token: str | None) -> int | None:
+    if token is None:
+        return None
+    year = int(token)
+    return 2000 + year if len(token) == 2 else year
+
+
+def _calendar_date(s: str, today: date, raw: str, *, future: bool) -> date | None:
+    """Explicit calendar dates; without a year pick the occurrence on the allowed side of today."""
+
+    def _fill_year(month: int, day: int, year: int | None) -> date:
+        if year is not None:
+            found = _safe_date(year, month, day)
+        else:
+            found = _safe_date(today.year, month, day)
+            if found is None and month == 2 and day == 29:
+                step = 1 if future else -1
+                for y in range(today.year + step, today.year + 5 * step, step):
+                    found = _safe_date(y, 2, 29)
+                    if found:
+                        break
+            elif found is not None and not future and found > today:
+                found = _safe_date(today.year - 1, month, day)
+            elif found is not None and future and found < today:
+                found = _safe_date(today.year + 1, month, day)
+        if found is None:
+            raise InputError(
+                f'"{_show(raw)}" isn\'t a real calendar date. '
+                "Please check the day and month, e.g. 20 Nov or 2026-11-20."
+            )
+        return found
+
+    match = _NUMERIC_DATE.match(s)
+    if match:
+        a, b, c = match.groups()
+        if len(a) == 4:  # ISO-style year first
+            if c is None:
+                return None
+            return _fill_year(int(b), int(c), int(a))
+        if c is not None and len(c) == 3:
+            return None
+        first, second, year = int(a), int(b), _full_year(c)
+        options = {
+            (m, d)
+            for d, m in ((first, second), (second, first))  # day-first, then month-first
+            if 1 <= m <= 12 and 1 <= d <= 31
+        }
+        if not options:
+            raise InputError(
+                f'"{_show(raw)}" isn\'t a real calendar date. '
+                "Please write it like 20 Nov 2026 or 2026-11-20."
+            )
+        if len(options) > 1:
+            (m1, d1), (m2, d2) = sorted(options)
+            raise InputError(
+                f'"{_show(raw)}" could mean {d1} {_MONTH_NAMES[m1 - 1]} or '
+                f"{d2} {_MONTH_NAMES[m2 - 1]}. Please write the month as a word, "
+                f"like {d1} {_MONTH_NAMES[m1 - 1][:3]}."
+            )
+        ((month, day),) = options
+        return _fill_year(month, day, year)
+    for pattern, day_group, month_group in ((_DAY_MONTH, 1, 2), (_MONTH_DAY, 2, 1)):
+        match = pattern.match(s)
+        if match:
+            named_month = _month(match.group(month_group))
+            if named_month is None:
+                return None
+            return _fill_year(named_month, int(match.group(day_group)), _full_year(match.group(3)))
+    return None
+
+
+def _normalise_date_text(raw: str) -> str:
+    s = raw.casefold().replace(",", " ")
+    s = re.sub(r"\s+", " ", s).strip()
+    return re.sub(r"^on ", "", s)
+
+
+def parse_stop_date(text: object, today: date) -> date:
+    """When the user stopped running: relative phrases or calendar dates, never the future."""
+    raw = _text(text, "the date you stopped running", _STOP_EXAMPLE)
+    s = _normalise_date_text(raw)
+    found: date | None = None
+    if s in {"today", "this morning", "tonight", "this evening"}:
+        found = today
+    elif s in {"yesterday", "last night"}:
+        found = today - timedelta(days=1)
+    elif s in {"the day before yesterday", "day before yesterday"}:
+        found = today - timedelta(days=2)
+    elif s in {"last week"}:
+        found = today - timedelta(days=7)
+    elif s in {"last month"}:
+        found = _subtract_months(today, 1)
+    elif s in {"tomorrow"}:
+        found = today + timedelta(days=1)
+    else:
+        ago = _AGO.match(s)
+        if ago:
+            n = _number(ago.group("n"))
+            if n is None:
+                raise InputError(
+                    f'I couldn\'t read the number in "{_show(raw)}". '
+                    "Try digits, like 3 weeks ago."
+                )
+            unit = ago.group("unit")
+            if unit == "day":
+                found = today - timedelta(days=n)
+            elif unit == "week":
+                found = today - timedelta(weeks=n)
+            elif unit == "month":
+                found = _subtract_months(today, n)
+            else:
+                found = _subtract_months(today, 12 * n)
+        else:
+            weekday = re.match(r"^(last|this past|past)?\s*([a-z]+)$", s)
+            if weekday and weekday.group(2) in _WEEKDAYS and len(weekday.group(2)) >= 3:
+                target = _WEEKDAYS[weekday.group(2)]
+                back = (today.weekday() - target) % 7
+                if weekday.group(1) and back == 0:
+                    back = 7  # "last monday" said on a Monday means a week ago
+                found = today - timedelta(days=back)
+            else:
+                found = _calendar_date(s, today, raw, future=False)
+    if found is None:
+        raise InputError(
+            f'I couldn\'t read "{_show(raw)}" as a date. Try {_STOP_EXAMPLE} or 2026-11-20.'
+        )
+    if found > today:
+        raise InputError(
+            f"{_human(found)} is in the future. When did you stop running? "
+            f"For example {_STOP_EXAMPLE}."
+        )
+    earliest = _years_back(today, 2)
+    if found < earliest:
+        raise InputError(
+            f"{_human(found)} is more than two years ago. PT Coach is built for a recent "
+            f"break from running; please send a date after {_human(earliest)}."
+        )
+    return found
+
+
+# --- exercises -------------------------------------------------------------------------------
+
+_EXERCISE_EXAMPLE = '"Monster walks 3x10" or "Wall sit 3x30s"'
+_PER_SIDE = re.compile(
+    r"\b(?:each|per|every)\s+(?:side|leg|arm|foot|direction|way)\b|\be/s\b|\beach\s*$",
+    re.IGNORECASE,
+)
+_SECONDS_UNITS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, '"': 1,
+                  "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60}
+_UNIT = r"(?P<unit>s|secs?|seconds?|mins?|minutes?|m|\")"
+_DOSE_PATTERNS = (
+    # 3x10, 3 x 15, 3x30s, 3 x 45 sec, 3 sets of 10 (reps)
+    re.compile(
+        r"(?P<sets>\d+)\s*(?:x|×|\*|sets?\s+of|sets?\s*x)\s*(?P<amount>\d+)\s*"
+        + _UNIT
+        + r"?\s*(?:reps?|repetitions?|holds?)?"
+    ),
+    # 30s, 45 sec, 2 min (a single hold or timed activity)
+    re.compile(r"(?P<amount>\d+)\s*" + _UNIT.replace("|m|", "|") + r"(?:\s*holds?)?"),
+    # 10 reps
+    re.compile(r"(?P<amount>\d+)\s*(?P<reps_word>reps?|repetitions?)"),
+)
+
+
+def _find_dose(s: str) -> re.Match[str] | None:
+    """A dose at the end of the line ("... 3x10") or the start ("3x10 ...")."""
+    for pattern in _DOSE_PATTERNS:
+        for anchored in (
+            re.compile(r"(?:^|\s|[-:,(])" + pattern.pattern + r"\)?\s*$", re.IGNORECASE),
+            re.compile(r"^" + pattern.pattern + r"(?=\s|[-:,]|$)", re.IGNORECASE),
+        ):
+            match = anchored.search(s)
+            if match:
+                return match
+    return None
+
+
+def parse_exercise(text: object) -> ParsedExercise:
+    """Split "Calf raises 3x15 each side" into a name and an optional dose."""
+    raw = _text(text, "an exercise", _EXERCISE_EXAMPLE)
+    s = " ".join(raw.split())
+    per_side = False
+    side = _PER_SIDE.search(s)
+    if side:
+        per_side = True
+        s = s[: side.start()] + " " + s[side.end():]
+    sets = reps = seconds = None
+    match = _find_dose(s)
+    if match:
+        groups = match.groupdict()
+        s = s[: match.start()] + " " + s[match.end():]
+        amount = int(groups["amount"])
+        unit = (groups.get("unit") or "").lower()
+        if groups.get("sets") is not None:
+            sets = int(groups["sets"])
+        if unit:
+            seconds = amount * _SECONDS_UNITS[unit]
+        else:
+            reps = amount
+    name = re.sub(r"\s+", " ", s).strip(" -:,;.()")
+    if not re.search(r"[^\W\d_]", name):
+        raise InputError(
+            "Please include the exercise's name, in words, for example "
+            f"{_EXERCISE_EXAMPLE}."
+        )
+    if len(name) > MAX_EXERCISE_NAME:
+        raise InputError(
+            f"Exercise names can be at most {MAX_EXERCISE_NAME} characters "
+            f'("{_show(name)}" has {len(name)}). Please use a shorter name.'
+        )
+    if sets is not None and not 1 <= sets <= 10:
+        raise InputError(f"{sets} sets is outside what I can track (1 to 10). "
+                         "Please check the number of sets.")
+    if reps is not None and not 1 <= reps <= 100:
+        raise InputError(f"{reps} reps is outside what I can track (1 to 100). "
+                         "Please check the number of reps.")
+    if seconds is not None and not 1 <= seconds <= 600:
+        raise InputError(f"A hold of {seconds} seconds is outside what I can track "
+                         "(1 second to 10 minutes). Please check the time.")
+    return ParsedExercise(
+        name=name[0].upper() + name[1:],
+        sets=sets,
+        reps=reps,
+        seconds=seconds,
+        per_side=per_side,
+    )
+
+
+# --- plain numbers -----------------------------------------------------------------------------
+
+
+def parse_int_in_range(text: object, lo: int, hi: int, what: str) -> int:
+    """A whole number typed as text, e.g. a pain score "7" or "7/10"."""
+    example = f"a number from {lo} to {hi}"
+    raw = _text(text, what, f"{(lo + hi) // 2}")
+    s = raw.casefold().strip()
+    match = re.fullmatch(r"(-?\d+)(?:\s*(?:/|out of|of)\s*(\d+))?", s)
+    if match is None:
+        if re.fullmatch(r"-?\d+[.,]\d+(?:\s*/\s*\d+)?", s):
+            raise InputError(f"Please send {what} as a whole number from {lo} to {hi}, like 3.")
+        raise InputError(
+            f'I couldn\'t read "{_show(raw)}" as {what}. Please send {example}, '
+            "using digits (like 3)."
+        )
+    value = int(match.group(1))
+    scale = match.group(2)
+    if scale is not None and int(scale) != hi:
+        raise InputError(f"Please rate {what} on a scale of {lo} to {hi}, e.g. {hi // 2}/{hi}.")
+    if not lo <= value <= hi:
+        side = "above" if value > hi else "below"
+        raise InputError(f"{what.capitalize()} goes from {lo} to {hi}; {value} is {side} that. "
+                         f"Please send {example}.")
+    return value
+
+
+# --- durations and pauses ------------------------------------------------------------------------
+
+_DURATION_EXAMPLE = "30m, 1h, 2 days or 1 week"
+_DURATION_UNITS: dict[str, timedelta] = {}
+for _names, _delta in (
+    (("s", "sec", "secs", "second", "seconds"), timedelta(seconds=1)),
+    (("m", "min", "mins", "minute", "minutes"), timedelta(minutes=1)),
+    (("h", "hr", "hrs", "hour", "hours"), timedelta(hours=1)),
+    (("d", "day", "days"), timedelta(days=1)),
+    (("w", "wk", "wks", "week", "weeks"), timedelta(weeks=1)),
+):
+    for _unit in _names:
+        _DURATION_UNITS[_unit] = _delta
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven)\s*([a-z]+)")
+MAX_DURATION = timedelta(days=366)
+
+
+def parse_duration(text: object) -> timedelta:
+    """A length of time such as "90 min" or "1h30m" (for /pause and the chat CLI's /wait)."""
+    raw = _text(text, "a length of time", _DURATION_EXAMPLE)
+    s = raw.casefold().replace(",", " ").replace(" and ", " ")
+    s = re.sub(r"^for\s+", "", s.strip())
+    position = 0
+    total = timedelta()
+    parts = 0
+    for match in _DURATION_PART.finditer(s):
+        if s[position: match.start()].strip():
+            break
+        amount_text, unit = match.groups()
+        if unit not in _DURATION_UNITS:
+            break
+        amount = float(amount_text) if amount_text[0].isdigit() else _NUMBER_WORDS[amount_text]
+        total += amount * _DURATION_UNITS[unit]
+        position = match.end()
+        parts += 1
+    if parts == 0 or s[position:].strip():
+        if re.fullmatch(r"\d+", s.strip()):
+            raise InputError(
+                f'"{_show(raw)}" needs a unit: minutes, hours or days? For example {s.strip()}d.'
+            )
+        raise InputError(
+            f'I couldn\'t read "{_show(raw)}" as a length of time. Try {_DURATION_EXAMPLE}.'
+        )
+    if total <= timedelta(0):
+        raise InputError(f"The length of time must be more than zero. Try {_DURATION_EXAMPLE}.")
+    if total > MAX_DURATION:
+        raise InputError("That's longer than a year. Please pick a shorter time, like 2 weeks.")
+    return total
+
+
+_PAUSE_EXAMPLE = '"7 days", "2 weeks" or "until friday"'
+MAX_PAUSE_DAYS = 365
+
+
+def _future_date(s: str, today: date, raw: str) -> date | None:
+    """A resume date: tomorrow, a weekday (the next one), or a calendar date this year or next."""
+    if s == "tomorrow":
+        return today + timedelta(days=1)
+    if s in {"next week"}:
+        return today + timedelta(days=7 - today.weekday())
+    weekday = re.fullmatch(r"(?:next |this )?([a-z]+)", s)
+    if weekday and weekday.group(1) in _WEEKDAYS and len(weekday.group(1)) >= 3:
+        ahead = (_WEEKDAYS[weekday.group(1)] - today.weekday()) % 7 or 7
+        return today + timedelta(days=ahead)
+    return _calendar_date(s, today, raw, future=True)
+
+
+def parse_pause(text: object, today: date) -> date | None:
+    """Arguments of /pause: ``None`` means pause until /resume; otherwise the resume date.
+
+    "7", "7 days" and "1 week" count whole days from today (paused today, back
+    on today + 7). "until X" resumes on X itself.
+    """
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    raw = _text(text, "how long to pause", _PAUSE_EXAMPLE)
+    s = _normalise_date_text(raw)
+    s = re.sub(r"^for\s+", "", s)
+    resume: date | None
+    until = re.fullmatch(r"(?:until|till|til|to|through)\s+(.+)", s)
+    if until:
+        resume = _future_date(until.group(1).strip(), today, raw)
+        if resume is None:
+            raise InputError(
+                f'I couldn\'t read the date in "{_show(raw)}". '
+                'Try "until friday" or "until 2026-12-24".'
+            )
+    elif re.fullmatch(r"\d+", s):
+        resume = today + timedelta(days=int(s))
+    else:
+        try:
+            length = parse_duration(s)
+        except InputError:
+            resume = _future_date(s, today, raw)
+            if resume is None:
+                raise InputError(
+                    f'I couldn\'t read "{_show(raw)}" as a pause. Try {_PAUSE_EXAMPLE}, '
+                    "or just /pause to pause until you send /resume."
+                ) from None
+        else:
+            if length < timedelta(days=1) or length % timedelta(days=1):
+                raise InputError(
+                    "Pauses are counted in whole days. Try " + _PAUSE_EXAMPLE + "."
+                )
+            resume = today + length
+    if resume <= today:
+        raise InputError(
+            f"{_human(resume)} isn't in the future. Try {_PAUSE_EXAMPLE}."
+        )
+    if (resume - today).days > MAX_PAUSE_DAYS:
+        raise InputError(
+            "That's a pause of more than a year. Please pick a shorter one, or send "
+            "/pause on its own to pause until you send /resume."
+        )
+    return resume
+
+
+# --- weekdays ------------------------------------------------------------------------------------
+
+_WEEKDAYS_EXAMPLE = '"mon wed fri" or "Tue, Thu"'
+_DAY_GROUPS = {
+    "weekdays": frozenset(range(5)),
+    "workdays": frozenset(range(5)),
+    "weekends": frozenset({5, 6}),
+    "weekend": frozenset({5, 6}),
+    "daily": frozenset(range(7)),
+    "everyday": frozenset(range(7)),
+    "all": frozenset(range(7)),
+}
+
+
+def parse_weekdays(text: object) -> frozenset[int]:
+    """Days of the week, Monday=0, e.g. for PT session days."""
+    raw = _text(text, "the days", _WEEKDAYS_EXAMPLE)
+    s = raw.casefold().replace("every day", "everyday")
+    s = re.sub(r"\b(?:and|on|every|&|\+)\b|[,;/&+]", " ", s)
+    s = re.sub(r"\s*(?:-|–|\bto\b|\bthrough\b)\s*", "-", s)
+    days: set[int] = set()
+    for token in s.split():
+        token = token.strip(".")
+        if token in _DAY_GROUPS:
+            days |= _DAY_GROUPS[token]
+            continue
+        if "-" in token:
+            start, _, end = token.partition("-")
+            if start in _WEEKDAYS and end in _WEEKDAYS:
+                a, b = _WEEKDAYS[start], _WEEKDAYS[end]
+                days.update((a + i) % 7 for i in range((b - a) % 7 + 1))
+                continue
+        if token in _WEEKDAYS:
+            days.add(_WEEKDAYS[token])
+            continue
+        raise InputError(
+            f'I don\'t know the day "{_show(token, 20)}". Please list days like '
+            f"{_WEEKDAYS_EXAMPLE}."
+        )
+    if not days:
+        raise InputError(f"Please list at least one day, like {_WEEKDAYS_EXAMPLE}.")
+    return frozenset(days)
