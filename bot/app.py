@@ -30,9 +30,9 @@ class MigrationsPending(RuntimeError):
 
 def _handler_modules() -> list[Any]:
     # Imported here so that `python -m bot --help` stays fast and import cycles stay impossible.
-    from handlers import errors, help
+    from handlers import checkin, errors, faq, help, router
 
-    return [errors, help]
+    return [errors, help, checkin, faq, router]
 
 
 def build_application(

@@ -1,0 +1,111 @@
+"""Recording check-ins: one row per user and local day, updated rather than duplicated."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import CheckIn, Exercise, RehabProfile, User
+from scheduler.timing import local_date
+
+PAIN_ACCEPTABLE = 3  # up to 3/10 during exercise is fine (pain-monitoring model)
+PAIN_CEILING = 5  # 4-5 acceptable if settled by the next morning; above 5 means ease off
+
+
+def today_for(user: User, now: datetime) -> date:
+    return local_date(now, user.timezone or "UTC")
+
+
+def rehab_day(profile: RehabProfile | None, today: date) -> int:
+    """Day 1 is the day they stopped running."""
+    if profile is None:
+        return 1
+    return max(1, (today - profile.stopped_running_on).days + 1)
+
+
+async def get_checkin(session: AsyncSession, user_id: int, day: date) -> CheckIn | None:
+    return (
+        await session.execute(
+            select(CheckIn).where(CheckIn.user_id == user_id, CheckIn.local_date == day)
+        )
+    ).scalar_one_or_none()
+
+
+async def plan_exercises(session: AsyncSession, user_id: int) -> list[Exercise]:
+    return list(
+        (
+            await session.execute(
+                select(Exercise).where(Exercise.user_id == user_id).order_by(Exercise.position, Exercise.id)
+            )
+        ).scalars()
+    )
+
+
+async def record(
+    session: AsyncSession,
+    user: User,
+    day: date,
+    now: datetime,
+    *,
+    status: str,
+    exercises_done: list[str] | None = None,
+    skip_reason: str | None = None,
+) -> CheckIn:
+    """Create or update the day's check-in; a double press lands on the same row."""
+    checkin = await get_checkin(session, user.id, day)
+    if checkin is None:
+        checkin = CheckIn(
+            user_id=user.id, local_date=day, status=status, exercises_done=exercises_done or [],
+            skip_reason=skip_reason, created_at=now, updated_at=now,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(checkin)
+        except IntegrityError:
+            # The same answer arrived twice at once (a double tap): update the winner's row.
+            checkin = await get_checkin(session, user.id, day)
+            assert checkin is not None
+    checkin.status = status
+    checkin.exercises_done = list(exercises_done or [])
+    checkin.skip_reason = skip_reason
+    if status == "skipped":
+        checkin.pain = None
+    checkin.updated_at = now
+    await session.flush()
+    return checkin
+
+
+async def mark_missed(session: AsyncSession, user: User, day: date, now: datetime) -> None:
+    """A planned day passed without an answer; recorded so triggers can count misses."""
+    if await get_checkin(session, user.id, day) is None:
+        try:
+            async with session.begin_nested():
+                session.add(CheckIn(user_id=user.id, local_date=day, status="missed", created_at=now, updated_at=now))
+        except IntegrityError:
+            pass
+
+
+async def recent_pains(session: AsyncSession, user_id: int, day: date, days: int = 7) -> list[int]:
+    rows = (
+        await session.execute(
+            select(CheckIn.pain)
+            .where(
+                CheckIn.user_id == user_id,
+                CheckIn.local_date > day - timedelta(days=days),
+                CheckIn.local_date <= day,
+                CheckIn.pain.is_not(None),
+            )
+            .order_by(CheckIn.local_date)
+        )
+    ).scalars()
+    return [p for p in rows if p is not None]
+
+
+def pain_rising(pains: list[int]) -> bool:
+    """Pain climbing across the week: at least three scores, never falling, up by 2 or more."""
+    if len(pains) < 3:
+        return False
+    return all(b >= a for a, b in zip(pains, pains[1:], strict=False)) and pains[-1] - pains[0] >= 2

@@ -1,0 +1,62 @@
+"""A user's days as the statistics see them: check-ins, pauses, rest days and gaps.
+
+One function turns the database into ``DayRecord`` values, so /today, /progress, /report,
+the weekly summary and the nudge triggers all count streaks and adherence the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import CheckIn, Pause, User
+from bot.reports.data import DayRecord
+
+
+async def load_days(session: AsyncSession, user: User, start: date, end: date) -> list[DayRecord]:
+    """One record per local day from ``start`` to ``end`` inclusive."""
+    checkins = {
+        c.local_date: c
+        for c in (
+            await session.execute(
+                select(CheckIn).where(
+                    CheckIn.user_id == user.id,
+                    CheckIn.local_date >= start,
+                    CheckIn.local_date <= end,
+                )
+            )
+        ).scalars()
+    }
+    pauses = list(
+        (await session.execute(select(Pause).where(Pause.user_id == user.id))).scalars()
+    )
+    rest = set(user.rest_weekdays or [])
+    onboarded = user.onboarded_at.date() if user.onboarded_at else start
+    days: list[DayRecord] = []
+    day = start
+    while day <= end:
+        checkin = checkins.get(day)
+        if checkin is not None and checkin.status != "missed":
+            days.append(
+                DayRecord(
+                    day=day,
+                    status=checkin.status,  # type: ignore[arg-type]
+                    pain=checkin.pain,
+                    morning=checkin.morning_response,  # type: ignore[arg-type]
+                    exercises_done=tuple(checkin.exercises_done or ()),
+                    skip_reason=checkin.skip_reason,
+                    note=checkin.note,
+                )
+            )
+        elif any(p.start_date <= day and (p.end_date is None or day <= p.end_date) for p in pauses):
+            days.append(DayRecord(day=day, status="paused"))
+        elif day.weekday() in rest:
+            days.append(DayRecord(day=day, status="rest"))
+        elif checkin is not None or (day < end and day >= onboarded):
+            days.append(DayRecord(day=day, status="missed"))
+        else:
+            days.append(DayRecord(day=day, status="none"))
+        day += timedelta(days=1)
+    return days

@@ -1,0 +1,82 @@
+"""Pausing and resuming reminders.
+
+``paused_until`` is the last paused local day (inclusive), the same convention as
+``Pause.end_date``: the dispatcher resumes a user once their local date is past it. Every
+pause is also a ``Pause`` row, so streak and adherence maths treat those days as neither done
+nor missed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.db.models import Pause, User
+from scheduler.planner import cancel_user_schedule, schedule_user
+from scheduler.timing import local_date
+
+
+def user_today(user: User, now: datetime, settings: Settings) -> date:
+    return local_date(now, user.timezone or settings.schedule.default_timezone)
+
+
+async def open_pause(session: AsyncSession, user_id: int, today: date) -> Pause | None:
+    """The pause covering today or later, if any (open-ended, or ending today or after)."""
+    rows = (
+        await session.execute(
+            select(Pause).where(Pause.user_id == user_id).order_by(Pause.start_date.desc())
+        )
+    ).scalars()
+    for row in rows:
+        if row.end_date is None or row.end_date >= today:
+            return row
+    return None
+
+
+async def pause_user(
+    session: AsyncSession, user: User, until: date | None, now: datetime, settings: Settings
+) -> None:
+    """Stop everything for ``user`` through ``until`` (inclusive), or until /resume if None.
+
+    Pausing again while paused moves the end of the current pause instead of stacking rows.
+    """
+    today = user_today(user, now, settings)
+    pause = await open_pause(session, user.id, today)
+    if pause is None:
+        pause = Pause(user_id=user.id, start_date=today)
+        session.add(pause)
+    pause.end_date = until
+    user.status = "paused"
+    user.paused_until = until
+    user.updated_at = now
+    await session.flush()
+    await cancel_user_schedule(session, user.id)
+
+
+async def resume_user(
+    session: AsyncSession, user: User, now: datetime, settings: Settings
+) -> None:
+    """Back to active: close the pause at the last day it really covered, then re-plan."""
+    today = user_today(user, now, settings)
+    pause = await open_pause(session, user.id, today - timedelta(days=1))
+    if pause is not None:
+        end = today - timedelta(days=1)
+        if user.paused_until is not None:
+            end = min(end, user.paused_until)
+        pause.end_date = max(end, pause.start_date)
+    user.status = "active"
+    user.paused_until = None
+    user.updated_at = now
+    await session.flush()
+    await schedule_user(session, user, now, settings)
+
+
+async def is_still_paused(session: AsyncSession, user: User, now: datetime, settings: Settings) -> bool:
+    """Whether a pause covers today: used when a user who blocked the bot comes back."""
+    today = user_today(user, now, settings)
+    if user.paused_until is not None:
+        return user.paused_until >= today
+    return await open_pause(session, user.id, today) is not None

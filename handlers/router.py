@@ -1,0 +1,83 @@
+"""Routes every non-command message: to the conversation step the user is in, if any
+(read from the database), otherwise to free-text handling (safety triage, then the FAQ).
+
+Feature modules register a handler per flow name; the router owns the session so that each
+update is one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.ext import Application, MessageHandler, filters
+
+from bot.db.models import Dialog, User
+from bot.services.dialogs import get_dialog
+from bot.services.users import get_user
+from handlers.common import Context, reply, services
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What the user sent, reduced to what a step can use."""
+
+    text: str | None = None
+    location: tuple[float, float] | None = None
+    other: str | None = None  # "sticker", "photo", ... when it is neither text nor location
+
+
+FlowHandler = Callable[[Update, Context, AsyncSession, User, Dialog, Incoming], Awaitable[None]]
+FreeHandler = Callable[[Update, Context, AsyncSession, User | None, Incoming], Awaitable[None]]
+
+_flows: dict[str, FlowHandler] = {}
+_free: list[FreeHandler] = []
+
+
+def register_flow(name: str, handler: FlowHandler) -> None:
+    _flows[name] = handler
+
+
+def register_free_text(handler: FreeHandler) -> None:
+    _free[:] = [handler]
+
+
+def incoming_from(update: Update) -> Incoming:
+    message = update.effective_message
+    if message is None:
+        return Incoming(other="unknown")
+    if message.text is not None:
+        return Incoming(text=message.text)
+    if message.location is not None:
+        return Incoming(location=(message.location.latitude, message.location.longitude))
+    for kind in ("sticker", "photo", "voice", "video", "document", "animation", "audio", "contact"):
+        if getattr(message, kind, None):
+            return Incoming(other=kind)
+    return Incoming(other="message")
+
+
+async def on_message(update: Update, context: Context) -> None:
+    tg_user = update.effective_user
+    if tg_user is None or update.effective_chat is None or update.effective_chat.type != "private":
+        return
+    incoming = incoming_from(update)
+    svc = services(context)
+    async with svc.sessions() as session:
+        user = await get_user(session, tg_user.id)
+        dialog = await get_dialog(session, user.id) if user is not None else None
+        if user is not None and dialog is not None and dialog.flow in _flows:
+            await _flows[dialog.flow](update, context, session, user, dialog, incoming)
+        elif _free:
+            await _free[0](update, context, session, user, incoming)
+        else:
+            await reply(update, context, "I didn't catch that. /help shows what I can do.")
+        await session.commit()
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_message),
+        group=10,
+    )

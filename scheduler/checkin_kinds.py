@@ -1,0 +1,171 @@
+"""The daily check-in, its one follow-up, the snoozed reminder and the next-morning question."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+from bot.db.models import RehabProfile
+from bot.domain.content import load_checkin_text
+from bot.services.checkins import get_checkin, mark_missed, rehab_day
+from scheduler import kinds
+from scheduler.outgoing import ButtonRows, Outgoing, SendContext, Skip, register_kind
+from scheduler.planner import plan_next_checkin, upsert_message
+from scheduler.timing import in_quiet_hours, local_date, local_instant
+
+
+def day_code(day: date) -> str:
+    return day.strftime("%Y%m%d")
+
+
+def checkin_buttons(day: date) -> ButtonRows:
+    text = load_checkin_text()
+    d = day_code(day)
+    return (
+        ((text.button("done_all"), f"ci:{d}:done"),),
+        ((text.button("did_some"), f"ci:{d}:some"), (text.button("not_today"), f"ci:{d}:no")),
+        ((text.button("snooze"), f"ci:{d}:later"),),
+    )
+
+
+def _rng(ctx: SendContext) -> random.Random:
+    return random.Random(f"{ctx.user.id}:{ctx.row.local_date}:{ctx.row.kind}")
+
+
+class CheckinKind:
+    async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
+        if await get_checkin(ctx.session, ctx.user.id, ctx.row.local_date) is not None:
+            return Skip("skipped", "already checked in")
+        profile = await ctx.session.get(RehabProfile, ctx.user.id)
+        text = load_checkin_text().render(
+            "prompt", _rng(ctx), first_name=ctx.user.first_name,
+            day=rehab_day(profile, ctx.row.local_date),
+            injury=_injury(profile),
+        )
+        return Outgoing(text, checkin_buttons(ctx.row.local_date))
+
+    async def after_sent(self, ctx: SendContext) -> None:
+        user, row = ctx.user, ctx.row
+        await _mark_earlier_missed(ctx)
+        await plan_next_checkin(ctx.session, user, row.due_at, ctx.now)
+        followup_at = row.due_at + timedelta(hours=ctx.services.settings.schedule.followup_after_hours)
+        assert user.timezone
+        if local_date(followup_at, user.timezone) == row.local_date and not in_quiet_hours(
+            followup_at, user.timezone, user.quiet_start, user.quiet_end
+        ):
+            await upsert_message(
+                ctx.session, user_id=user.id, kind=kinds.FOLLOWUP, day=row.local_date,
+                due_at=followup_at, now=ctx.now,
+            )
+
+    async def after_skip(self, ctx: SendContext, skip: Skip) -> None:
+        if skip.status == "missed":
+            await mark_missed(ctx.session, ctx.user, ctx.row.local_date, ctx.now)
+        await plan_next_checkin(ctx.session, ctx.user, max(ctx.row.due_at, ctx.now), ctx.now)
+
+
+async def _mark_earlier_missed(ctx: SendContext) -> None:
+    """The previous check-in day, if it went unanswered, is now a missed day."""
+    from sqlalchemy import select
+
+    from bot.db.models import ScheduledMessage
+
+    previous = (
+        await ctx.session.execute(
+            select(ScheduledMessage.local_date)
+            .where(
+                ScheduledMessage.user_id == ctx.user.id,
+                ScheduledMessage.kind == kinds.CHECKIN,
+                ScheduledMessage.status == "sent",
+                ScheduledMessage.local_date < ctx.row.local_date,
+            )
+            .order_by(ScheduledMessage.local_date.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if previous is not None and ctx.user.status == "active":
+        await mark_missed(ctx.session, ctx.user, previous, ctx.now)
+
+
+def _injury(profile: RehabProfile | None) -> str:
+    if profile is None:
+        return "injury"
+    from bot.domain.content import load_exercise_templates
+
+    try:
+        return load_exercise_templates().area(profile.injury_area).phrase
+    except KeyError:
+        return "injury"
+
+
+class FollowupKind:
+    """One gentle reminder when the day's check-in is unanswered; never a second."""
+
+    async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
+        if await get_checkin(ctx.session, ctx.user.id, ctx.row.local_date) is not None:
+            return Skip("skipped", "already checked in")
+        text = load_checkin_text().render("followup", _rng(ctx), first_name=ctx.user.first_name)
+        return Outgoing(text, checkin_buttons(ctx.row.local_date))
+
+    async def after_sent(self, ctx: SendContext) -> None:
+        return None
+
+    async def after_skip(self, ctx: SendContext, skip: Skip) -> None:
+        return None
+
+
+class SnoozeKind(FollowupKind):
+    """"Ask me later": the check-in question again, at the time the user chose."""
+
+    async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
+        if await get_checkin(ctx.session, ctx.user.id, ctx.row.local_date) is not None:
+            return Skip("skipped", "already checked in")
+        profile = await ctx.session.get(RehabProfile, ctx.user.id)
+        text = load_checkin_text().render(
+            "prompt", _rng(ctx), first_name=ctx.user.first_name,
+            day=rehab_day(profile, ctx.row.local_date), injury=_injury(profile),
+        )
+        return Outgoing(text, checkin_buttons(ctx.row.local_date))
+
+
+class MorningKind:
+    """The day after exercising with pain: better, same or worse than before?"""
+
+    async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
+        about = date.fromisoformat(str(ctx.row.payload.get("about")))
+        checkin = await get_checkin(ctx.session, ctx.user.id, about)
+        if checkin is None or checkin.morning_response is not None:
+            return Skip("skipped", "nothing to ask")
+        text = load_checkin_text()
+        d = day_code(about)
+        buttons: ButtonRows = (
+            (
+                (text.button("better"), f"mo:{d}:better"),
+                (text.button("same"), f"mo:{d}:same"),
+                (text.button("worse"), f"mo:{d}:worse"),
+            ),
+        )
+        return Outgoing(text.render("morning_question", _rng(ctx), first_name=ctx.user.first_name), buttons)
+
+    async def after_sent(self, ctx: SendContext) -> None:
+        return None
+
+    async def after_skip(self, ctx: SendContext, skip: Skip) -> None:
+        return None
+
+
+async def plan_morning_question(ctx_session, user, about: date, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    """Ask the next morning, half an hour after the user's quiet hours end."""
+    assert user.timezone
+    end = datetime.combine(about, user.quiet_end) + timedelta(minutes=30)
+    due = local_instant(about + timedelta(days=1), end.time(), user.timezone)
+    await upsert_message(
+        ctx_session, user_id=user.id, kind=kinds.MORNING, day=about + timedelta(days=1),
+        due_at=due, now=now, payload={"about": about.isoformat()},
+    )
+
+
+register_kind(kinds.CHECKIN, CheckinKind())
+register_kind(kinds.FOLLOWUP, FollowupKind())
+register_kind(kinds.SNOOZE, SnoozeKind())
+register_kind(kinds.MORNING, MorningKind())

@@ -1,0 +1,173 @@
+"""Planning rows in ``scheduled_messages``: what to send a user, and when, in UTC.
+
+The planner is called whenever something changes a user's timing (onboarding, settings,
+resume, unblock) and after each message is sent, to plan its successor. It is idempotent:
+``(user, kind, local day)`` is unique, and a day whose message already went out is never
+planned again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.db.models import RehabProfile, ScheduledMessage, User
+from scheduler import kinds
+from scheduler.timing import local_date, local_instant, next_daily, next_weekly
+
+log = logging.getLogger(__name__)
+
+# Kinds whose timing comes from the user's settings: re-planned from scratch on a change.
+SETTINGS_DRIVEN = (kinds.CHECKIN, kinds.WEEKLY, kinds.PT_REMINDER, kinds.PT_AFTER, kinds.NUDGE)
+
+
+async def upsert_message(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    kind: str,
+    day: date,
+    due_at: datetime,
+    now: datetime,
+    payload: dict[str, Any] | None = None,
+) -> ScheduledMessage | None:
+    """Plan one message; returns None when that day's message of that kind already went out."""
+    existing = (
+        await session.execute(
+            select(ScheduledMessage).where(
+                ScheduledMessage.user_id == user_id,
+                ScheduledMessage.kind == kind,
+                ScheduledMessage.local_date == day,
+            )
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        if existing.status in ("pending", "cancelled"):
+            existing.status = "pending"
+            existing.due_at = due_at
+            existing.payload = dict(payload or {})
+            existing.attempts = 0
+            return existing
+        return None
+    row = ScheduledMessage(
+        user_id=user_id,
+        kind=kind,
+        local_date=day,
+        due_at=due_at,
+        status="pending",
+        payload=dict(payload or {}),
+        attempts=0,
+        created_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        # Another instance planned the same message a moment ago: theirs stands.
+        return None
+    return row
+
+
+async def plan_next_checkin(
+    session: AsyncSession, user: User, after: datetime, now: datetime
+) -> ScheduledMessage | None:
+    """The first daily check-in strictly after ``after`` whose day has not had one yet."""
+    if not user.timezone or user.checkin_time is None:
+        return None
+    cursor = after
+    for _ in range(3):
+        due = next_daily(user.checkin_time, user.timezone, cursor)
+        row = await upsert_message(
+            session,
+            user_id=user.id,
+            kind=kinds.CHECKIN,
+            day=local_date(due, user.timezone),
+            due_at=due,
+            now=now,
+        )
+        if row is not None:
+            return row
+        cursor = due
+    return None
+
+
+async def plan_weekly_summary(
+    session: AsyncSession, user: User, after: datetime, now: datetime
+) -> ScheduledMessage | None:
+    if not user.timezone:
+        return None
+    due = next_weekly(user.weekly_summary_weekday, user.weekly_summary_time, user.timezone, after)
+    return await upsert_message(
+        session, user_id=user.id, kind=kinds.WEEKLY, day=local_date(due, user.timezone),
+        due_at=due, now=now,
+    )
+
+
+async def plan_pt_sessions(
+    session: AsyncSession, user: User, profile: RehabProfile | None, after: datetime,
+    now: datetime, settings: Settings,
+) -> None:
+    """For the next occurrence of each PT weekday: a reminder before, a prompt after."""
+    if profile is None or not profile.pt_weekdays or profile.pt_time is None or not user.timezone:
+        return
+    before = timedelta(hours=settings.schedule.pt_reminder_hours_before)
+    for weekday in sorted(set(profile.pt_weekdays)):
+        # Look from `after - before` so a session later today still gets its reminder.
+        session_at = next_weekly(weekday, profile.pt_time, user.timezone, after)
+        day = local_date(session_at, user.timezone)
+        reminder_at = session_at - before
+        if reminder_at > after:
+            await upsert_message(
+                session, user_id=user.id, kind=kinds.PT_REMINDER, day=day, due_at=reminder_at,
+                now=now, payload={"session_at": session_at.isoformat()},
+            )
+        after_at = session_at + timedelta(hours=2)
+        await upsert_message(
+            session, user_id=user.id, kind=kinds.PT_AFTER, day=day, due_at=after_at, now=now,
+            payload={"session_at": session_at.isoformat()},
+        )
+
+
+async def cancel_pending(
+    session: AsyncSession, user_id: int, kinds_to_cancel: tuple[str, ...] | None = None
+) -> None:
+    stmt = update(ScheduledMessage).where(
+        ScheduledMessage.user_id == user_id, ScheduledMessage.status == "pending"
+    )
+    if kinds_to_cancel is not None:
+        stmt = stmt.where(ScheduledMessage.kind.in_(kinds_to_cancel))
+    await session.execute(stmt.values(status="cancelled"))
+
+
+async def cancel_user_schedule(session: AsyncSession, user_id: int) -> None:
+    """Nothing more goes out to this user (pause, block, delete) until re-planned."""
+    await cancel_pending(session, user_id)
+
+
+async def schedule_user(
+    session: AsyncSession, user: User, now: datetime, settings: Settings
+) -> None:
+    """(Re)plan everything time-driven for a user. Safe to call any number of times."""
+    if user.status != "active":
+        await cancel_user_schedule(session, user.id)
+        return
+    await cancel_pending(session, user.id, SETTINGS_DRIVEN)
+    await session.flush()
+    await plan_next_checkin(session, user, now, now)
+    await plan_weekly_summary(session, user, now, now)
+    profile = await session.get(RehabProfile, user.id)
+    await plan_pt_sessions(session, user, profile, now, now, settings)
+    from scheduler.nudge_planner import plan_next_nudge
+
+    await plan_next_nudge(session, user, now, now)
+
+
+def due_local(user: User, day: date, at: time) -> datetime:
+    assert user.timezone
+    return local_instant(day, at, user.timezone)

@@ -1,0 +1,209 @@
+"""The daily check-in, end to end through the real Application: scheduled, answered, recorded."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from bot.db.models import CheckIn, Exercise, RehabProfile, ScheduledMessage, User
+from scheduler.planner import schedule_user
+from tests.harness.bot import BotHarness
+
+
+async def make_user(
+    harness: BotHarness, telegram_id: int = 1001, *, zone: str = "Europe/Berlin",
+    at: time = time(19, 0), stopped: date = date(2026, 11, 16),
+) -> int:
+    """An onboarded user with a three-exercise plan (onboarding itself is tested elsewhere)."""
+    now = harness.clock.now()
+    async with harness.services.sessions() as session:
+        user = User(
+            telegram_id=telegram_id, chat_id=telegram_id, first_name="Alex", timezone=zone,
+            checkin_time=at, status="active", consent_at=now, onboarded_at=now - timedelta(days=3),
+            nudge_cadence="off", nudge_seed=7, quiet_start=time(21, 0), quiet_end=time(8, 0),
+            rest_weekdays=[], weekly_summary_weekday=6, weekly_summary_time=time(19, 0),
+            created_at=now, updated_at=now,
+        )
+        session.add(user)
+        await session.flush()
+        session.add(RehabProfile(user_id=user.id, injury_area="knee", stopped_running_on=stopped,
+                                 pt_sessions_per_week=2, pt_weekdays=[], returning_to_run=False))
+        for i, name in enumerate(["Clamshells", "Glute bridges", "Wall sit"]):
+            session.add(Exercise(user_id=user.id, position=i, name=name, sets=3, reps=15, created_at=now))
+        await session.flush()
+        await schedule_user(session, user, now, harness.settings)
+        await session.commit()
+        return user.id
+
+
+async def checkins(harness: BotHarness) -> list[CheckIn]:
+    async with harness.services.sessions() as session:
+        return list((await session.execute(select(CheckIn).order_by(CheckIn.local_date))).scalars())
+
+
+async def test_checkin_arrives_at_local_time_and_done_all_records_pain_and_note(harness: BotHarness) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    # 08:00 UTC: nothing due yet. Berlin 19:00 is 18:00 UTC in winter.
+    await harness.advance(timedelta(hours=9, minutes=55))
+    assert alex.texts == []
+    await harness.advance(timedelta(minutes=10))
+    assert len(alex.texts) == 1
+    assert "Day 12" in alex.texts[0]  # stopped running 16 Nov, today 27 Nov
+    await alex.press("Did them all")
+    assert [label for label, _ in alex.last.buttons] == [str(n) for n in range(11)]
+    await alex.press("4")
+    assert any("4/10" in t for t in alex.texts)
+    await alex.say("Bridges felt easier today")
+    rows = await checkins(harness)
+    assert len(rows) == 1 and rows[0].status == "done" and rows[0].pain == 4
+    assert rows[0].note == "Bridges felt easier today"
+    assert rows[0].exercises_done == ["Clamshells", "Glute bridges", "Wall sit"]
+
+
+async def test_did_some_records_only_the_chosen_exercises(harness: BotHarness) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    await harness.advance(timedelta(hours=10, minutes=5))
+    await alex.press("Did some")
+    await alex.press("Done")  # nothing chosen yet: refused, nothing stored
+    assert await checkins(harness) == []
+    await alex.press("Clamshells")
+    await alex.press("Wall sit")
+    await alex.press("Clamshells")  # toggled off again
+    await alex.press("Done")
+    await alex.press("2")
+    await alex.press("Skip")
+    rows = await checkins(harness)
+    assert rows[0].status == "partial" and rows[0].exercises_done == ["Wall sit"] and rows[0].pain == 2
+
+
+async def test_not_today_asks_why_and_answers_the_reason(harness: BotHarness) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    await harness.advance(timedelta(hours=10, minutes=5))
+    await alex.press("Not today")
+    await alex.press("No time")
+    rows = await checkins(harness)
+    assert rows[0].status == "skipped" and rows[0].skip_reason == "no_time"
+
+
+async def test_one_gentle_follow_up_and_never_a_second(harness: BotHarness) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    await harness.advance(timedelta(hours=13, minutes=30))  # past 19:00 + 3 h? no: 21:00 is quiet
+    # Follow-up would land at 22:00 Berlin, inside quiet hours, so none is sent.
+    assert len(alex.texts) == 1
+
+
+async def test_follow_up_when_there_is_room_before_quiet_hours(harness: BotHarness) -> None:
+    await make_user(harness, at=time(12, 0))
+    alex = harness.user(1001)
+    await harness.advance(timedelta(hours=12))
+    texts = alex.texts
+    assert len(texts) == 2  # the check-in at 12:00 and one follow-up at 15:00, nothing more
+
+
+async def test_a_press_on_yesterdays_checkin_is_closed_and_changes_nothing(harness: BotHarness) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    await harness.advance(timedelta(hours=10, minutes=5))
+    old = alex.tg.last_with_buttons(1001)
+    await harness.advance(timedelta(hours=8))  # next local day
+    await alex.press("Did them all", message=old)
+    assert await checkins(harness) == [] or all(c.status == "missed" for c in await checkins(harness))
+    answers = list(harness.telegram.query_answers.values())
+    assert "closed" in answers[-1].get("text", "")
+
+
+async def test_double_press_records_once(harness: BotHarness) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    await harness.advance(timedelta(hours=10, minutes=5))
+    msg = alex.tg.last_with_buttons(1001)
+    data = msg.button_data("Did them all")
+    await alex.press_data(data, msg)
+    await alex.press_data(data, msg)
+    rows = await checkins(harness)
+    assert len(rows) == 1 and rows[0].status == "done"
+
+
+async def test_another_users_button_acts_only_on_the_presser(harness: BotHarness) -> None:
+    await make_user(harness, 1001)
+    await make_user(harness, 1002)
+    await harness.advance(timedelta(hours=10, minutes=5))
+    alex_msg = harness.telegram.last_with_buttons(1001)
+    mallory = harness.user(1002, "Mallory")
+    await mallory.press_data(alex_msg.button_data("Not today"), alex_msg)
+    await mallory.press("No time", message=harness.telegram.last_with_buttons(1001))
+    async with harness.services.sessions() as session:
+        owners = {c.user_id: c.status for c in (await session.execute(select(CheckIn))).scalars()}
+        ids = {u.telegram_id: u.id for u in (await session.execute(select(User))).scalars()}
+    assert ids[1001] not in owners
+    assert owners == {ids[1002]: "skipped"}
+
+
+async def test_checkin_command_offers_to_update_today(harness: BotHarness) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    await alex.say("/checkin")
+    await alex.press("Not today")
+    await alex.press("Forgot")
+    await alex.say("/checkin")
+    assert "already" in (alex.last.text or "").lower()
+    await alex.press("Update today")
+    await alex.press("Did them all")
+    await alex.press("1")
+    rows = await checkins(harness)
+    assert len(rows) == 1 and rows[0].status == "done" and rows[0].skip_reason is None
+
+
+async def test_scheduled_checkin_is_not_sent_when_already_logged(harness: BotHarness) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    await alex.say("/checkin")
+    await alex.press("Did them all")
+    await alex.press("0")
+    sent_before = len(alex.texts)
+    await harness.advance(timedelta(hours=11))
+    assert len(alex.texts) == sent_before
+
+
+async def test_next_morning_question_after_pain_and_its_answers(harness: BotHarness) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    await harness.advance(timedelta(hours=10, minutes=5))
+    await alex.press("Did them all")
+    await alex.press("5")
+    await alex.press("Skip")
+    await harness.advance(timedelta(hours=14, minutes=30))  # 08:30 Berlin next day
+    assert "morning" in (alex.last.text or "").lower()
+    await alex.press("Worse")
+    assert "physical therapist" in (alex.last.text or "").lower()
+    rows = await checkins(harness)
+    assert rows[0].morning_response == "worse"
+
+
+async def test_snooze_asks_again_later(harness: BotHarness) -> None:
+    await make_user(harness, at=time(12, 0))
+    alex = harness.user(1001)
+    await harness.advance(timedelta(hours=3, minutes=5))  # 12:05 Berlin
+    await alex.press("Ask me later")
+    await alex.press("1 hour")
+    count = len(alex.texts)
+    await harness.advance(timedelta(minutes=55))
+    assert len(alex.texts) == count
+    await harness.advance(timedelta(minutes=10))
+    assert len(alex.texts) == count + 1 and "exercises" in alex.texts[-1]
+
+
+async def test_today_shows_streak_and_adherence(harness: BotHarness) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    await alex.say("/checkin")
+    await alex.press("Did them all")
+    await alex.press("2")
+    await alex.say("/today")
+    text = alex.last.text or ""
+    assert "Streak: 1 day" in text and "Adherence" in text and "pain 2/10" in text
