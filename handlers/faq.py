@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.cli_faq import UNKNOWN
 from bot.db.models import FaqQuestion, RedFlagReport, User
 from bot.domain.faq import FaqEntry
 from bot.domain.triage import triage
@@ -25,10 +26,6 @@ from handlers.router import Incoming, register_free_text
 
 QUESTION_MAX = 1000
 CLINICIAN_BUTTON = ("I've spoken to a clinician", "rf:ok")
-UNKNOWN = (
-    "I'm not sure about that one, and I'd rather not guess. Your physical therapist is the best "
-    "person to ask. You can also browse what I do know with /faq."
-)
 SMALL_TALK = {
     "greeting": (
         re.compile(r"^\W*(hi|hello|hey|hiya|good (morning|afternoon|evening)|yo)\W*$", re.I),

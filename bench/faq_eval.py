@@ -1,0 +1,200 @@
+"""Evaluate triage + FAQ retrieval on the labelled dev set, as the bot runs them.
+
+Each case goes through ``triage()`` first; only if no red flag fires is it
+sent to ``FaqIndex.answer()``.  Prints a table of misses, then one JSON line:
+{"cases", "top1_accuracy", "top3_accuracy", "suggest_rate", "offtopic_declined",
+ "red_flag_recall", "false_red_flag_rate", ...}.
+
+    python -m bench.faq_eval [--method hybrid] [--fit] [--devset PATH] [--faq-dir DIR]
+
+``--fit`` also fits the confidence calibration (logistic regression on
+best score, margin and unexplained share) and prints candidate constants.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import tomllib
+from dataclasses import astuple, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.domain.faq import FaqIndex, load_entries  # noqa: E402
+from bot.domain.triage import triage  # noqa: E402
+
+DEVSET = ROOT / "tests" / "data" / "faq_devset.toml"
+OFF_TOPIC = "off-topic"
+RED_FLAG = "red-flag"
+
+
+@dataclass(frozen=True)
+class Case:
+    text: str
+    expect: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    flag: str | None
+    decision: str
+    best: str | None
+    top3: tuple[str, ...]
+    confidence: float
+    features: tuple[float, ...]
+
+    @property
+    def ok(self) -> bool:
+        if self.case.expect == RED_FLAG:
+            return self.flag is not None
+        if self.flag is not None:
+            return False
+        if self.case.expect == OFF_TOPIC:
+            return self.decision != "answer"
+        return self.decision == "answer" and self.best == self.case.expect
+
+
+def load_cases(path: Path = DEVSET) -> list[Case]:
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    cases = []
+    for n, raw in enumerate(data.get("case", []), start=1):
+        text, expect = raw.get("text"), raw.get("expect")
+        if not isinstance(text, str) or not isinstance(expect, str):
+            raise ValueError(f"{path}: case #{n} needs string 'text' and 'expect'")
+        cases.append(Case(text, expect))
+    return cases
+
+
+def run(index: FaqIndex, cases: list[Case]) -> list[Outcome]:
+    outcomes = []
+    for case in cases:
+        flagged = triage(case.text)
+        ans = index.answer(case.text)
+        top3 = tuple(m.entry.id for m in index.search(case.text, k=3))
+        outcomes.append(
+            Outcome(
+                case=case,
+                flag=flagged.flag,
+                decision=ans.decision,
+                best=ans.best.id if ans.best else (top3[0] if top3 else None),
+                top3=top3,
+                confidence=ans.confidence,
+                features=astuple(index.features(case.text)),
+            )
+        )
+    return outcomes
+
+
+def _share(num: int, den: int) -> float:
+    return round(num / den, 4) if den else 1.0
+
+
+def metrics(outcomes: list[Outcome]) -> dict[str, float | int]:
+    in_scope = [o for o in outcomes if o.case.expect not in (OFF_TOPIC, RED_FLAG)]
+    off = [o for o in outcomes if o.case.expect == OFF_TOPIC]
+    red = [o for o in outcomes if o.case.expect == RED_FLAG]
+    not_red = [o for o in outcomes if o.case.expect != RED_FLAG]
+    unflagged_in = [o for o in in_scope if o.flag is None]
+    return {
+        "cases": len(outcomes),
+        "in_scope": len(in_scope),
+        "off_topic": len(off),
+        "red_flag_cases": len(red),
+        "top1_accuracy": _share(sum(o.ok for o in in_scope), len(in_scope)),
+        "top3_accuracy": _share(
+            sum(o.flag is None and o.case.expect in o.top3 for o in in_scope), len(in_scope)
+        ),
+        "suggest_rate": _share(sum(o.decision == "suggest" for o in unflagged_in), len(in_scope)),
+        "wrong_answer_rate": _share(
+            sum(o.decision == "answer" and o.best != o.case.expect for o in unflagged_in),
+            len(in_scope),
+        ),
+        "offtopic_declined": _share(sum(o.ok for o in off), len(off)),
+        "red_flag_recall": _share(sum(o.ok for o in red), len(red)),
+        "false_red_flag_rate": _share(sum(o.flag is not None for o in not_red), len(not_red)),
+    }
+
+
+def print_misses(outcomes: list[Outcome]) -> None:
+    misses = [o for o in outcomes if not o.ok]
+    print(f"{len(misses)} misses of {len(outcomes)} cases")
+    print(f"{'expect':<24} {'flag':<22} {'decision':<8} {'best':<24} {'conf':>5}  text")
+    for o in misses:
+        print(
+            f"{o.case.expect:<24.24} {o.flag or '-':<22.22} {o.decision:<8} "
+            f"{o.best or '-':<24.24} {o.confidence:5.2f}  {o.case.text[:90]}"
+        )
+
+
+def fit_calibration(outcomes: list[Outcome]) -> tuple[float, ...]:
+    """Logistic regression by Newton's method: P(top-ranked entry is right | features).
+
+    Off-topic cases are negatives; red-flag cases are left out (triage owns them).
+    """
+    rows = [
+        ((1.0, *o.features), 1.0 if o.top3[:1] == (o.case.expect,) else 0.0)
+        for o in outcomes
+        if o.case.expect != RED_FLAG
+    ]
+    dim = len(rows[0][0])
+    w = [0.0] * dim
+    ridge = 1e-2
+    for _ in range(50):
+        grad = [ridge * wi for wi in w]
+        hess = [[ridge * (i == j) for j in range(dim)] for i in range(dim)]
+        for x, y in rows:
+            p = 1 / (1 + math.exp(-sum(wi * xi for wi, xi in zip(w, x, strict=True))))
+            for i in range(dim):
+                grad[i] += (p - y) * x[i]
+                for j in range(dim):
+                    hess[i][j] += p * (1 - p) * x[i] * x[j]
+        step = _solve(hess, grad)
+        w = [wi - si for wi, si in zip(w, step, strict=True)]
+    names = ["CAL_BIAS", "CAL_BEST", "CAL_MARGIN", "CAL_UNEXPLAINED", "CAL_ANCHORED"]
+    print("fitted: " + " ".join(f"{k}={v:.2f}" for k, v in zip(names, w, strict=False)))
+    return tuple(w)
+
+
+def _solve(a: list[list[float]], b: list[float]) -> list[float]:
+    """Gaussian elimination for the tiny 4x4 Newton system."""
+    n = len(b)
+    m = [[*row, b[i]] for i, row in enumerate(a)]
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(m[r][col]))
+        m[col], m[pivot] = m[pivot], m[col]
+        for r in range(n):
+            if r != col and m[col][col]:
+                f = m[r][col] / m[col][col]
+                m[r] = [x - f * y for x, y in zip(m[r], m[col], strict=True)]
+    return [m[i][n] / m[i][i] if m[i][i] else 0.0 for i in range(n)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devset", type=Path, default=DEVSET)
+    parser.add_argument("--faq-dir", type=Path, default=None)
+    parser.add_argument(
+        "--method", default="hybrid+fuzzy", choices=["bm25", "hybrid", "hybrid+fuzzy"]
+    )
+    parser.add_argument("--fit", action="store_true", help="fit confidence calibration")
+    parser.add_argument("--quiet", action="store_true", help="only print the JSON line")
+    args = parser.parse_args(argv)
+    index = FaqIndex(load_entries(args.faq_dir), method=args.method)
+    outcomes = run(index, load_cases(args.devset))
+    if not args.quiet:
+        print_misses(outcomes)
+    if args.fit:
+        fit_calibration(outcomes)
+    print(json.dumps(metrics(outcomes)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,62 @@
+"""Per-question latency of triage + FAQ answer over the dev set.
+
+The bot answers inside a Telegram update handler, so one question must cost
+well under 5 ms.  Prints one JSON line:
+{"questions", "repeats", "index_build_ms", "mean_ms", "p50_ms", "p99_ms", "max_ms"}.
+
+    python -m bench.faq_latency [--repeats 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.faq_eval import DEVSET, load_cases  # noqa: E402
+from bot.domain.faq import FaqIndex, load_entries  # noqa: E402
+from bot.domain.triage import triage  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devset", type=Path, default=DEVSET)
+    parser.add_argument("--repeats", type=int, default=20)
+    args = parser.parse_args(argv)
+
+    start = time.perf_counter()
+    index = FaqIndex(load_entries())
+    build_ms = (time.perf_counter() - start) * 1000
+    questions = [case.text for case in load_cases(args.devset)]
+    # First pass is timed too: the caches start cold in production as well.
+    samples: list[float] = []
+    for _ in range(args.repeats):
+        for question in questions:
+            t0 = time.perf_counter()
+            if not triage(question).is_red_flag:
+                index.answer(question)
+            samples.append((time.perf_counter() - t0) * 1000)
+    samples.sort()
+    result = {
+        "questions": len(questions),
+        "entries": len(index.entries),
+        "repeats": args.repeats,
+        "index_build_ms": round(build_ms, 2),
+        "mean_ms": round(statistics.fmean(samples), 4),
+        "p50_ms": round(samples[len(samples) // 2], 4),
+        "p99_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.99))], 4),
+        "max_ms": round(samples[-1], 4),
+    }
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,253 @@
+"""Red-flag triage: the first thing every user message goes through.
+
+A runner who writes "my calf is swollen and hot" must be told to get care,
+not handed a stretching tip.  The words, rules, levels and messages live in
+``bot/content/red_flags.toml`` so a physical therapist can edit them; this
+module only knows how to match them.
+
+Matching works on folded, typo-corrected, stemmed tokens:
+
+* concepts are lists of phrases ("pins and needles", "even ... sitting" where
+  "..." is a gap of up to three words that never crosses a clause break);
+* a flag fires when all concepts of any one of its rules occur, and none of
+  its ``unless`` concepts do;
+* a negator ("no", "doesn't", ...) switches off the next few words, unless
+  the negator is itself part of a matched phrase ("can not walk",
+  "haven't had a period") or is followed by an idiom word ("no idea why").
+
+False alarms cost trust but a missed emergency costs far more, so ties and
+doubts resolve towards firing.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, cast
+
+from bot.domain.textnorm import BREAK, CONTENT_DIR, TypoCorrector, stem, stem_all, tokenize
+
+Level = Literal["emergency", "urgent", "contact"]
+
+RED_FLAGS_PATH = CONTENT_DIR / "red_flags.toml"
+GAP = "..."
+MAX_GAP = 3
+_LEVEL_RANK: dict[str, int] = {"emergency": 0, "urgent": 1, "contact": 2}
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    """What triage decided; ``message`` is what the bot should say verbatim."""
+
+    flag: str | None
+    level: Level | None
+    message: str
+    also: tuple[str, ...] = ()  # other flags that fired, for logging
+
+    @property
+    def is_red_flag(self) -> bool:
+        return self.flag is not None
+
+
+NO_FLAG = TriageResult(flag=None, level=None, message="")
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    id: str
+    level: Level
+    message: str
+    rules: tuple[frozenset[str], ...]
+    unless: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Match:
+    concept: str
+    positions: tuple[int, ...]  # matched (non-gap) token positions
+    has_negator: bool
+
+
+class Triager:
+    """Compiled red-flag rules; build once, call ``triage`` per message."""
+
+    def __init__(
+        self,
+        concepts: dict[str, Sequence[str]],
+        flags: Sequence[RedFlag],
+        *,
+        negators: Iterable[str],
+        scope: int,
+        breakers: Iterable[str],
+        exempt_next: Iterable[str],
+        typo_targets: Iterable[str],
+        typo_protect: Iterable[str],
+    ) -> None:
+        self._flags = tuple(flags)
+        self._negators = frozenset(stem(w) for w in negators)
+        self._scope = scope
+        self._breakers = frozenset(stem(w) for w in breakers)
+        self._exempt = frozenset(stem(w) for w in exempt_next)
+        # first stem -> [(concept, phrase stems)]
+        self._phrases: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        known_words: set[str] = set()
+        for name, phrases in concepts.items():
+            for phrase in phrases:
+                words = [w for w in phrase.split() if w != GAP]
+                known_words.update(t for w in words for t in tokenize(w))
+                parts: list[str] = []
+                for raw in phrase.split():
+                    parts.extend([GAP] if raw == GAP else stem_all(tokenize(raw)))
+                if not parts or parts[0] == GAP or parts[-1] == GAP:
+                    raise ValueError(f"concept {name!r}: bad phrase {phrase!r}")
+                self._phrases.setdefault(parts[0], []).append((name, tuple(parts)))
+        self._typos = TypoCorrector(
+            typo_targets, known=known_words | set(typo_protect), min_len=6
+        )
+
+    # ------------------------------------------------------------ matching
+    def _match_at(self, stems: Sequence[str], start: int, phrase: tuple[str, ...]) -> list[int]:
+        """Positions of the phrase's words if it matches at ``start``, else []."""
+
+        def walk(i: int, p: int, acc: list[int]) -> list[int]:
+            if p == len(phrase):
+                return acc
+            if phrase[p] == GAP:
+                for skip in range(MAX_GAP + 1):
+                    j = i + skip
+                    if j > len(stems) or BREAK in stems[i:j]:
+                        break
+                    found = walk(j, p + 1, acc)
+                    if found:
+                        return found
+                return []
+            if i < len(stems) and stems[i] == phrase[p]:
+                return walk(i + 1, p + 1, [*acc, i])
+            return []
+
+        return walk(start, 0, [])
+
+    def _matches(self, stems: Sequence[str]) -> list[_Match]:
+        found: list[_Match] = []
+        for i, word in enumerate(stems):
+            for concept, phrase in self._phrases.get(word, ()):
+                positions = self._match_at(stems, i, phrase)
+                if positions:
+                    has_neg = any(stems[p] in self._negators for p in positions)
+                    found.append(_Match(concept, tuple(positions), has_neg))
+        return found
+
+    def _negated(self, stems: Sequence[str], matches: Sequence[_Match]) -> set[int]:
+        neutral = {p for m in matches if m.has_negator for p in m.positions}
+        negated: set[int] = set()
+        for i, word in enumerate(stems):
+            if word not in self._negators or i in neutral:
+                continue
+            if i + 1 < len(stems) and stems[i + 1] in self._exempt:
+                continue
+            for j in range(i + 1, min(len(stems), i + 1 + self._scope)):
+                if stems[j] == BREAK or stems[j] in self._breakers:
+                    break
+                negated.add(j)
+        return negated
+
+    def present_concepts(self, text: str) -> set[str]:
+        """Concepts found un-negated in ``text`` (exposed for tests and tuning)."""
+        tokens = tokenize(text, keep_breaks=True)
+        tokens = [tok if tok == BREAK else self._typos.correct(tok) for tok in tokens]
+        stems = stem_all(tokens)
+        matches = self._matches(stems)
+        negated = self._negated(stems, matches)
+        return {m.concept for m in matches if not negated.intersection(m.positions)}
+
+    def triage(self, text: str) -> TriageResult:
+        present = self.present_concepts(text)
+        fired = [
+            flag
+            for flag in self._flags
+            if not (flag.unless & present) and any(rule <= present for rule in flag.rules)
+        ]
+        if not fired:
+            return NO_FLAG
+        ranked = sorted(fired, key=lambda f: _LEVEL_RANK[f.level])  # stable: file order
+        top = ranked[0]
+        return TriageResult(
+            flag=top.id,
+            level=top.level,
+            message=top.message,
+            also=tuple(f.id for f in ranked[1:]),
+        )
+
+    @property
+    def flag_ids(self) -> tuple[str, ...]:
+        return tuple(f.id for f in self._flags)
+
+
+def load_triager(path: Path | None = None) -> Triager:
+    """Build a Triager from TOML, failing loudly with the file and flag named."""
+    source = path or RED_FLAGS_PATH
+    with source.open("rb") as fh:
+        data = tomllib.load(fh)
+    concepts = data.get("concepts", {})
+    if not isinstance(concepts, dict) or not concepts:
+        raise ValueError(f"{source}: missing [concepts] table")
+    for name, phrases in concepts.items():
+        if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
+            raise ValueError(f"{source}: concept {name!r} must be a list of strings")
+    flags: list[RedFlag] = []
+    seen: set[str] = set()
+    for raw in data.get("flag", []):
+        fid = raw.get("id")
+        where = f"{source}: flag {fid!r}"
+        if not isinstance(fid, str) or not fid or fid in seen:
+            raise ValueError(f"{where}: id missing or duplicated")
+        seen.add(fid)
+        level = raw.get("level")
+        if level not in _LEVEL_RANK:
+            raise ValueError(f"{where}: level must be one of {sorted(_LEVEL_RANK)}")
+        message = str(raw.get("message", "")).strip()
+        if not message:
+            raise ValueError(f"{where}: empty message")
+        rules = raw.get("rules", [])
+        if not rules:
+            raise ValueError(f"{where}: no rules")
+        unless = raw.get("unless", [])
+        for name in [c for rule in rules for c in rule] + list(unless):
+            if name not in concepts:
+                raise ValueError(f"{where}: unknown concept {name!r}")
+        flags.append(
+            RedFlag(
+                id=fid,
+                level=cast(Level, level),
+                message=message,
+                rules=tuple(frozenset(rule) for rule in rules),
+                unless=frozenset(unless),
+            )
+        )
+    if not flags:
+        raise ValueError(f"{source}: no [[flag]] entries")
+    neg = data.get("negation", {})
+    typo = data.get("typo", {})
+    return Triager(
+        concepts,
+        flags,
+        negators=neg.get("negators", []),
+        scope=int(neg.get("scope", 4)),
+        breakers=neg.get("breakers", []),
+        exempt_next=neg.get("exempt_next", []),
+        typo_targets=typo.get("targets", []),
+        typo_protect=typo.get("protect", []),
+    )
+
+
+@lru_cache(maxsize=1)
+def default_triager() -> Triager:
+    return load_triager()
+
+
+def triage(text: str) -> TriageResult:
+    """Check one user message against the red flags in ``red_flags.toml``."""
+    return default_triager().triage(text)

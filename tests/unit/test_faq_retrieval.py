@@ -1,0 +1,250 @@
+"""FAQ retrieval: runners get the right entry despite slang, typos and chatter,
+and get no confident answer to things the knowledge base does not cover."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.faq_eval import DEVSET, load_cases, metrics, run
+from bot.domain.faq import FAQ_DIR, FaqDataError, FaqEntry, FaqIndex, load_entries
+
+
+def _entry(eid: str, title: str, questions: list[str], answer: str) -> FaqEntry:
+    return FaqEntry(
+        id=eid,
+        title=title,
+        topic="test",
+        questions=tuple(questions),
+        answer=answer,
+        sources=("test source",),
+        related=(),
+    )
+
+
+FIXTURE = [
+    _entry(
+        "it-band",
+        "Iliotibial band syndrome",
+        [
+            "Can I keep running with IT band syndrome?",
+            "What helps pain on the outside of the knee from the iliotibial band?",
+        ],
+        "Outer knee pain from the iliotibial band usually settles with load changes and hip "
+        "strengthening. Shorter, pain-free runs may be fine; ask your physical therapist.",
+    ),
+    _entry(
+        "hamstring",
+        "Hamstring strain recovery",
+        [
+            "How long does a hamstring strain take to heal?",
+            "When can I run again after pulling my hamstring?",
+        ],
+        "Many hamstring strains need several weeks, followed by a staged return that only "
+        "moves on while each step stays pain-free.",
+    ),
+    _entry(
+        "imaging",
+        "Do I need a scan?",
+        ["Do I need imaging for my injury?", "Should I ask my doctor for imaging?"],
+        "Most running injuries are diagnosed without imaging; a doctor may order it when a bone "
+        "injury is suspected or things are not improving.",
+    ),
+    _entry(
+        "ice-heat",
+        "Ice or heat?",
+        ["Should I use ice or heat on my injury?", "Is icing good for a sore tendon?"],
+        "Ice can ease pain after an acute injury; heat can loosen a chronically tight area "
+        "before activity. Evidence is evolving, so follow your physical therapist.",
+    ),
+    _entry(
+        "cross-training",
+        "Cross-training while injured",
+        ["What exercise can I do instead of running?", "Can I bike or swim while injured?"],
+        "Cycling, swimming, pool running and the elliptical can keep your fitness up; which "
+        "one suits depends on the injury.",
+    ),
+    _entry(
+        "rest-vs-activity",
+        "Should I rest completely?",
+        ["Should I rest completely or keep moving?", "Is total rest best for my injury?"],
+        "Relative rest usually beats complete rest: ease the aggravating activity and keep the "
+        "rest of the body moving.",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> FaqIndex:
+    return FaqIndex(FIXTURE)
+
+
+def test_typo_in_a_key_word_still_finds_the_entry(index: FaqIndex) -> None:
+    result = index.answer("how long til my hamstirng strain heals?")
+    assert result.decision == "answer"
+    assert result.best is not None and result.best.id == "hamstring"
+
+
+def test_runner_slang_itb_maps_to_iliotibial_band(index: FaqIndex) -> None:
+    result = index.answer("can I keep running with my ITB problem?")
+    assert result.decision == "answer"
+    assert result.best is not None and result.best.id == "it-band"
+
+
+def test_physio_and_mri_synonyms(index: FaqIndex) -> None:
+    result = index.answer("should I push my physio to get me an MRI?")
+    assert result.best is not None and result.best.id == "imaging"
+
+
+def test_greeting_and_story_around_the_question(index: FaqIndex) -> None:
+    question = (
+        "Hi there! Hope you're well. So I've been training for my first half for months and "
+        "then last weekend my leg started playing up. Anyway, my question: should I put ice "
+        "or heat on it? Thanks so much!!"
+    )
+    result = index.answer(question)
+    assert result.decision == "answer"
+    assert result.best is not None and result.best.id == "ice-heat"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "which Garmin watch should I buy?",
+        "what energy gels do you recommend for a marathon?",
+        "how much does the race entry cost?",
+        "what pace should I run my 10k at?",
+    ],
+)
+def test_off_topic_questions_are_not_answered(index: FaqIndex, question: str) -> None:
+    assert index.answer(question).decision != "answer"
+
+
+def test_empty_or_greeting_only_is_unknown(index: FaqIndex) -> None:
+    for text in ("", "hi!", "thanks :)"):
+        result = index.answer(text)
+        assert result.decision == "unknown"
+        assert result.best is None
+        assert result.confidence < 0.2
+
+
+def test_question_split_between_two_entries_gets_suggestions(index: FaqIndex) -> None:
+    result = index.answer("should I rest it or ice it?")
+    assert result.decision == "suggest"
+    assert 2 <= len(result.suggestions) <= 3
+    ids = [e.id for e in result.suggestions]
+    assert {"ice-heat", "rest-vs-activity"} <= set(ids)
+    assert len(set(ids)) == len(ids)
+
+
+def test_search_ranks_and_scores_between_zero_and_one(index: FaqIndex) -> None:
+    matches = index.search("bike or swim instead of running", k=3)
+    assert matches[0].entry.id == "cross-training"
+    assert all(0.0 <= m.score <= 1.0 for m in matches)
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+
+
+def test_confident_answers_score_higher_than_vague_ones(index: FaqIndex) -> None:
+    sharp = index.answer("should I rest completely or keep moving?")
+    vague = index.answer("should I rest it or ice it?")
+    assert sharp.confidence > vague.confidence
+
+
+def test_under_5_ms_per_question_with_100_entries() -> None:
+    words = ["knee", "hip", "shin", "calf", "heel", "tendon", "strength"]
+    words += ["stretch", "load", "pain", "rest", "swim", "bike", "walk"]
+    entries = [
+        _entry(
+            f"e{i}",
+            f"Topic {i} {words[i % len(words)]}",
+            [f"How do I handle {words[i % len(words)]} {words[(i * 3) % len(words)]} issue {i}?"]
+            * 4,
+            " ".join(words[(i + j) % len(words)] for j in range(120)),
+        )
+        for i in range(100)
+    ]
+    index = FaqIndex(entries)
+    questions = [f"my {a} and {b} hurt after running, what now?" for a in words for b in words]
+    start = time.perf_counter()
+    for q in questions:
+        index.answer(q)
+    per_question_ms = (time.perf_counter() - start) * 1000 / len(questions)
+    assert per_question_ms < 5.0
+
+
+# ---------------------------------------------------------------- loading
+def _write(path: Path, body: str) -> None:
+    path.write_text(body, encoding="utf-8")
+
+
+GOOD = """
+[[entry]]
+id = "a"
+title = "A"
+topic = "t"
+questions = ["what is a?"]
+answer = "A is a thing."
+sources = ["somewhere"]
+related = []
+"""
+
+
+def test_load_entries_reads_a_folder(tmp_path: Path) -> None:
+    _write(tmp_path / "one.toml", GOOD)
+    entries = load_entries(tmp_path)
+    assert [e.id for e in entries] == ["a"]
+    assert entries[0].questions == ("what is a?",)
+
+
+def test_missing_answer_is_reported_with_file_and_entry(tmp_path: Path) -> None:
+    _write(tmp_path / "broken.toml", GOOD.replace('answer = "A is a thing."', ""))
+    with pytest.raises(FaqDataError, match=r"broken\.toml.*\(a\).*answer"):
+        load_entries(tmp_path)
+
+
+def test_duplicate_ids_across_files_are_rejected(tmp_path: Path) -> None:
+    _write(tmp_path / "one.toml", GOOD)
+    _write(tmp_path / "two.toml", GOOD)
+    with pytest.raises(FaqDataError, match="already used"):
+        load_entries(tmp_path)
+
+
+def test_unknown_related_id_is_rejected(tmp_path: Path) -> None:
+    _write(tmp_path / "one.toml", GOOD.replace("related = []", 'related = ["ghost"]'))
+    with pytest.raises(FaqDataError, match="ghost"):
+        load_entries(tmp_path)
+
+
+# ---------------------------------------------------------------- dev set
+needs_content = pytest.mark.skipif(
+    not DEVSET.exists() or not any(FAQ_DIR.glob("*.toml")),
+    reason="knowledge-base content or dev set not present",
+)
+
+
+@pytest.fixture(scope="module")
+def dev_metrics() -> dict[str, float | int]:
+    return metrics(run(FaqIndex(load_entries()), load_cases(DEVSET)))
+
+
+@needs_content
+def test_dev_set_safety_and_off_topic_targets(dev_metrics: dict[str, float | int]) -> None:
+    assert dev_metrics["red_flag_recall"] == 1.0, dev_metrics
+    assert dev_metrics["false_red_flag_rate"] <= 0.02, dev_metrics
+    assert dev_metrics["offtopic_declined"] >= 0.90, dev_metrics
+
+
+@needs_content
+def test_dev_set_retrieval_does_not_regress(dev_metrics: dict[str, float | int]) -> None:
+    # Measured 0.80 top-1 answered and 0.98 top-3 with the 47-entry KB.
+    assert dev_metrics["top1_accuracy"] >= 0.78, dev_metrics
+    assert dev_metrics["top3_accuracy"] >= 0.95, dev_metrics
+    assert dev_metrics["wrong_answer_rate"] <= 0.12, dev_metrics
+
+
+@needs_content
+@pytest.mark.xfail(strict=True, reason="top-1 target 0.90 not met yet (measured 0.80)")
+def test_dev_set_top1_target(dev_metrics: dict[str, float | int]) -> None:
+    assert dev_metrics["top1_accuracy"] >= 0.90, dev_metrics

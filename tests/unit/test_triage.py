@@ -1,0 +1,196 @@
+"""Red-flag triage: the messages a worried runner actually types must be caught,
+and everyday soreness must not set off alarms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.domain.triage import RED_FLAGS_PATH, TriageResult, load_triager, triage
+
+FIRES: list[tuple[str, str]] = [
+    # pinpoint bone pain
+    ("my shin hurts in one spot even when I'm sitting", "bone-pinpoint"),
+    ("there's a sharp pain in one small spot on my shin bone", "bone-pinpoint"),
+    ("it's really tender when I press on the bone on top of my foot", "bone-pinpoint"),
+    ("I'm worried it's a stress fracture", "bone-pinpoint"),
+    ("my tibia aches", "bone-pinpoint"),
+    # rest / night pain
+    ("it wakes me up at night", "rest-night-pain"),
+    ("the pain keeps waking me up", "rest-night-pain"),
+    ("my knee throbs at night", "rest-night-pain"),
+    ("it hurts even when I'm lying in bed", "rest-night-pain"),
+    ("my heel aches even at rest", "rest-night-pain"),
+    ("I can't sleep because of the pain", "rest-night-pain"),
+    ("it's sore all the time now", "rest-night-pain"),
+    # groin / deep hip
+    ("pain in my groin when I run", "groin-hip-impact"),
+    ("deep pain in the front of my hip when I hop", "groin-hip-impact"),
+    ("my hip hurts with every step and I can't hop on it", "groin-hip-impact"),
+    # can't bear weight
+    ("I can't put weight on it", "cant-bear-weight"),
+    ("cant walk on it", "cant-bear-weight"),
+    ("I'm unable to walk properly since I rolled my ankle", "cant-bear-weight"),
+    ("I'm not able to stand on that leg", "cant-bear-weight"),
+    ("I've been limping since yesterday", "cant-bear-weight"),
+    ("I can barely walk after the long run", "cant-bear-weight"),
+    # swelling, redness, warmth
+    ("my ankle is swollen", "swelling-redness-warmth"),
+    ("my ankle is swolen", "swelling-redness-warmth"),
+    ("my knee is red and warm", "swelling-redness-warmth"),
+    ("the achilles looks puffy", "swelling-redness-warmth"),
+    ("my knee feels hot to the touch", "swelling-redness-warmth"),
+    # numbness, tingling
+    ("tingling in my foot after the run", "numbness-tingling"),
+    ("tingeling in my toes", "numbness-tingling"),
+    ("numbnes on the outside of my shin", "numbness-tingling"),
+    ("pins and needles down my left leg", "numbness-tingling"),
+    ("I can't feel my toes", "numbness-tingling"),
+    ("burning sensation down my leg", "numbness-tingling"),
+    # calf
+    ("my calf is swollen and hot", "calf-pain-swelling"),
+    ("calf pain since I came out of the boot", "calf-pain-swelling"),
+    ("my calf is red", "calf-pain-swelling"),
+    ("no idea why my calf is so swollen", "calf-pain-swelling"),
+    # cauda equina (emergency)
+    ("pins and needles in both legs", "cauda-equina"),
+    ("numb down there", "cauda-equina"),
+    ("my groin feels numb", "cauda-equina"),
+    ("I've had trouble controlling my bladder since my back went", "cauda-equina"),
+    ("I wet myself and my back hurts", "cauda-equina"),
+    ("tingling in both feet", "cauda-equina"),
+    # systemic
+    ("I've got a fever and my knee hurts", "fever-systemic"),
+    ("night sweats and my shin aches", "fever-systemic"),
+    ("I've been losing weight without trying", "fever-systemic"),
+    # energy deficiency
+    ("I've missed my period for three months", "energy-deficiency"),
+    ("I haven't had a period since I started training for the marathon", "energy-deficiency"),
+    ("this is my second stress fracture this year", "energy-deficiency"),
+    ("could I have RED-S?", "energy-deficiency"),
+    # others
+    ("I felt a pop in my achilles and now I can't push off", "achilles-pop"),
+    ("the pain is 9/10", "severe-pain"),
+    ("the pain is excruciating", "severe-pain"),
+    ("it keeps getting worse even though I cut back my mileage", "rising-pain"),
+]
+
+QUIET: list[str] = [
+    "my glutes are sore after the bridges",
+    "legs feel tired",
+    "a bit stiff this morning",
+    "DOMS from the squats",
+    "knee aches a little on stairs",
+    "no swelling",
+    "there's no swelling or redness, just a dull ache",
+    "it doesn't hurt at night",
+    "no numbness or tingling",
+    "I woke up sore after the squats",
+    "my legs were sore last night after the session",
+    "can I run with shin splints?",
+    "how long does a stress fracture take to heal?",
+    "I can't walk for 30 minutes yet, am I ready to run?",
+    "I can't wait to run again",
+    "my hamstrings are tight",
+    "I might run tonight",
+    "is ice or heat better for a sore knee?",
+    "my calves are sore after the calf raises",
+    "should I stretch my calf before the run?",
+    "I'm scared to run again after my injury",
+    "can I do the exercises at night?",
+    "what time of night is best for my exercises",
+    "my IT band is tight, should I foam roll it?",
+    "my physio said to rest for a week",
+    "is it ok to cycle while injured?",
+    "do I need an MRI?",
+    "hot bath after a long run?",
+    "the bike setting was too low",
+    "my quads burn during the wall sit",
+    "how many sets of clamshells should I do?",
+    "I walked for 30 minutes today without any pain",
+    "knee feels a bit achy after the long walk",
+    "hip is stiff after sitting at my desk",
+    "the pain is getting better every week",
+    "single leg bridges are making my glutes work hard",
+    "I'm taking it easy this week",
+]
+
+
+@pytest.mark.parametrize(("text", "flag"), FIRES)
+def test_red_flag_phrasings_fire_the_right_flag(text: str, flag: str) -> None:
+    result = triage(text)
+    assert result.is_red_flag
+    assert result.flag == flag or flag in result.also, (result.flag, result.also)
+
+
+@pytest.mark.parametrize("text", QUIET)
+def test_ordinary_soreness_and_questions_do_not_fire(text: str) -> None:
+    result = triage(text)
+    assert not result.is_red_flag, result
+    assert result == TriageResult(flag=None, level=None, message="")
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("numb down there", "emergency"),
+        ("I can't control my bowels", "emergency"),
+        ("my calf is swollen and hot", "urgent"),
+        ("I can't put weight on it", "urgent"),
+        ("it wakes me up at night", "contact"),
+    ],
+)
+def test_most_serious_level_wins(text: str, level: str) -> None:
+    assert triage(text).level == level
+
+
+def test_emergency_message_sends_people_to_emergency_care() -> None:
+    message = triage("numb down there and I can't feel when I pee").message.lower()
+    assert "emergency" in message
+    assert "now" in message
+
+
+def test_calf_message_asks_for_urgent_care_without_diagnosing() -> None:
+    message = triage("my calf is swollen and hot").message.lower()
+    assert "urgent" in message
+    assert "you have" not in message
+
+
+def test_every_flag_message_points_to_a_clinician() -> None:
+    triager = load_triager()
+    for text in [t for t, _ in FIRES]:
+        message = triager.triage(text).message.lower()
+        assert "doctor" in message or "emergency" in message or "urgent" in message
+
+
+def test_negation_stops_at_a_clause_break() -> None:
+    assert not triage("no swelling").is_red_flag
+    assert triage("no swelling, but it wakes me at night").flag == "rest-night-pain"
+
+
+def test_bad_rule_file_is_rejected_with_the_flag_named(tmp_path: Path) -> None:
+    bad = tmp_path / "red_flags.toml"
+    bad.write_text(
+        '[concepts]\npain = ["pain"]\n\n[[flag]]\nid = "x"\nlevel = "contact"\n'
+        'message = "see your PT"\nrules = [["pain", "ghost"]]\n'
+    )
+    with pytest.raises(ValueError, match=r"flag 'x'.*ghost"):
+        load_triager(bad)
+
+
+def test_shipped_rule_file_loads() -> None:
+    ids = load_triager(RED_FLAGS_PATH).flag_ids
+    for required in (
+        "bone-pinpoint",
+        "rest-night-pain",
+        "groin-hip-impact",
+        "cant-bear-weight",
+        "swelling-redness-warmth",
+        "numbness-tingling",
+        "calf-pain-swelling",
+        "cauda-equina",
+        "fever-systemic",
+        "energy-deficiency",
+    ):
+        assert required in ids
