@@ -1,0 +1,291 @@
+"""From the database to the plain values the chart and the PT report render.
+
+The renderers in ``bot.reports`` never touch storage; this module is the one place that
+decides which rows a runner's chart and their therapist's report are made of, so /progress,
+/report (and later the weekly summary) show the same days, counted the same way.
+
+Decisions worth knowing:
+- History starts at the user's first recorded day (onboarding, or an earlier check-in).
+  Days before that are left out rather than passed as ``none``: the statistics would
+  count them as planned-but-not-done and the runner would see adherence they never had.
+- PT sessions are the ``PtSession`` rows only. Planned PT weekdays from the profile are
+  not drawn: a report for the therapist must not claim a session that may not have
+  happened (a holiday, a cancelled appointment).
+- Red flags show a short label of the flag plus the user's own words, cut short: the
+  therapist wants to know what the runner actually said.
+- Timestamps are converted to the user's zone, so a 23:30 question lands on the right day.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal, TypeAlias
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    CheckIn,
+    Exercise,
+    FaqQuestion,
+    PtSession,
+    RedFlagReport,
+    RehabProfile,
+    User,
+)
+from bot.reports.data import DayRecord, ReportInput
+from bot.services.history import load_days
+
+PeriodChoice: TypeAlias = Literal["pt", "14", "28"]
+PERIOD_CHOICES: tuple[PeriodChoice, ...] = ("pt", "14", "28")
+
+FALLBACK_DAYS = 14
+"""Report period when no PT session is recorded yet: about the gap between two visits."""
+
+MAX_REPORT_DAYS = 84
+"""A "since the last session" period longer than 12 weeks is cut: one page cannot say more."""
+
+STREAK_LOOKBACK_DAYS = 84
+"""Days loaded for the caption even when the chart shows 4 weeks, so a long streak is not
+cut at the edge of the chart."""
+
+RED_FLAG_TEXT_MAX = 140
+QUESTION_TEXT_MAX = 160
+BROWSED_PREFIX = "[browsed]"
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressData:
+    """What /progress needs: the days (longer than the chart, for the streak) and context."""
+
+    first_name: str
+    today: date
+    weeks: int
+    stopped_running: date
+    days: tuple[DayRecord, ...]
+    pt_sessions: tuple[date, ...]
+
+    @property
+    def visible_days(self) -> tuple[DayRecord, ...]:
+        """The days inside the chart's window."""
+        start = self.today - timedelta(days=self.weeks * 7 - 1)
+        return tuple(d for d in self.days if start <= d.day <= self.today)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPeriod:
+    start: date
+    end: date
+    description: str  # "since your PT session on 13 Nov", "the last 14 days", ...
+
+    @property
+    def length(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def _short(day: date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+def _cut(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _local(when: datetime, zone: str) -> datetime:
+    """A naive local datetime: the PDF prints it and compares its date with local days."""
+    return when.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+
+
+async def history_start(session: AsyncSession, user: User) -> date | None:
+    """The first day the bot knows anything about: onboarding or the earliest check-in."""
+    zone = ZoneInfo(user.timezone or "UTC")
+    candidates: list[date] = []
+    if user.onboarded_at is not None:
+        candidates.append(user.onboarded_at.astimezone(zone).date())
+    query = select(func.min(CheckIn.local_date)).where(CheckIn.user_id == user.id)
+    first = (await session.execute(query)).scalar_one_or_none()
+    if first is not None:
+        candidates.append(first)
+    return min(candidates) if candidates else None
+
+
+async def load_history(
+    session: AsyncSession, user: User, start: date, end: date
+) -> tuple[DayRecord, ...]:
+    """``load_days`` clipped to the user's own history (see the module notes)."""
+    first = await history_start(session, user)
+    if first is not None:
+        start = max(start, first)
+    if start > end:
+        return ()
+    return tuple(await load_days(session, user, start, end))
+
+
+async def pt_session_dates(
+    session: AsyncSession, user_id: int, start: date, end: date
+) -> tuple[date, ...]:
+    rows = await session.execute(
+        select(PtSession.session_date)
+        .where(PtSession.user_id == user_id, PtSession.session_date >= start,
+               PtSession.session_date <= end)
+        .order_by(PtSession.session_date)
+    )
+    return tuple(rows.scalars())
+
+
+async def last_pt_session_before(session: AsyncSession, user_id: int, today: date) -> date | None:
+    """The latest recorded session before today: a session today is the one the report is for."""
+    return (
+        await session.execute(
+            select(func.max(PtSession.session_date)).where(
+                PtSession.user_id == user_id, PtSession.session_date < today
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def load_progress(
+    session: AsyncSession, user: User, profile: RehabProfile, today: date, weeks: int
+) -> ProgressData:
+    lookback = max(weeks * 7, STREAK_LOOKBACK_DAYS)
+    start = today - timedelta(days=lookback - 1)
+    return ProgressData(
+        first_name=user.first_name,
+        today=today,
+        weeks=weeks,
+        stopped_running=profile.stopped_running_on,
+        days=await load_history(session, user, start, today),
+        pt_sessions=await pt_session_dates(session, user.id, start, today),
+    )
+
+
+async def report_period(
+    session: AsyncSession, user: User, today: date, choice: PeriodChoice = "pt"
+) -> ReportPeriod:
+    """The period a report covers; both ends inclusive, in the user's local days."""
+    if choice == "14":
+        return ReportPeriod(today - timedelta(days=13), today, "the last 2 weeks")
+    if choice == "28":
+        return ReportPeriod(today - timedelta(days=27), today, "the last 4 weeks")
+    last = await last_pt_session_before(session, user.id, today)
+    if last is None:
+        return ReportPeriod(
+            today - timedelta(days=FALLBACK_DAYS - 1), today,
+            f"the last {FALLBACK_DAYS} days (no PT session recorded yet)",
+        )
+    start = max(last, today - timedelta(days=MAX_REPORT_DAYS - 1))
+    return ReportPeriod(start, today, f"since your PT session on {_short(last)}")
+
+
+def _dose(row: Exercise) -> str:
+    if row.reps is None and row.seconds is None:
+        amount = ""
+    else:
+        amount = f"{row.reps}" if row.reps is not None else f"{row.seconds} s"
+    if row.sets is not None and amount:
+        label = f"{row.sets} × {amount}"
+    elif row.sets is not None:
+        label = f"{row.sets} sets"
+    else:
+        label = amount
+    return f"{label} each side" if row.per_side and label else label
+
+
+def plan_entries(rows: list[Exercise]) -> tuple[str, ...]:
+    """"Clamshells 3 × 15": the stats strip the dose again to match check-in names."""
+    return tuple(f"{row.name} {_dose(row)}".strip() for row in rows)
+
+
+def flag_label(flag_id: str) -> str:
+    """"calf-pain-swelling" -> "Calf pain swelling": readable without a lookup table."""
+    words = flag_id.replace("-", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else "Warning sign"
+
+
+def _skip_labels(days: tuple[DayRecord, ...]) -> tuple[DayRecord, ...]:
+    """Reason ids ("no_time") become the words the user tapped ("No time")."""
+    from bot.domain.content import load_checkin_text
+
+    text = load_checkin_text()
+    labels = {reason.id: reason.label for reason in text.not_today}
+    return tuple(
+        dataclasses.replace(d, skip_reason=labels.get(d.skip_reason, d.skip_reason))
+        if d.skip_reason
+        else d
+        for d in days
+    )
+
+
+def _injury_label(profile: RehabProfile) -> str:
+    if profile.injury_area == "other" and profile.injury_other:
+        return profile.injury_other
+    from bot.domain.content import load_exercise_templates
+
+    try:
+        return load_exercise_templates().area(profile.injury_area).label
+    except KeyError:
+        return profile.injury_area.replace("_", " ")
+
+
+def _utc_bounds(period: ReportPeriod, zone: str) -> tuple[datetime, datetime]:
+    tz = ZoneInfo(zone)
+    start = datetime.combine(period.start, datetime.min.time(), tz)
+    end = datetime.combine(period.end + timedelta(days=1), datetime.min.time(), tz)
+    return start, end
+
+
+async def build_report_input(
+    session: AsyncSession, user: User, profile: RehabProfile, period: ReportPeriod
+) -> ReportInput:
+    zone = user.timezone or "UTC"
+    lo, hi = _utc_bounds(period, zone)
+    exercises = list(
+        (
+            await session.execute(
+                select(Exercise).where(Exercise.user_id == user.id).order_by(Exercise.position)
+            )
+        ).scalars()
+    )
+    flags = (
+        await session.execute(
+            select(RedFlagReport).where(
+                RedFlagReport.user_id == user.id,
+                RedFlagReport.created_at >= lo,
+                RedFlagReport.created_at < hi,
+            )
+        )
+    ).scalars()
+    questions = (
+        await session.execute(
+            select(FaqQuestion).where(
+                FaqQuestion.user_id == user.id,
+                FaqQuestion.created_at >= lo,
+                FaqQuestion.created_at < hi,
+            )
+        )
+    ).scalars()
+    return ReportInput(
+        first_name=user.first_name,
+        injury_label=_injury_label(profile),
+        stopped_running=profile.stopped_running_on,
+        period_start=period.start,
+        period_end=period.end,
+        days=_skip_labels(await load_history(session, user, period.start, period.end)),
+        plan=plan_entries(exercises),
+        pt_sessions=await pt_session_dates(session, user.id, period.start, period.end),
+        red_flags=tuple(
+            (_local(f.created_at, zone),
+             f'{flag_label(f.flag)}: "{_cut(f.text, RED_FLAG_TEXT_MAX)}"')
+            for f in flags
+        ),
+        # A red-flag message is logged as a question too; it is listed under red flags.
+        questions=tuple(
+            (_local(q.created_at, zone), _cut(q.text, QUESTION_TEXT_MAX))
+            for q in questions
+            if not q.text.startswith(BROWSED_PREFIX) and q.decision != "red_flag"
+        ),
+    )
