@@ -7,16 +7,34 @@ the weekly summary and the nudge triggers all count streaks and adherence the sa
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CheckIn, Pause, User
 from bot.reports.data import DayRecord
 
 
+async def history_start(session: AsyncSession, user: User) -> date | None:
+    """The first day the bot knows anything about: onboarding or the earliest check-in."""
+    zone = ZoneInfo(user.timezone or "UTC")
+    candidates: list[date] = []
+    if user.onboarded_at is not None:
+        candidates.append(user.onboarded_at.astimezone(zone).date())
+    query = select(func.min(CheckIn.local_date)).where(CheckIn.user_id == user.id)
+    first = (await session.execute(query)).scalar_one_or_none()
+    if first is not None:
+        candidates.append(first)
+    return min(candidates) if candidates else None
+
+
 async def load_days(session: AsyncSession, user: User, start: date, end: date) -> list[DayRecord]:
-    """One record per local day from ``start`` to ``end`` inclusive."""
+    """One record per local day from ``start`` to ``end`` inclusive, clipped to the user's own
+    history: days before they started are not "missed", so they never drag adherence down."""
+    first = await history_start(session, user)
+    if first is not None:
+        start = max(start, first)
     checkins = {
         c.local_date: c
         for c in (
@@ -33,7 +51,6 @@ async def load_days(session: AsyncSession, user: User, start: date, end: date) -
         (await session.execute(select(Pause).where(Pause.user_id == user.id))).scalars()
     )
     rest = set(user.rest_weekdays or [])
-    onboarded = user.onboarded_at.date() if user.onboarded_at else start
     days: list[DayRecord] = []
     day = start
     while day <= end:
@@ -54,7 +71,7 @@ async def load_days(session: AsyncSession, user: User, start: date, end: date) -
             days.append(DayRecord(day=day, status="paused"))
         elif day.weekday() in rest:
             days.append(DayRecord(day=day, status="rest"))
-        elif checkin is not None or (day < end and day >= onboarded):
+        elif checkin is not None or day < end:
             days.append(DayRecord(day=day, status="missed"))
         else:
             days.append(DayRecord(day=day, status="none"))

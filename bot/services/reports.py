@@ -28,7 +28,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
-    CheckIn,
     Exercise,
     FaqQuestion,
     PtSession,
@@ -100,28 +99,10 @@ def _local(when: datetime, zone: str) -> datetime:
     return when.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
 
 
-async def history_start(session: AsyncSession, user: User) -> date | None:
-    """The first day the bot knows anything about: onboarding or the earliest check-in."""
-    zone = ZoneInfo(user.timezone or "UTC")
-    candidates: list[date] = []
-    if user.onboarded_at is not None:
-        candidates.append(user.onboarded_at.astimezone(zone).date())
-    query = select(func.min(CheckIn.local_date)).where(CheckIn.user_id == user.id)
-    first = (await session.execute(query)).scalar_one_or_none()
-    if first is not None:
-        candidates.append(first)
-    return min(candidates) if candidates else None
-
-
 async def load_history(
     session: AsyncSession, user: User, start: date, end: date
 ) -> tuple[DayRecord, ...]:
-    """``load_days`` clipped to the user's own history (see the module notes)."""
-    first = await history_start(session, user)
-    if first is not None:
-        start = max(start, first)
-    if start > end:
-        return ()
+    """The user's days as a tuple (``load_days`` already clips to their own history)."""
     return tuple(await load_days(session, user, start, end))
 
 
