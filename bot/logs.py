@@ -64,3 +64,6 @@ def setup_logging(level: str = "INFO", as_json: bool = False) -> None:
     # httpx logs every request URL, which contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # PTB logs whole API payloads (users' messages) at DEBUG: never let those reach the logs.
+    for name in ("telegram", "httpcore"):
+        logging.getLogger(name).setLevel(max(logging.getLevelName(level), logging.INFO))

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
+from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
@@ -224,7 +225,7 @@ async def on_clinician_confirmed(update: Update, context: Context) -> None:
         user.safety_hold_since = None
         user.updated_at = now
         await session.execute(
-            update(RedFlagReport)
+            sql_update(RedFlagReport)
             .where(RedFlagReport.user_id == user.id, RedFlagReport.resolved_at.is_(None))
             .values(resolved_at=now)
         )
