@@ -45,7 +45,11 @@ def _jsonable(value: Any) -> Any:
 async def export_user(session: AsyncSession, user_id: int) -> tuple[bytes, bytes]:
     """(JSON of every row about the user, CSV of their check-ins), both UTF-8."""
     user_table: Table = User.__table__  # type: ignore[assignment]
-    account = (await session.execute(select(user_table).where(user_table.c.id == user_id))).mappings().first()
+    account = (
+        (await session.execute(select(user_table).where(user_table.c.id == user_id)))
+        .mappings()
+        .first()
+    )
     if account is None:
         raise LookupError("no such user")
     document: dict[str, Any] = {

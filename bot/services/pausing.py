@@ -56,9 +56,7 @@ async def pause_user(
     await cancel_user_schedule(session, user.id)
 
 
-async def resume_user(
-    session: AsyncSession, user: User, now: datetime, settings: Settings
-) -> None:
+async def resume_user(session: AsyncSession, user: User, now: datetime, settings: Settings) -> None:
     """Back to active: close the pause at the last day it really covered, then re-plan."""
     today = user_today(user, now, settings)
     pause = await open_pause(session, user.id, today - timedelta(days=1))
@@ -74,7 +72,9 @@ async def resume_user(
     await schedule_user(session, user, now, settings)
 
 
-async def is_still_paused(session: AsyncSession, user: User, now: datetime, settings: Settings) -> bool:
+async def is_still_paused(
+    session: AsyncSession, user: User, now: datetime, settings: Settings
+) -> bool:
     """Whether a pause covers today: used when a user who blocked the bot comes back."""
     today = user_today(user, now, settings)
     if user.paused_until is not None:

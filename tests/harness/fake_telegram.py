@@ -76,7 +76,8 @@ class SentMessage:
             data["document"] = {"file_id": f"doc{self.message_id}", "file_unique_id": f"d{self.message_id}", "file_name": self.filename}
         if self.caption:
             data["caption"] = self.caption
-        if self.reply_markup:
+        if self.reply_markup and "inline_keyboard" in self.reply_markup:
+            # Telegram returns only inline keyboards in a Message, never reply keyboards.
             data["reply_markup"] = self.reply_markup
         return data
 

@@ -1,0 +1,75 @@
+"""Blocking and unblocking: Telegram tells us through ``my_chat_member`` updates.
+
+A blocked user is marked ``blocked`` and nothing stays scheduled for them. On unblocking they
+come back to the state they were in: still onboarding, paused if a pause still covers today,
+otherwise active with a fresh schedule. That state is derived from what we already store
+(``onboarded_at``, ``paused_until`` and the ``pauses`` table), so no extra column is needed.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import ChatMember, Update
+from telegram.ext import Application, ChatMemberHandler
+
+from bot.config import Settings
+from bot.db.models import User
+from bot.services.pausing import is_still_paused, resume_user
+from bot.services.users import get_user
+from handlers.common import Context, services
+from scheduler.planner import cancel_user_schedule, schedule_user
+
+log = logging.getLogger(__name__)
+
+GONE = {ChatMember.BANNED, ChatMember.LEFT}
+
+
+async def block_user(session: AsyncSession, user: User, now: datetime) -> None:
+    user.status = "blocked"
+    user.updated_at = now
+    await cancel_user_schedule(session, user.id)
+
+
+async def restore_user(
+    session: AsyncSession, user: User, now: datetime, settings: Settings
+) -> None:
+    """Back to where they were before blocking; a pause that ended meanwhile is closed."""
+    if user.onboarded_at is None:
+        user.status = "onboarding"
+    elif await is_still_paused(session, user, now, settings):
+        user.status = "paused"
+    elif user.paused_until is not None:
+        await resume_user(session, user, now, settings)
+        return
+    else:
+        user.status = "active"
+    user.updated_at = now
+    await session.flush()
+    await schedule_user(session, user, now, settings)
+
+
+async def on_my_chat_member(update: Update, context: Context) -> None:
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private" or update.effective_user is None:
+        return
+    svc = services(context)
+    now = svc.clock.now()
+    blocked = change.new_chat_member.status in GONE
+    async with svc.sessions() as session:
+        user = await get_user(session, update.effective_user.id)
+        if user is None:
+            return  # never seen, or erased: nothing to store
+        if blocked and user.status != "blocked":
+            await block_user(session, user, now)
+            log.info("user blocked the bot", extra={"user_id": user.id})
+        elif not blocked and user.status == "blocked":
+            await restore_user(session, user, now, svc.settings)
+            log.info("user unblocked the bot", extra={"user_id": user.id})
+        await session.commit()
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

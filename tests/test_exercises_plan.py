@@ -1,0 +1,78 @@
+"""/exercises: the plan with doses; add, change a dose, remove and reorder."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.db.models import Exercise, User
+from tests.harness.bot import BotHarness
+from tests.test_onboarding import onboard
+
+
+async def _plan(
+    harness: BotHarness, telegram_id: int = 1001
+) -> list[tuple[str, int | None, int | None, int | None]]:
+    async with harness.services.sessions() as session:
+        user = (
+            await session.execute(select(User).where(User.telegram_id == telegram_id))
+        ).scalar_one()
+        rows = (
+            await session.execute(
+                select(Exercise).where(Exercise.user_id == user.id).order_by(Exercise.position)
+            )
+        ).scalars()
+        return [(e.name, e.sets, e.reps, e.seconds) for e in rows]
+
+
+async def test_plan_lists_doses_and_supports_add_edit_move_remove(harness: BotHarness) -> None:
+    user = harness.user()
+    await onboard(user)  # Glute bridges 3x15, Monster walks 3x10
+    await user.say("/exercises")
+    text = user.last.text or ""
+    assert "1. Glute bridges · 3 × 15" in text and "2. Monster walks · 3 × 10" in text
+
+    await user.press("Add")
+    await user.say("x" * 5000)
+    assert "too long" in (user.last.text or "")
+    await user.say("Wall sit 3x30s")
+    assert "3. Wall sit · 3 × 30 s" in (user.last.text or "")
+
+    await user.press("Wall sit")
+    await user.press("Up")
+    assert (await _plan(harness))[1][0] == "Wall sit"
+
+    await user.press("Glute bridges")
+    await user.press("Change dose")
+    await user.say("🙂")
+    assert "dose" in (user.last.text or "")
+    await user.say("2x12")
+    assert "Glute bridges · 2 × 12" in (user.last.text or "")
+
+    await user.press("Monster walks")
+    await user.press("Remove")
+    assert "Removed Monster walks" in (user.last.text or "")
+    assert await _plan(harness) == [("Glute bridges", 2, 12, None), ("Wall sit", 3, None, 30)]
+
+
+async def test_buttons_never_touch_another_users_plan(harness: BotHarness) -> None:
+    alex, sam = harness.user(1001, "Alex"), harness.user(1002, "Sam")
+    await onboard(alex)
+    await onboard(sam)
+    await alex.say("/exercises")
+    alex_remove = alex.last.button_data("Glute bridges").replace("ex:sel:", "ex:rm:")
+    await sam.press_data(alex_remove, sam.tg.last_with_buttons(sam.id))
+    assert len(await _plan(harness, 1001)) == 2
+    assert len(await _plan(harness, 1002)) == 2
+    assert (
+        list(sam.tg.query_answers.values())[-1]["text"]
+        == "That exercise isn't in your plan any more."
+    )
+
+
+async def test_moving_the_first_exercise_up_changes_nothing(harness: BotHarness) -> None:
+    user = harness.user()
+    await onboard(user)
+    await user.say("/exercises")
+    await user.press("Glute bridges")
+    await user.press("Up")
+    assert [name for name, *_ in await _plan(harness)] == ["Glute bridges", "Monster walks"]
