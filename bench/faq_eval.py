@@ -5,7 +5,12 @@ sent to ``FaqIndex.answer()``.  Prints a table of misses, then one JSON line:
 {"cases", "top1_accuracy", "top3_accuracy", "suggest_rate", "offtopic_declined",
  "red_flag_recall", "false_red_flag_rate", ...}.
 
-    python -m bench.faq_eval [--method hybrid] [--fit] [--devset PATH] [--faq-dir DIR]
+    python -m bench.faq_eval [--set dev|holdout] [--method hybrid] [--fit]
+                             [--devset PATH] [--faq-dir DIR]
+
+``--set holdout`` runs tests/data/faq_holdout.toml instead: a set written
+before any tuning and never tuned on, so it shows how far dev-set gains
+generalise.  ``--devset PATH`` (any file in the same format) wins over --set.
 
 ``--fit`` also fits the confidence calibration (logistic regression on
 best score, margin and unexplained share) and prints candidate constants.
@@ -29,6 +34,8 @@ from bot.domain.faq import FaqIndex, load_entries  # noqa: E402
 from bot.domain.triage import triage  # noqa: E402
 
 DEVSET = ROOT / "tests" / "data" / "faq_devset.toml"
+HOLDOUT = ROOT / "tests" / "data" / "faq_holdout.toml"
+SETS = {"dev": DEVSET, "holdout": HOLDOUT}
 OFF_TOPIC = "off-topic"
 RED_FLAG = "red-flag"
 
@@ -178,7 +185,8 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--devset", type=Path, default=DEVSET)
+    parser.add_argument("--set", dest="which", choices=sorted(SETS), default="dev")
+    parser.add_argument("--devset", type=Path, default=None, help="case file (overrides --set)")
     parser.add_argument("--faq-dir", type=Path, default=None)
     parser.add_argument(
         "--method", default="hybrid+fuzzy", choices=["bm25", "hybrid", "hybrid+fuzzy"]
@@ -187,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="only print the JSON line")
     args = parser.parse_args(argv)
     index = FaqIndex(load_entries(args.faq_dir), method=args.method)
-    outcomes = run(index, load_cases(args.devset))
+    outcomes = run(index, load_cases(args.devset or SETS[args.which]))
     if not args.quiet:
         print_misses(outcomes)
     if args.fit:

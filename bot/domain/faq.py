@@ -29,8 +29,26 @@ Measured on tests/data/faq_devset.toml (205 cases: 133 in scope, 38 off-topic,
 (grid over field weights, blend, k1/b: the best rank-1 on this dev set was
 0.88; differences of one case are 0.0075, so nothing finer was chased.)
 Tried and dropped: a "specificity" feature (IDF mass of the question) got a
-zero weight in the calibration fit.  Latency: ~0.45 ms mean, ~0.7 ms p99 per
-question (triage + answer) with 47 entries; < 5 ms with 100 synthetic entries.
+zero weight in the calibration fit.
+
+Second round (top-1 answered; holdout = tests/data/faq_holdout.toml, 56 in
+scope, written before any of this tuning):
+
+    step                                            dev top-1   holdout top-1
+    before                                          0.797       0.554
+    + phrasings, sharper titles, synonyms, "sore"
+      and "ache" kept as words, calibration refit   0.842       0.643  (clean)
+    + phrase synonyms ("no running", "start back")  0.850       0.607  (*)
+    same, without the 0.02 margin gate              0.902       0.625
+
+(*) the holdout had been looked at by then, so it is no longer fully blind;
+a "race" rule for distances ("5k", "half") was dropped after it misfired on
+"couch to 5k".  Differences of one holdout case are 0.018.  The gap between
+dev and holdout (~0.25) is the main finding: dev-set figures overstate what
+new users will see; more curated phrasings per entry are the likeliest fix.
+A field-weight / blend grid with refitted calibration found nothing better
+than the weights below.  Latency (CPU time): ~0.7 ms mean, ~1.2 ms p99 per
+question (triage + answer) with 47 entries.
 """
 
 from __future__ import annotations
@@ -388,18 +406,18 @@ def _calibrate(f: Features) -> float:
 # `python bench/faq_eval.py --fit` (off-topic cases as negatives).  Being about
 # injury/rehab at all ("anchored") and the margin over the runner-up carry
 # most of the signal on the dev set.
-# Thresholds, swept on the dev set with these constants (top-1 answered /
-# wrong answers / off-topic declined):
-#   answer >= 0.50: 0.85 / 0.13 / 0.95     answer >= 0.55: 0.84 / 0.13 / 0.95
-#   answer >= 0.65: 0.80 / 0.11 / 0.97     answer >= 0.75: 0.72 / 0.09 / 1.00
-# Margin < 0.02 between the top two: 6/10 right at rank 1 but 10/10 in the
-# top 3 on the dev set, so those become suggestions rather than answers
-# (costs ~4.5 points of top-1, removes 4 wrong answers).
-CAL_BIAS = -3.69
-CAL_BEST = 1.85
-CAL_MARGIN = 4.94
-CAL_UNEXPLAINED = -0.18
-CAL_ANCHORED = 3.59
+# Threshold: dev top-1 / wrong answers / off-topic declined are 0.850 / 0.045
+# / 0.947 at 0.50 and 0.850 / 0.045 / 0.974 from 0.55 to 0.65.
+# Margin < 0.02 between the top two stays a suggestion, not an answer.  Such
+# near-ties were right at rank 1 in 8/12 dev cases but only 1/7 holdout cases
+# (the right entry was among the suggestions 12/12 and 5/7), so answering
+# them would buy dev top-1 (0.850 -> 0.902) with wrong answers (dev 4.5 % ->
+# 8.3 %, holdout 19.6 % -> 26.8 %).
+CAL_BIAS = -4.21
+CAL_BEST = 2.25
+CAL_MARGIN = 6.97
+CAL_UNEXPLAINED = -0.72
+CAL_ANCHORED = 4.23
 ANSWER_THRESHOLD = 0.55
 SUGGEST_THRESHOLD = 0.30
 MIN_MARGIN = 0.02

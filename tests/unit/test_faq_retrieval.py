@@ -4,11 +4,13 @@ and get no confident answer to things the knowledge base does not cover."""
 from __future__ import annotations
 
 import time
+import tomllib
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import pytest
 
-from bench.faq_eval import DEVSET, load_cases, metrics, run
+from bench.faq_eval import DEVSET, HOLDOUT, load_cases, metrics, run
 from bot.domain.faq import FAQ_DIR, FaqDataError, FaqEntry, FaqIndex, load_entries
 
 
@@ -238,13 +240,63 @@ def test_dev_set_safety_and_off_topic_targets(dev_metrics: dict[str, float | int
 
 @needs_content
 def test_dev_set_retrieval_does_not_regress(dev_metrics: dict[str, float | int]) -> None:
-    # Measured 0.80 top-1 answered and 0.98 top-3 with the 47-entry KB.
-    assert dev_metrics["top1_accuracy"] >= 0.78, dev_metrics
-    assert dev_metrics["top3_accuracy"] >= 0.95, dev_metrics
-    assert dev_metrics["wrong_answer_rate"] <= 0.12, dev_metrics
+    # Measured 0.85 top-1 answered, 1.00 top-3, 4.5 % wrong answers (47 entries).
+    assert dev_metrics["top1_accuracy"] >= 0.83, dev_metrics
+    assert dev_metrics["top3_accuracy"] >= 0.97, dev_metrics
+    assert dev_metrics["wrong_answer_rate"] <= 0.07, dev_metrics
 
 
 @needs_content
-@pytest.mark.xfail(strict=True, reason="top-1 target 0.90 not met yet (measured 0.80)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="top-1 target 0.90 not met honestly (measured 0.85; 0.90 only by answering "
+    "near-ties, which are mostly wrong on the holdout; see bot/domain/faq.py)",
+)
 def test_dev_set_top1_target(dev_metrics: dict[str, float | int]) -> None:
     assert dev_metrics["top1_accuracy"] >= 0.90, dev_metrics
+
+
+# ---------------------------------------------------------------- held-out set
+# tests/data/faq_holdout.toml was written before the second tuning round and
+# is never tuned on; its floors are the measured figures minus about two cases.
+needs_holdout = pytest.mark.skipif(
+    not HOLDOUT.exists() or not any(FAQ_DIR.glob("*.toml")),
+    reason="knowledge-base content or holdout set not present",
+)
+
+
+@pytest.fixture(scope="module")
+def holdout_metrics() -> dict[str, float | int]:
+    return metrics(run(FaqIndex(load_entries()), load_cases(HOLDOUT)))
+
+
+@needs_holdout
+def test_holdout_retrieval_does_not_regress(holdout_metrics: dict[str, float | int]) -> None:
+    # Measured 0.61 top-1 answered, 0.89 top-3, 20 % wrong answers (dev: 0.85 / 1.00 / 4.5 %).
+    assert holdout_metrics["top1_accuracy"] >= 0.57, holdout_metrics
+    assert holdout_metrics["top3_accuracy"] >= 0.85, holdout_metrics
+    assert holdout_metrics["wrong_answer_rate"] <= 0.23, holdout_metrics
+
+
+@needs_holdout
+def test_holdout_off_topic_and_false_flags(holdout_metrics: dict[str, float | int]) -> None:
+    assert holdout_metrics["offtopic_declined"] >= 0.90, holdout_metrics
+    assert holdout_metrics["false_red_flag_rate"] <= 0.02, holdout_metrics
+
+
+@needs_holdout
+def test_holdout_red_flag_recall(holdout_metrics: dict[str, float | int]) -> None:
+    assert holdout_metrics["red_flag_recall"] == 1.0, holdout_metrics
+
+
+@needs_holdout
+def test_entry_questions_do_not_copy_holdout_texts() -> None:
+    """Pasting holdout texts into the KB would make the holdout figures meaningless."""
+    with HOLDOUT.open("rb") as fh:
+        texts = [" ".join(c["text"].casefold().split()) for c in tomllib.load(fh)["case"]]
+    for entry in load_entries():
+        for q in entry.questions:
+            question = " ".join(q.casefold().split())
+            for text in texts:
+                ratio = SequenceMatcher(None, text, question).ratio()
+                assert ratio < 0.85, f"{entry.id}: {q!r} copies holdout text {text!r}"

@@ -194,3 +194,21 @@ def test_shipped_rule_file_loads() -> None:
         "energy-deficiency",
     ):
         assert required in ids
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "got chest pain and felt dizzy on my run this morning, should i keep training",
+        "I nearly passed out after the wall sits",
+        "my chest felt tight and I was short of breath on the bike",
+    ],
+)
+def test_chest_pain_and_fainting_are_emergencies(text: str) -> None:
+    result = triage(text)
+    assert result.flag == "chest-faint" and result.level == "emergency"
+
+
+@pytest.mark.parametrize("text", ["what heart rate should my easy runs be", "my chest strap watch died"])
+def test_heart_rate_talk_is_not_a_red_flag(text: str) -> None:
+    assert not triage(text).is_red_flag
