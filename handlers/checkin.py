@@ -443,8 +443,9 @@ async def on_morning_button(update: Update, context: Context) -> None:
         from scheduler import nudge_triggers
 
         await nudge_triggers.on_morning_response(session, user, checkin, now)
+        injury = await _injury_phrase(session, user)
         await session.commit()
-    reply_text = text.render(f"morning_response.{answer}", _rng(), first_name=user.first_name)
+    reply_text = text.render(f"morning_response.{answer}", _rng(), first_name=user.first_name, injury=injury)
     await edit_or_reply(update, context, reply_text)
 
 

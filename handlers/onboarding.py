@@ -527,14 +527,14 @@ async def _handle_callback(update: Update, context: Context, parts: list[str]) -
     assert update.effective_user is not None
     svc = services(context)
     action = parts[1] if len(parts) > 1 else ""
+    if action == "home":  # opens its own session: never nest one inside ours (SQLite locks)
+        return await _home(update, context, parts[2] if len(parts) > 2 else "")
     async with svc.sessions() as session:
         user = await get_user(session, update.effective_user.id)
         if action in ("consent", "decline"):
             toast = await _consent(update, context, session, user, action == "consent")
             await session.commit()
             return toast
-        if action == "home":
-            return await _home(update, context, parts[2] if len(parts) > 2 else "")
         dialog = await get_dialog(session, user.id) if user is not None else None
         if user is None or dialog is None or dialog.flow != FLOW:
             return t("common.step_done")

@@ -47,6 +47,7 @@ class CheckinKind:
     async def after_sent(self, ctx: SendContext) -> None:
         user, row = ctx.user, ctx.row
         await _mark_earlier_missed(ctx)
+        await _missed_trigger(ctx)
         await plan_next_checkin(ctx.session, user, row.due_at, ctx.now)
         followup_at = row.due_at + timedelta(hours=ctx.services.settings.schedule.followup_after_hours)
         assert user.timezone
@@ -61,6 +62,7 @@ class CheckinKind:
     async def after_skip(self, ctx: SendContext, skip: Skip) -> None:
         if skip.status == "missed":
             await mark_missed(ctx.session, ctx.user, ctx.row.local_date, ctx.now)
+            await _missed_trigger(ctx)
         await plan_next_checkin(ctx.session, ctx.user, max(ctx.row.due_at, ctx.now), ctx.now)
 
 
@@ -85,6 +87,13 @@ async def _mark_earlier_missed(ctx: SendContext) -> None:
     ).scalar_one_or_none()
     if previous is not None and ctx.user.status == "active":
         await mark_missed(ctx.session, ctx.user, previous, ctx.now)
+
+
+async def _missed_trigger(ctx: SendContext) -> None:
+    """Two missed days in a row call for one commitment nudge (see nudge_triggers)."""
+    from scheduler.nudge_triggers import on_missed
+
+    await on_missed(ctx.session, ctx.user, ctx.now)
 
 
 def _injury(profile: RehabProfile | None) -> str:

@@ -1,21 +1,58 @@
-"""Planning the regular (scheduled-trigger) nudges from the user's cadence.
+"""Planning nudge rows: the regular (scheduled-trigger) chain and adaptive trigger nudges.
 
 Days come from the cadence (about 2 or 4 a week, never two in a row within a week), times
 are spread over the day per user so that not everyone is nudged at the same second, and
 never inside the user's quiet hours.
+
+A trigger nudge (missed days, pain flare, plateau, milestone) shares the one nudge row a
+user may have per local day: it takes over a still-pending regular nudge of that day rather
+than adding a second message, and a more urgent trigger is never overwritten by a lighter
+one (a pain flare outranks a celebration).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ScheduledMessage, User
 from bot.domain.nudges import nudge_days_for_week, nudge_local_time
 from scheduler import kinds
 from scheduler.planner import upsert_message
-from scheduler.timing import local_date, local_instant
+from scheduler.timing import in_quiet_hours, local_date, local_instant
+
+SCHEDULED = "scheduled"
+# Higher wins when two reasons to nudge land on the same day.
+TRIGGER_PRIORITY: dict[str, int] = {
+    "pain_flare": 5,
+    "missed_days": 4,
+    "plateau": 3,
+    "milestone": 2,
+    "after_pt_session": 1,
+    SCHEDULED: 0,
+}
+# A trigger nudge follows the event after a short pause, so it never lands on top of the
+# check-in reply it reacts to.
+TRIGGER_DELAY = timedelta(minutes=30)
+
+
+def row_trigger(row: ScheduledMessage) -> str:
+    return str((row.payload or {}).get("trigger", SCHEDULED))
+
+
+async def nudge_row(session: AsyncSession, user_id: int, day: date) -> ScheduledMessage | None:
+    return (
+        await session.execute(
+            select(ScheduledMessage).where(
+                ScheduledMessage.user_id == user_id,
+                ScheduledMessage.kind == kinds.NUDGE,
+                ScheduledMessage.local_date == day,
+            )
+        )
+    ).scalar_one_or_none()
 
 
 async def plan_next_nudge(
@@ -34,10 +71,95 @@ async def plan_next_nudge(
             due = local_instant(day, at, user.timezone)
             if due <= after:
                 continue
+            existing = await nudge_row(session, user.id, day)
+            if (
+                existing is not None
+                and existing.status == "pending"
+                and row_trigger(existing) != SCHEDULED
+            ):
+                return existing  # a trigger already holds that day; the chain continues from it
             row = await upsert_message(
-                session, user_id=user.id, kind=kinds.NUDGE, day=day, due_at=due, now=now,
-                payload={"trigger": "scheduled"},
+                session,
+                user_id=user.id,
+                kind=kinds.NUDGE,
+                day=day,
+                due_at=due,
+                now=now,
+                payload={"trigger": SCHEDULED},
             )
             if row is not None:
                 return row
+    return None
+
+
+def _trigger_slots(user: User, now: datetime) -> list[tuple[date, datetime]]:
+    """Where a trigger nudge may go, best first: soon today, later today, the next two days."""
+    assert user.timezone
+    zone, qs, qe = user.timezone, user.quiet_start, user.quiet_end
+    today = local_date(now, zone)
+    slots: list[tuple[date, datetime]] = []
+    soon = now + TRIGGER_DELAY
+    # "Soon" only if it and the half hour after it stay outside quiet hours on the same day,
+    # so a late tick can never carry it into the night.
+    if (
+        local_date(soon, zone) == today
+        and not in_quiet_hours(soon, zone, qs, qe)
+        and not in_quiet_hours(soon + TRIGGER_DELAY, zone, qs, qe)
+    ):
+        slots.append((today, soon))
+    for offset in range(3):
+        day = today + timedelta(days=offset)
+        due = local_instant(day, nudge_local_time(day, user.nudge_seed, qs, qe), zone)
+        if due >= now + TRIGGER_DELAY and day not in {d for d, _ in slots}:
+            slots.append((day, due))
+    return slots
+
+
+async def plan_trigger_nudge(
+    session: AsyncSession,
+    user: User,
+    trigger: str,
+    now: datetime,
+    extra: dict[str, Any] | None = None,
+) -> ScheduledMessage | None:
+    """Plan one ``trigger`` nudge at the next allowed time; None if nudges are off.
+
+    Returns the row that now carries the nudge: a new one, a regular nudge taken over, or an
+    already pending nudge whose trigger is at least as urgent (then nothing changes).
+    """
+    if user.status != "active" or user.nudge_cadence == "off" or not user.timezone:
+        return None
+    payload: dict[str, Any] = {**(extra or {}), "trigger": trigger}
+    rank = TRIGGER_PRIORITY.get(trigger, 0)
+    for day, due in _trigger_slots(user, now):
+        existing = await nudge_row(session, user.id, day)
+        if existing is None:
+            row = await upsert_message(
+                session,
+                user_id=user.id,
+                kind=kinds.NUDGE,
+                day=day,
+                due_at=due,
+                now=now,
+                payload=payload,
+            )
+            if row is not None:
+                return row
+            continue
+        if existing.status == "pending":
+            if TRIGGER_PRIORITY.get(row_trigger(existing), 0) >= rank:
+                return existing
+            existing.payload = payload
+            existing.due_at = min(existing.due_at, due) if existing.due_at > now else due
+            existing.attempts = 0
+            return existing
+        if existing.status == "cancelled":
+            existing.status, existing.payload, existing.due_at, existing.attempts = (
+                "pending",
+                payload,
+                due,
+                0,
+            )
+            return existing
+        # That day's nudge already went out (or was deliberately skipped): try the next slot.
     return None

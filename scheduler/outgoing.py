@@ -55,7 +55,7 @@ def register_kind(kind: str, handler: KindHandler) -> None:
 
 
 def handler_for(kind: str) -> KindHandler | None:
-    if not _registry:
+    if kind not in _registry:
         load_kinds()
     return _registry.get(kind)
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db.models import RehabProfile, ScheduledMessage, User
 from scheduler import kinds
-from scheduler.timing import local_date, local_instant, next_daily, next_weekly
+from scheduler.timing import in_quiet_hours, local_date, local_instant, next_daily, next_weekly
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,18 @@ async def plan_pt_sessions(
                 session, user_id=user.id, kind=kinds.PT_REMINDER, day=day, due_at=reminder_at,
                 now=now, payload={"session_at": session_at.isoformat()},
             )
-        after_at = session_at + timedelta(hours=2)
+        # Ask about the session once it is over, but never inside quiet hours: after a late
+        # session, ask sooner rather than not at all.
+        after_at = next(
+            (
+                candidate
+                for candidate in (session_at + timedelta(hours=h) for h in (2, 1.5, 1))
+                if not in_quiet_hours(candidate, user.timezone, user.quiet_start, user.quiet_end)
+            ),
+            None,
+        )
+        if after_at is None:
+            continue
         await upsert_message(
             session, user_id=user.id, kind=kinds.PT_AFTER, day=day, due_at=after_at, now=now,
             payload={"session_at": session_at.isoformat()},

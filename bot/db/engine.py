@@ -13,13 +13,29 @@ from bot.config import ROOT
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets readers work while the dispatcher writes; foreign keys make cascades real."""
+    """WAL lets readers work while the dispatcher writes; foreign keys make cascades real.
+
+    ``isolation_level = None`` stops the sqlite3 driver from managing transactions itself
+    (it would otherwise begin them late and break SAVEPOINTs); ``_sqlite_begin`` takes over.
+    """
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    """Take the write lock when a transaction starts, not at its first write.
+
+    With a deferred BEGIN, a transaction that read first and writes after another connection
+    committed fails at once with "database is locked" (the busy timeout cannot help it); the
+    dispatcher then could not record a message it had already sent. BEGIN IMMEDIATE waits
+    for the lock up front instead, so every transaction either proceeds or waits.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def resolve_sqlite_path(url: str) -> str:
@@ -44,6 +60,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
 

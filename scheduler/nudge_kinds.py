@@ -1,0 +1,276 @@
+"""Sending nudges, the weekly summary and the PT-session reminder and follow-up.
+
+Each kind re-checks at send time whether it still fits (the user may have checked in since a
+"missed days" nudge was planned), and after sending plans its own successor, so every chain
+(cadence nudges, weekly summary, PT sessions) carries on without a global re-plan.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.db.models import NudgeLog, PtSession, RehabProfile, User
+from bot.domain.content import load_checkin_text, load_nudges, week_kind
+from bot.domain.nudges import NudgeContext, choose_nudge, phase_for_day
+from bot.reports import stats
+from bot.reports.data import DONE_STATUSES, NOT_PLANNED_STATUSES, DayRecord
+from bot.services.checkins import PAIN_CEILING, rehab_day
+from bot.services.history import load_days
+from scheduler import kinds
+from scheduler.checkin_kinds import _injury
+from scheduler.nudge_planner import SCHEDULED, plan_next_nudge
+from scheduler.nudge_triggers import is_lapsed
+from scheduler.outgoing import ButtonRows, Outgoing, SendContext, Skip, register_kind
+from scheduler.planner import plan_pt_sessions, plan_weekly_summary
+from scheduler.timing import in_quiet_hours, local_date
+
+# Right after a flare, regular nudges stay gentle: no "keep it up" pushes for a few days.
+GENTLE_THEMES = frozenset({"patience", "pain_perspective", "applying"})
+FLARE_GENTLE_DAYS = 3
+CAPTION_MAX = 1024
+CHART_MIN_CHECKINS = 7
+
+PAIN_TREND_WORDS = {
+    "improving": "Pain: easing compared with the week before.",
+    "steady": "Pain: about the same as the week before.",
+    "worsening": "Pain: higher than the week before. Worth mentioning to your physical therapist.",
+    "not enough data": "Pain: not enough scores yet to see a trend.",
+}
+
+
+def _rng(ctx: SendContext, *parts: object) -> random.Random:
+    return random.Random(
+        ":".join(map(str, (ctx.user.id, ctx.row.local_date, ctx.row.kind, *parts)))
+    )
+
+
+async def _sent_nudge_ids(ctx: SendContext) -> list[str]:
+    return list(
+        (
+            await ctx.session.execute(
+                select(NudgeLog.nudge_id)
+                .where(NudgeLog.user_id == ctx.user.id)
+                .order_by(NudgeLog.sent_at, NudgeLog.id)
+            )
+        ).scalars()
+    )
+
+
+def _recent_flare(days: list[DayRecord], today: date) -> bool:
+    since = today - timedelta(days=FLARE_GENTLE_DAYS)
+    return any(
+        d.day >= since and ((d.pain is not None and d.pain > PAIN_CEILING) or d.morning == "worse")
+        for d in days
+    )
+
+
+class NudgeKind:
+    async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
+        user, row = ctx.user, ctx.row
+        trigger = str(row.payload.get("trigger", SCHEDULED))
+        if user.nudge_cadence == "off":
+            return Skip("skipped", "nudges are off")
+        if user.safety_hold_since is not None:
+            return Skip("skipped", "safety hold")
+        lapsed = await is_lapsed(ctx.session, user, row.local_date)
+        if trigger == SCHEDULED and lapsed:
+            return Skip("skipped", "lapsed: quiet until the next check-in")
+        if trigger == "missed_days" and not lapsed:
+            return Skip("skipped", "checked in again")
+        profile = await ctx.session.get(RehabProfile, user.id)
+        day = rehab_day(profile, row.local_date)
+        if trigger == "milestone":
+            text = self._milestone_text(ctx, profile, day)
+            nudge_id = f"milestone-{row.payload.get('streak')}"
+        else:
+            pool = load_nudges()
+            if trigger == SCHEDULED:
+                days = await load_days(
+                    ctx.session,
+                    user,
+                    row.local_date - timedelta(days=FLARE_GENTLE_DAYS),
+                    row.local_date,
+                )
+                if _recent_flare(days, row.local_date):
+                    pool = tuple(n for n in pool if n.theme in GENTLE_THEMES)
+            context = NudgeContext(
+                first_name=user.first_name,
+                injury_label=_injury(profile),
+                rehab_day=day,
+                phase=phase_for_day(day, bool(profile and profile.returning_to_run)),
+                trigger=trigger,
+            )
+            chosen = choose_nudge(pool, context, await _sent_nudge_ids(ctx), _rng(ctx, trigger))
+            if chosen is None:
+                return Skip("skipped", f"no nudge written for {trigger}")
+            text, nudge_id = chosen.text, chosen.id
+        row.payload = {**row.payload, "trigger": trigger, "nudge_id": nudge_id}
+        return Outgoing(text)
+
+    @staticmethod
+    def _milestone_text(ctx: SendContext, profile: RehabProfile | None, day: int) -> str:
+        return load_checkin_text().render(
+            f"milestone.{ctx.row.payload.get('streak')}",
+            _rng(ctx, "milestone"),
+            first_name=ctx.user.first_name,
+            injury=_injury(profile),
+            day=day,
+            streak=ctx.row.payload.get("streak"),
+        )
+
+    async def after_sent(self, ctx: SendContext) -> None:
+        payload = ctx.row.payload or {}
+        ctx.session.add(
+            NudgeLog(
+                user_id=ctx.user.id,
+                nudge_id=str(payload.get("nudge_id", "?"))[:64],
+                trigger=str(payload.get("trigger", SCHEDULED))[:24],
+                sent_at=ctx.now,
+            )
+        )
+        await plan_next_nudge(ctx.session, ctx.user, ctx.row.due_at, ctx.now)
+
+    async def after_skip(self, ctx: SendContext, skip: Skip) -> None:
+        await plan_next_nudge(ctx.session, ctx.user, max(ctx.row.due_at, ctx.now), ctx.now)
+
+
+# --- weekly summary ---------------------------------------------------------------------------
+
+
+def weekly_text(user: User, days: list[DayRecord], today: date, held: bool) -> str:
+    """The summary in words: the same figures as /today, and one line that fits the week."""
+    week = [d for d in days if today - timedelta(days=6) <= d.day <= today]
+    done = sum(1 for d in week if d.status in DONE_STATUSES)
+    # Days before the user started (and an unanswered today) were never planned.
+    planned = sum(
+        1
+        for d in week
+        if d.status not in NOT_PLANNED_STATUSES and (d.status != "none" or d.day == today)
+    )
+    flare = held or any(
+        (d.pain is not None and d.pain > PAIN_CEILING) or d.morning == "worse" for d in week
+    )
+    text = load_checkin_text()
+    rng = random.Random(f"{user.id}:{today}:weekly")
+    lines = [
+        text.render("weekly_header", rng, first_name=user.first_name, done=done, planned=planned),
+        f"Adherence (7 days): {stats.percent(stats.adherence(days, today, 7))}",
+        f"Streak: {stats.plural(stats.streak(days, today), 'day')}",
+        PAIN_TREND_WORDS[stats.pain_trend(days, today, 14)],
+        "",
+        text.render(f"weekly_summary.{week_kind(done, flare)}", rng, first_name=user.first_name),
+    ]
+    return "\n".join(lines)
+
+
+class WeeklyKind:
+    async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
+        user, today = ctx.user, ctx.row.local_date
+        days = await load_days(ctx.session, user, today - timedelta(days=27), today)
+        text = weekly_text(user, days, today, held=user.safety_hold_since is not None)
+        if stats.check_in_count(days) < CHART_MIN_CHECKINS:
+            return Outgoing(text)
+        from bot.reports import render_progress_chart_async
+
+        sessions = (
+            await ctx.session.execute(
+                select(PtSession.session_date).where(
+                    PtSession.user_id == user.id,
+                    PtSession.session_date >= today - timedelta(days=27),
+                )
+            )
+        ).scalars()
+        png = await render_progress_chart_async(
+            days,
+            today=today,
+            pt_sessions=list(sessions),
+            title=f"{user.first_name}: the last 4 weeks",
+        )
+        return Outgoing(text[:CAPTION_MAX], photo=png)
+
+    async def after_sent(self, ctx: SendContext) -> None:
+        await plan_weekly_summary(ctx.session, ctx.user, ctx.row.due_at, ctx.now)
+
+    async def after_skip(self, ctx: SendContext, skip: Skip) -> None:
+        await plan_weekly_summary(ctx.session, ctx.user, max(ctx.row.due_at, ctx.now), ctx.now)
+
+
+# --- PT sessions ------------------------------------------------------------------------------
+
+
+def _session_at(ctx: SendContext) -> datetime | None:
+    raw = (ctx.row.payload or {}).get("session_at")
+    return datetime.fromisoformat(str(raw)) if raw else None
+
+
+def when_words(session_at: datetime, now: datetime, zone: str) -> str:
+    """'today at 17:00', 'tomorrow at 09:30' or 'on Monday at 17:00', in the user's time."""
+    local = session_at.astimezone(ZoneInfo(zone))
+    gap = (local.date() - local_date(now, zone)).days
+    day = "today" if gap <= 0 else "tomorrow" if gap == 1 else f"on {local:%A}"
+    return f"{day} at {local:%H:%M}"
+
+
+def pt_after_buttons(day: date) -> ButtonRows:
+    d = day.strftime("%Y%m%d")
+    return (
+        (("📝 Note what changed", f"pt:{d}:note"),),
+        (("🔄 Update my plan", f"pt:{d}:plan"), ("Nothing changed", f"pt:{d}:same")),
+    )
+
+
+async def _plan_following(ctx: SendContext) -> None:
+    """After this session's message: plan next week's occurrence of the PT days."""
+    profile = await ctx.session.get(RehabProfile, ctx.user.id)
+    after = max(_session_at(ctx) or ctx.row.due_at, ctx.row.due_at)
+    await plan_pt_sessions(ctx.session, ctx.user, profile, after, ctx.now, ctx.services.settings)
+
+
+class PtReminderKind:
+    async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
+        session_at = _session_at(ctx)
+        assert ctx.user.timezone
+        if session_at is None or session_at <= ctx.now:
+            return Skip("skipped", "session already started")
+        if in_quiet_hours(ctx.now, ctx.user.timezone, ctx.user.quiet_start, ctx.user.quiet_end):
+            return Skip("skipped", "quiet hours")
+        text = load_checkin_text().render(
+            "pt_session_reminder",
+            _rng(ctx),
+            first_name=ctx.user.first_name,
+            when=when_words(session_at, ctx.now, ctx.user.timezone),
+        )
+        return Outgoing(text)
+
+    async def after_sent(self, ctx: SendContext) -> None:
+        await _plan_following(ctx)
+
+    async def after_skip(self, ctx: SendContext, skip: Skip) -> None:
+        await _plan_following(ctx)
+
+
+class PtAfterKind:
+    async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
+        assert ctx.user.timezone
+        if in_quiet_hours(ctx.now, ctx.user.timezone, ctx.user.quiet_start, ctx.user.quiet_end):
+            return Skip("skipped", "quiet hours")
+        text = load_checkin_text().render(
+            "pt_session_after", _rng(ctx), first_name=ctx.user.first_name
+        )
+        return Outgoing(text, pt_after_buttons(ctx.row.local_date))
+
+    async def after_sent(self, ctx: SendContext) -> None:
+        await _plan_following(ctx)
+
+    async def after_skip(self, ctx: SendContext, skip: Skip) -> None:
+        await _plan_following(ctx)
+
+
+register_kind(kinds.NUDGE, NudgeKind())
+register_kind(kinds.WEEKLY, WeeklyKind())
+register_kind(kinds.PT_REMINDER, PtReminderKind())
+register_kind(kinds.PT_AFTER, PtAfterKind())

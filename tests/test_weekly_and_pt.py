@@ -1,0 +1,93 @@
+"""The weekly summary and the PT-session messages, end to end through the real bot."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+from sqlalchemy import select, update
+
+from bot.db.models import CheckIn, PtSession, RehabProfile, User
+from scheduler.planner import schedule_user
+from tests.harness.bot import BotHarness
+from tests.test_checkin_flow import make_user
+
+
+async def _add_checkins(harness: BotHarness, user_id: int, days: int, pain: int) -> None:
+    now = harness.clock.now()
+    async with harness.services.sessions() as session:
+        for back in range(1, days + 1):
+            session.add(
+                CheckIn(
+                    user_id=user_id,
+                    local_date=date(2026, 11, 27) - timedelta(days=back),
+                    status="done",
+                    exercises_done=["Clamshells"],
+                    pain=pain,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        await session.commit()
+
+
+async def test_weekly_summary_on_sunday_evening_with_figures_and_chart(harness: BotHarness) -> None:
+    user_id = await make_user(harness, at=time(9, 0))
+    await _add_checkins(harness, user_id, 10, pain=2)
+    alex = harness.user(1001)
+    # Friday 08:00 UTC -> Sunday 19:00 Berlin (18:00 UTC) is 2 days 10 hours away.
+    await harness.advance(timedelta(days=2, hours=9, minutes=55), step=timedelta(minutes=30))
+    assert not [m for m in alex.tg.messages(1001) if m.kind == "photo"]
+    await harness.advance(timedelta(minutes=10))
+    photos = [m for m in alex.tg.messages(1001) if m.kind == "photo"]
+    assert len(photos) == 1 and photos[0].file and photos[0].file.startswith(b"\x89PNG")
+    caption = photos[0].caption or ""
+    assert "Alex" in caption and "Streak:" in caption and "Adherence (7 days)" in caption
+    assert "Pain: about the same" in caption
+
+
+async def test_weekly_summary_without_enough_data_is_text_and_says_so(harness: BotHarness) -> None:
+    await make_user(harness, at=time(9, 0))
+    alex = harness.user(1001)
+    await harness.advance(timedelta(days=2, hours=10, minutes=5), step=timedelta(minutes=30))
+    summaries = [t for t in alex.texts if t.startswith(("Your week", "Weekly round-up"))]
+    assert len(summaries) == 1
+    assert "not enough scores" in summaries[0]
+    assert not [m for m in alex.tg.messages(1001) if m.kind == "photo"]
+
+
+async def test_pt_day_reminder_before_and_note_after_are_saved(harness: BotHarness) -> None:
+    user_id = await make_user(harness, at=time(9, 0))
+    async with harness.services.sessions() as session:
+        await session.execute(
+            update(RehabProfile)
+            .where(RehabProfile.user_id == user_id)
+            .values(pt_weekdays=[4], pt_time=time(16, 0))  # Fridays at 16:00, today
+        )
+        user = await session.get(User, user_id)
+        assert user is not None
+        await schedule_user(session, user, harness.clock.now(), harness.settings)
+        await session.commit()
+    alex = harness.user(1001)
+    # Berlin 14:00 (two hours before) is 13:00 UTC: 5 hours after the start.
+    await harness.advance(timedelta(hours=4, minutes=55), step=timedelta(minutes=15))
+    assert not any("16:00" in t for t in alex.texts)
+    await harness.advance(timedelta(minutes=10))
+    assert "today at 16:00" in alex.texts[-1]
+    # The prompt comes two hours after the session, with its buttons.
+    await harness.advance(timedelta(hours=4), step=timedelta(minutes=15))
+    prompt = alex.tg.last_with_buttons(1001)
+    assert any(d.startswith("pt:") for _, d in prompt.buttons)
+    plan_button = prompt.button_data("Update my plan")
+    await alex.press("Note what changed", prompt)
+    await alex.say("Added single-leg bridges, 3 x 10")
+    assert "/exercises" in alex.texts[-1]
+    async with harness.services.sessions() as session:
+        rows = list((await session.execute(select(PtSession))).scalars())
+    assert [(r.session_date, r.note) for r in rows] == [
+        (date(2026, 11, 27), "Added single-leg bridges, 3 x 10")
+    ]
+    await alex.press_data(plan_button, prompt)
+    assert "/exercises" in (prompt.text or "")
+    # Next Friday's reminder is already planned: a week later it comes again.
+    await harness.advance(timedelta(days=7), step=timedelta(hours=1))
+    assert sum("today at 16:00" in t for t in alex.texts) == 2
