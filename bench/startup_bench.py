@@ -1,0 +1,184 @@
+"""Start-up time and memory with many users, against one PTB JobQueue job per user.
+
+    .venv/bin/python bench/startup_bench.py [--backend sqlite|postgres] [--users 10000,100000]
+
+For each user count, one database is seeded and two fresh processes start on it:
+- ``ptcoach``: build and initialise the Application, run ``post_init`` (migrations check,
+  command menu, the single dispatcher job) and the first dispatcher tick.
+- ``jobqueue``: the common alternative: read every user and create one ``run_daily`` job
+  per user in PTB's JobQueue, then start it.
+Each child reports seconds from process start (imports included) and resident memory
+(VmRSS and peak VmHWM). Target for PT Coach: under 3 s and 150 MB, flat in the number of users.
+"""
+
+from __future__ import annotations
+
+import time
+
+T0 = time.perf_counter()
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from datetime import timedelta  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+from _seed import NOW, fresh_database, machine, seed_users  # noqa: E402
+
+HERE = Path(__file__).resolve()
+
+
+def memory_mb() -> dict[str, float]:
+    values: dict[str, float] = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = round(int(rest.split()[0]) / 1024, 1)
+    return {"rss_mb": values.get("VmRSS", 0.0), "peak_rss_mb": values.get("VmHWM", 0.0)}
+
+
+async def child_ptcoach(url: str) -> dict[str, Any]:
+    from dispatch_bench import InstantTelegram, bench_settings
+
+    from bot.app import build_application
+    from bot.clock import FakeClock
+    from scheduler.dispatcher import Dispatcher
+
+    settings = bench_settings(url, 200)
+    app = build_application(
+        settings, request=InstantTelegram(), clock=FakeClock(NOW), run_ticks=True
+    )
+    await app.initialize()
+    await app.post_init(app)  # type: ignore[misc]
+    services = app.bot_data["services"]
+    t_tick = time.perf_counter()
+    sent = await Dispatcher(services, app.bot).tick()
+    tick_s = time.perf_counter() - t_tick
+    ready = time.perf_counter() - T0
+    jobs = len(app.job_queue.jobs()) if app.job_queue else 0
+    result = {
+        "mode": "ptcoach",
+        "seconds": round(ready, 3),
+        "first_tick_s": round(tick_s, 3),
+        "first_tick_sent": sent,
+        "jobs": jobs,
+        **memory_mb(),
+    }
+    await app.post_shutdown(app)  # type: ignore[misc]
+    await app.shutdown()
+    return result
+
+
+async def child_jobqueue(url: str) -> dict[str, Any]:
+    from zoneinfo import ZoneInfo
+
+    from dispatch_bench import InstantTelegram, bench_settings
+    from sqlalchemy import select
+
+    from bot.app import build_application
+    from bot.clock import FakeClock
+    from bot.db.models import User
+
+    settings = bench_settings(url, 200)
+    app = build_application(
+        settings, request=InstantTelegram(), clock=FakeClock(NOW), run_ticks=False
+    )
+    await app.initialize()
+    services = app.bot_data["services"]
+
+    async def checkin(context: Any) -> None:  # never runs during the measurement
+        await context.bot.send_message(context.job.chat_id, "How did your exercises go?")
+
+    async with services.sessions() as session:
+        rows = (
+            await session.execute(
+                select(User.id, User.chat_id, User.timezone, User.checkin_time).where(
+                    User.status == "active"
+                )
+            )
+        ).all()
+    assert app.job_queue is not None
+    for user_id, chat_id, zone, at in rows:
+        app.job_queue.run_daily(
+            checkin,
+            at.replace(tzinfo=ZoneInfo(zone)),
+            chat_id=chat_id,
+            user_id=user_id,
+            name=f"checkin-{user_id}",
+        )
+    await app.job_queue.start()
+    ready = time.perf_counter() - T0
+    result = {
+        "mode": "jobqueue",
+        "seconds": round(ready, 3),
+        "jobs": len(app.job_queue.jobs()),
+        **memory_mb(),
+    }
+    await app.job_queue.stop(wait=False)
+    await app.shutdown()
+    await services.engine.dispose()
+    return result
+
+
+def run_child(mode: str, url: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, str(HERE), "--child", mode, "--url", url],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"{mode} child failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+async def seed(url: str, users: int) -> float:
+    from bot.db.engine import create_engine
+
+    engine = create_engine(url)
+    t = time.perf_counter()
+    # The next check-ins are due tomorrow: a steady-state start, nothing overdue.
+    await seed_users(engine, users, now=NOW + timedelta(days=1))
+    await engine.dispose()
+    return time.perf_counter() - t
+
+
+async def parent(backend: str, counts: list[int]) -> list[dict[str, Any]]:
+    results = []
+    for users in counts:
+        async with fresh_database(backend) as url:
+            seed_s = await seed(url, users)
+            for mode in ("ptcoach", "jobqueue"):
+                result = {
+                    "bench": "startup",
+                    "backend": backend,
+                    "users": users,
+                    "seed_seconds": round(seed_s, 1),
+                    **await asyncio.to_thread(run_child, mode, url),
+                }
+                print(json.dumps(result), flush=True)
+                results.append(result)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--users", default="10000,100000", help="comma-separated user counts")
+    parser.add_argument("--child", choices=["ptcoach", "jobqueue"], help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        fn = child_ptcoach if args.child == "ptcoach" else child_jobqueue
+        print(json.dumps(asyncio.run(fn(args.url))))
+        return
+    counts = [int(c) for c in args.users.split(",")]
+    results = asyncio.run(parent(args.backend, counts))
+    print(json.dumps({"bench": "startup", "machine": machine(), "results": results}))
+
+
+if __name__ == "__main__":
+    main()
