@@ -30,9 +30,27 @@ class MigrationsPending(RuntimeError):
 
 def _handler_modules() -> list[Any]:
     # Imported here so that `python -m bot --help` stays fast and import cycles stay impossible.
-    from handlers import checkin, errors, faq, help, router
+    from handlers import (
+        checkin,
+        data_rights,
+        errors,
+        exercises,
+        faq,
+        help,
+        membership,
+        middleware,
+        onboarding,
+        pause,
+        progress,
+        pt_session,
+        router,
+        settings,
+    )
 
-    return [errors, help, checkin, faq, router]
+    return [
+        middleware, errors, help, checkin, faq, progress, router,
+        onboarding, settings, exercises, pause, data_rights, membership, pt_session,
+    ]
 
 
 def build_application(
@@ -101,9 +119,15 @@ async def _post_init(app: PTBApp) -> None:
         from scheduler.dispatcher import register_tick
 
         register_tick(app)
+    from bot.health import start_health
+
+    await start_health(app)
     log.info("PT Coach started as @%s (%s)", app.bot.username, services.instance_id)
 
 
 async def _post_shutdown(app: PTBApp) -> None:
     services: Services = app.bot_data["services"]
+    from bot.health import stop_health
+
+    await stop_health(app)
     await services.engine.dispose()

@@ -6,12 +6,17 @@ How "exactly once" holds:
    instances ticking at once claim disjoint rows; on SQLite the single UPDATE is atomic.
    The claim is committed before anything is sent.
 2. Send, outside any transaction.
-3. Record. A new transaction marks the row ``sent`` and plans its successor.
+3. Record. A new transaction marks the row ``sent`` and plans its successor. If the database
+   drops the connection here, the record is retried on a fresh connection (``RECORD_ATTEMPTS``);
+   a row Telegram accepted is never handed back as ``pending``.
 
 The one window for a duplicate is between 2 and 3: if the process dies after Telegram
 accepted the message but before the commit, the row stays ``sending`` and is reclaimed after
 ``LEASE`` and sent again. That costs at most one duplicate message per row that was in
-flight, and only on a crash. (A send that times out is ambiguous in the same way: Telegram
+flight (at most ``CONCURRENCY`` rows per instance), and only on a crash or a database that
+stays unreachable through every record attempt. A message that fails for good (given up after
+``send_attempts``, or refused with 400) still plans its successor, so tomorrow's comes.
+(A send that times out is ambiguous in the same way: Telegram
 may have delivered it; we retry, accepting that rare duplicate rather than a lost reminder.)
 """
 
@@ -39,6 +44,7 @@ LEASE = timedelta(minutes=5)  # a `sending` row older than this was orphaned by 
 LATE_GRACE = timedelta(minutes=10)  # later than this counts as catching up after downtime
 CONCURRENCY = 16
 MAX_BACKOFF = timedelta(minutes=15)
+RECORD_ATTEMPTS = 4  # recording a message Telegram accepted is retried, never turned into a resend
 
 
 def backoff(attempt: int) -> timedelta:
@@ -163,18 +169,37 @@ class Dispatcher:
         except BadRequest as exc:
             self.services.metrics.inc("failed")
             log.warning("Telegram refused a %s message: %s", row_kind(row), exc, extra={"message_id": row_id})
-            await self._finish(row_id, "failed", str(exc)[:200])
+            await self._finish(row_id, now, str(exc)[:200])
             return False
         except (TimedOut, NetworkError) as exc:
             await self._retry_or_give_up(row_id, now, type(exc).__name__)
             return False
 
+        self.services.metrics.inc("sent")
+        for attempt in range(RECORD_ATTEMPTS):
+            try:
+                await self._record_sent(row_id, now, message_id)
+                return True
+            except Exception:
+                # The user has the message: never hand the row back for a resend. Retry the
+                # bookkeeping on a fresh connection (the database may have just dropped us).
+                log.warning("could not record a sent message (attempt %d)", attempt + 1,
+                            exc_info=True, extra={"message_id": row_id})
+                await asyncio.sleep(0.05 * 2**attempt)
+        # Still `sending`: reclaimed after LEASE and sent again, the documented duplicate window.
+        log.error("a sent message stays unrecorded; it may be sent twice",
+                  extra={"message_id": row_id})
+        return True
+
+    async def _record_sent(self, row_id: int, now: datetime, message_id: int) -> None:
         async with self.services.sessions() as session:
             row = await session.get(ScheduledMessage, row_id)
             user = await session.get(User, row.user_id) if row else None
             if row is None or user is None:  # erased while we were sending
                 await session.commit()
-                return True
+                return
+            if row.status != "sending" or row.claimed_by != self.services.instance_id:
+                return  # an earlier attempt of ours committed after all
             row.status = "sent"
             row.sent_at = now
             row.telegram_message_id = message_id
@@ -182,8 +207,6 @@ class Dispatcher:
             assert handler is not None
             await handler.after_sent(SendContext(session, self.services, user, row, now))
             await session.commit()
-        self.services.metrics.inc("sent")
-        return True
 
     def _gate(self, user: User, row: ScheduledMessage, now: datetime) -> Skip | None:
         """Rules that hold for every kind: who may receive, and how late is too late."""
@@ -227,8 +250,8 @@ class Dispatcher:
             if row is None:
                 return
             if row.attempts >= self.settings.schedule.send_attempts:
-                row.status = "failed"
-                row.last_error = f"gave up after {row.attempts} attempts: {reason}"
+                gave_up = f"gave up after {row.attempts} attempts: {reason}"
+                await self._fail(session, row, now, gave_up)
                 log.warning("gave up sending a %s message after %d attempts (%s)", row.kind, row.attempts, reason,
                             extra={"message_id": row_id})
                 self.services.metrics.inc("failed")
@@ -239,12 +262,25 @@ class Dispatcher:
                 self.services.metrics.inc("retried")
             await session.commit()
 
-    async def _finish(self, row_id: int, status: str, reason: str) -> None:
+    async def _finish(self, row_id: int, now: datetime, reason: str) -> None:
         async with self.services.sessions() as session:
-            await session.execute(
-                update(ScheduledMessage).where(ScheduledMessage.id == row_id).values(status=status, last_error=reason)
-            )
+            row = await session.get(ScheduledMessage, row_id)
+            if row is None:
+                return
+            await self._fail(session, row, now, reason)
             await session.commit()
+
+    async def _fail(self, session: Any, row: ScheduledMessage, now: datetime, reason: str) -> None:
+        """A message that will never go out must still plan its successor, as a skip does:
+        otherwise one bad day at Telegram would end a user's daily check-ins for good."""
+        row.status = "failed"
+        row.last_error = reason[:200]
+        user = await session.get(User, row.user_id)
+        handler = handler_for(row.kind)
+        if user is None or handler is None or user.status != "active":
+            return
+        skip = Skip("failed", reason)
+        await handler.after_skip(SendContext(session, self.services, user, row, now), skip)
 
     async def _user_blocked(self, row_id: int, now: datetime) -> None:
         from scheduler.planner import cancel_user_schedule

@@ -1,0 +1,157 @@
+"""`python -m bot schedule ...`: look at the scheduling engine from the shell.
+
+``show`` answers "what will this user get next, and when?" from the database the bot uses, so
+a support question ("why did I get no check-in?") is answered without reading SQL.
+``next`` runs the very same DST-aware maths as the planner, so anyone can check how a
+local time behaves on a daylight-saving day without a database or a bot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import UTC, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+UPCOMING = ("pending", "sending")
+
+
+class CliError(Exception):
+    """A mistake in the operator's input: reported as one line, exit status 2."""
+
+
+def parse_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise CliError(
+            f'unknown timezone "{value}": expected an IANA name like "Europe/Berlin"'
+        ) from None
+    return value
+
+
+def parse_time(value: str) -> time:
+    try:
+        parsed = time.fromisoformat(value)
+    except ValueError:
+        raise CliError(f'invalid time "{value}": expected HH:MM (24-hour), e.g. 07:30') from None
+    if parsed.tzinfo is not None:
+        raise CliError(f'invalid time "{value}": give a wall-clock time without an offset')
+    return parsed
+
+
+def parse_instant(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        raise CliError(
+            f'invalid instant "{value}": expected ISO 8601 with a zone, e.g. 2027-03-28T00:00:00Z'
+        ) from None
+    if parsed.tzinfo is None:
+        raise CliError(
+            f'instant "{value}" has no timezone: add "Z" for UTC or an offset like +01:00'
+        )
+    return parsed.astimezone(UTC)
+
+
+def cmd_next(args: argparse.Namespace) -> int:
+    from scheduler.timing import format_utc, next_daily
+
+    try:
+        zone = parse_zone(args.timezone)
+        at = parse_time(args.time)
+        after = parse_instant(args.after) if args.after else datetime.now(UTC)
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(format_utc(next_daily(at, zone, after)))
+    return 0
+
+
+def _local(instant: datetime, zone: str | None) -> str:
+    if not zone:
+        return "(no timezone)"
+    return instant.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+async def upcoming(url: str, telegram_id: int) -> tuple[Any, list[Any]] | None:
+    """The user and their upcoming rows, soonest first; None when there is no such user."""
+    from sqlalchemy import select
+
+    from bot.db.engine import create_engine, create_session_factory
+    from bot.db.models import ScheduledMessage, User
+
+    engine = create_engine(url)
+    try:
+        async with create_session_factory(engine)() as session:
+            user = (
+                await session.execute(select(User).where(User.telegram_id == telegram_id))
+            ).scalar_one_or_none()
+            if user is None:
+                return None
+            rows = (
+                (
+                    await session.execute(
+                        select(ScheduledMessage)
+                        .where(
+                            ScheduledMessage.user_id == user.id,
+                            ScheduledMessage.status.in_(UPCOMING),
+                        )
+                        .order_by(ScheduledMessage.due_at, ScheduledMessage.id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            return user, list(rows)
+    finally:
+        await engine.dispose()
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from bot.cli import _settings
+    from scheduler.timing import format_utc
+
+    settings = _settings()
+    try:
+        found = asyncio.run(upcoming(settings.database.url, args.telegram_id))
+    except Exception as exc:  # unreachable or unmigrated database: one line, not a traceback
+        print(
+            f"error: could not read the schedule ({type(exc).__name__}: {exc})".splitlines()[0],
+            file=sys.stderr,
+        )
+        return 1
+    if found is None:
+        print(f"error: no user with Telegram id {args.telegram_id}", file=sys.stderr)
+        return 1
+    user, rows = found
+    print(f"User {user.telegram_id} ({user.status}), timezone {user.timezone or '-'}")
+    if not rows:
+        print("No upcoming scheduled messages.")
+        return 0
+    header = f"{'KIND':<15} {'DUE (UTC)':<21} {'DUE (LOCAL)':<22} STATUS"
+    print(header)
+    for row in rows:
+        print(
+            f"{row.kind:<15} {format_utc(row.due_at):<21} "
+            f"{_local(row.due_at, user.timezone):<22} {row.status}"
+        )
+    return 0
+
+
+def register(sub: Any) -> None:
+    schedule = sub.add_parser("schedule", help="inspect the scheduling engine")
+    schedule.set_defaults(func=lambda _args: (schedule.print_help(), 2)[1])
+    actions = schedule.add_subparsers(dest="schedule_command", metavar="ACTION")
+
+    show = actions.add_parser("show", help="a user's upcoming scheduled messages")
+    show.add_argument("telegram_id", type=int, help="the user's Telegram id")
+    show.set_defaults(func=cmd_show)
+
+    nxt = actions.add_parser("next", help="the next UTC instant a local daily time fires")
+    nxt.add_argument("--timezone", required=True, help="IANA zone, e.g. Europe/Berlin")
+    nxt.add_argument("--time", required=True, help="local wall-clock time, HH:MM")
+    nxt.add_argument("--after", help="ISO 8601 instant with zone (default: now)")
+    nxt.set_defaults(func=cmd_next)
