@@ -88,6 +88,9 @@ def build_application(
     app.bot_data["run_ticks"] = run_ticks
     for module in _handler_modules():
         module.register(app)
+    from handlers.router import register_fallbacks
+
+    register_fallbacks(app)
     return app
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
-from telegram.ext import Application, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.db.models import Dialog, User
 from bot.services.dialogs import get_dialog
@@ -74,6 +74,19 @@ async def on_message(update: Update, context: Context) -> None:
         else:
             await reply(update, context, "I didn't catch that. /help shows what I can do.")
         await session.commit()
+
+
+async def on_unknown_button(update: Update, context: Context) -> None:
+    """A button no feature claims (an old client, a removed feature, forged data): answer it
+    so the user's spinner stops, and change nothing."""
+    from handlers.common import answer_query
+
+    await answer_query(update, "That button has expired. Send /help to see what I can do.")
+
+
+def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
+    """Registered after every feature's handlers, so it only sees what none of them claimed."""
+    app.add_handler(CallbackQueryHandler(on_unknown_button))
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

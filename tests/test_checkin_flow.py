@@ -207,3 +207,16 @@ async def test_today_shows_streak_and_adherence(harness: BotHarness) -> None:
     await alex.say("/today")
     text = alex.last.text or ""
     assert "Streak: 1 day" in text and "Adherence" in text and "pain 2/10" in text
+
+
+async def test_each_button_press_is_answered_exactly_once(harness: BotHarness) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    await alex.say("/checkin")
+    await alex.press("Did them all")
+    await alex.press("3")
+    await alex.press_data("zz:unknown", alex.tg.last_with_buttons(1001))
+    answers = harness.telegram.calls_to("answerCallbackQuery")
+    ids = [c.params["callback_query_id"] for c in answers]
+    assert len(ids) == 3 and len(set(ids)) == 3
+    assert "expired" in (answers[-1].params.get("text") or "")
