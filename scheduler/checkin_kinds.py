@@ -5,13 +5,15 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta
 
-from bot.db.models import RehabProfile
+from sqlalchemy import func, select
+
+from bot.db.models import CheckIn, RehabProfile, ScheduledMessage
 from bot.domain.content import load_checkin_text
 from bot.services.checkins import get_checkin, mark_missed, rehab_day
 from scheduler import kinds
 from scheduler.outgoing import ButtonRows, Outgoing, SendContext, Skip, register_kind
-from scheduler.planner import plan_next_checkin, upsert_message
-from scheduler.timing import in_quiet_hours, local_date, local_instant
+from scheduler.planner import plan_next_checkin, upsert_many, upsert_message
+from scheduler.timing import in_quiet_hours, local_date, local_instant, next_daily
 
 
 def day_code(day: date) -> str:
@@ -28,13 +30,20 @@ def checkin_buttons(day: date) -> ButtonRows:
     )
 
 
+async def _checked_in(ctx: SendContext) -> bool:
+    """Whether the row's day already has a check-in (the dispatcher looks this up in bulk)."""
+    if "checked_in" in ctx.extra:
+        return bool(ctx.extra["checked_in"])
+    return await get_checkin(ctx.session, ctx.user.id, ctx.row.local_date) is not None
+
+
 def _rng(ctx: SendContext) -> random.Random:
     return random.Random(f"{ctx.user.id}:{ctx.row.local_date}:{ctx.row.kind}")
 
 
 class CheckinKind:
     async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
-        if await get_checkin(ctx.session, ctx.user.id, ctx.row.local_date) is not None:
+        if await _checked_in(ctx):
             return Skip("skipped", "already checked in")
         profile = await ctx.session.get(RehabProfile, ctx.user.id)
         text = load_checkin_text().render(
@@ -46,8 +55,8 @@ class CheckinKind:
 
     async def after_sent(self, ctx: SendContext) -> None:
         user, row = ctx.user, ctx.row
-        await _mark_earlier_missed(ctx)
-        await _missed_trigger(ctx)
+        if await _mark_earlier_missed(ctx):
+            await _missed_trigger(ctx)
         await plan_next_checkin(ctx.session, user, row.due_at, ctx.now)
         followup_at = row.due_at + timedelta(hours=ctx.services.settings.schedule.followup_after_hours)
         assert user.timezone
@@ -59,19 +68,72 @@ class CheckinKind:
                 due_at=followup_at, now=ctx.now,
             )
 
+    async def after_sent_batch(self, ctxs: list[SendContext]) -> None:
+        """``after_sent`` for a whole batch in a handful of statements (the dispatcher's fast
+        path: tens of thousands of users get their check-in at the same local hour)."""
+        session, now = ctxs[0].session, ctxs[0].now
+        batch_ids = [c.row.id for c in ctxs]
+        active = {c.user.id: c for c in ctxs if c.user.status == "active"}
+        # 1. The previous check-in day of each user, if unanswered, becomes a missed day.
+        previous = dict(
+            (
+                await session.execute(
+                    select(ScheduledMessage.user_id, func.max(ScheduledMessage.local_date))
+                    .where(
+                        ScheduledMessage.user_id.in_(list(active)),
+                        ScheduledMessage.kind == kinds.CHECKIN,
+                        ScheduledMessage.status == "sent",
+                        ScheduledMessage.id.not_in(batch_ids),
+                    )
+                    .group_by(ScheduledMessage.user_id)
+                )
+            ).all()
+        )
+        previous = {uid: day for uid, day in previous.items() if day < active[uid].row.local_date}
+        if previous:
+            answered = {
+                (uid, day)
+                for uid, day in await session.execute(
+                    select(CheckIn.user_id, CheckIn.local_date).where(
+                        CheckIn.user_id.in_(list(previous)),
+                        CheckIn.local_date.in_(set(previous.values())),
+                    )
+                )
+            }
+            for uid, day in previous.items():
+                if (uid, day) not in answered and await mark_missed(session, active[uid].user, day, now):
+                    await _missed_trigger(active[uid])
+        # 2. Tomorrow's check-in and today's one follow-up, one statement each.
+        following: list[tuple[int, str, date, datetime]] = []
+        followups: list[tuple[int, str, date, datetime]] = []
+        users_by_id = {}
+        hours = timedelta(hours=ctxs[0].services.settings.schedule.followup_after_hours)
+        for ctx in ctxs:
+            user, row = ctx.user, ctx.row
+            if not user.timezone or user.checkin_time is None:
+                continue
+            users_by_id[user.id] = user
+            due = next_daily(user.checkin_time, user.timezone, row.due_at)
+            following.append((user.id, kinds.CHECKIN, local_date(due, user.timezone), due))
+            followup_at = row.due_at + hours
+            if local_date(followup_at, user.timezone) == row.local_date and not in_quiet_hours(
+                followup_at, user.timezone, user.quiet_start, user.quiet_end
+            ):
+                followups.append((user.id, kinds.FOLLOWUP, row.local_date, followup_at))
+        planned = await upsert_many(session, following, now)
+        for uid, _, day, due in following:
+            if (uid, day) not in planned:  # that day was already settled: find the next free one
+                await plan_next_checkin(session, users_by_id[uid], due, now)
+        await upsert_many(session, followups, now)
+
     async def after_skip(self, ctx: SendContext, skip: Skip) -> None:
-        if skip.status == "missed":
-            await mark_missed(ctx.session, ctx.user, ctx.row.local_date, ctx.now)
+        if skip.status == "missed" and await mark_missed(ctx.session, ctx.user, ctx.row.local_date, ctx.now):
             await _missed_trigger(ctx)
         await plan_next_checkin(ctx.session, ctx.user, max(ctx.row.due_at, ctx.now), ctx.now)
 
 
-async def _mark_earlier_missed(ctx: SendContext) -> None:
-    """The previous check-in day, if it went unanswered, is now a missed day."""
-    from sqlalchemy import select
-
-    from bot.db.models import ScheduledMessage
-
+async def _mark_earlier_missed(ctx: SendContext) -> bool:
+    """The previous check-in day, if it went unanswered, is now a missed day (True if so)."""
     previous = (
         await ctx.session.execute(
             select(ScheduledMessage.local_date)
@@ -86,7 +148,8 @@ async def _mark_earlier_missed(ctx: SendContext) -> None:
         )
     ).scalar_one_or_none()
     if previous is not None and ctx.user.status == "active":
-        await mark_missed(ctx.session, ctx.user, previous, ctx.now)
+        return await mark_missed(ctx.session, ctx.user, previous, ctx.now)
+    return False
 
 
 async def _missed_trigger(ctx: SendContext) -> None:
@@ -111,7 +174,7 @@ class FollowupKind:
     """One gentle reminder when the day's check-in is unanswered; never a second."""
 
     async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
-        if await get_checkin(ctx.session, ctx.user.id, ctx.row.local_date) is not None:
+        if await _checked_in(ctx):
             return Skip("skipped", "already checked in")
         text = load_checkin_text().render("followup", _rng(ctx), first_name=ctx.user.first_name)
         return Outgoing(text, checkin_buttons(ctx.row.local_date))
@@ -127,7 +190,7 @@ class SnoozeKind(FollowupKind):
     """"Ask me later": the check-in question again, at the time the user chose."""
 
     async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
-        if await get_checkin(ctx.session, ctx.user.id, ctx.row.local_date) is not None:
+        if await _checked_in(ctx):
             return Skip("skipped", "already checked in")
         profile = await ctx.session.get(RehabProfile, ctx.user.id)
         text = load_checkin_text().render(

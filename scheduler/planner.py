@@ -12,8 +12,9 @@ import logging
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -27,6 +28,33 @@ log = logging.getLogger(__name__)
 SETTINGS_DRIVEN = (kinds.CHECKIN, kinds.WEEKLY, kinds.PT_REMINDER, kinds.PT_AFTER, kinds.NUDGE)
 
 
+def _upsert_statement(session: AsyncSession, values: list[dict[str, Any]]) -> Any:
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(ScheduledMessage).values(values)
+    return stmt.on_conflict_do_update(
+        index_elements=["user_id", "kind", "local_date"],
+        set_={
+            "due_at": stmt.excluded.due_at,
+            "payload": stmt.excluded.payload,
+            "status": "pending",
+            "attempts": 0,
+        },
+        # A day whose message already went out (or was settled) is never planned again.
+        where=ScheduledMessage.status.in_(("pending", "cancelled")),
+    )
+
+
+def _values(
+    user_id: int, kind: str, day: date, due_at: datetime, now: datetime,
+    payload: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "user_id": user_id, "kind": kind, "local_date": day, "due_at": due_at,
+        "status": "pending", "payload": dict(payload or {}), "attempts": 0, "created_at": now,
+    }
+
+
 async def upsert_message(
     session: AsyncSession,
     *,
@@ -36,47 +64,38 @@ async def upsert_message(
     due_at: datetime,
     now: datetime,
     payload: dict[str, Any] | None = None,
-) -> ScheduledMessage | None:
-    """Plan one message; returns None when that day's message of that kind already went out."""
-    existing = (
+) -> int | None:
+    """Plan one message and return its row id, or None when that day's message of that kind
+    has already gone out (or was settled as missed or skipped): a day never gets two.
+
+    One INSERT ... ON CONFLICT statement, so it is atomic between instances.
+    """
+    stmt = _upsert_statement(session, [_values(user_id, kind, day, due_at, now, payload)])
+    row_id = (
         await session.execute(
-            select(ScheduledMessage).where(
-                ScheduledMessage.user_id == user_id,
-                ScheduledMessage.kind == kind,
-                ScheduledMessage.local_date == day,
-            )
+            stmt.returning(ScheduledMessage.id), execution_options={"synchronize_session": False}
         )
     ).scalar_one_or_none()
-    if existing is not None:
-        if existing.status in ("pending", "cancelled"):
-            existing.status = "pending"
-            existing.due_at = due_at
-            existing.payload = dict(payload or {})
-            existing.attempts = 0
-            return existing
-        return None
-    row = ScheduledMessage(
-        user_id=user_id,
-        kind=kind,
-        local_date=day,
-        due_at=due_at,
-        status="pending",
-        payload=dict(payload or {}),
-        attempts=0,
-        created_at=now,
+    return int(row_id) if row_id is not None else None
+
+
+async def upsert_many(
+    session: AsyncSession, planned: list[tuple[int, str, date, datetime]], now: datetime
+) -> set[tuple[int, date]]:
+    """Plan many messages in one statement; returns the (user, day) pairs actually planned."""
+    if not planned:
+        return set()
+    stmt = _upsert_statement(session, [_values(u, k, d, due, now) for u, k, d, due in planned])
+    result = await session.execute(
+        stmt.returning(ScheduledMessage.user_id, ScheduledMessage.local_date),
+        execution_options={"synchronize_session": False},
     )
-    try:
-        async with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        # Another instance planned the same message a moment ago: theirs stands.
-        return None
-    return row
+    return {(uid, day) for uid, day in result}
 
 
 async def plan_next_checkin(
     session: AsyncSession, user: User, after: datetime, now: datetime
-) -> ScheduledMessage | None:
+) -> int | None:
     """The first daily check-in strictly after ``after`` whose day has not had one yet."""
     if not user.timezone or user.checkin_time is None:
         return None
@@ -99,7 +118,7 @@ async def plan_next_checkin(
 
 async def plan_weekly_summary(
     session: AsyncSession, user: User, after: datetime, now: datetime
-) -> ScheduledMessage | None:
+) -> int | None:
     if not user.timezone:
         return None
     due = next_weekly(user.weekly_summary_weekday, user.weekly_summary_time, user.timezone, after)

@@ -78,14 +78,17 @@ async def record(
     return checkin
 
 
-async def mark_missed(session: AsyncSession, user: User, day: date, now: datetime) -> None:
-    """A planned day passed without an answer; recorded so triggers can count misses."""
-    if await get_checkin(session, user.id, day) is None:
-        try:
-            async with session.begin_nested():
-                session.add(CheckIn(user_id=user.id, local_date=day, status="missed", created_at=now, updated_at=now))
-        except IntegrityError:
-            pass
+async def mark_missed(session: AsyncSession, user: User, day: date, now: datetime) -> bool:
+    """A planned day passed without an answer; recorded so triggers can count misses.
+    Returns True when the day was newly marked."""
+    if await get_checkin(session, user.id, day) is not None:
+        return False
+    try:
+        async with session.begin_nested():
+            session.add(CheckIn(user_id=user.id, local_date=day, status="missed", created_at=now, updated_at=now))
+    except IntegrityError:
+        return False
+    return True
 
 
 async def recent_pains(session: AsyncSession, user_id: int, day: date, days: int = 7) -> list[int]:
