@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -41,6 +42,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.db.models import CheckIn, RehabProfile, ScheduledMessage, User
 from bot.logs import correlation_id
@@ -56,6 +58,15 @@ LATE_GRACE = timedelta(minutes=10)  # later than this counts as catching up afte
 CONCURRENCY = 16
 MAX_BACKOFF = timedelta(minutes=15)
 RECORD_ATTEMPTS = 4  # recording a message Telegram accepted is retried, never turned into a resend
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """Seconds Telegram asked us to wait; PTB 22 is moving this attribute from a number to a
+    timedelta, so accept both (and keep its deprecation notice out of the logs)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def backoff(attempt: int) -> timedelta:
@@ -247,7 +258,7 @@ class Dispatcher:
         try:
             return await self._send(job.chat_id, job.outgoing)
         except RetryAfter as exc:
-            delay = exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.total_seconds()
+            delay = retry_after_seconds(exc)
             self.services.metrics.inc("retried")
             await self._reschedule(job.row_id, now + timedelta(seconds=float(delay)), "flood control", count_attempt=False)
         except Forbidden:
