@@ -48,12 +48,10 @@ def seeded_days(n_days: int, seed: int = 7) -> tuple[DayRecord, ...]:
                 day,
                 status,  # type: ignore[arg-type]
                 pain=pain,
-                morning=rng.choice(["better", "same", "worse", None]) if pain is not None
-                else None,
+                morning=rng.choice(["better", "same", "worse", None]) if pain is not None else None,
                 exercises_done=("Clamshells",) if status == "partial" else (),
                 skip_reason="Long shift, no energy left" if status == "skipped" else None,
-                note="Outside of the knee a bit sore on stairs 🙂" if rng.random() < 0.3
-                else None,
+                note="Outside of the knee a bit sore on stairs 🙂" if rng.random() < 0.3 else None,
             )
         )
     return tuple(days)
@@ -85,10 +83,17 @@ def main() -> None:
     sessions = (TODAY - timedelta(days=9), TODAY - timedelta(days=37))
     for weeks in (4, 12):
         days = seeded_days(weeks * 7)
-        times, png = timed(functools.partial(
-            render_progress_chart, days, today=TODAY, weeks=weeks, pt_sessions=sessions,
-            title="Your progress",
-        ), args.runs)
+        times, png = timed(
+            functools.partial(
+                render_progress_chart,
+                days,
+                today=TODAY,
+                weeks=weeks,
+                pt_sessions=sessions,
+                title="Your progress",
+            ),
+            args.runs,
+        )
         results[f"chart_{weeks}w"] = summary(times) | {"png_bytes": len(png)}
         print(f"chart {weeks:>2} weeks: {summary(times)}  {len(png)} bytes")
 

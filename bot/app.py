@@ -48,8 +48,20 @@ def _handler_modules() -> list[Any]:
     )
 
     return [
-        middleware, errors, help, checkin, faq, progress, router,
-        onboarding, settings, exercises, pause, data_rights, membership, pt_session,
+        middleware,
+        errors,
+        help,
+        checkin,
+        faq,
+        progress,
+        router,
+        onboarding,
+        settings,
+        exercises,
+        pause,
+        data_rights,
+        membership,
+        pt_session,
     ]
 
 
@@ -75,8 +87,9 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     if settings.telegram.rate_limit:
+        # PTB types the builder's rate limiter too narrowly for AIORateLimiter's own generic.
         builder = builder.rate_limiter(
-            AIORateLimiter(
+            AIORateLimiter(  # type: ignore[arg-type]
                 overall_max_rate=settings.telegram.max_messages_per_second,
                 overall_time_period=1,
                 max_retries=2,

@@ -27,13 +27,27 @@ def answer_record(question: str, index: Any) -> dict[str, Any]:
         return {"id": None, "confidence": 1.0, "safety": True, "answer": flagged.message}
     result = index.answer(question)
     if result.decision == "answer" and result.best is not None:
-        return {"id": result.best.id, "confidence": round(result.confidence, 4), "safety": False,
-                "answer": result.best.answer}
+        return {
+            "id": result.best.id,
+            "confidence": round(result.confidence, 4),
+            "safety": False,
+            "answer": result.best.answer,
+        }
     if result.decision == "suggest":
         titles = "; ".join(e.title for e in result.suggestions)
-        return {"id": None, "confidence": round(result.confidence, 4), "safety": False,
-                "answer": f"Did you mean: {titles}?", "suggestions": [e.id for e in result.suggestions]}
-    return {"id": None, "confidence": round(result.confidence, 4), "safety": False, "answer": UNKNOWN}
+        return {
+            "id": None,
+            "confidence": round(result.confidence, 4),
+            "safety": False,
+            "answer": f"Did you mean: {titles}?",
+            "suggestions": [e.id for e in result.suggestions],
+        }
+    return {
+        "id": None,
+        "confidence": round(result.confidence, 4),
+        "safety": False,
+        "answer": UNKNOWN,
+    }
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -48,8 +62,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
         if args.json or not args.question:
             print(json.dumps(record, ensure_ascii=False))
         else:
-            print(f"[{record['id'] or '-'}] confidence {record['confidence']:.2f}"
-                  f"{' SAFETY' if record['safety'] else ''}\n{record['answer']}")
+            print(
+                f"[{record['id'] or '-'}] confidence {record['confidence']:.2f}"
+                f"{' SAFETY' if record['safety'] else ''}\n{record['answer']}"
+            )
     return 0
 
 
@@ -87,12 +103,16 @@ def cmd_unanswered(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    faq = sub.add_parser("faq", help="check the knowledge base: ask questions, list unanswered ones")
+    faq = sub.add_parser(
+        "faq", help="check the knowledge base: ask questions, list unanswered ones"
+    )
     faq_sub = faq.add_subparsers(dest="faq_command", metavar="FAQ_COMMAND", required=True)
     ask = faq_sub.add_parser("ask", help="answer one question, or one per line from stdin")
     ask.add_argument("question", nargs="?", help="the question; omit to read lines from stdin")
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.set_defaults(func=cmd_ask)
-    unanswered = faq_sub.add_parser("unanswered", help="what users asked that the bot could not answer")
+    unanswered = faq_sub.add_parser(
+        "unanswered", help="what users asked that the bot could not answer"
+    )
     unanswered.add_argument("--limit", type=int, default=50)
     unanswered.set_defaults(func=cmd_unanswered)

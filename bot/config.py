@@ -111,7 +111,7 @@ _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 def _parse_time(key: str, raw: Any) -> time:
     match = _TIME_RE.match(str(raw).strip())
     if not match:
-        raise ConfigError(f"{key}: expected a 24-hour time like \"07:30\", got {raw!r}")
+        raise ConfigError(f'{key}: expected a 24-hour time like "07:30", got {raw!r}')
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -169,12 +169,12 @@ def _validate(settings: Settings) -> None:
         ZoneInfo(settings.schedule.default_timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(
-            "schedule.default_timezone: expected an IANA timezone like \"Europe/Berlin\", "
+            'schedule.default_timezone: expected an IANA timezone like "Europe/Berlin", '
             f"got {settings.schedule.default_timezone!r}"
         ) from None
     if settings.schedule.weekly_summary_day.lower() not in WEEKDAYS:
         raise ConfigError(
-            f"schedule.weekly_summary_day: expected a weekday name like \"sunday\", "
+            f'schedule.weekly_summary_day: expected a weekday name like "sunday", '
             f"got {settings.schedule.weekly_summary_day!r}"
         )
     if settings.schedule.tick_seconds <= 0 or settings.schedule.batch_size <= 0:
@@ -194,7 +194,9 @@ def _validate(settings: Settings) -> None:
                 raise ConfigError(f"telegram.{key}: expected an http(s) URL, got {value!r}")
     if settings.telegram.mode == "webhook":
         if not settings.telegram.webhook_url:
-            raise ConfigError("telegram.webhook_url: required in webhook mode (the public HTTPS URL)")
+            raise ConfigError(
+                "telegram.webhook_url: required in webhook mode (the public HTTPS URL)"
+            )
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", settings.telegram.webhook_secret):
             raise ConfigError(
                 "telegram.webhook_secret: required in webhook mode, 1-256 characters of "
@@ -228,7 +230,9 @@ def load_settings(
     env.update(os.environ if environ is None else environ)
     config_path = path or DEFAULT_CONFIG_PATH
     try:
-        data = tomllib.loads(config_path.read_text(encoding="utf-8")) if config_path.exists() else {}
+        data = (
+            tomllib.loads(config_path.read_text(encoding="utf-8")) if config_path.exists() else {}
+        )
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{config_path.name}: not valid TOML ({exc})") from None
 

@@ -51,7 +51,11 @@ def _parse_day(code: str) -> date | None:
 
 
 def _delay_words(minutes: int) -> str:
-    return f"{minutes} minutes" if minutes < 60 else ("1 hour" if minutes == 60 else f"{minutes // 60} hours")
+    return (
+        f"{minutes} minutes"
+        if minutes < 60
+        else ("1 hour" if minutes == 60 else f"{minutes // 60} hours")
+    )
 
 
 def pain_keyboard(day: date) -> list[list[tuple[str, str]]]:
@@ -89,13 +93,25 @@ async def checkin_command(update: Update, context: Context) -> None:
         if existing is not None and existing.status != "missed":
             d = day_code(today)
             await reply(
-                update, context, text.pick("already_today", _rng()),
-                keyboard([[(text.button("update_today"), f"ci:{d}:upd"), (text.button("keep_today"), f"ci:{d}:keep")]]),
+                update,
+                context,
+                text.pick("already_today", _rng()),
+                keyboard(
+                    [
+                        [
+                            (text.button("update_today"), f"ci:{d}:upd"),
+                            (text.button("keep_today"), f"ci:{d}:keep"),
+                        ]
+                    ]
+                ),
             )
             return
         profile = await session.get(RehabProfile, user.id)
         prompt = text.render(
-            "prompt", _rng(), first_name=user.first_name, day=checkins.rehab_day(profile, today),
+            "prompt",
+            _rng(),
+            first_name=user.first_name,
+            day=checkins.rehab_day(profile, today),
             injury=await _injury_phrase(session, user),
         )
         await reply(update, context, prompt, keyboard(checkin_buttons(today)))
@@ -117,7 +133,11 @@ async def today_command(update: Update, context: Context) -> None:
 
 
 def render_today(
-    user: User, profile: RehabProfile | None, checkin: CheckIn | None, days: list, today: date  # type: ignore[type-arg]
+    user: User,
+    profile: RehabProfile | None,
+    checkin: CheckIn | None,
+    days: list,
+    today: date,  # type: ignore[type-arg]
 ) -> str:
     if checkin is None or checkin.status == "missed":
         status = "Not logged yet. Send /checkin when you've done your exercises."
@@ -165,25 +185,45 @@ async def on_checkin_button(update: Update, context: Context) -> None:
         await session.commit()
 
 
-async def _unknown(update: Update, context: Context, session: AsyncSession, user: User, day: date,
-                   arg: str | None, now: datetime) -> None:
+async def _unknown(
+    update: Update,
+    context: Context,
+    session: AsyncSession,
+    user: User,
+    day: date,
+    arg: str | None,
+    now: datetime,
+) -> None:
     await answer_query(update, "That button has expired.")
 
 
 async def _ask_pain(update: Update, context: Context, lead: str, day: date) -> None:
     text = load_checkin_text()
-    await edit_or_reply(update, context, f"{lead}\n\n{text.pick('ask_pain', _rng())}", keyboard(pain_keyboard(day)))
+    await edit_or_reply(
+        update, context, f"{lead}\n\n{text.pick('ask_pain', _rng())}", keyboard(pain_keyboard(day))
+    )
 
 
-async def _done(update: Update, context: Context, session: AsyncSession, user: User, day: date,
-                arg: str | None, now: datetime) -> None:
+async def _done(
+    update: Update,
+    context: Context,
+    session: AsyncSession,
+    user: User,
+    day: date,
+    arg: str | None,
+    now: datetime,
+) -> None:
     plan = await checkins.plan_exercises(session, user.id)
-    await checkins.record(session, user, day, now, status="done", exercises_done=[e.name for e in plan])
+    await checkins.record(
+        session, user, day, now, status="done", exercises_done=[e.name for e in plan]
+    )
     await clear_dialog(session, user.id)
     await cancel_pending(session, user.id, (kinds.FOLLOWUP, kinds.SNOOZE))
     await answer_query(update)
     text = load_checkin_text()
-    lead = text.render("done_all", _rng(), first_name=user.first_name, injury=await _injury_phrase(session, user))
+    lead = text.render(
+        "done_all", _rng(), first_name=user.first_name, injury=await _injury_phrase(session, user)
+    )
     await _ask_pain(update, context, lead, day)
 
 
@@ -194,22 +234,47 @@ def _toggle_rows(plan: list, selected: set[int], day: date) -> list[list[tuple[s
     return rows
 
 
-async def _some(update: Update, context: Context, session: AsyncSession, user: User, day: date,
-                arg: str | None, now: datetime) -> None:
+async def _some(
+    update: Update,
+    context: Context,
+    session: AsyncSession,
+    user: User,
+    day: date,
+    arg: str | None,
+    now: datetime,
+) -> None:
     plan = await checkins.plan_exercises(session, user.id)
     await answer_query(update)
     if not plan:
         await _done(update, context, session, user, day, None, now)
         return
     await set_dialog(session, user.id, FLOW, "which", {"day": day.isoformat(), "selected": []}, now)
-    await edit_or_reply(update, context, load_checkin_text().pick("ask_which", _rng()), keyboard(_toggle_rows(plan, set(), day)))
+    await edit_or_reply(
+        update,
+        context,
+        load_checkin_text().pick("ask_which", _rng()),
+        keyboard(_toggle_rows(plan, set(), day)),
+    )
 
 
-async def _toggle(update: Update, context: Context, session: AsyncSession, user: User, day: date,
-                  arg: str | None, now: datetime) -> None:
+async def _toggle(
+    update: Update,
+    context: Context,
+    session: AsyncSession,
+    user: User,
+    day: date,
+    arg: str | None,
+    now: datetime,
+) -> None:
     dialog = await get_dialog(session, user.id)
     plan = await checkins.plan_exercises(session, user.id)
-    if dialog is None or dialog.flow != FLOW or dialog.step != "which" or not arg or not arg.isdigit():
+    if (
+        dialog is None
+        or dialog.flow != FLOW
+        or dialog.step != "which"
+        or not arg
+        or not arg.isdigit()
+    ):
         await answer_query(update, "That list is closed. Send /checkin to log again.")
         return
     exercise_id = int(arg)
@@ -218,13 +283,27 @@ async def _toggle(update: Update, context: Context, session: AsyncSession, user:
         return
     selected = set(dialog.data.get("selected", []))
     selected ^= {exercise_id}
-    await set_dialog(session, user.id, FLOW, "which", {"day": day.isoformat(), "selected": sorted(selected)}, now)
+    await set_dialog(
+        session, user.id, FLOW, "which", {"day": day.isoformat(), "selected": sorted(selected)}, now
+    )
     await answer_query(update)
-    await edit_or_reply(update, context, load_checkin_text().pick("ask_which"), keyboard(_toggle_rows(plan, selected, day)))
+    await edit_or_reply(
+        update,
+        context,
+        load_checkin_text().pick("ask_which"),
+        keyboard(_toggle_rows(plan, selected, day)),
+    )
 
 
-async def _confirm_some(update: Update, context: Context, session: AsyncSession, user: User, day: date,
-                        arg: str | None, now: datetime) -> None:
+async def _confirm_some(
+    update: Update,
+    context: Context,
+    session: AsyncSession,
+    user: User,
+    day: date,
+    arg: str | None,
+    now: datetime,
+) -> None:
     dialog = await get_dialog(session, user.id)
     if dialog is None or dialog.flow != FLOW or dialog.step != "which":
         await answer_query(update, "Already saved.")
@@ -233,7 +312,9 @@ async def _confirm_some(update: Update, context: Context, session: AsyncSession,
     selected = set(dialog.data.get("selected", []))
     names = [e.name for e in plan if e.id in selected]
     if not names:
-        await answer_query(update, "Tap at least one exercise, or go back and choose “Not today”.", alert=True)
+        await answer_query(
+            update, "Tap at least one exercise, or go back and choose “Not today”.", alert=True
+        )
         return
     status = "done" if len(names) == len(plan) else "partial"
     await checkins.record(session, user, day, now, status=status, exercises_done=names)
@@ -242,21 +323,42 @@ async def _confirm_some(update: Update, context: Context, session: AsyncSession,
     await answer_query(update)
     text = load_checkin_text()
     key = "done_all" if status == "done" else "did_some"
-    lead = text.render(key, _rng(), first_name=user.first_name, injury=await _injury_phrase(session, user))
+    lead = text.render(
+        key, _rng(), first_name=user.first_name, injury=await _injury_phrase(session, user)
+    )
     await _ask_pain(update, context, lead, day)
 
 
-async def _not_today(update: Update, context: Context, session: AsyncSession, user: User, day: date,
-                     arg: str | None, now: datetime) -> None:
+async def _not_today(
+    update: Update,
+    context: Context,
+    session: AsyncSession,
+    user: User,
+    day: date,
+    arg: str | None,
+    now: datetime,
+) -> None:
     text = load_checkin_text()
     d = day_code(day)
     rows = chunk([(r.label, f"ci:{d}:r:{r.id}") for r in text.not_today], 2)
     await answer_query(update)
-    await edit_or_reply(update, context, text.render("ask_reason", _rng(), first_name=user.first_name), keyboard(rows))
+    await edit_or_reply(
+        update,
+        context,
+        text.render("ask_reason", _rng(), first_name=user.first_name),
+        keyboard(rows),
+    )
 
 
-async def _reason(update: Update, context: Context, session: AsyncSession, user: User, day: date,
-                  arg: str | None, now: datetime) -> None:
+async def _reason(
+    update: Update,
+    context: Context,
+    session: AsyncSession,
+    user: User,
+    day: date,
+    arg: str | None,
+    now: datetime,
+) -> None:
     text = load_checkin_text()
     if arg not in {r.id for r in text.not_today}:
         await answer_query(update, "That button has expired.")
@@ -268,20 +370,38 @@ async def _reason(update: Update, context: Context, session: AsyncSession, user:
     await checkins.record(session, user, day, now, status="skipped", skip_reason=arg)
     await clear_dialog(session, user.id)
     await cancel_pending(session, user.id, (kinds.FOLLOWUP, kinds.SNOOZE))
-    response = text.render_reason(arg, _rng(), first_name=user.first_name, injury=await _injury_phrase(session, user))
+    response = text.render_reason(
+        arg, _rng(), first_name=user.first_name, injury=await _injury_phrase(session, user)
+    )
     await edit_or_reply(update, context, response)
 
 
-async def _later(update: Update, context: Context, session: AsyncSession, user: User, day: date,
-                 arg: str | None, now: datetime) -> None:
+async def _later(
+    update: Update,
+    context: Context,
+    session: AsyncSession,
+    user: User,
+    day: date,
+    arg: str | None,
+    now: datetime,
+) -> None:
     d = day_code(day)
-    rows = [[(_delay_words(m).replace(" minutes", " min"), f"ci:{d}:z:{m}") for m in SNOOZE_MINUTES]]
+    rows = [
+        [(_delay_words(m).replace(" minutes", " min"), f"ci:{d}:z:{m}") for m in SNOOZE_MINUTES]
+    ]
     await answer_query(update)
     await edit_or_reply(update, context, "When should I ask again?", keyboard(rows))
 
 
-async def _snooze(update: Update, context: Context, session: AsyncSession, user: User, day: date,
-                  arg: str | None, now: datetime) -> None:
+async def _snooze(
+    update: Update,
+    context: Context,
+    session: AsyncSession,
+    user: User,
+    day: date,
+    arg: str | None,
+    now: datetime,
+) -> None:
     if arg is None or not arg.isdigit() or int(arg) not in SNOOZE_MINUTES:
         await answer_query(update, "That button has expired.")
         return
@@ -289,27 +409,49 @@ async def _snooze(update: Update, context: Context, session: AsyncSession, user:
     minutes = int(arg)
     due = now + timedelta(minutes=minutes)
     await answer_query(update)
-    if local_date(due, user.timezone) != day or in_quiet_hours(due, user.timezone, user.quiet_start, user.quiet_end):
+    if local_date(due, user.timezone) != day or in_quiet_hours(
+        due, user.timezone, user.quiet_start, user.quiet_end
+    ):
         await edit_or_reply(
-            update, context,
+            update,
+            context,
             "That would land in your quiet hours, so I won't ping you then. "
             "Send /checkin whenever you're ready today.",
         )
         return
-    row = await upsert_message(session, user_id=user.id, kind=kinds.SNOOZE, day=day, due_at=due, now=now)
-    if row is None:  # an earlier snooze already went out today: reuse its row
+    planned = await upsert_message(
+        session, user_id=user.id, kind=kinds.SNOOZE, day=day, due_at=due, now=now
+    )
+    if planned is None:  # an earlier snooze already went out today: reuse its row
         from sqlalchemy import select
 
-        row = (await session.execute(select(ScheduledMessage).where(
-            ScheduledMessage.user_id == user.id, ScheduledMessage.kind == kinds.SNOOZE,
-            ScheduledMessage.local_date == day))).scalar_one()
+        row = (
+            await session.execute(
+                select(ScheduledMessage).where(
+                    ScheduledMessage.user_id == user.id,
+                    ScheduledMessage.kind == kinds.SNOOZE,
+                    ScheduledMessage.local_date == day,
+                )
+            )
+        ).scalar_one()
         row.status, row.due_at, row.attempts = "pending", due, 0
     await cancel_pending(session, user.id, (kinds.FOLLOWUP,))
-    await edit_or_reply(update, context, load_checkin_text().render("snooze_ack", _rng(), delay=_delay_words(minutes)))
+    await edit_or_reply(
+        update,
+        context,
+        load_checkin_text().render("snooze_ack", _rng(), delay=_delay_words(minutes)),
+    )
 
 
-async def _pain(update: Update, context: Context, session: AsyncSession, user: User, day: date,
-                arg: str | None, now: datetime) -> None:
+async def _pain(
+    update: Update,
+    context: Context,
+    session: AsyncSession,
+    user: User,
+    day: date,
+    arg: str | None,
+    now: datetime,
+) -> None:
     checkin = await checkins.get_checkin(session, user.id, day)
     if arg is None or not arg.isdigit() or not 0 <= int(arg) <= 10:
         await answer_query(update, "That button has expired.")
@@ -324,29 +466,51 @@ async def _pain(update: Update, context: Context, session: AsyncSession, user: U
     checkin.pain = pain
     checkin.updated_at = now
     text = load_checkin_text()
-    parts = [text.render(f"pain_response.{pain_band(pain)}", _rng(), first_name=user.first_name,
-                         injury=await _injury_phrase(session, user))]
+    parts = [
+        text.render(
+            f"pain_response.{pain_band(pain)}",
+            _rng(),
+            first_name=user.first_name,
+            injury=await _injury_phrase(session, user),
+        )
+    ]
     if pain > 0:
         await plan_morning_question(session, user, day, now)
     await session.flush()
     if checkins.pain_rising(await checkins.recent_pains(session, user.id, day)):
         parts.append(text.render("rising_pain_warning", _rng(), first_name=user.first_name))
     await _after_pain_hooks(session, user, checkin, now)
-    await edit_or_reply(update, context, f"Pain during exercise: {pain}/10\n\n" + "\n\n".join(parts))
+    await edit_or_reply(
+        update, context, f"Pain during exercise: {pain}/10\n\n" + "\n\n".join(parts)
+    )
     await set_dialog(session, user.id, FLOW, "note", {"day": day.isoformat()}, now)
     d = day_code(day)
-    await reply(update, context, text.pick("ask_note", _rng()), keyboard([[(text.button("skip"), f"ci:{d}:nonote")]]))
+    await reply(
+        update,
+        context,
+        text.pick("ask_note", _rng()),
+        keyboard([[(text.button("skip"), f"ci:{d}:nonote")]]),
+    )
 
 
-async def _after_pain_hooks(session: AsyncSession, user: User, checkin: CheckIn, now: datetime) -> None:
+async def _after_pain_hooks(
+    session: AsyncSession, user: User, checkin: CheckIn, now: datetime
+) -> None:
     """Adaptive nudges (pain flare, milestones) react to a completed check-in."""
     from scheduler import nudge_triggers
 
     await nudge_triggers.on_checkin(session, user, checkin, now)
 
 
-async def _skip_note(update: Update, context: Context, session: AsyncSession, user: User, day: date,
-                     arg: str | None, now: datetime) -> None:
+async def _skip_note(
+    update: Update,
+    context: Context,
+    session: AsyncSession,
+    user: User,
+    day: date,
+    arg: str | None,
+    now: datetime,
+) -> None:
     dialog = await get_dialog(session, user.id)
     await answer_query(update)
     if dialog is not None and dialog.flow == FLOW:
@@ -354,49 +518,88 @@ async def _skip_note(update: Update, context: Context, session: AsyncSession, us
         await edit_or_reply(update, context, "OK, no note today. See you tomorrow!")
 
 
-async def _update_today(update: Update, context: Context, session: AsyncSession, user: User, day: date,
-                        arg: str | None, now: datetime) -> None:
+async def _update_today(
+    update: Update,
+    context: Context,
+    session: AsyncSession,
+    user: User,
+    day: date,
+    arg: str | None,
+    now: datetime,
+) -> None:
     await answer_query(update)
     profile = await session.get(RehabProfile, user.id)
     prompt = load_checkin_text().render(
-        "prompt", _rng(), first_name=user.first_name, day=checkins.rehab_day(profile, day),
+        "prompt",
+        _rng(),
+        first_name=user.first_name,
+        day=checkins.rehab_day(profile, day),
         injury=await _injury_phrase(session, user),
     )
     await edit_or_reply(update, context, prompt, keyboard(checkin_buttons(day)))
 
 
-async def _keep_today(update: Update, context: Context, session: AsyncSession, user: User, day: date,
-                      arg: str | None, now: datetime) -> None:
+async def _keep_today(
+    update: Update,
+    context: Context,
+    session: AsyncSession,
+    user: User,
+    day: date,
+    arg: str | None,
+    now: datetime,
+) -> None:
     await answer_query(update)
     await edit_or_reply(update, context, "Kept as it was. /today shows your status.")
 
 
 _CHECKIN_ACTIONS = {
-    "done": _done, "some": _some, "t": _toggle, "ok": _confirm_some, "no": _not_today,
-    "r": _reason, "later": _later, "z": _snooze, "p": _pain, "nonote": _skip_note,
-    "upd": _update_today, "keep": _keep_today,
+    "done": _done,
+    "some": _some,
+    "t": _toggle,
+    "ok": _confirm_some,
+    "no": _not_today,
+    "r": _reason,
+    "later": _later,
+    "z": _snooze,
+    "p": _pain,
+    "nonote": _skip_note,
+    "upd": _update_today,
+    "keep": _keep_today,
 }
 
 
 # --- the note step (free text while in the check-in flow) ------------------------------------
 
 
-async def on_note_text(update: Update, context: Context, session: AsyncSession, user: User,
-                       dialog: Dialog, incoming: Incoming) -> None:
+async def on_note_text(
+    update: Update,
+    context: Context,
+    session: AsyncSession,
+    user: User,
+    dialog: Dialog,
+    incoming: Incoming,
+) -> None:
     svc = services(context)
     now = svc.clock.now()
     if dialog.step != "note":
         await reply(update, context, "Tap the exercises you did above, then Done. Or /cancel.")
         return
     if incoming.text is None:
-        await reply(update, context, "I can only save a typed note. Type a few words, or tap Skip above.")
+        await reply(
+            update, context, "I can only save a typed note. Type a few words, or tap Skip above."
+        )
         return
     note = incoming.text.strip()
     if not note:
         await reply(update, context, "That note looks empty. Type a few words, or tap Skip above.")
         return
     if len(note) > NOTE_MAX:
-        await reply(update, context, f"That note is {len(note)} characters; please keep it under {NOTE_MAX}. Try a shorter version.")
+        await reply(
+            update,
+            context,
+            f"That note is {len(note)} characters; please keep it under {NOTE_MAX}. "
+            "Try a shorter version.",
+        )
         return
     day = date.fromisoformat(dialog.data["day"])
     checkin = await checkins.get_checkin(session, user.id, day)
@@ -427,7 +630,12 @@ async def on_morning_button(update: Update, context: Context) -> None:
     async with svc.sessions() as session:
         user = await get_user(session, update.effective_user.id)
         now = svc.clock.now()
-        if user is None or about is None or answer not in ("better", "same", "worse") or not user.timezone:
+        if (
+            user is None
+            or about is None
+            or answer not in ("better", "same", "worse")
+            or not user.timezone
+        ):
             await answer_query(update, "That question is closed.")
             return
         today = checkins.today_for(user, now)
@@ -445,7 +653,9 @@ async def on_morning_button(update: Update, context: Context) -> None:
         await nudge_triggers.on_morning_response(session, user, checkin, now)
         injury = await _injury_phrase(session, user)
         await session.commit()
-    reply_text = text.render(f"morning_response.{answer}", _rng(), first_name=user.first_name, injury=injury)
+    reply_text = text.render(
+        f"morning_response.{answer}", _rng(), first_name=user.first_name, injury=injury
+    )
     await edit_or_reply(update, context, reply_text)
 
 

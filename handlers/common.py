@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 from collections.abc import Iterable, Sequence
 
@@ -101,8 +102,6 @@ async def answer_query(update: Update, text: str | None = None, *, alert: bool =
     query = update.callback_query
     if query is None:
         return
-    try:
+    # Too old or already answered: nothing useful to do for the user.
+    with contextlib.suppress(BadRequest):
         await query.answer(text, show_alert=alert)
-    except BadRequest:
-        # Too old or already answered: nothing useful to do for the user.
-        pass

@@ -20,7 +20,9 @@ SORRY = (
 
 async def on_error(update: object, context: Context) -> None:
     error = context.error
-    chat_id = update.effective_chat.id if isinstance(update, Update) and update.effective_chat else None
+    chat_id = (
+        update.effective_chat.id if isinstance(update, Update) and update.effective_chat else None
+    )
     update_id = update.update_id if isinstance(update, Update) else None
     if isinstance(error, Forbidden):
         log.info("user blocked the bot while we replied", extra={"chat_id": chat_id})

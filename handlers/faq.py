@@ -22,7 +22,7 @@ from bot.db.models import FaqQuestion, RedFlagReport, User
 from bot.domain.faq import FaqEntry
 from bot.domain.triage import triage
 from bot.services.users import get_user
-from handlers.common import Context, answer_query, chunk, edit_or_reply, keyboard, reply, services
+from handlers.common import Context, answer_query, edit_or_reply, keyboard, reply, services
 from handlers.router import Incoming, register_free_text
 
 QUESTION_MAX = 1000
@@ -52,24 +52,37 @@ def _answer_text(entry: FaqEntry) -> str:
     return f"{entry.title}\n\n{entry.answer}\n\nSources: {sources}"
 
 
-def _answer_buttons(entry: FaqEntry, question_id: int | None, index: object) -> list[list[tuple[str, str]]]:
+def _answer_buttons(
+    entry: FaqEntry, question_id: int | None, index: object
+) -> list[list[tuple[str, str]]]:
     rows: list[list[tuple[str, str]]] = []
     if question_id is not None:
-        rows.append([("👍 Helpful", f"fb:{question_id}:y"), ("👎 Not helpful", f"fb:{question_id}:n")])
+        rows.append(
+            [("👍 Helpful", f"fb:{question_id}:y"), ("👎 Not helpful", f"fb:{question_id}:n")]
+        )
     related = [e for e in (_entry(index, rid) for rid in entry.related[:3]) if e is not None]
     rows += [[("→ " + e.title[:48], f"faq:e:{e.id}")] for e in related]
     return rows
 
 
 async def _log_question(
-    session: AsyncSession, user: User | None, text: str, decision: str, entry_id: str | None,
-    confidence: float, now: datetime,
+    session: AsyncSession,
+    user: User | None,
+    text: str,
+    decision: str,
+    entry_id: str | None,
+    confidence: float,
+    now: datetime,
 ) -> int | None:
     if user is None:  # nothing is stored for someone who has not accepted the terms
         return None
     row = FaqQuestion(
-        user_id=user.id, text=text[:QUESTION_MAX], decision=decision, entry_id=entry_id,
-        confidence=round(confidence, 4), created_at=now,
+        user_id=user.id,
+        text=text[:QUESTION_MAX],
+        decision=decision,
+        entry_id=entry_id,
+        confidence=round(confidence, 4),
+        created_at=now,
     )
     session.add(row)
     await session.flush()
@@ -77,7 +90,12 @@ async def _log_question(
 
 
 async def check_red_flag(
-    update: Update, context: Context, session: AsyncSession, user: User | None, text: str, now: datetime
+    update: Update,
+    context: Context,
+    session: AsyncSession,
+    user: User | None,
+    text: str,
+    now: datetime,
 ) -> bool:
     """Answer and record a red flag if ``text`` describes one; True if it did."""
     result = triage(text)
@@ -85,10 +103,15 @@ async def check_red_flag(
         return False
     markup = None
     if user is not None:
-        session.add(RedFlagReport(
-            user_id=user.id, flag=result.flag or "", level=result.level or "contact",
-            text=text[:QUESTION_MAX], created_at=now,
-        ))
+        session.add(
+            RedFlagReport(
+                user_id=user.id,
+                flag=result.flag or "",
+                level=result.level or "contact",
+                text=text[:QUESTION_MAX],
+                created_at=now,
+            )
+        )
         if user.safety_hold_since is None:
             user.safety_hold_since = now
         user.updated_at = now
@@ -104,10 +127,12 @@ async def on_free_text(
     if incoming.text is None:
         what = incoming.other or "that"
         await reply(
-            update, context,
-            f"I can't read a {what}, sorry. Type your question in words, or use /help to see what I can do."
-            if incoming.location is None else
-            "Thanks, but I only use your location while setting your timezone (/settings).",
+            update,
+            context,
+            f"I can't read a {what}, sorry. Type your question in words, "
+            "or use /help to see what I can do."
+            if incoming.location is None
+            else "Thanks, but I only use your location while setting your timezone (/settings).",
         )
         return
     text = incoming.text.strip()
@@ -123,19 +148,35 @@ async def on_free_text(
             await reply(update, context, answer)
             return
     if len(text) > QUESTION_MAX:
-        await reply(update, context, f"That's a long message! Could you ask it in under {QUESTION_MAX} characters?")
+        await reply(
+            update,
+            context,
+            f"That's a long message! Could you ask it in under {QUESTION_MAX} characters?",
+        )
         return
     index = services(context).faq
     result = index.answer(text)
     if result.decision == "answer" and result.best is not None:
-        qid = await _log_question(session, user, text, "answer", result.best.id, result.confidence, now)
-        await reply(update, context, _answer_text(result.best), keyboard(_answer_buttons(result.best, qid, index)))
+        qid = await _log_question(
+            session, user, text, "answer", result.best.id, result.confidence, now
+        )
+        await reply(
+            update,
+            context,
+            _answer_text(result.best),
+            keyboard(_answer_buttons(result.best, qid, index)),
+        )
         return
     if result.decision == "suggest" and result.suggestions:
         qid = await _log_question(session, user, text, "suggest", None, result.confidence, now)
         rows = [[(e.title[:60], f"faq:e:{e.id}")] for e in result.suggestions[:3]]
         rows.append([("None of these", f"faq:none:{qid or 0}")])
-        await reply(update, context, "I'm not completely sure what you mean. Did you mean one of these?", keyboard(rows))
+        await reply(
+            update,
+            context,
+            "I'm not completely sure what you mean. Did you mean one of these?",
+            keyboard(rows),
+        )
         return
     await _log_question(session, user, text, "unknown", None, result.confidence, now)
     await reply(update, context, UNKNOWN, keyboard([[("Browse topics", "faq:topics")]]))
@@ -155,7 +196,9 @@ def _topics(index: object) -> list[str]:
 async def faq_command(update: Update, context: Context) -> None:
     index = services(context).faq
     rows = [[(topic, f"faq:t:{i}")] for i, topic in enumerate(_topics(index))]
-    await reply(update, context, "Pick a topic, or just type your question any time.", keyboard(rows))
+    await reply(
+        update, context, "Pick a topic, or just type your question any time.", keyboard(rows)
+    )
 
 
 async def on_faq_button(update: Update, context: Context) -> None:
@@ -173,7 +216,9 @@ async def on_faq_button(update: Update, context: Context) -> None:
     elif action == "t" and arg.isdigit() and int(arg) < len(_topics(index)):
         topic = _topics(index)[int(arg)]
         entries = [e for e in index.entries if e.topic == topic]
-        rows = [[(e.title[:60], f"faq:e:{e.id}")] for e in entries] + [[("« All topics", "faq:topics")]]
+        rows = [[(e.title[:60], f"faq:e:{e.id}")] for e in entries] + [
+            [("« All topics", "faq:topics")]
+        ]
         await answer_query(update)
         await edit_or_reply(update, context, f"{topic}:", keyboard(rows))
     elif action == "e" and _entry(index, arg) is not None:
@@ -182,9 +227,11 @@ async def on_faq_button(update: Update, context: Context) -> None:
         await answer_query(update)
         async with svc.sessions() as session:
             user = await get_user(session, update.effective_user.id)
-            qid = await _log_question(session, user, f"[browsed] {entry.title}", "answer", entry.id, 1.0, svc.clock.now())
+            qid = await _log_question(
+                session, user, f"[browsed] {entry.title}", "answer", entry.id, 1.0, svc.clock.now()
+            )
             await session.commit()
-        rows = _answer_buttons(entry, qid, index) + [[("« Topics", "faq:topics")]]
+        rows = [*_answer_buttons(entry, qid, index), [("« Topics", "faq:topics")]]
         await reply(update, context, _answer_text(entry), keyboard(rows))
     elif action == "none":
         await answer_query(update)
@@ -209,7 +256,12 @@ async def on_feedback(update: Update, context: Context) -> None:
             return
         row.helpful = parts[2] == "y"
         await session.commit()
-    await answer_query(update, "Thanks for the feedback!" if parts[2] == "y" else "Thanks, that helps us improve the answers.")
+    await answer_query(
+        update,
+        "Thanks for the feedback!"
+        if parts[2] == "y"
+        else "Thanks, that helps us improve the answers.",
+    )
 
 
 async def on_clinician_confirmed(update: Update, context: Context) -> None:
@@ -233,16 +285,24 @@ async def on_clinician_confirmed(update: Update, context: Context) -> None:
     await answer_query(update)
     if was_held:
         await edit_or_reply(
-            update, context,
-            "Thank you for letting me know. I'm glad you talked to someone. Follow what they advised; "
-            "I'll carry on with your check-ins and the occasional encouragement.",
+            update,
+            context,
+            "Thank you for letting me know. I'm glad you talked to someone. "
+            "Follow what they advised; I'll carry on with your check-ins "
+            "and the occasional encouragement.",
         )
 
 
 async def unresolved_red_flags(session: AsyncSession, user_id: int) -> list[RedFlagReport]:
-    return list((await session.execute(
-        select(RedFlagReport).where(RedFlagReport.user_id == user_id, RedFlagReport.resolved_at.is_(None))
-    )).scalars())
+    return list(
+        (
+            await session.execute(
+                select(RedFlagReport).where(
+                    RedFlagReport.user_id == user_id, RedFlagReport.resolved_at.is_(None)
+                )
+            )
+        ).scalars()
+    )
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -73,8 +73,11 @@ async def before_every_update(update: Update, context: Context) -> None:
                 await prune_processed(session, now)
             await session.commit()
     except Exception:
-        log.warning("could not record the update id; handling it anyway", exc_info=True,
-                    extra={"update_id": update.update_id})
+        log.warning(
+            "could not record the update id; handling it anyway",
+            exc_info=True,
+            extra={"update_id": update.update_id},
+        )
         svc.metrics.inc("dedupe_errors")
         return
     if not first:

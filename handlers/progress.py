@@ -126,7 +126,10 @@ async def _send_progress(update: Update, context: Context, weeks: int) -> None:
         return
     await _chat_action(update, context, ChatAction.UPLOAD_PHOTO)
     png = await chart.render_progress_chart_async(
-        data.days, today=today, weeks=weeks, pt_sessions=data.pt_sessions,
+        data.days,
+        today=today,
+        weeks=weeks,
+        pt_sessions=data.pt_sessions,
         title=chart_title(data),
     )
     assert update.effective_chat

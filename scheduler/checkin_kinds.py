@@ -47,7 +47,9 @@ class CheckinKind:
             return Skip("skipped", "already checked in")
         profile = await ctx.session.get(RehabProfile, ctx.user.id)
         text = load_checkin_text().render(
-            "prompt", _rng(ctx), first_name=ctx.user.first_name,
+            "prompt",
+            _rng(ctx),
+            first_name=ctx.user.first_name,
             day=rehab_day(profile, ctx.row.local_date),
             injury=_injury(profile),
         )
@@ -58,14 +60,20 @@ class CheckinKind:
         if await _mark_earlier_missed(ctx):
             await _missed_trigger(ctx)
         await plan_next_checkin(ctx.session, user, row.due_at, ctx.now)
-        followup_at = row.due_at + timedelta(hours=ctx.services.settings.schedule.followup_after_hours)
+        followup_at = row.due_at + timedelta(
+            hours=ctx.services.settings.schedule.followup_after_hours
+        )
         assert user.timezone
         if local_date(followup_at, user.timezone) == row.local_date and not in_quiet_hours(
             followup_at, user.timezone, user.quiet_start, user.quiet_end
         ):
             await upsert_message(
-                ctx.session, user_id=user.id, kind=kinds.FOLLOWUP, day=row.local_date,
-                due_at=followup_at, now=ctx.now,
+                ctx.session,
+                user_id=user.id,
+                kind=kinds.FOLLOWUP,
+                day=row.local_date,
+                due_at=followup_at,
+                now=ctx.now,
             )
 
     async def after_sent_batch(self, ctxs: list[SendContext]) -> None:
@@ -101,7 +109,9 @@ class CheckinKind:
                 )
             }
             for uid, day in previous.items():
-                if (uid, day) not in answered and await mark_missed(session, active[uid].user, day, now):
+                if (uid, day) not in answered and await mark_missed(
+                    session, active[uid].user, day, now
+                ):
                     await _missed_trigger(active[uid])
         # 2. Tomorrow's check-in and today's one follow-up, one statement each.
         following: list[tuple[int, str, date, datetime]] = []
@@ -127,7 +137,9 @@ class CheckinKind:
         await upsert_many(session, followups, now)
 
     async def after_skip(self, ctx: SendContext, skip: Skip) -> None:
-        if skip.status == "missed" and await mark_missed(ctx.session, ctx.user, ctx.row.local_date, ctx.now):
+        if skip.status == "missed" and await mark_missed(
+            ctx.session, ctx.user, ctx.row.local_date, ctx.now
+        ):
             await _missed_trigger(ctx)
         await plan_next_checkin(ctx.session, ctx.user, max(ctx.row.due_at, ctx.now), ctx.now)
 
@@ -187,15 +199,18 @@ class FollowupKind:
 
 
 class SnoozeKind(FollowupKind):
-    """"Ask me later": the check-in question again, at the time the user chose."""
+    """ "Ask me later": the check-in question again, at the time the user chose."""
 
     async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
         if await _checked_in(ctx):
             return Skip("skipped", "already checked in")
         profile = await ctx.session.get(RehabProfile, ctx.user.id)
         text = load_checkin_text().render(
-            "prompt", _rng(ctx), first_name=ctx.user.first_name,
-            day=rehab_day(profile, ctx.row.local_date), injury=_injury(profile),
+            "prompt",
+            _rng(ctx),
+            first_name=ctx.user.first_name,
+            day=rehab_day(profile, ctx.row.local_date),
+            injury=_injury(profile),
         )
         return Outgoing(text, checkin_buttons(ctx.row.local_date))
 
@@ -217,7 +232,9 @@ class MorningKind:
                 (text.button("worse"), f"mo:{d}:worse"),
             ),
         )
-        return Outgoing(text.render("morning_question", _rng(ctx), first_name=ctx.user.first_name), buttons)
+        return Outgoing(
+            text.render("morning_question", _rng(ctx), first_name=ctx.user.first_name), buttons
+        )
 
     async def after_sent(self, ctx: SendContext) -> None:
         return None
@@ -232,8 +249,13 @@ async def plan_morning_question(ctx_session, user, about: date, now: datetime) -
     end = datetime.combine(about, user.quiet_end) + timedelta(minutes=30)
     due = local_instant(about + timedelta(days=1), end.time(), user.timezone)
     await upsert_message(
-        ctx_session, user_id=user.id, kind=kinds.MORNING, day=about + timedelta(days=1),
-        due_at=due, now=now, payload={"about": about.isoformat()},
+        ctx_session,
+        user_id=user.id,
+        kind=kinds.MORNING,
+        day=about + timedelta(days=1),
+        due_at=due,
+        now=now,
+        payload={"about": about.isoformat()},
     )
 
 

@@ -14,20 +14,22 @@ How "exactly once" holds:
    ``sent`` and plans its successor. The recorder commits whatever has arrived since its last
    commit in one transaction (group commit): no message waits for the others, and SQLite's one
    writer is never contended. Kinds with an ``after_sent_batch`` hook (the daily check-in)
-   plan the whole group in a few statements. If the database drops the connection here, the record is retried
-   on a fresh connection (``RECORD_ATTEMPTS``); a row Telegram accepted is never handed back as
-   ``pending``.
+   plan the whole group in a few statements. If the database drops the connection here, the
+   record is retried on a fresh connection (``RECORD_ATTEMPTS``); a row Telegram accepted is
+   never handed back as ``pending``.
 
 The one window for a duplicate is between 3 and 4: if the process dies after Telegram
 accepted the message but before the commit, the row stays ``sending`` and is reclaimed after
 ``LEASE`` and sent again. That costs at most one duplicate per message, and only for messages
 Telegram had accepted but the recorder had not yet committed. A send keeps its concurrency
 slot until its record is committed, so that is never more than ``CONCURRENCY`` messages per
-instance (measured: 8-16 of 1,000 in the SIGKILL tests). It happens only on a crash, or with a database that stays unreachable
-through every record attempt. A message that fails for good (given up after
-``send_attempts``, or refused with 400) still plans its successor, so tomorrow's comes.
-(A send that times out is ambiguous in the same way: Telegram
-may have delivered it; we retry, accepting that rare duplicate rather than a lost reminder.)
+instance (measured: 8-16 of 1,000 in the SIGKILL tests). It happens only on a crash, or with
+a database that stays unreachable through every record attempt. (A send that times out is
+ambiguous in the same way: Telegram may have delivered it; we retry, accepting that rare
+duplicate rather than a lost reminder.)
+
+A message that fails for good (given up after ``send_attempts``, or refused with 400) still
+plans its successor, so tomorrow's check-in comes.
 """
 
 from __future__ import annotations
@@ -77,7 +79,10 @@ def _markup(out: Outgoing) -> InlineKeyboardMarkup | None:
     if not out.buttons:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in out.buttons]
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in out.buttons
+        ]
     )
 
 
@@ -116,7 +121,9 @@ class Dispatcher:
                 try:
                     message_id = await self._deliver(job, now)
                 except Exception:
-                    log.exception("sending a scheduled message failed", extra={"message_id": job.row_id})
+                    log.exception(
+                        "sending a scheduled message failed", extra={"message_id": job.row_id}
+                    )
                     self.services.metrics.inc("send_errors")
                     await self._release(job.row_id, now, "internal error")
                     return
@@ -172,13 +179,21 @@ class Dispatcher:
         jobs: list[_Job] = []
         async with self.services.sessions() as session:
             rows = (
-                await session.execute(select(ScheduledMessage).where(ScheduledMessage.id.in_(ids)))
-            ).scalars().all()
+                (
+                    await session.execute(
+                        select(ScheduledMessage).where(ScheduledMessage.id.in_(ids))
+                    )
+                )
+                .scalars()
+                .all()
+            )
             by_id = {row.id: row for row in rows}
             user_ids = {row.user_id for row in rows}
             users = {
                 u.id: u
-                for u in (await session.execute(select(User).where(User.id.in_(user_ids)))).scalars()
+                for u in (
+                    await session.execute(select(User).where(User.id.in_(user_ids)))
+                ).scalars()
             }
             # Into the identity map: kinds read profiles with session.get(), at no query cost.
             await session.execute(select(RehabProfile).where(RehabProfile.user_id.in_(user_ids)))
@@ -186,7 +201,11 @@ class Dispatcher:
             work: list[tuple[ScheduledMessage, User, Any]] = []
             for row_id in ids:
                 row = by_id.get(row_id)
-                if row is None or row.status != "sending" or row.claimed_by != self.services.instance_id:
+                if (
+                    row is None
+                    or row.status != "sending"
+                    or row.claimed_by != self.services.instance_id
+                ):
                     continue
                 user = users.get(row.user_id)
                 handler = handler_for(row.kind)
@@ -200,8 +219,13 @@ class Dispatcher:
                 # Fast path: the whole batch in one savepoint...
                 async with session.begin_nested():
                     jobs = [
-                        job for row, user, handler in work
-                        if (job := await self._prepare_one(session, row, user, handler, now, checked_in))
+                        job
+                        for row, user, handler in work
+                        if (
+                            job := await self._prepare_one(
+                                session, row, user, handler, now, checked_in
+                            )
+                        )
                     ]
             except Exception:
                 # ...and if any row fails, again row by row, so only that row is retried later.
@@ -210,9 +234,13 @@ class Dispatcher:
                 for row, user, handler in work:
                     try:
                         async with session.begin_nested():
-                            job = await self._prepare_one(session, row, user, handler, now, checked_in)
+                            job = await self._prepare_one(
+                                session, row, user, handler, now, checked_in
+                            )
                     except Exception:
-                        log.exception("preparing a %s message failed", row.kind, extra={"message_id": row.id})
+                        log.exception(
+                            "preparing a %s message failed", row.kind, extra={"message_id": row.id}
+                        )
                         self.services.metrics.inc("send_errors")
                         row.status = "pending"
                         row.due_at = now + backoff(row.attempts)
@@ -224,7 +252,12 @@ class Dispatcher:
         return jobs
 
     async def _prepare_one(
-        self, session: Any, row: ScheduledMessage, user: User, handler: Any, now: datetime,
+        self,
+        session: Any,
+        row: ScheduledMessage,
+        user: User,
+        handler: Any,
+        now: datetime,
         checked_in: set[tuple[int, date]],
     ) -> _Job | None:
         ctx = SendContext(session, self.services, user, row, now)
@@ -260,13 +293,20 @@ class Dispatcher:
         except RetryAfter as exc:
             delay = retry_after_seconds(exc)
             self.services.metrics.inc("retried")
-            await self._reschedule(job.row_id, now + timedelta(seconds=float(delay)), "flood control", count_attempt=False)
+            await self._reschedule(
+                job.row_id,
+                now + timedelta(seconds=float(delay)),
+                "flood control",
+                count_attempt=False,
+            )
         except Forbidden:
             self.services.metrics.inc("blocked")
             await self._user_blocked(job.row_id, now)
         except BadRequest as exc:
             self.services.metrics.inc("failed")
-            log.warning("Telegram refused a %s message: %s", job.kind, exc, extra={"message_id": job.row_id})
+            log.warning(
+                "Telegram refused a %s message: %s", job.kind, exc, extra={"message_id": job.row_id}
+            )
             await self._finish(job.row_id, now, str(exc)[:200])
         except (TimedOut, NetworkError) as exc:
             await self._retry_or_give_up(job.row_id, now, type(exc).__name__)
@@ -277,15 +317,25 @@ class Dispatcher:
         message_ids = dict(sent)
         async with self.services.sessions() as session:
             rows = (
-                await session.execute(
-                    select(ScheduledMessage).where(ScheduledMessage.id.in_(list(message_ids)))
+                (
+                    await session.execute(
+                        select(ScheduledMessage).where(ScheduledMessage.id.in_(list(message_ids)))
+                    )
                 )
-            ).scalars().all()
-            rows = [r for r in rows if r.status == "sending" and r.claimed_by == self.services.instance_id]
+                .scalars()
+                .all()
+            )
+            rows = [
+                r
+                for r in rows
+                if r.status == "sending" and r.claimed_by == self.services.instance_id
+            ]
             user_ids = {r.user_id for r in rows}
             users = {
                 u.id: u
-                for u in (await session.execute(select(User).where(User.id.in_(user_ids)))).scalars()
+                for u in (
+                    await session.execute(select(User).where(User.id.in_(user_ids)))
+                ).scalars()
             }
             ctxs: list[SendContext] = []
             for row in rows:
@@ -306,10 +356,14 @@ class Dispatcher:
                         async with session.begin_nested():
                             await handler_for(ctx.row.kind).after_sent(ctx)  # type: ignore[union-attr]
                     except Exception:
-                        # The message is out; only planning its successor failed. Log it loudly
-                        # and keep the `sent` mark: a resend would be worse than a missing follow-up.
-                        log.exception("planning after a sent %s message failed", ctx.row.kind,
-                                      extra={"message_id": ctx.row.id})
+                        # The message is out; only planning its successor failed. Log it
+                        # loudly and keep the `sent` mark: a resend would be worse than a
+                        # missing follow-up.
+                        log.exception(
+                            "planning after a sent %s message failed",
+                            ctx.row.kind,
+                            extra={"message_id": ctx.row.id},
+                        )
                         self.services.metrics.inc("send_errors")
             await session.commit()
 
@@ -334,7 +388,11 @@ class Dispatcher:
             return Skip("cancelled", f"user {user.status}")
         if user.status == "paused":
             return Skip("cancelled", "paused")
-        if row.kind in kinds.MOTIVATIONAL and user.safety_hold_since is not None and row.kind == kinds.NUDGE:
+        if (
+            row.kind in kinds.MOTIVATIONAL
+            and user.safety_hold_since is not None
+            and row.kind == kinds.NUDGE
+        ):
             return Skip("skipped", "safety hold")
         if now - row.due_at > LATE_GRACE:
             same_day = local_date(now, user.timezone) == row.local_date
@@ -345,17 +403,23 @@ class Dispatcher:
 
     async def _send(self, chat_id: int, out: Outgoing) -> int:
         if out.photo is not None:
-            msg = await self.bot.send_photo(chat_id, out.photo, caption=out.text[:1024], reply_markup=_markup(out))
+            msg = await self.bot.send_photo(
+                chat_id, out.photo, caption=out.text[:1024], reply_markup=_markup(out)
+            )
         else:
             msg = await self.bot.send_message(chat_id, out.text, reply_markup=_markup(out))
         return msg.message_id
 
-    async def _reschedule(self, row_id: int, due_at: datetime, reason: str, *, count_attempt: bool) -> None:
+    async def _reschedule(
+        self, row_id: int, due_at: datetime, reason: str, *, count_attempt: bool
+    ) -> None:
         async with self.services.sessions() as session:
             values: dict[str, Any] = {"status": "pending", "due_at": due_at, "last_error": reason}
             if not count_attempt:
                 values["attempts"] = ScheduledMessage.attempts - 1
-            await session.execute(update(ScheduledMessage).where(ScheduledMessage.id == row_id).values(**values))
+            await session.execute(
+                update(ScheduledMessage).where(ScheduledMessage.id == row_id).values(**values)
+            )
             await session.commit()
 
     async def _release(self, row_id: int, now: datetime, reason: str) -> None:
@@ -372,8 +436,13 @@ class Dispatcher:
             if row.attempts >= self.settings.schedule.send_attempts:
                 gave_up = f"gave up after {row.attempts} attempts: {reason}"
                 await self._fail(session, row, now, gave_up)
-                log.warning("gave up sending a %s message after %d attempts (%s)", row.kind, row.attempts, reason,
-                            extra={"message_id": row_id})
+                log.warning(
+                    "gave up sending a %s message after %d attempts (%s)",
+                    row.kind,
+                    row.attempts,
+                    reason,
+                    extra={"message_id": row_id},
+                )
                 self.services.metrics.inc("failed")
             else:
                 row.status = "pending"
@@ -424,12 +493,18 @@ class Dispatcher:
         horizon: date = (now + timedelta(days=1)).astimezone(UTC).date()
         async with self.services.sessions() as session:
             users = (
-                await session.execute(
-                    select(User).where(
-                        User.status == "paused", User.paused_until.is_not(None), User.paused_until < horizon
+                (
+                    await session.execute(
+                        select(User).where(
+                            User.status == "paused",
+                            User.paused_until.is_not(None),
+                            User.paused_until < horizon,
+                        )
                     )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             resumed = False
             for user in users:
                 assert user.paused_until is not None
@@ -502,8 +577,12 @@ class _Recorder:
             except Exception:
                 # The users have these messages: never hand the rows back for a resend. Retry
                 # the bookkeeping on a fresh connection (the database may have just dropped us).
-                log.warning("could not record %d sent message(s) (attempt %d)", len(batch),
-                            attempt + 1, exc_info=True)
+                log.warning(
+                    "could not record %d sent message(s) (attempt %d)",
+                    len(batch),
+                    attempt + 1,
+                    exc_info=True,
+                )
                 await asyncio.sleep(0.05 * 2**attempt)
         # Still `sending`: reclaimed after LEASE and sent again, the documented duplicate window.
         self.recorded += len(batch)

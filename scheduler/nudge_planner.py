@@ -57,7 +57,7 @@ async def nudge_row(session: AsyncSession, user_id: int, day: date) -> Scheduled
 
 async def plan_next_nudge(
     session: AsyncSession, user: User, after: datetime, now: datetime
-) -> ScheduledMessage | None:
+) -> int | None:
     if user.status != "active" or user.nudge_cadence == "off" or not user.timezone:
         return None
     today = local_date(after, user.timezone)
@@ -77,7 +77,7 @@ async def plan_next_nudge(
                 and existing.status == "pending"
                 and row_trigger(existing) != SCHEDULED
             ):
-                return existing  # a trigger already holds that day; the chain continues from it
+                return existing.id  # a trigger already holds that day; the chain continues from it
             row = await upsert_message(
                 session,
                 user_id=user.id,
@@ -121,7 +121,7 @@ async def plan_trigger_nudge(
     trigger: str,
     now: datetime,
     extra: dict[str, Any] | None = None,
-) -> ScheduledMessage | None:
+) -> int | None:
     """Plan one ``trigger`` nudge at the next allowed time; None if nudges are off.
 
     Returns the row that now carries the nudge: a new one, a regular nudge taken over, or an
@@ -148,11 +148,11 @@ async def plan_trigger_nudge(
             continue
         if existing.status == "pending":
             if TRIGGER_PRIORITY.get(row_trigger(existing), 0) >= rank:
-                return existing
+                return existing.id
             existing.payload = payload
             existing.due_at = min(existing.due_at, due) if existing.due_at > now else due
             existing.attempts = 0
-            return existing
+            return existing.id
         if existing.status == "cancelled":
             existing.status, existing.payload, existing.due_at, existing.attempts = (
                 "pending",
@@ -160,6 +160,6 @@ async def plan_trigger_nudge(
                 due,
                 0,
             )
-            return existing
+            return existing.id
         # That day's nudge already went out (or was deliberately skipped): try the next slot.
     return None

@@ -62,7 +62,7 @@ def handler_for(kind: str) -> KindHandler | None:
 
 def load_kinds() -> None:
     """Import the modules that register kinds (kept out of import time to avoid cycles)."""
-    import scheduler.checkin_kinds  # noqa: F401
+    import scheduler.checkin_kinds
 
     try:
         import scheduler.nudge_kinds  # noqa: F401

@@ -46,12 +46,22 @@ def _upsert_statement(session: AsyncSession, values: list[dict[str, Any]]) -> An
 
 
 def _values(
-    user_id: int, kind: str, day: date, due_at: datetime, now: datetime,
+    user_id: int,
+    kind: str,
+    day: date,
+    due_at: datetime,
+    now: datetime,
     payload: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
-        "user_id": user_id, "kind": kind, "local_date": day, "due_at": due_at,
-        "status": "pending", "payload": dict(payload or {}), "attempts": 0, "created_at": now,
+        "user_id": user_id,
+        "kind": kind,
+        "local_date": day,
+        "due_at": due_at,
+        "status": "pending",
+        "payload": dict(payload or {}),
+        "attempts": 0,
+        "created_at": now,
     }
 
 
@@ -123,14 +133,22 @@ async def plan_weekly_summary(
         return None
     due = next_weekly(user.weekly_summary_weekday, user.weekly_summary_time, user.timezone, after)
     return await upsert_message(
-        session, user_id=user.id, kind=kinds.WEEKLY, day=local_date(due, user.timezone),
-        due_at=due, now=now,
+        session,
+        user_id=user.id,
+        kind=kinds.WEEKLY,
+        day=local_date(due, user.timezone),
+        due_at=due,
+        now=now,
     )
 
 
 async def plan_pt_sessions(
-    session: AsyncSession, user: User, profile: RehabProfile | None, after: datetime,
-    now: datetime, settings: Settings,
+    session: AsyncSession,
+    user: User,
+    profile: RehabProfile | None,
+    after: datetime,
+    now: datetime,
+    settings: Settings,
 ) -> None:
     """For the next occurrence of each PT weekday: a reminder before, a prompt after."""
     if profile is None or not profile.pt_weekdays or profile.pt_time is None or not user.timezone:
@@ -143,8 +161,13 @@ async def plan_pt_sessions(
         reminder_at = session_at - before
         if reminder_at > after:
             await upsert_message(
-                session, user_id=user.id, kind=kinds.PT_REMINDER, day=day, due_at=reminder_at,
-                now=now, payload={"session_at": session_at.isoformat()},
+                session,
+                user_id=user.id,
+                kind=kinds.PT_REMINDER,
+                day=day,
+                due_at=reminder_at,
+                now=now,
+                payload={"session_at": session_at.isoformat()},
             )
         # Ask about the session once it is over, but never inside quiet hours: after a late
         # session, ask sooner rather than not at all.
@@ -159,7 +182,12 @@ async def plan_pt_sessions(
         if after_at is None:
             continue
         await upsert_message(
-            session, user_id=user.id, kind=kinds.PT_AFTER, day=day, due_at=after_at, now=now,
+            session,
+            user_id=user.id,
+            kind=kinds.PT_AFTER,
+            day=day,
+            due_at=after_at,
+            now=now,
             payload={"session_at": session_at.isoformat()},
         )
 

@@ -79,7 +79,9 @@ class _Templates:
             try:
                 _run(_pg_execute(f'CREATE DATABASE "{name}"'))
             except Exception as exc:  # server down, auth, anything: reported once, clearly
-                self.pg_error = f"PostgreSQL at {PG_URL} is not reachable ({type(exc).__name__}: {exc})"
+                self.pg_error = (
+                    f"PostgreSQL at {PG_URL} is not reachable ({type(exc).__name__}: {exc})"
+                )
             else:
                 url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
                 engine = create_engine(url, poolclass=__import__("sqlalchemy.pool").pool.NullPool)

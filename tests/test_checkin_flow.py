@@ -2,35 +2,61 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
-from bot.db.models import CheckIn, Exercise, RehabProfile, ScheduledMessage, User
+from bot.db.models import CheckIn, Exercise, RehabProfile, User
 from scheduler.planner import schedule_user
 from tests.harness.bot import BotHarness
 
 
 async def make_user(
-    harness: BotHarness, telegram_id: int = 1001, *, zone: str = "Europe/Berlin",
-    at: time = time(19, 0), stopped: date = date(2026, 11, 16),
+    harness: BotHarness,
+    telegram_id: int = 1001,
+    *,
+    zone: str = "Europe/Berlin",
+    at: time = time(19, 0),
+    stopped: date = date(2026, 11, 16),
 ) -> int:
     """An onboarded user with a three-exercise plan (onboarding itself is tested elsewhere)."""
     now = harness.clock.now()
     async with harness.services.sessions() as session:
         user = User(
-            telegram_id=telegram_id, chat_id=telegram_id, first_name="Alex", timezone=zone,
-            checkin_time=at, status="active", consent_at=now, onboarded_at=now - timedelta(days=3),
-            nudge_cadence="off", nudge_seed=7, quiet_start=time(21, 0), quiet_end=time(8, 0),
-            rest_weekdays=[], weekly_summary_weekday=6, weekly_summary_time=time(19, 0),
-            created_at=now, updated_at=now,
+            telegram_id=telegram_id,
+            chat_id=telegram_id,
+            first_name="Alex",
+            timezone=zone,
+            checkin_time=at,
+            status="active",
+            consent_at=now,
+            onboarded_at=now - timedelta(days=3),
+            nudge_cadence="off",
+            nudge_seed=7,
+            quiet_start=time(21, 0),
+            quiet_end=time(8, 0),
+            rest_weekdays=[],
+            weekly_summary_weekday=6,
+            weekly_summary_time=time(19, 0),
+            created_at=now,
+            updated_at=now,
         )
         session.add(user)
         await session.flush()
-        session.add(RehabProfile(user_id=user.id, injury_area="knee", stopped_running_on=stopped,
-                                 pt_sessions_per_week=2, pt_weekdays=[], returning_to_run=False))
+        session.add(
+            RehabProfile(
+                user_id=user.id,
+                injury_area="knee",
+                stopped_running_on=stopped,
+                pt_sessions_per_week=2,
+                pt_weekdays=[],
+                returning_to_run=False,
+            )
+        )
         for i, name in enumerate(["Clamshells", "Glute bridges", "Wall sit"]):
-            session.add(Exercise(user_id=user.id, position=i, name=name, sets=3, reps=15, created_at=now))
+            session.add(
+                Exercise(user_id=user.id, position=i, name=name, sets=3, reps=15, created_at=now)
+            )
         await session.flush()
         await schedule_user(session, user, now, harness.settings)
         await session.commit()
@@ -42,7 +68,9 @@ async def checkins(harness: BotHarness) -> list[CheckIn]:
         return list((await session.execute(select(CheckIn).order_by(CheckIn.local_date))).scalars())
 
 
-async def test_checkin_arrives_at_local_time_and_done_all_records_pain_and_note(harness: BotHarness) -> None:
+async def test_checkin_arrives_at_local_time_and_done_all_records_pain_and_note(
+    harness: BotHarness,
+) -> None:
     await make_user(harness)
     alex = harness.user(1001)
     # 08:00 UTC: nothing due yet. Berlin 19:00 is 18:00 UTC in winter.
@@ -76,7 +104,9 @@ async def test_did_some_records_only_the_chosen_exercises(harness: BotHarness) -
     await alex.press("2")
     await alex.press("Skip")
     rows = await checkins(harness)
-    assert rows[0].status == "partial" and rows[0].exercises_done == ["Wall sit"] and rows[0].pain == 2
+    assert (
+        rows[0].status == "partial" and rows[0].exercises_done == ["Wall sit"] and rows[0].pain == 2
+    )
 
 
 async def test_not_today_asks_why_and_answers_the_reason(harness: BotHarness) -> None:
@@ -105,14 +135,18 @@ async def test_follow_up_when_there_is_room_before_quiet_hours(harness: BotHarne
     assert len(texts) == 2  # the check-in at 12:00 and one follow-up at 15:00, nothing more
 
 
-async def test_a_press_on_yesterdays_checkin_is_closed_and_changes_nothing(harness: BotHarness) -> None:
+async def test_a_press_on_yesterdays_checkin_is_closed_and_changes_nothing(
+    harness: BotHarness,
+) -> None:
     await make_user(harness)
     alex = harness.user(1001)
     await harness.advance(timedelta(hours=10, minutes=5))
     old = alex.tg.last_with_buttons(1001)
     await harness.advance(timedelta(hours=8))  # next local day
     await alex.press("Did them all", message=old)
-    assert await checkins(harness) == [] or all(c.status == "missed" for c in await checkins(harness))
+    assert await checkins(harness) == [] or all(
+        c.status == "missed" for c in await checkins(harness)
+    )
     answers = list(harness.telegram.query_answers.values())
     assert "closed" in answers[-1].get("text", "")
 

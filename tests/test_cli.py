@@ -14,7 +14,11 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     base = {k: v for k, v in os.environ.items() if not k.startswith(("PTCOACH_", "TELEGRAM_"))}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
-        cwd=ROOT, env={**base, **(env or {})}, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -36,7 +40,9 @@ def test_without_a_token_it_explains_how_to_get_one(tmp_path: Path) -> None:
 
 
 def test_a_bad_setting_stops_start_up_with_one_line() -> None:
-    result = run("run", env={"PTCOACH_SCHEDULE_QUIET_END": "8 o'clock", "TELEGRAM_BOT_TOKEN": "1:x"})
+    result = run(
+        "run", env={"PTCOACH_SCHEDULE_QUIET_END": "8 o'clock", "TELEGRAM_BOT_TOKEN": "1:x"}
+    )
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "PTCOACH_SCHEDULE_QUIET_END" in result.stderr

@@ -45,7 +45,9 @@ def test_dotenv_supplies_the_token_but_real_environment_wins(tmp_path: Path) -> 
     dotenv = tmp_path / ".env"
     dotenv.write_text("# my secrets\nTELEGRAM_BOT_TOKEN='111:fromfile'\n")
     assert load_settings(environ={}, dotenv=dotenv).token == "111:fromfile"
-    assert load_settings(environ={"TELEGRAM_BOT_TOKEN": "222:env"}, dotenv=dotenv).token == "222:env"
+    assert (
+        load_settings(environ={"TELEGRAM_BOT_TOKEN": "222:env"}, dotenv=dotenv).token == "222:env"
+    )
 
 
 @pytest.mark.parametrize(

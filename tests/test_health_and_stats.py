@@ -63,8 +63,12 @@ async def test_healthz_reports_a_reachable_database_and_metrics_show_counters(
 async def test_healthz_fails_when_the_database_is_down(tmp_path: Path) -> None:
     # Nothing listens on port 1: the load balancer must take this instance out of rotation.
     engine = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/none")
-    services = Services(make_settings("sqlite+aiosqlite:///x.db"), FakeClock(datetime.now(UTC)),
-                        engine, create_session_factory(engine))
+    services = Services(
+        make_settings("sqlite+aiosqlite:///x.db"),
+        FakeClock(datetime.now(UTC)),
+        engine,
+        create_session_factory(engine),
+    )
     server = HealthServer(services, "127.0.0.1", 0)
     port = await server.start()
     try:
@@ -101,8 +105,18 @@ async def seed(db_url: str, now: datetime) -> None:
     async with create_session_factory(engine)() as session:
         users = []
         for i, status in enumerate(["active", "active", "active", "paused", "blocked"]):
-            users.append(User(telegram_id=500 + i, chat_id=500 + i, first_name="R", timezone="UTC",
-                              checkin_time=time(19), status=status, created_at=now, updated_at=now))
+            users.append(
+                User(
+                    telegram_id=500 + i,
+                    chat_id=500 + i,
+                    first_name="R",
+                    timezone="UTC",
+                    checkin_time=time(19),
+                    status=status,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
         session.add_all(users)
         await session.flush()
         rows = [
@@ -113,11 +127,19 @@ async def seed(db_url: str, now: datetime) -> None:
             ("followup", "pending", now + timedelta(hours=3), None),
         ]
         for n, (kind, status, due, sent) in enumerate(rows):
-            session.add(ScheduledMessage(
-                user_id=users[n].id, kind=kind, local_date=date(2026, 1, 1) + timedelta(days=n),
-                due_at=due, status=status, payload={}, sent_at=sent,
-                claimed_at=due if status == "failed" else None, created_at=now - timedelta(days=2),
-            ))
+            session.add(
+                ScheduledMessage(
+                    user_id=users[n].id,
+                    kind=kind,
+                    local_date=date(2026, 1, 1) + timedelta(days=n),
+                    due_at=due,
+                    status=status,
+                    payload={},
+                    sent_at=sent,
+                    claimed_at=due if status == "failed" else None,
+                    created_at=now - timedelta(days=2),
+                )
+            )
         await session.commit()
     await engine.dispose()
 
@@ -125,8 +147,14 @@ async def seed(db_url: str, now: datetime) -> None:
 def run_stats(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PTCOACH_", "TELEGRAM_"))}
     env["PTCOACH_DATABASE_URL"] = db_url
-    return subprocess.run([sys.executable, "-m", "bot", "stats", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "stats", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 async def test_stats_command_counts_users_queue_sends_and_lag(db_url: str) -> None:

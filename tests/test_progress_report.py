@@ -45,16 +45,22 @@ async def seed(harness: BotHarness, user_id: int, days: list[tuple[date, str]]) 
     async with harness.services.sessions() as session:
         for day, code in days:
             done = status[code] in ("done", "partial")
-            session.add(CheckIn(
-                user_id=user_id, local_date=day, status=status[code],
-                exercises_done=["Clamshells"] if code == "P" else
-                (["Clamshells", "Glute bridges", "Wall sit"] if code == "D" else []),
-                pain=pain_for(day) if done else None,
-                skip_reason="no_time" if code == "S" else None,
-                note=NOTE if day == TODAY - timedelta(days=2) else None,
-                morning_response="better" if done and day.day % 3 == 0 else None,
-                created_at=now, updated_at=now,
-            ))
+            session.add(
+                CheckIn(
+                    user_id=user_id,
+                    local_date=day,
+                    status=status[code],
+                    exercises_done=["Clamshells"]
+                    if code == "P"
+                    else (["Clamshells", "Glute bridges", "Wall sit"] if code == "D" else []),
+                    pain=pain_for(day) if done else None,
+                    skip_reason="no_time" if code == "S" else None,
+                    note=NOTE if day == TODAY - timedelta(days=2) else None,
+                    morning_response="better" if done and day.day % 3 == 0 else None,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
         await session.commit()
 
 
@@ -189,8 +195,13 @@ async def test_paused_days_keep_the_streak_and_adherence(harness: BotHarness) ->
     done = [(TODAY - timedelta(days=n), "D") for n in (10, 9, 8, 7, 3, 2, 1)]
     await seed(harness, uid, done)
     async with harness.services.sessions() as session:
-        session.add(Pause(user_id=uid, start_date=TODAY - timedelta(days=6),
-                          end_date=TODAY - timedelta(days=4)))
+        session.add(
+            Pause(
+                user_id=uid,
+                start_date=TODAY - timedelta(days=6),
+                end_date=TODAY - timedelta(days=4),
+            )
+        )
         await session.commit()
     alex = harness.user(1001)
     await alex.say("/progress")
@@ -203,21 +214,42 @@ async def test_paused_days_keep_the_streak_and_adherence(harness: BotHarness) ->
 
 async def seed_report_extras(harness: BotHarness, uid: int) -> None:
     async with harness.services.sessions() as session:
-        session.add(PtSession(user_id=uid, session_date=TODAY - timedelta(days=14),
-                              created_at=harness.clock.now()))
-        session.add(RedFlagReport(user_id=uid, flag="calf-pain-swelling", level="urgent",
-                                  text="My calf is swollen and warm since the flight",
-                                  created_at=utc(TODAY - timedelta(days=5), 18)))
+        session.add(
+            PtSession(
+                user_id=uid, session_date=TODAY - timedelta(days=14), created_at=harness.clock.now()
+            )
+        )
+        session.add(
+            RedFlagReport(
+                user_id=uid,
+                flag="calf-pain-swelling",
+                level="urgent",
+                text="My calf is swollen and warm since the flight",
+                created_at=utc(TODAY - timedelta(days=5), 18),
+            )
+        )
         for text, decision in [
             ("Can I cycle instead of running?", "answer"),
             ("[browsed] How long until I can run?", "answer"),
             ("My calf is swollen and warm since the flight", "red_flag"),
         ]:
-            session.add(FaqQuestion(user_id=uid, text=text, decision=decision,
-                                    created_at=utc(TODAY - timedelta(days=5), 18)))
+            session.add(
+                FaqQuestion(
+                    user_id=uid,
+                    text=text,
+                    decision=decision,
+                    created_at=utc(TODAY - timedelta(days=5), 18),
+                )
+            )
         # Before the period: must not appear.
-        session.add(FaqQuestion(user_id=uid, text="Is ice better than heat?", decision="answer",
-                                created_at=utc(TODAY - timedelta(days=20), 10)))
+        session.add(
+            FaqQuestion(
+                user_id=uid,
+                text="Is ice better than heat?",
+                decision="answer",
+                created_at=utc(TODAY - timedelta(days=20), 10),
+            )
+        )
         await session.commit()
 
 
@@ -293,8 +325,9 @@ async def test_rendering_runs_off_the_event_loop(
     await seed(harness, uid, seeded_days())
     chart_threads: list[int] = []
     pdf_threads: list[int] = []
-    monkeypatch.setattr(chart, "render_progress_chart",
-                        _recording(chart.render_progress_chart, chart_threads))
+    monkeypatch.setattr(
+        chart, "render_progress_chart", _recording(chart.render_progress_chart, chart_threads)
+    )
     monkeypatch.setattr(pdf, "render_pt_report", _recording(pdf.render_pt_report, pdf_threads))
     loop_thread = threading.get_ident()
     alex = harness.user(1001)

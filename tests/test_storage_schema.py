@@ -29,7 +29,9 @@ async def test_migrations_and_models_agree(db_url: str) -> None:
 
 async def _user(session, telegram_id: int = 42) -> User:  # type: ignore[no-untyped-def]
     now = datetime(2026, 11, 27, 8, tzinfo=UTC)
-    user = User(telegram_id=telegram_id, chat_id=telegram_id, first_name="A", created_at=now, updated_at=now)
+    user = User(
+        telegram_id=telegram_id, chat_id=telegram_id, first_name="A", created_at=now, updated_at=now
+    )
     session.add(user)
     await session.flush()
     return user
@@ -58,7 +60,15 @@ async def test_one_checkin_per_user_and_local_day(db_url: str) -> None:
     async with sessions() as session:
         user = await _user(session)
         for _ in range(2):
-            session.add(CheckIn(user_id=user.id, local_date=now.date(), status="done", created_at=now, updated_at=now))
+            session.add(
+                CheckIn(
+                    user_id=user.id,
+                    local_date=now.date(),
+                    status="done",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
         with pytest.raises(IntegrityError):
             await session.commit()
     await engine.dispose()
@@ -70,7 +80,15 @@ async def test_foreign_keys_cascade_on_delete(db_url: str) -> None:
     now = datetime(2026, 11, 27, 8, tzinfo=UTC)
     async with sessions() as session:
         user = await _user(session)
-        session.add(CheckIn(user_id=user.id, local_date=now.date(), status="done", created_at=now, updated_at=now))
+        session.add(
+            CheckIn(
+                user_id=user.id,
+                local_date=now.date(),
+                status="done",
+                created_at=now,
+                updated_at=now,
+            )
+        )
         await session.commit()
         await session.execute(text("DELETE FROM users"))
         await session.commit()

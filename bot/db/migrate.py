@@ -1,4 +1,4 @@
-"""Apply and inspect Alembic migrations from inside the bot (start-up and `python -m bot migrate`)."""
+"""Apply and inspect Alembic migrations from inside the bot (start-up, `python -m bot migrate`)."""
 
 from __future__ import annotations
 

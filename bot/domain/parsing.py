@@ -41,8 +41,18 @@ class ParsedExercise:
 _MONTHS: dict[str, int] = {}
 for _index, _name in enumerate(
     (
-        "january", "february", "march", "april", "may", "june",
-        "july", "august", "september", "october", "november", "december",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
     ),
     start=1,
 ):
@@ -50,8 +60,18 @@ for _index, _name in enumerate(
     _MONTHS[_name[:3]] = _index
 _MONTHS["sept"] = 9
 _MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 
 _WEEKDAYS: dict[str, int] = {}
@@ -63,15 +83,37 @@ for _index, _name in enumerate(
     _WEEKDAYS[_name[:3]] = _index
     _WEEKDAYS[_name[:2]] = _index
 for _alias, _index in {
-    "tues": 1, "weds": 2, "wednes": 2, "thur": 3, "thurs": 3, "thu": 3, "fri": 4,
-    "sat": 5, "sun": 6, "tue": 1,
+    "tues": 1,
+    "weds": 2,
+    "wednes": 2,
+    "thur": 3,
+    "thurs": 3,
+    "thu": 3,
+    "fri": 4,
+    "sat": 5,
+    "sun": 6,
+    "tue": 1,
 }.items():
     _WEEKDAYS[_alias] = _index
 
 _NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "a couple of": 2, "couple of": 2, "a couple": 2,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "a couple of": 2,
+    "couple of": 2,
+    "a couple": 2,
 }
 
 
@@ -95,8 +137,7 @@ def _text(value: object, what: str, example: str) -> str:
         raise InputError(f"That was empty. Please type {what}, for example {example}.")
     if len(stripped) > MAX_INPUT_CHARS:
         raise InputError(
-            f"That message is too long for {what}. Please send just {what}, "
-            f"for example {example}."
+            f"That message is too long for {what}. Please send just {what}, for example {example}."
         )
     return stripped
 
@@ -179,8 +220,7 @@ def parse_time_of_day(text: object) -> time:
         hour = hour % 12 + (12 if ampm == "pm" else 0)
     elif hour == 24 and minute == 0:
         raise InputError(
-            "24:00 is the same as midnight. Please send 00:00 for midnight, "
-            "or a time like 23:30."
+            "24:00 is the same as midnight. Please send 00:00 for midnight, or a time like 23:30."
         )
     if hour > 23:
         raise _bad()
@@ -311,8 +351,7 @@ def parse_stop_date(text: object, today: date) -> date:
             n = _number(ago.group("n"))
             if n is None:
                 raise InputError(
-                    f'I couldn\'t read the number in "{_show(raw)}". '
-                    "Try digits, like 3 weeks ago."
+                    f'I couldn\'t read the number in "{_show(raw)}". Try digits, like 3 weeks ago.'
                 )
             unit = ago.group("unit")
             if unit == "day":
@@ -358,8 +397,19 @@ _PER_SIDE = re.compile(
     r"\b(?:each|per|every)\s+(?:side|leg|arm|foot|direction|way)\b|\be/s\b|\beach\s*$",
     re.IGNORECASE,
 )
-_SECONDS_UNITS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, '"': 1,
-                  "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60}
+_SECONDS_UNITS = {
+    "s": 1,
+    "sec": 1,
+    "secs": 1,
+    "second": 1,
+    "seconds": 1,
+    '"': 1,
+    "m": 60,
+    "min": 60,
+    "mins": 60,
+    "minute": 60,
+    "minutes": 60,
+}
 _UNIT = r"(?P<unit>s|secs?|seconds?|mins?|minutes?|m|\")"
 _DOSE_PATTERNS = (
     # 3x10, 3 x 15, 3x30s, 3 x 45 sec, 3 sets of 10 (reps)
@@ -396,12 +446,12 @@ def parse_exercise(text: object) -> ParsedExercise:
     side = _PER_SIDE.search(s)
     if side:
         per_side = True
-        s = s[: side.start()] + " " + s[side.end():]
+        s = s[: side.start()] + " " + s[side.end() :]
     sets = reps = seconds = None
     match = _find_dose(s)
     if match:
         groups = match.groupdict()
-        s = s[: match.start()] + " " + s[match.end():]
+        s = s[: match.start()] + " " + s[match.end() :]
         amount = int(groups["amount"])
         unit = (groups.get("unit") or "").lower()
         if groups.get("sets") is not None:
@@ -413,8 +463,7 @@ def parse_exercise(text: object) -> ParsedExercise:
     name = re.sub(r"\s+", " ", s).strip(" -:,;.()")
     if not re.search(r"[^\W\d_]", name):
         raise InputError(
-            "Please include the exercise's name, in words, for example "
-            f"{_EXERCISE_EXAMPLE}."
+            f"Please include the exercise's name, in words, for example {_EXERCISE_EXAMPLE}."
         )
     if len(name) > MAX_EXERCISE_NAME:
         raise InputError(
@@ -422,14 +471,18 @@ def parse_exercise(text: object) -> ParsedExercise:
             f'("{_show(name)}" has {len(name)}). Please use a shorter name.'
         )
     if sets is not None and not 1 <= sets <= 10:
-        raise InputError(f"{sets} sets is outside what I can track (1 to 10). "
-                         "Please check the number of sets.")
+        raise InputError(
+            f"{sets} sets is outside what I can track (1 to 10). Please check the number of sets."
+        )
     if reps is not None and not 1 <= reps <= 100:
-        raise InputError(f"{reps} reps is outside what I can track (1 to 100). "
-                         "Please check the number of reps.")
+        raise InputError(
+            f"{reps} reps is outside what I can track (1 to 100). Please check the number of reps."
+        )
     if seconds is not None and not 1 <= seconds <= 600:
-        raise InputError(f"A hold of {seconds} seconds is outside what I can track "
-                         "(1 second to 10 minutes). Please check the time.")
+        raise InputError(
+            f"A hold of {seconds} seconds is outside what I can track "
+            "(1 second to 10 minutes). Please check the time."
+        )
     return ParsedExercise(
         name=name[0].upper() + name[1:],
         sets=sets,
@@ -461,8 +514,10 @@ def parse_int_in_range(text: object, lo: int, hi: int, what: str) -> int:
         raise InputError(f"Please rate {what} on a scale of {lo} to {hi}, e.g. {hi // 2}/{hi}.")
     if not lo <= value <= hi:
         side = "above" if value > hi else "below"
-        raise InputError(f"{what.capitalize()} goes from {lo} to {hi}; {value} is {side} that. "
-                         f"Please send {example}.")
+        raise InputError(
+            f"{what.capitalize()} goes from {lo} to {hi}; {value} is {side} that. "
+            f"Please send {example}."
+        )
     return value
 
 
@@ -492,7 +547,7 @@ def parse_duration(text: object) -> timedelta:
     total = timedelta()
     parts = 0
     for match in _DURATION_PART.finditer(s):
-        if s[position: match.start()].strip():
+        if s[position : match.start()].strip():
             break
         amount_text, unit = match.groups()
         if unit not in _DURATION_UNITS:
@@ -567,14 +622,10 @@ def parse_pause(text: object, today: date) -> date | None:
                 ) from None
         else:
             if length < timedelta(days=1) or length % timedelta(days=1):
-                raise InputError(
-                    "Pauses are counted in whole days. Try " + _PAUSE_EXAMPLE + "."
-                )
+                raise InputError("Pauses are counted in whole days. Try " + _PAUSE_EXAMPLE + ".")
             resume = today + length
     if resume <= today:
-        raise InputError(
-            f"{_human(resume)} isn't in the future. Try {_PAUSE_EXAMPLE}."
-        )
+        raise InputError(f"{_human(resume)} isn't in the future. Try {_PAUSE_EXAMPLE}.")
     if (resume - today).days > MAX_PAUSE_DAYS:
         raise InputError(
             "That's a pause of more than a year. Please pick a shorter one, or send "

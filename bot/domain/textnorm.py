@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -107,8 +107,8 @@ class SynonymMap:
     @classmethod
     def from_mapping(
         cls,
-        mapping: dict[str, Sequence[str]],
-        broader: dict[str, Sequence[str]] | None = None,
+        mapping: Mapping[str, Sequence[str]],
+        broader: Mapping[str, Sequence[str]] | None = None,
     ) -> SynonymMap:
         rules: dict[tuple[str, ...], tuple[str, ...]] = {}
         for canonical, variants in mapping.items():
@@ -207,9 +207,7 @@ class TypoCorrector:
         if hit is not None:
             return hit
         max_dist = 1 if len(token) <= 7 else 2
-        found = process.extractOne(
-            token, self._targets, scorer=OSA.distance, score_cutoff=max_dist
-        )
+        found = process.extractOne(token, self._targets, scorer=OSA.distance, score_cutoff=max_dist)
         fixed = found[0] if found is not None else token
         if len(self._cache) < 50_000:
             self._cache[token] = fixed

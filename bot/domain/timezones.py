@@ -94,23 +94,71 @@ _COUNTRY_NAME_OVERRIDES = {
     "SZ": "Eswatini",
 }
 _COUNTRY_ALIASES = {
-    "uk": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "britain": "GB",
-    "great britain": "GB", "gb": "GB", "northern ireland": "GB",
-    "usa": "US", "us": "US", "america": "US", "united states of america": "US",
-    "uae": "AE", "emirates": "AE", "holland": "NL", "the netherlands": "NL",
-    "korea": "KR", "czech republic": "CZ", "deutschland": "DE", "espana": "ES",
-    "italia": "IT", "nz": "NZ", "aus": "AU", "oz": "AU", "brasil": "BR",
+    "uk": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "britain": "GB",
+    "great britain": "GB",
+    "gb": "GB",
+    "northern ireland": "GB",
+    "usa": "US",
+    "us": "US",
+    "america": "US",
+    "united states of america": "US",
+    "uae": "AE",
+    "emirates": "AE",
+    "holland": "NL",
+    "the netherlands": "NL",
+    "korea": "KR",
+    "czech republic": "CZ",
+    "deutschland": "DE",
+    "espana": "ES",
+    "italia": "IT",
+    "nz": "NZ",
+    "aus": "AU",
+    "oz": "AU",
+    "brasil": "BR",
 }
 _REGION_ALIASES = {
-    "ny": "new york", "ma": "massachusetts", "pa": "pennsylvania", "ga": "georgia",
-    "fl": "florida", "nc": "north carolina", "oh": "ohio", "me": "maine", "al": "alabama",
-    "tx": "texas", "mn": "minnesota", "mo": "missouri", "tn": "tennessee", "la": "louisiana",
-    "wi": "wisconsin", "ut": "utah", "nm": "new mexico", "co": "colorado", "az": "arizona",
-    "nv": "nevada", "ca": "california", "wa": "washington", "or": "oregon", "hi": "hawaii",
-    "ak": "alaska", "il": "illinois", "mi": "michigan", "md": "maryland",
-    "on": "ontario", "qc": "quebec", "bc": "british columbia", "ab": "alberta",
-    "ns": "nova scotia", "nsw": "new south wales", "vic": "victoria", "qld": "queensland",
-    "wa australia": "western australia", "sa": "south australia",
+    "ny": "new york",
+    "ma": "massachusetts",
+    "pa": "pennsylvania",
+    "ga": "georgia",
+    "fl": "florida",
+    "nc": "north carolina",
+    "oh": "ohio",
+    "me": "maine",
+    "al": "alabama",
+    "tx": "texas",
+    "mn": "minnesota",
+    "mo": "missouri",
+    "tn": "tennessee",
+    "la": "louisiana",
+    "wi": "wisconsin",
+    "ut": "utah",
+    "nm": "new mexico",
+    "co": "colorado",
+    "az": "arizona",
+    "nv": "nevada",
+    "ca": "california",
+    "wa": "washington",
+    "or": "oregon",
+    "hi": "hawaii",
+    "ak": "alaska",
+    "il": "illinois",
+    "mi": "michigan",
+    "md": "maryland",
+    "on": "ontario",
+    "qc": "quebec",
+    "bc": "british columbia",
+    "ab": "alberta",
+    "ns": "nova scotia",
+    "nsw": "new south wales",
+    "vic": "victoria",
+    "qld": "queensland",
+    "wa australia": "western australia",
+    "sa": "south australia",
 }
 
 
@@ -204,8 +252,13 @@ def _index() -> _Index:
     # City part of every populated zone (Asia/Kolkata -> "Kolkata"), skipping names
     # cities.toml already maps to the same zone so the nicer label wins.
     zone_sources = zone_country.keys() or {
-        z for z in zones if re.match(r"(Africa|America|Asia|Atlantic|Australia|Europe|Indian|"
-                                     r"Pacific)/", z)
+        z
+        for z in zones
+        if re.match(
+            r"(Africa|America|Asia|Atlantic|Australia|Europe|Indian|"
+            r"Pacific)/",
+            z,
+        )
     }
     for zone in sorted(zone_sources):
         zone_city = zone.rsplit("/", 1)[-1].replace("_", " ")
@@ -308,9 +361,7 @@ def _offset_resolution(sign: int, hours: int, minutes: int, raw: str) -> Timezon
         match = TimezoneMatch(zone_for_offset, _zone_label(zone_for_offset), 90.0)
         note = f"{label} isn't a time zone name, but {match.label} uses it. Is that you?"
         return TimezoneResolution((match,), False, note)
-    raise InputError(
-        f'No place I know uses "{raw}". Please send {_EXAMPLES}.'
-    )
+    raise InputError(f'No place I know uses "{raw}". Please send {_EXAMPLES}.')
 
 
 # --- matching -------------------------------------------------------------------------------
@@ -328,7 +379,8 @@ def _filter_by_hint(places: tuple[_Place, ...], hint: str) -> tuple[_Place, ...]
     code = _country_code(hint)
     wanted_country = _norm(index.country_names[code]) if code in index.country_names else wanted
     return tuple(
-        p for p in places
+        p
+        for p in places
         if _norm(p.region) == wanted_region or _norm(p.country) in {wanted_country, wanted}
     )
 
@@ -468,9 +520,7 @@ def resolve_timezone(text: object) -> TimezoneResolution:
             if len(words) > cut:
                 head, tail = " ".join(words[:-cut]), " ".join(words[-cut:])
                 candidate = _exact(head, tail, head)
-                if candidate is not None and _filter_by_hint(
-                    index.places[_norm(head)], tail
-                ):
+                if candidate is not None and _filter_by_hint(index.places[_norm(head)], tail):
                     found = candidate
                     break
     if found is None:

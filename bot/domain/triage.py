@@ -104,9 +104,7 @@ class Triager:
                 if not parts or parts[0] == GAP or parts[-1] == GAP:
                     raise ValueError(f"concept {name!r}: bad phrase {phrase!r}")
                 self._phrases.setdefault(parts[0], []).append((name, tuple(parts)))
-        self._typos = TypoCorrector(
-            typo_targets, known=known_words | set(typo_protect), min_len=6
-        )
+        self._typos = TypoCorrector(typo_targets, known=known_words | set(typo_protect), min_len=6)
 
     # ------------------------------------------------------------ matching
     def _match_at(self, stems: Sequence[str], start: int, phrase: tuple[str, ...]) -> list[int]:

@@ -131,8 +131,12 @@ def render_progress_chart(
     strip = fig.add_subplot(grid[1], sharex=ax)
     width_in, height_in = size_in
     # Margins in inches so the legend and labels keep their room at any size.
-    fig.subplots_adjust(left=0.65 / width_in, right=1 - 0.28 / width_in,
-                        top=1 - 0.4 / height_in, bottom=1.05 / height_in)
+    fig.subplots_adjust(
+        left=0.65 / width_in,
+        right=1 - 0.28 / width_in,
+        top=1 - 0.4 / height_in,
+        bottom=1.05 / height_in,
+    )
     handles: list[Line2D | Patch] = []
 
     def x_of(day: date) -> int:
@@ -143,20 +147,32 @@ def render_progress_chart(
     for first, last in _runs(paused):
         for axis in (ax, strip):
             axis.axvspan(
-                first - 0.5, last + 0.5, facecolor=PAUSE_FILL, edgecolor="#BBBBBB",
-                hatch="//", linewidth=0, zorder=0,
+                first - 0.5,
+                last + 0.5,
+                facecolor=PAUSE_FILL,
+                edgecolor="#BBBBBB",
+                hatch="//",
+                linewidth=0,
+                zorder=0,
             )
     if paused:
-        handles.append(Patch(facecolor=PAUSE_FILL, edgecolor="#BBBBBB", hatch="//",
-                             label="Paused"))
+        handles.append(Patch(facecolor=PAUSE_FILL, edgecolor="#BBBBBB", hatch="//", label="Paused"))
 
     # Pain during exercise and its 7-day average; both lines break across a pause.
     pain_points = sorted((x_of(d), r.pain) for d, r in visible.items() if r.pain is not None)
     if pain_points:
         paused_set = set(paused)
         xs, ys = _broken_at_pauses(pain_points, paused_set)
-        (line,) = ax.plot(xs, ys, color=BLUE, marker="o", markersize=4, linewidth=1.8,
-                          label="Pain during exercise", zorder=3)
+        (line,) = ax.plot(
+            xs,
+            ys,
+            color=BLUE,
+            marker="o",
+            markersize=4,
+            linewidth=1.8,
+            label="Pain during exercise",
+            zorder=3,
+        )
         handles.append(line)
         last_scored = pain_points[-1][0]
         rolling = [
@@ -168,8 +184,15 @@ def render_progress_chart(
         ]
         if rolling:
             rx, ry = _broken_at_pauses(rolling, paused_set)
-            (avg_line,) = ax.plot(rx, ry, color=SKY, linestyle="--", linewidth=1.6,
-                                  label="Pain, 7-day average", zorder=2)
+            (avg_line,) = ax.plot(
+                rx,
+                ry,
+                color=SKY,
+                linestyle="--",
+                linewidth=1.6,
+                label="Pain, 7-day average",
+                zorder=2,
+            )
             handles.append(avg_line)
 
     # Next-morning answers, placed relative to that day's pain.
@@ -183,12 +206,29 @@ def render_progress_chart(
             continue
         mx, my = zip(*points, strict=True)
         hollow = answer == "same"
-        ax.plot(mx, my, linestyle="none", marker=marker, markersize=9 if hollow else 7,
-                markerfacecolor="none" if hollow else colour, markeredgecolor=colour,
-                markeredgewidth=1.3, zorder=4)
-        handles.append(Line2D([], [], linestyle="none", marker=marker, markersize=7,
-                              markerfacecolor="none" if hollow else colour,
-                              markeredgecolor=colour, label=label))
+        ax.plot(
+            mx,
+            my,
+            linestyle="none",
+            marker=marker,
+            markersize=9 if hollow else 7,
+            markerfacecolor="none" if hollow else colour,
+            markeredgecolor=colour,
+            markeredgewidth=1.3,
+            zorder=4,
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker=marker,
+                markersize=7,
+                markerfacecolor="none" if hollow else colour,
+                markeredgecolor=colour,
+                label=label,
+            )
+        )
 
     # Day status strip.
     legend_status: dict[str, str] = {}
@@ -197,8 +237,14 @@ def render_progress_chart(
         if not xs_status:
             continue
         # One PolyCollection per status: ~10x cheaper than a Rectangle per day via bar().
-        strip.broken_barh([(x - 0.4, 0.8) for x in xs_status], (0, height),
-                          facecolors=colour, edgecolors="#555555", linewidth=0.4, zorder=2)
+        strip.broken_barh(
+            [(x - 0.4, 0.8) for x in xs_status],
+            (0, height),
+            facecolors=colour,
+            edgecolors="#555555",
+            linewidth=0.4,
+            zorder=2,
+        )
         legend_status[label] = colour
     for label, colour in legend_status.items():
         handles.append(Patch(facecolor=colour, edgecolor="#555555", linewidth=0.4, label=label))
@@ -209,8 +255,9 @@ def render_progress_chart(
         for axis in (ax, strip):
             axis.axvline(x, color=PURPLE, linestyle=(0, (4, 2)), linewidth=1.6, zorder=5)
     if pt_xs:
-        handles.append(Line2D([], [], color=PURPLE, linestyle=(0, (4, 2)), linewidth=1.6,
-                              label="PT session"))
+        handles.append(
+            Line2D([], [], color=PURPLE, linestyle=(0, (4, 2)), linewidth=1.6, label="PT session")
+        )
 
     # Axes, ticks, labels.
     ax.set_xlim(-0.6, n_days - 0.4)
@@ -224,8 +271,16 @@ def render_progress_chart(
         ax.spines[side].set_visible(False)
     if not pain_points:
         message = "No pain scores in these weeks yet" if visible else "No check-ins yet"
-        ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center",
-                fontsize=12, color="#555555")
+        ax.text(
+            0.5,
+            0.5,
+            message,
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=12,
+            color="#555555",
+        )
 
     strip.set_ylim(0, 1.05)
     strip.set_yticks([])
@@ -234,14 +289,19 @@ def render_progress_chart(
         strip.spines[side].set_visible(False)
     tick_xs = list(range(n_days - 1, -1, -7))[::-1]
     strip.set_xticks(tick_xs)
-    strip.set_xticklabels(
-        [_short_date(start + timedelta(days=x)) for x in tick_xs], fontsize=8.5
-    )
+    strip.set_xticklabels([_short_date(start + timedelta(days=x)) for x in tick_xs], fontsize=8.5)
 
     if handles:
-        fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=8.5,
-                   frameon=False, bbox_to_anchor=(0.5, 0.0), handlelength=1.8,
-                   columnspacing=1.2)
+        fig.legend(
+            handles=handles,
+            loc="lower center",
+            ncol=4,
+            fontsize=8.5,
+            frameon=False,
+            bbox_to_anchor=(0.5, 0.0),
+            handlelength=1.8,
+            columnspacing=1.2,
+        )
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})

@@ -54,14 +54,42 @@ RULE_GREY = (200, 200, 200)
 ALERT_RED = (213, 94, 0)  # Okabe-Ito vermillion, as in the chart
 
 _REPLACEMENTS = {
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
-    "\u2015": "-", "\u2212": "-", "\u2026": "...", "\u2022": "*", "\u2023": "*",
-    "\u2192": "->", "\u2190": "<-", "\u2194": "<->", "\u21d2": "=>",
-    "\u2264": "<=", "\u2265": ">=", "\u2248": "~", "\u2260": "!=",
-    "\u20ac": "EUR", "\u2122": "(TM)", "\u2009": " ", "\u200a": " ", "\u202f": " ",
-    "\u2002": " ", "\u2003": " ", "\u00a0": " ",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u201f": '"',
+    "\u2033": '"',
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2015": "-",
+    "\u2212": "-",
+    "\u2026": "...",
+    "\u2022": "*",
+    "\u2023": "*",
+    "\u2192": "->",
+    "\u2190": "<-",
+    "\u2194": "<->",
+    "\u21d2": "=>",
+    "\u2264": "<=",
+    "\u2265": ">=",
+    "\u2248": "~",
+    "\u2260": "!=",
+    "\u20ac": "EUR",
+    "\u2122": "(TM)",
+    "\u2009": " ",
+    "\u200a": " ",
+    "\u202f": " ",
+    "\u2002": " ",
+    "\u2003": " ",
+    "\u00a0": " ",
 }
 
 
@@ -184,12 +212,19 @@ class _Report:
         y = self.pdf.get_y()
         self.pdf.line(MARGIN, y, PAGE_W - MARGIN, y)
 
-    def _line(self, text: str, *, x: float = MARGIN, width: float = CONTENT_W,
-              size: float = 8.5, style: str = "", height: float = LINE_H) -> None:
+    def _line(
+        self,
+        text: str,
+        *,
+        x: float = MARGIN,
+        width: float = CONTENT_W,
+        size: float = 8.5,
+        style: str = "",
+        height: float = LINE_H,
+    ) -> None:
         self._font(size, style)
         self.pdf.set_x(x)
-        self.pdf.cell(width, height, self._fit(text, width), new_x=XPos.LMARGIN,
-                      new_y=YPos.NEXT)
+        self.pdf.cell(width, height, self._fit(text, width), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     # -- sections ----------------------------------------------------------------
     def header(self) -> None:
@@ -210,7 +245,8 @@ class _Report:
         self._line(
             f"Period {_long_date(self.start)} - {_long_date(self.end)} "
             f"({self.period_len} days)  ·  {since_text}",
-            size=9, height=5,
+            size=9,
+            height=5,
         )
         self.pdf.set_text_color(0, 0, 0)
         self.pdf.ln(1.5)
@@ -223,10 +259,16 @@ class _Report:
         self.pdf.set_fill_color(245, 240, 200)
         self._font(9, "B")
         self.pdf.cell(
-            CONTENT_W, 7,
-            self._fit(f"Little data so far: {count} {word} in this period, so the figures "
-                      "below say little yet.", CONTENT_W - 4),
-            fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+            CONTENT_W,
+            7,
+            self._fit(
+                f"Little data so far: {count} {word} in this period, so the figures "
+                "below say little yet.",
+                CONTENT_W - 4,
+            ),
+            fill=True,
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
         )
         self.pdf.ln(2)
 
@@ -255,9 +297,9 @@ class _Report:
         statuses = [r.status for r in self.days]
         overall = adherence(self.days, self.end, self.period_len)
         planned = sum(
-            1 for r in self.days
-            if r.status not in ("paused", "rest")
-            and not (r.day == self.end and r.status == "none")
+            1
+            for r in self.days
+            if r.status not in ("paused", "rest") and not (r.day == self.end and r.status == "none")
         )
         mornings = morning_counts(self.days)
         trend_text, range_text = self._pain_summary()
@@ -267,19 +309,28 @@ class _Report:
         if sessions:
             session_text += " (" + ", ".join(_short_date(d) for d in sessions) + ")"
         rows = [
-            ("Adherence, whole period",
-             f"{percent(overall)} of {plural(planned, 'planned day')}" if overall is not None
-             else "no planned days"),
+            (
+                "Adherence, whole period",
+                f"{percent(overall)} of {plural(planned, 'planned day')}"
+                if overall is not None
+                else "no planned days",
+            ),
             ("Adherence, last 7 days", percent(adherence(self.days, self.end, 7))),
-            ("Done / partly / skipped / missed",
-             " / ".join(str(statuses.count(s)) for s in ("done", "partial", "skipped", "missed"))),
+            (
+                "Done / partly / skipped / missed",
+                " / ".join(
+                    str(statuses.count(s)) for s in ("done", "partial", "skipped", "missed")
+                ),
+            ),
             ("Paused / rest days", f"{statuses.count('paused')} / {statuses.count('rest')}"),
             ("Current streak", plural(streak(self.days, self.end), "day")),
             ("Pain during exercise", range_text),
             ("Pain trend, 1st -> 2nd half", trend_text),
-            ("Next morning after exercise",
-             f"better {mornings['better']}  ·  same {mornings['same']}  ·  "
-             f"worse {mornings['worse']}"),
+            (
+                "Next morning after exercise",
+                f"better {mornings['better']}  ·  same {mornings['same']}  ·  "
+                f"worse {mornings['worse']}",
+            ),
             ("PT sessions in period", session_text),
             ("Red flags reported", str(len(red_flags))),
         ]
@@ -293,8 +344,13 @@ class _Report:
             self.pdf.cell(label_w, LINE_H, self._fit(label, label_w - 1))
             self.pdf.set_text_color(0, 0, 0)
             self._font(8.5, "B" if label.startswith("Adherence, whole") else "")
-            self.pdf.cell(width - label_w, LINE_H, self._fit(sanitize(value), width - label_w),
-                          new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.pdf.cell(
+                width - label_w,
+                LINE_H,
+                self._fit(sanitize(value), width - label_w),
+                new_x=XPos.LMARGIN,
+                new_y=YPos.NEXT,
+            )
         return self.pdf.get_y()
 
     def exercise_table(self, x: float, top: float, width: float) -> float:
@@ -309,8 +365,9 @@ class _Report:
         self.pdf.set_fill_color(235, 235, 235)
         self._font(8, "B")
         self.pdf.set_x(x)
-        for label, w, align in zip(("Exercise", "Done", "Planned", "Share"), cols,
-                                   ("L", "R", "R", "R"), strict=True):
+        for label, w, align in zip(
+            ("Exercise", "Done", "Planned", "Share"), cols, ("L", "R", "R", "R"), strict=True
+        ):
             self.pdf.cell(w, LINE_H + 0.5, label, align=align, fill=True)
         self.pdf.ln(LINE_H + 0.5)
         shown = rows if len(rows) <= MAX_TABLE_ROWS else rows[: MAX_TABLE_ROWS - 1]
@@ -321,32 +378,35 @@ class _Report:
             self.pdf.cell(cols[0], LINE_H, self._fit(sanitize(name), cols[0] - 1))
             self.pdf.cell(cols[1], LINE_H, str(done), align="R")
             self.pdf.cell(cols[2], LINE_H, str(planned), align="R")
-            self.pdf.cell(cols[3], LINE_H, share, align="R", new_x=XPos.LMARGIN,
-                          new_y=YPos.NEXT)
+            self.pdf.cell(cols[3], LINE_H, share, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if len(shown) < len(rows):
             self.pdf.set_text_color(*TEXT_GREY)
-            self._line(MORE.format(n=len(rows) - len(shown)) + " exercises", x=x, width=width,
-                       size=8)
+            self._line(
+                MORE.format(n=len(rows) - len(shown)) + " exercises", x=x, width=width, size=8
+            )
             self.pdf.set_text_color(0, 0, 0)
         return self.pdf.get_y()
 
     def chart(self) -> None:
         weeks = min(12, max(1, math.ceil(self.period_len / 7)))
         png = render_progress_chart(
-            self.days, today=self.end, weeks=weeks, pt_sessions=self.inp.pt_sessions,
-            title="Pain during exercise and exercise days", size_in=CHART_SIZE_IN,
+            self.days,
+            today=self.end,
+            weeks=weeks,
+            pt_sessions=self.inp.pt_sessions,
+            title="Pain during exercise and exercise days",
+            size_in=CHART_SIZE_IN,
             dpi=CHART_DPI,
         )
         height = CONTENT_W * CHART_SIZE_IN[1] / CHART_SIZE_IN[0]
         self.pdf.image(io.BytesIO(png), x=MARGIN, y=self.pdf.get_y(), w=CONTENT_W, h=height)
         self.pdf.set_y(self.pdf.get_y() + height + 1)
 
-    def _in_period(
-        self, entries: Sequence[tuple[datetime, str]]
-    ) -> list[tuple[datetime, str]]:
+    def _in_period(self, entries: Sequence[tuple[datetime, str]]) -> list[tuple[datetime, str]]:
         return sorted(
             (e for e in entries if self.start <= e[0].date() <= self.end),
-            key=lambda e: e[0], reverse=True,
+            key=lambda e: e[0],
+            reverse=True,
         )
 
     def _sections(self, width: float) -> list[_Section]:
@@ -358,23 +418,23 @@ class _Report:
 
         skipped = [
             f"{_short_date(r.day)}: {sanitize(r.skip_reason) or 'no reason given'}"
-            for r in latest_first if r.status == "skipped"
+            for r in latest_first
+            if r.status == "skipped"
         ]
         notes = [
-            f"{_short_date(r.day)}: {sanitize(r.note)}"
-            for r in latest_first if sanitize(r.note)
+            f"{_short_date(r.day)}: {sanitize(r.note)}" for r in latest_first if sanitize(r.note)
         ]
         flags = [f"{_stamp(w)}: {sanitize(t)}" for w, t in self._in_period(self.inp.red_flags)]
-        questions = [
-            f"{_stamp(w)}: {sanitize(t)}" for w, t in self._in_period(self.inp.questions)
-        ]
+        questions = [f"{_stamp(w)}: {sanitize(t)}" for w, t in self._in_period(self.inp.questions)]
         return [
             _Section("Red flags reported", items(flags, 2), "None reported.", alert=True),
-            _Section("Skipped days and reasons (latest first)", items(skipped, 1),
-                     "No skipped days."),
+            _Section(
+                "Skipped days and reasons (latest first)", items(skipped, 1), "No skipped days."
+            ),
             _Section("Notes from the user (latest first)", items(notes, 2), "No notes."),
-            _Section("Questions asked to the bot (latest first)", items(questions, 2),
-                     "No questions."),
+            _Section(
+                "Questions asked to the bot (latest first)", items(questions, 2), "No questions."
+            ),
         ]
 
     def lists(self) -> None:
@@ -400,8 +460,7 @@ class _Report:
             hidden = len(section.items) - count
             if hidden:
                 self.pdf.set_text_color(*TEXT_GREY)
-                self._line(MORE.format(n=hidden), x=MARGIN + 2, width=CONTENT_W - 2,
-                           style="I")
+                self._line(MORE.format(n=hidden), x=MARGIN + 2, width=CONTENT_W - 2, style="I")
                 self.pdf.set_text_color(0, 0, 0)
 
     def footer(self) -> None:

@@ -173,9 +173,7 @@ def exercise_adherence(
     every exercise, because "did everything" is how most users answer.
     """
     records = list(by_day(days).values())
-    planned = [
-        r for r in records if r.status not in NOT_PLANNED_STATUSES and r.status != "none"
-    ]
+    planned = [r for r in records if r.status not in NOT_PLANNED_STATUSES and r.status != "none"]
     counts: Counter[str] = Counter()
     plan_keys = [_key(item) for item in plan]
     for record in planned:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -38,7 +39,9 @@ async def plan_exercises(session: AsyncSession, user_id: int) -> list[Exercise]:
     return list(
         (
             await session.execute(
-                select(Exercise).where(Exercise.user_id == user_id).order_by(Exercise.position, Exercise.id)
+                select(Exercise)
+                .where(Exercise.user_id == user_id)
+                .order_by(Exercise.position, Exercise.id)
             )
         ).scalars()
     )
@@ -58,8 +61,13 @@ async def record(
     checkin = await get_checkin(session, user.id, day)
     if checkin is None:
         checkin = CheckIn(
-            user_id=user.id, local_date=day, status=status, exercises_done=exercises_done or [],
-            skip_reason=skip_reason, created_at=now, updated_at=now,
+            user_id=user.id,
+            local_date=day,
+            status=status,
+            exercises_done=exercises_done or [],
+            skip_reason=skip_reason,
+            created_at=now,
+            updated_at=now,
         )
         try:
             async with session.begin_nested():
@@ -85,7 +93,11 @@ async def mark_missed(session: AsyncSession, user: User, day: date, now: datetim
         return False
     try:
         async with session.begin_nested():
-            session.add(CheckIn(user_id=user.id, local_date=day, status="missed", created_at=now, updated_at=now))
+            session.add(
+                CheckIn(
+                    user_id=user.id, local_date=day, status="missed", created_at=now, updated_at=now
+                )
+            )
     except IntegrityError:
         return False
     return True
@@ -111,4 +123,4 @@ def pain_rising(pains: list[int]) -> bool:
     """Pain climbing across the week: at least three scores, never falling, up by 2 or more."""
     if len(pains) < 3:
         return False
-    return all(b >= a for a, b in zip(pains, pains[1:], strict=False)) and pains[-1] - pains[0] >= 2
+    return all(b >= a for a, b in itertools.pairwise(pains)) and pains[-1] - pains[0] >= 2

@@ -17,7 +17,9 @@ from bot.db.models import Dialog
 
 
 async def get_dialog(session: AsyncSession, user_id: int) -> Dialog | None:
-    return (await session.execute(select(Dialog).where(Dialog.user_id == user_id))).scalar_one_or_none()
+    return (
+        await session.execute(select(Dialog).where(Dialog.user_id == user_id))
+    ).scalar_one_or_none()
 
 
 async def set_dialog(

@@ -47,9 +47,7 @@ async def load_days(session: AsyncSession, user: User, start: date, end: date) -
             )
         ).scalars()
     }
-    pauses = list(
-        (await session.execute(select(Pause).where(Pause.user_id == user.id))).scalars()
-    )
+    pauses = list((await session.execute(select(Pause).where(Pause.user_id == user.id))).scalars())
     rest = set(user.rest_weekdays or [])
     days: list[DayRecord] = []
     day = start

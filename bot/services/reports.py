@@ -111,8 +111,11 @@ async def pt_session_dates(
 ) -> tuple[date, ...]:
     rows = await session.execute(
         select(PtSession.session_date)
-        .where(PtSession.user_id == user_id, PtSession.session_date >= start,
-               PtSession.session_date <= end)
+        .where(
+            PtSession.user_id == user_id,
+            PtSession.session_date >= start,
+            PtSession.session_date <= end,
+        )
         .order_by(PtSession.session_date)
     )
     return tuple(rows.scalars())
@@ -155,7 +158,8 @@ async def report_period(
     last = await last_pt_session_before(session, user.id, today)
     if last is None:
         return ReportPeriod(
-            today - timedelta(days=FALLBACK_DAYS - 1), today,
+            today - timedelta(days=FALLBACK_DAYS - 1),
+            today,
             f"the last {FALLBACK_DAYS} days (no PT session recorded yet)",
         )
     start = max(last, today - timedelta(days=MAX_REPORT_DAYS - 1))
@@ -177,12 +181,12 @@ def _dose(row: Exercise) -> str:
 
 
 def plan_entries(rows: list[Exercise]) -> tuple[str, ...]:
-    """"Clamshells 3 × 15": the stats strip the dose again to match check-in names."""
+    """ "Clamshells 3 × 15": the stats strip the dose again to match check-in names."""
     return tuple(f"{row.name} {_dose(row)}".strip() for row in rows)
 
 
 def flag_label(flag_id: str) -> str:
-    """"calf-pain-swelling" -> "Calf pain swelling": readable without a lookup table."""
+    """ "calf-pain-swelling" -> "Calf pain swelling": readable without a lookup table."""
     words = flag_id.replace("-", " ").replace("_", " ").strip()
     return words[:1].upper() + words[1:] if words else "Warning sign"
 
@@ -259,8 +263,10 @@ async def build_report_input(
         plan=plan_entries(exercises),
         pt_sessions=await pt_session_dates(session, user.id, period.start, period.end),
         red_flags=tuple(
-            (_local(f.created_at, zone),
-             f'{flag_label(f.flag)}: "{_cut(f.text, RED_FLAG_TEXT_MAX)}"')
+            (
+                _local(f.created_at, zone),
+                f'{flag_label(f.flag)}: "{_cut(f.text, RED_FLAG_TEXT_MAX)}"',
+            )
             for f in flags
         ),
         # A red-flag message is logged as a question too; it is listed under red flags.

@@ -1,4 +1,5 @@
-"""Drives the real PTB Application with the offline transport, the real database and a fake clock."""
+"""Drives the real PTB Application through the offline transport, on the real database, with a
+fake clock."""
 
 from __future__ import annotations
 
@@ -81,7 +82,9 @@ class SimUser:
         await self.harness.process(updates.text_update(self.id, self.first_name, text))
         return self.last_or_none()
 
-    async def press(self, label_part: str, message: SentMessage | None = None) -> SentMessage | None:
+    async def press(
+        self, label_part: str, message: SentMessage | None = None
+    ) -> SentMessage | None:
         """Press the first button whose label contains ``label_part``, on ``message`` or on the
         latest message that has buttons."""
         message = message or self.tg.last_with_buttons(self.id)

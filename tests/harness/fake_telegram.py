@@ -13,7 +13,7 @@ import itertools
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
@@ -66,14 +66,30 @@ class SentMessage:
             "message_id": self.message_id,
             "date": 1_700_000_000,
             "chat": {"id": self.chat_id, "type": "private", "first_name": "User"},
-            "from": {"id": BOT_ID, "is_bot": True, "first_name": "PT Coach", "username": BOT_USERNAME},
+            "from": {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "PT Coach",
+                "username": BOT_USERNAME,
+            },
         }
         if self.kind == "text":
             data["text"] = self.text
         elif self.kind == "photo":
-            data["photo"] = [{"file_id": f"photo{self.message_id}", "file_unique_id": f"u{self.message_id}", "width": 800, "height": 500}]
+            data["photo"] = [
+                {
+                    "file_id": f"photo{self.message_id}",
+                    "file_unique_id": f"u{self.message_id}",
+                    "width": 800,
+                    "height": 500,
+                }
+            ]
         else:
-            data["document"] = {"file_id": f"doc{self.message_id}", "file_unique_id": f"d{self.message_id}", "file_name": self.filename}
+            data["document"] = {
+                "file_id": f"doc{self.message_id}",
+                "file_unique_id": f"d{self.message_id}",
+                "file_name": self.filename,
+            }
         if self.caption:
             data["caption"] = self.caption
         if self.reply_markup and "inline_keyboard" in self.reply_markup:
@@ -152,11 +168,19 @@ class FakeTelegram(BaseRequest):
         if fault is not None:
             if fault.status == 0:
                 raise TimedOut("simulated timeout")
-            body: dict[str, Any] = {"ok": False, "error_code": fault.status, "description": fault.description}
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": fault.status,
+                "description": fault.description,
+            }
             if fault.retry_after is not None:
                 body["parameters"] = {"retry_after": fault.retry_after}
             return fault.status, json.dumps(body).encode()
-        if call.chat_id is not None and call.chat_id in self.blocked and api_method.startswith("send"):
+        if (
+            call.chat_id is not None
+            and call.chat_id in self.blocked
+            and api_method.startswith("send")
+        ):
             return self._error(403, "Forbidden: bot was blocked by the user")
         handler = getattr(self, f"_api_{api_method}", None)
         if handler is None:
@@ -179,7 +203,7 @@ class FakeTelegram(BaseRequest):
         description: str | None = None,
     ) -> Fault:
         default = {
-            429: "Too Many Requests: retry after %s" % retry_after,
+            429: f"Too Many Requests: retry after {retry_after}",
             403: "Forbidden: bot was blocked by the user",
             400: "Bad Request: chat not found",
             500: "Internal Server Error",
@@ -188,7 +212,9 @@ class FakeTelegram(BaseRequest):
         }
         if status == 429 and retry_after is None:
             retry_after = 1
-        fault = Fault(method, chat_id, status, description or default.get(status, "error"), times, retry_after)
+        fault = Fault(
+            method, chat_id, status, description or default.get(status, "error"), times, retry_after
+        )
         self.faults.append(fault)
         return fault
 
@@ -222,7 +248,11 @@ class FakeTelegram(BaseRequest):
         raise AssertionError(f"no message with buttons in chat {chat_id}")
 
     def calls_to(self, method: str, chat_id: int | None = None) -> list[ApiCall]:
-        return [c for c in self.calls if c.method == method and (chat_id is None or c.chat_id == chat_id)]
+        return [
+            c
+            for c in self.calls
+            if c.method == method and (chat_id is None or c.chat_id == chat_id)
+        ]
 
     def texts(self, chat_id: int) -> list[str]:
         return [m.text or m.caption or "" for m in self.chats.get(chat_id, [])]
@@ -237,12 +267,18 @@ class FakeTelegram(BaseRequest):
 
     @staticmethod
     def _error(code: int, description: str) -> tuple[int, bytes]:
-        return code, json.dumps({"ok": False, "error_code": code, "description": description}).encode()
+        return code, json.dumps(
+            {"ok": False, "error_code": code, "description": description}
+        ).encode()
 
     def _api_getMe(self, params: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
         return {
-            "id": BOT_ID, "is_bot": True, "first_name": "PT Coach", "username": BOT_USERNAME,
-            "can_join_groups": False, "can_read_all_group_messages": False,
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "PT Coach",
+            "username": BOT_USERNAME,
+            "can_join_groups": False,
+            "can_read_all_group_messages": False,
             "supports_inline_queries": False,
         }
 
@@ -275,7 +311,19 @@ class FakeTelegram(BaseRequest):
             import html.parser
 
             class _Strict(html.parser.HTMLParser):
-                allowed = {"b", "i", "u", "s", "a", "code", "pre", "strong", "em", "tg-spoiler", "blockquote"}
+                allowed: ClassVar[set[str]] = {
+                    "b",
+                    "i",
+                    "u",
+                    "s",
+                    "a",
+                    "code",
+                    "pre",
+                    "strong",
+                    "em",
+                    "tg-spoiler",
+                    "blockquote",
+                }
                 stack: list[str]
 
                 def __init__(self) -> None:
@@ -284,7 +332,9 @@ class FakeTelegram(BaseRequest):
 
                 def handle_starttag(self, tag: str, attrs: Any) -> None:
                     if tag not in self.allowed:
-                        raise TelegramError400(f"can't parse entities: unsupported start tag \"{tag}\"")
+                        raise TelegramError400(
+                            f'can\'t parse entities: unsupported start tag "{tag}"'
+                        )
                     self.stack.append(tag)
 
                 def handle_endtag(self, tag: str) -> None:
@@ -314,7 +364,9 @@ class FakeTelegram(BaseRequest):
                 return msg
         raise TelegramError400("message to edit not found")
 
-    def _api_editMessageText(self, params: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
+    def _api_editMessageText(
+        self, params: dict[str, Any], files: dict[str, bytes]
+    ) -> dict[str, Any]:
         msg = self._find(params)
         text = self._check_text(params.get("text"))
         self._check_entities(text, params)
@@ -327,7 +379,9 @@ class FakeTelegram(BaseRequest):
         msg.text, msg.reply_markup = text, markup
         return msg.to_api()
 
-    def _api_editMessageReplyMarkup(self, params: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
+    def _api_editMessageReplyMarkup(
+        self, params: dict[str, Any], files: dict[str, bytes]
+    ) -> dict[str, Any]:
         msg = self._find(params)
         markup = self._check_markup(params)
         if markup == msg.reply_markup:
@@ -338,7 +392,9 @@ class FakeTelegram(BaseRequest):
     def _api_answerCallbackQuery(self, params: dict[str, Any], files: dict[str, bytes]) -> bool:
         query_id = str(params["callback_query_id"])
         if query_id in self.answered_queries:
-            raise TelegramError400("query is too old and response timeout expired or query ID is invalid")
+            raise TelegramError400(
+                "query is too old and response timeout expired or query ID is invalid"
+            )
         self.answered_queries.add(query_id)
         self.query_answers[query_id] = params
         return True
@@ -350,8 +406,13 @@ class FakeTelegram(BaseRequest):
         if caption and len(caption) > MAX_CAPTION:
             raise TelegramError400("message caption is too long")
         return self._new_message(
-            int(params["chat_id"]), text=None, reply_markup=self._check_markup(params), kind="document",
-            caption=caption, file=files["document"], filename=params.get("document__filename"),
+            int(params["chat_id"]),
+            text=None,
+            reply_markup=self._check_markup(params),
+            kind="document",
+            caption=caption,
+            file=files["document"],
+            filename=params.get("document__filename"),
         ).to_api()
 
     def _api_sendPhoto(self, params: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
@@ -361,8 +422,12 @@ class FakeTelegram(BaseRequest):
         if caption and len(caption) > MAX_CAPTION:
             raise TelegramError400("message caption is too long")
         return self._new_message(
-            int(params["chat_id"]), text=None, reply_markup=self._check_markup(params), kind="photo",
-            caption=caption, file=files["photo"],
+            int(params["chat_id"]),
+            text=None,
+            reply_markup=self._check_markup(params),
+            kind="photo",
+            caption=caption,
+            file=files["photo"],
         ).to_api()
 
     def _api_sendChatAction(self, params: dict[str, Any], files: dict[str, bytes]) -> bool:
@@ -374,7 +439,9 @@ class FakeTelegram(BaseRequest):
     def _api_deleteWebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> bool:
         return True
 
-    def _api_getUpdates(self, params: dict[str, Any], files: dict[str, bytes]) -> list[dict[str, Any]]:
+    def _api_getUpdates(
+        self, params: dict[str, Any], files: dict[str, bytes]
+    ) -> list[dict[str, Any]]:
         updates = []
         while not self.pending_updates.empty():
             updates.append(self.pending_updates.get_nowait())

@@ -49,15 +49,22 @@ def sticker_update(user_id: int, first_name: str) -> dict[str, Any]:
         user_id,
         first_name,
         sticker={
-            "file_id": "stk", "file_unique_id": "stku", "type": "regular",
-            "width": 512, "height": 512, "is_animated": False, "is_video": False, "emoji": "🏃",
+            "file_id": "stk",
+            "file_unique_id": "stku",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": "🏃",
         },
     )
 
 
 def photo_update(user_id: int, first_name: str) -> dict[str, Any]:
     return message_update(
-        user_id, first_name,
+        user_id,
+        first_name,
         photo=[{"file_id": "ph", "file_unique_id": "phu", "width": 90, "height": 90}],
     )
 
@@ -85,7 +92,15 @@ def member_update(user_id: int, first_name: str, *, blocked: bool) -> dict[str, 
             "chat": _chat(user_id, first_name),
             "from": _user(user_id, first_name),
             "date": DATE,
-            "old_chat_member": {"user": bot, "status": old, **({"until_date": 0} if old == "kicked" else {})},
-            "new_chat_member": {"user": bot, "status": new, **({"until_date": 0} if new == "kicked" else {})},
+            "old_chat_member": {
+                "user": bot,
+                "status": old,
+                **({"until_date": 0} if old == "kicked" else {}),
+            },
+            "new_chat_member": {
+                "user": bot,
+                "status": new,
+                **({"until_date": 0} if new == "kicked" else {}),
+            },
         },
     }

@@ -160,8 +160,14 @@ def test_exercise_name_longer_than_40_says_the_limit() -> None:
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
-    [("3x10", "name"), ("123 456", "name"), ("Squats 11x10", "sets"),
-     ("Squats 3x200", "reps"), ("Hold 3x20min", "10 minutes"), ("Squats 0x10", "sets")],
+    [
+        ("3x10", "name"),
+        ("123 456", "name"),
+        ("Squats 11x10", "sets"),
+        ("Squats 3x200", "reps"),
+        ("Hold 3x20min", "10 minutes"),
+        ("Squats 0x10", "sets"),
+    ],
 )
 def test_exercise_out_of_range_or_nameless(text: str, fragment: str) -> None:
     with pytest.raises(InputError, match=fragment):
@@ -171,16 +177,24 @@ def test_exercise_out_of_range_or_nameless(text: str, fragment: str) -> None:
 # --- plain integers --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [("7", 7), ("7/10", 7), (" 3 ", 3), ("0", 0),
-                                                ("10", 10), ("7 out of 10", 7)])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("7", 7), ("7/10", 7), (" 3 ", 3), ("0", 0), ("10", 10), ("7 out of 10", 7)],
+)
 def test_pain_score_accepted(text: str, expected: int) -> None:
     assert parse_int_in_range(text, 0, 10, "your pain score") == expected
 
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
-    [("🙂", "digits"), ("ten", "digits"), ("11", "above"), ("-1", "below"),
-     ("7.5", "whole number"), ("7/5", "scale")],
+    [
+        ("🙂", "digits"),
+        ("ten", "digits"),
+        ("11", "above"),
+        ("-1", "below"),
+        ("7.5", "whole number"),
+        ("7/5", "scale"),
+    ],
 )
 def test_pain_score_refused_with_reason(text: str, fragment: str) -> None:
     with pytest.raises(InputError, match=fragment) as caught:
@@ -210,8 +224,10 @@ def test_duration(text: str, expected: timedelta) -> None:
     assert parse_duration(text) == expected
 
 
-@pytest.mark.parametrize(("text", "fragment"), [("7", "unit"), ("abc", "30m"),
-                                                ("0m", "more than zero"), ("400 days", "year")])
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [("7", "unit"), ("abc", "30m"), ("0m", "more than zero"), ("400 days", "year")],
+)
 def test_duration_refused(text: str, fragment: str) -> None:
     with pytest.raises(InputError, match=fragment):
         parse_duration(text)
@@ -239,9 +255,16 @@ def test_pause_returns_resume_date(text: str, expected: date | None) -> None:
     assert parse_pause(text, TODAY) == expected
 
 
-@pytest.mark.parametrize(("text", "fragment"),
-                         [("0", "future"), ("until 2026-11-01", "future"), ("12h", "whole days"),
-                          ("500", "more than a year"), ("until whenever", "until friday")])
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("0", "future"),
+        ("until 2026-11-01", "future"),
+        ("12h", "whole days"),
+        ("500", "more than a year"),
+        ("until whenever", "until friday"),
+    ],
+)
 def test_pause_refused(text: str, fragment: str) -> None:
     with pytest.raises(InputError, match=fragment):
         parse_pause(text, TODAY)

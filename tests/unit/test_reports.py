@@ -35,14 +35,20 @@ from bot.reports.stats import (
 
 TODAY = date(2025, 6, 29)
 CODES = {
-    "D": "done", "P": "partial", "S": "skipped", "M": "missed",
-    "Z": "paused", "R": "rest", "N": "none",
+    "D": "done",
+    "P": "partial",
+    "S": "skipped",
+    "M": "missed",
+    "Z": "paused",
+    "R": "rest",
+    "N": "none",
 }
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def seed(codes: str, *, today: date = TODAY, pains: dict[int, int] | None = None,
-         **fields: object) -> tuple[DayRecord, ...]:
+def seed(
+    codes: str, *, today: date = TODAY, pains: dict[int, int] | None = None, **fields: object
+) -> tuple[DayRecord, ...]:
     """Days ending at ``today``; ``pains`` maps days-ago to a pain score."""
     pains = pains or {}
     n = len(codes)
@@ -59,7 +65,7 @@ def seed(codes: str, *, today: date = TODAY, pains: dict[int, int] | None = None
 
 # The caption scenario: 28 days, 4 rest days, 19 of 24 planned days done (79 %),
 # 6 of the last 7 done (86 %), a 5-day streak, pain 5 -> 3 between the two weeks.
-MONTH_CODES = "DDDRDDS" "DDMRDDD" "SMRDRDD" "DSDDDDD"
+MONTH_CODES = "DDDRDDSDDMRDDDSMRDRDDDSDDDDD"
 MONTH_PAINS = {10: 5, 8: 5, 7: 5, 6: 3, 4: 3, 3: 3, 2: 3, 1: 3, 0: 3}
 STOPPED = TODAY - timedelta(days=23)
 
@@ -211,8 +217,9 @@ def _has_colour(png: bytes, hex_colour: str) -> bool:
 
 
 def test_chart_is_a_phone_sized_png() -> None:
-    png = render_progress_chart(month(), today=TODAY, title="Your last 4 weeks",
-                                pt_sessions=(TODAY - timedelta(days=9),))
+    png = render_progress_chart(
+        month(), today=TODAY, title="Your last 4 weeks", pt_sessions=(TODAY - timedelta(days=9),)
+    )
     assert png.startswith(PNG_SIGNATURE)
     assert 10_000 < len(png) < 250_000
     assert _png_size(png) == (1040, 650)
@@ -300,10 +307,14 @@ def test_pt_report_is_one_page_with_the_key_figures() -> None:
 def test_pt_report_stays_one_page_with_lots_of_data() -> None:
     n = 84
     days = tuple(
-        DayRecord(TODAY - timedelta(days=n - 1 - i), "skipped" if i % 5 == 0 else "done",
-                  pain=i % 7, morning="better",
-                  skip_reason="Too tired after a long day " * 3 if i % 5 == 0 else None,
-                  note=f"Note number {i}: " + "the knee felt stiff on the stairs " * 8)
+        DayRecord(
+            TODAY - timedelta(days=n - 1 - i),
+            "skipped" if i % 5 == 0 else "done",
+            pain=i % 7,
+            morning="better",
+            skip_reason="Too tired after a long day " * 3 if i % 5 == 0 else None,
+            note=f"Note number {i}: " + "the knee felt stiff on the stairs " * 8,
+        )
         for i in range(n)
     )
     start = TODAY - timedelta(days=n - 1)
@@ -313,8 +324,9 @@ def test_pt_report_stays_one_page_with_lots_of_data() -> None:
         for i in range(120)
     )
     plan = tuple(f"Exercise {i} 3 × 10" for i in range(20))
-    data = render_pt_report(_report(days, period_start=start, red_flags=flags,
-                                    questions=questions, plan=plan))
+    data = render_pt_report(
+        _report(days, period_start=start, red_flags=flags, questions=questions, plan=plan)
+    )
     assert _page_count(data) == 1
     text = _pdf_text(data)
     assert "Note number 83" in text  # latest note first

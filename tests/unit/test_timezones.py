@@ -90,8 +90,12 @@ def test_ambiguous_city_offers_choices(text: str, zones: set[str]) -> None:
 
 @pytest.mark.parametrize(
     ("text", "must_include"),
-    [("IST", {"Asia/Kolkata", "Europe/Dublin"}), ("CST", {"America/Chicago", "Asia/Shanghai"}),
-     ("est", {"America/New_York"}), ("PST", {"America/Los_Angeles"})],
+    [
+        ("IST", {"Asia/Kolkata", "Europe/Dublin"}),
+        ("CST", {"America/Chicago", "Asia/Shanghai"}),
+        ("est", {"America/New_York"}),
+        ("PST", {"America/Los_Angeles"}),
+    ],
 )
 def test_abbreviations_are_never_taken_on_trust(text: str, must_include: set[str]) -> None:
     result = resolve_timezone(text)

@@ -258,8 +258,15 @@ def test_local_instant_is_aware_utc() -> None:
 
 @pytest.mark.parametrize(
     ("local_hm", "expected"),
-    [("20:59", False), ("21:00", True), ("23:59", True), ("00:00", True), ("07:59", True),
-     ("08:00", False), ("12:00", False)],
+    [
+        ("20:59", False),
+        ("21:00", True),
+        ("23:59", True),
+        ("00:00", True),
+        ("07:59", True),
+        ("08:00", False),
+        ("12:00", False),
+    ],
 )
 def test_quiet_hours_wrapping_midnight(local_hm: str, expected: bool) -> None:
     hour, minute = map(int, local_hm.split(":"))

@@ -209,6 +209,8 @@ def test_chest_pain_and_fainting_are_emergencies(text: str) -> None:
     assert result.flag == "chest-faint" and result.level == "emergency"
 
 
-@pytest.mark.parametrize("text", ["what heart rate should my easy runs be", "my chest strap watch died"])
+@pytest.mark.parametrize(
+    "text", ["what heart rate should my easy runs be", "my chest strap watch died"]
+)
 def test_heart_rate_talk_is_not_a_red_flag(text: str) -> None:
     assert not triage(text).is_red_flag
