@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
@@ -164,6 +165,19 @@ def render_today(
 # --- buttons --------------------------------------------------------------------------------
 
 
+class Press(NamedTuple):
+    """One press of a check-in button: who pressed (from Telegram, never from the button),
+    for which day, with which argument, in which transaction."""
+
+    update: Update
+    context: Context
+    session: AsyncSession
+    user: User
+    day: date
+    arg: str | None
+    now: datetime
+
+
 async def on_checkin_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_user
@@ -181,20 +195,13 @@ async def on_checkin_button(update: Update, context: Context) -> None:
         if day != checkins.today_for(user, now):
             await answer_query(update, text.pick("closed", _rng()), alert=True)
             return
-        await _CHECKIN_ACTIONS.get(action, _unknown)(update, context, session, user, day, arg, now)
+        press = Press(update, context, session, user, day, arg, now)
+        await _CHECKIN_ACTIONS.get(action, _unknown)(press)
         await session.commit()
 
 
-async def _unknown(
-    update: Update,
-    context: Context,
-    session: AsyncSession,
-    user: User,
-    day: date,
-    arg: str | None,
-    now: datetime,
-) -> None:
-    await answer_query(update, "That button has expired.")
+async def _unknown(press: Press) -> None:
+    await answer_query(press.update, "That button has expired.")
 
 
 async def _ask_pain(update: Update, context: Context, lead: str, day: date) -> None:
@@ -204,27 +211,27 @@ async def _ask_pain(update: Update, context: Context, lead: str, day: date) -> N
     )
 
 
-async def _done(
-    update: Update,
-    context: Context,
-    session: AsyncSession,
-    user: User,
-    day: date,
-    arg: str | None,
-    now: datetime,
-) -> None:
-    plan = await checkins.plan_exercises(session, user.id)
+async def _done(press: Press) -> None:
+    plan = await checkins.plan_exercises(press.session, press.user.id)
     await checkins.record(
-        session, user, day, now, status="done", exercises_done=[e.name for e in plan]
+        press.session,
+        press.user,
+        press.day,
+        press.now,
+        status="done",
+        exercises_done=[e.name for e in plan],
     )
-    await clear_dialog(session, user.id)
-    await cancel_pending(session, user.id, (kinds.FOLLOWUP, kinds.SNOOZE))
-    await answer_query(update)
+    await clear_dialog(press.session, press.user.id)
+    await cancel_pending(press.session, press.user.id, (kinds.FOLLOWUP, kinds.SNOOZE))
+    await answer_query(press.update)
     text = load_checkin_text()
     lead = text.render(
-        "done_all", _rng(), first_name=user.first_name, injury=await _injury_phrase(session, user)
+        "done_all",
+        _rng(),
+        first_name=press.user.first_name,
+        injury=await _injury_phrase(press.session, press.user),
     )
-    await _ask_pain(update, context, lead, day)
+    await _ask_pain(press.update, press.context, lead, press.day)
 
 
 def _toggle_rows(plan: list, selected: set[int], day: date) -> list[list[tuple[str, str]]]:  # type: ignore[type-arg]
@@ -234,260 +241,227 @@ def _toggle_rows(plan: list, selected: set[int], day: date) -> list[list[tuple[s
     return rows
 
 
-async def _some(
-    update: Update,
-    context: Context,
-    session: AsyncSession,
-    user: User,
-    day: date,
-    arg: str | None,
-    now: datetime,
-) -> None:
-    plan = await checkins.plan_exercises(session, user.id)
-    await answer_query(update)
+async def _some(press: Press) -> None:
+    plan = await checkins.plan_exercises(press.session, press.user.id)
+    await answer_query(press.update)
     if not plan:
-        await _done(update, context, session, user, day, None, now)
+        await _done(press._replace(arg=None))
         return
-    await set_dialog(session, user.id, FLOW, "which", {"day": day.isoformat(), "selected": []}, now)
+    await set_dialog(
+        press.session,
+        press.user.id,
+        FLOW,
+        "which",
+        {"day": press.day.isoformat(), "selected": []},
+        press.now,
+    )
     await edit_or_reply(
-        update,
-        context,
+        press.update,
+        press.context,
         load_checkin_text().pick("ask_which", _rng()),
-        keyboard(_toggle_rows(plan, set(), day)),
+        keyboard(_toggle_rows(plan, set(), press.day)),
     )
 
 
-async def _toggle(
-    update: Update,
-    context: Context,
-    session: AsyncSession,
-    user: User,
-    day: date,
-    arg: str | None,
-    now: datetime,
-) -> None:
-    dialog = await get_dialog(session, user.id)
-    plan = await checkins.plan_exercises(session, user.id)
+async def _toggle(press: Press) -> None:
+    dialog = await get_dialog(press.session, press.user.id)
+    plan = await checkins.plan_exercises(press.session, press.user.id)
     if (
         dialog is None
         or dialog.flow != FLOW
         or dialog.step != "which"
-        or not arg
-        or not arg.isdigit()
+        or not press.arg
+        or not press.arg.isdigit()
     ):
-        await answer_query(update, "That list is closed. Send /checkin to log again.")
+        await answer_query(press.update, "That list is closed. Send /checkin to log again.")
         return
-    exercise_id = int(arg)
+    exercise_id = int(press.arg)
     if exercise_id not in {e.id for e in plan}:
-        await answer_query(update, "That exercise is no longer in your plan.")
+        await answer_query(press.update, "That exercise is no longer in your plan.")
         return
     selected = set(dialog.data.get("selected", []))
     selected ^= {exercise_id}
     await set_dialog(
-        session, user.id, FLOW, "which", {"day": day.isoformat(), "selected": sorted(selected)}, now
+        press.session,
+        press.user.id,
+        FLOW,
+        "which",
+        {"day": press.day.isoformat(), "selected": sorted(selected)},
+        press.now,
     )
-    await answer_query(update)
+    await answer_query(press.update)
     await edit_or_reply(
-        update,
-        context,
+        press.update,
+        press.context,
         load_checkin_text().pick("ask_which"),
-        keyboard(_toggle_rows(plan, selected, day)),
+        keyboard(_toggle_rows(plan, selected, press.day)),
     )
 
 
-async def _confirm_some(
-    update: Update,
-    context: Context,
-    session: AsyncSession,
-    user: User,
-    day: date,
-    arg: str | None,
-    now: datetime,
-) -> None:
-    dialog = await get_dialog(session, user.id)
+async def _confirm_some(press: Press) -> None:
+    dialog = await get_dialog(press.session, press.user.id)
     if dialog is None or dialog.flow != FLOW or dialog.step != "which":
-        await answer_query(update, "Already saved.")
+        await answer_query(press.update, "Already saved.")
         return
-    plan = await checkins.plan_exercises(session, user.id)
+    plan = await checkins.plan_exercises(press.session, press.user.id)
     selected = set(dialog.data.get("selected", []))
     names = [e.name for e in plan if e.id in selected]
     if not names:
         await answer_query(
-            update, "Tap at least one exercise, or go back and choose “Not today”.", alert=True
+            press.update,
+            "Tap at least one exercise, or go back and choose “Not today”.",
+            alert=True,
         )
         return
     status = "done" if len(names) == len(plan) else "partial"
-    await checkins.record(session, user, day, now, status=status, exercises_done=names)
-    await clear_dialog(session, user.id)
-    await cancel_pending(session, user.id, (kinds.FOLLOWUP, kinds.SNOOZE))
-    await answer_query(update)
+    await checkins.record(
+        press.session, press.user, press.day, press.now, status=status, exercises_done=names
+    )
+    await clear_dialog(press.session, press.user.id)
+    await cancel_pending(press.session, press.user.id, (kinds.FOLLOWUP, kinds.SNOOZE))
+    await answer_query(press.update)
     text = load_checkin_text()
     key = "done_all" if status == "done" else "did_some"
     lead = text.render(
-        key, _rng(), first_name=user.first_name, injury=await _injury_phrase(session, user)
+        key,
+        _rng(),
+        first_name=press.user.first_name,
+        injury=await _injury_phrase(press.session, press.user),
     )
-    await _ask_pain(update, context, lead, day)
+    await _ask_pain(press.update, press.context, lead, press.day)
 
 
-async def _not_today(
-    update: Update,
-    context: Context,
-    session: AsyncSession,
-    user: User,
-    day: date,
-    arg: str | None,
-    now: datetime,
-) -> None:
+async def _not_today(press: Press) -> None:
     text = load_checkin_text()
-    d = day_code(day)
+    d = day_code(press.day)
     rows = chunk([(r.label, f"ci:{d}:r:{r.id}") for r in text.not_today], 2)
-    await answer_query(update)
+    await answer_query(press.update)
     await edit_or_reply(
-        update,
-        context,
-        text.render("ask_reason", _rng(), first_name=user.first_name),
+        press.update,
+        press.context,
+        text.render("ask_reason", _rng(), first_name=press.user.first_name),
         keyboard(rows),
     )
 
 
-async def _reason(
-    update: Update,
-    context: Context,
-    session: AsyncSession,
-    user: User,
-    day: date,
-    arg: str | None,
-    now: datetime,
-) -> None:
+async def _reason(press: Press) -> None:
     text = load_checkin_text()
-    if arg not in {r.id for r in text.not_today}:
-        await answer_query(update, "That button has expired.")
+    if press.arg not in {r.id for r in text.not_today}:
+        await answer_query(press.update, "That button has expired.")
         return
-    existing = await checkins.get_checkin(session, user.id, day)
-    await answer_query(update)
-    if existing is not None and existing.status == "skipped" and existing.skip_reason == arg:
+    existing = await checkins.get_checkin(press.session, press.user.id, press.day)
+    await answer_query(press.update)
+    if existing is not None and existing.status == "skipped" and existing.skip_reason == press.arg:
         return  # a double press: already recorded
-    await checkins.record(session, user, day, now, status="skipped", skip_reason=arg)
-    await clear_dialog(session, user.id)
-    await cancel_pending(session, user.id, (kinds.FOLLOWUP, kinds.SNOOZE))
-    response = text.render_reason(
-        arg, _rng(), first_name=user.first_name, injury=await _injury_phrase(session, user)
+    await checkins.record(
+        press.session, press.user, press.day, press.now, status="skipped", skip_reason=press.arg
     )
-    await edit_or_reply(update, context, response)
+    await clear_dialog(press.session, press.user.id)
+    await cancel_pending(press.session, press.user.id, (kinds.FOLLOWUP, kinds.SNOOZE))
+    response = text.render_reason(
+        press.arg,
+        _rng(),
+        first_name=press.user.first_name,
+        injury=await _injury_phrase(press.session, press.user),
+    )
+    await edit_or_reply(press.update, press.context, response)
 
 
-async def _later(
-    update: Update,
-    context: Context,
-    session: AsyncSession,
-    user: User,
-    day: date,
-    arg: str | None,
-    now: datetime,
-) -> None:
-    d = day_code(day)
+async def _later(press: Press) -> None:
+    d = day_code(press.day)
     rows = [
         [(_delay_words(m).replace(" minutes", " min"), f"ci:{d}:z:{m}") for m in SNOOZE_MINUTES]
     ]
-    await answer_query(update)
-    await edit_or_reply(update, context, "When should I ask again?", keyboard(rows))
+    await answer_query(press.update)
+    await edit_or_reply(press.update, press.context, "When should I ask again?", keyboard(rows))
 
 
-async def _snooze(
-    update: Update,
-    context: Context,
-    session: AsyncSession,
-    user: User,
-    day: date,
-    arg: str | None,
-    now: datetime,
-) -> None:
-    if arg is None or not arg.isdigit() or int(arg) not in SNOOZE_MINUTES:
-        await answer_query(update, "That button has expired.")
+async def _snooze(press: Press) -> None:
+    if press.arg is None or not press.arg.isdigit() or int(press.arg) not in SNOOZE_MINUTES:
+        await answer_query(press.update, "That button has expired.")
         return
-    assert user.timezone
-    minutes = int(arg)
-    due = now + timedelta(minutes=minutes)
-    await answer_query(update)
-    if local_date(due, user.timezone) != day or in_quiet_hours(
-        due, user.timezone, user.quiet_start, user.quiet_end
+    assert press.user.timezone
+    minutes = int(press.arg)
+    due = press.now + timedelta(minutes=minutes)
+    await answer_query(press.update)
+    if local_date(due, press.user.timezone) != press.day or in_quiet_hours(
+        due, press.user.timezone, press.user.quiet_start, press.user.quiet_end
     ):
         await edit_or_reply(
-            update,
-            context,
+            press.update,
+            press.context,
             "That would land in your quiet hours, so I won't ping you then. "
             "Send /checkin whenever you're ready today.",
         )
         return
     planned = await upsert_message(
-        session, user_id=user.id, kind=kinds.SNOOZE, day=day, due_at=due, now=now
+        press.session,
+        user_id=press.user.id,
+        kind=kinds.SNOOZE,
+        day=press.day,
+        due_at=due,
+        now=press.now,
     )
     if planned is None:  # an earlier snooze already went out today: reuse its row
         from sqlalchemy import select
 
         row = (
-            await session.execute(
+            await press.session.execute(
                 select(ScheduledMessage).where(
-                    ScheduledMessage.user_id == user.id,
+                    ScheduledMessage.user_id == press.user.id,
                     ScheduledMessage.kind == kinds.SNOOZE,
-                    ScheduledMessage.local_date == day,
+                    ScheduledMessage.local_date == press.day,
                 )
             )
         ).scalar_one()
         row.status, row.due_at, row.attempts = "pending", due, 0
-    await cancel_pending(session, user.id, (kinds.FOLLOWUP,))
+    await cancel_pending(press.session, press.user.id, (kinds.FOLLOWUP,))
     await edit_or_reply(
-        update,
-        context,
+        press.update,
+        press.context,
         load_checkin_text().render("snooze_ack", _rng(), delay=_delay_words(minutes)),
     )
 
 
-async def _pain(
-    update: Update,
-    context: Context,
-    session: AsyncSession,
-    user: User,
-    day: date,
-    arg: str | None,
-    now: datetime,
-) -> None:
-    checkin = await checkins.get_checkin(session, user.id, day)
-    if arg is None or not arg.isdigit() or not 0 <= int(arg) <= 10:
-        await answer_query(update, "That button has expired.")
+async def _pain(press: Press) -> None:
+    checkin = await checkins.get_checkin(press.session, press.user.id, press.day)
+    if press.arg is None or not press.arg.isdigit() or not 0 <= int(press.arg) <= 10:
+        await answer_query(press.update, "That button has expired.")
         return
     if checkin is None or checkin.status not in ("done", "partial"):
-        await answer_query(update, "Log today's exercises first with /checkin.")
+        await answer_query(press.update, "Log today's exercises first with /checkin.")
         return
-    pain = int(arg)
-    await answer_query(update)
-    if checkin.pain == pain and checkin.updated_at == now:
+    pain = int(press.arg)
+    await answer_query(press.update)
+    if checkin.pain == pain and checkin.updated_at == press.now:
         return  # a double press
     checkin.pain = pain
-    checkin.updated_at = now
+    checkin.updated_at = press.now
     text = load_checkin_text()
     parts = [
         text.render(
             f"pain_response.{pain_band(pain)}",
             _rng(),
-            first_name=user.first_name,
-            injury=await _injury_phrase(session, user),
+            first_name=press.user.first_name,
+            injury=await _injury_phrase(press.session, press.user),
         )
     ]
     if pain > 0:
-        await plan_morning_question(session, user, day, now)
-    await session.flush()
-    if checkins.pain_rising(await checkins.recent_pains(session, user.id, day)):
-        parts.append(text.render("rising_pain_warning", _rng(), first_name=user.first_name))
-    await _after_pain_hooks(session, user, checkin, now)
+        await plan_morning_question(press.session, press.user, press.day, press.now)
+    await press.session.flush()
+    if checkins.pain_rising(await checkins.recent_pains(press.session, press.user.id, press.day)):
+        parts.append(text.render("rising_pain_warning", _rng(), first_name=press.user.first_name))
+    await _after_pain_hooks(press.session, press.user, checkin, press.now)
     await edit_or_reply(
-        update, context, f"Pain during exercise: {pain}/10\n\n" + "\n\n".join(parts)
+        press.update, press.context, f"Pain during exercise: {pain}/10\n\n" + "\n\n".join(parts)
     )
-    await set_dialog(session, user.id, FLOW, "note", {"day": day.isoformat()}, now)
-    d = day_code(day)
+    await set_dialog(
+        press.session, press.user.id, FLOW, "note", {"day": press.day.isoformat()}, press.now
+    )
+    d = day_code(press.day)
     await reply(
-        update,
-        context,
+        press.update,
+        press.context,
         text.pick("ask_note", _rng()),
         keyboard([[(text.button("skip"), f"ci:{d}:nonote")]]),
     )
@@ -502,54 +476,30 @@ async def _after_pain_hooks(
     await nudge_triggers.on_checkin(session, user, checkin, now)
 
 
-async def _skip_note(
-    update: Update,
-    context: Context,
-    session: AsyncSession,
-    user: User,
-    day: date,
-    arg: str | None,
-    now: datetime,
-) -> None:
-    dialog = await get_dialog(session, user.id)
-    await answer_query(update)
+async def _skip_note(press: Press) -> None:
+    dialog = await get_dialog(press.session, press.user.id)
+    await answer_query(press.update)
     if dialog is not None and dialog.flow == FLOW:
-        await clear_dialog(session, user.id)
-        await edit_or_reply(update, context, "OK, no note today. See you tomorrow!")
+        await clear_dialog(press.session, press.user.id)
+        await edit_or_reply(press.update, press.context, "OK, no note today. See you tomorrow!")
 
 
-async def _update_today(
-    update: Update,
-    context: Context,
-    session: AsyncSession,
-    user: User,
-    day: date,
-    arg: str | None,
-    now: datetime,
-) -> None:
-    await answer_query(update)
-    profile = await session.get(RehabProfile, user.id)
+async def _update_today(press: Press) -> None:
+    await answer_query(press.update)
+    profile = await press.session.get(RehabProfile, press.user.id)
     prompt = load_checkin_text().render(
         "prompt",
         _rng(),
-        first_name=user.first_name,
-        day=checkins.rehab_day(profile, day),
-        injury=await _injury_phrase(session, user),
+        first_name=press.user.first_name,
+        day=checkins.rehab_day(profile, press.day),
+        injury=await _injury_phrase(press.session, press.user),
     )
-    await edit_or_reply(update, context, prompt, keyboard(checkin_buttons(day)))
+    await edit_or_reply(press.update, press.context, prompt, keyboard(checkin_buttons(press.day)))
 
 
-async def _keep_today(
-    update: Update,
-    context: Context,
-    session: AsyncSession,
-    user: User,
-    day: date,
-    arg: str | None,
-    now: datetime,
-) -> None:
-    await answer_query(update)
-    await edit_or_reply(update, context, "Kept as it was. /today shows your status.")
+async def _keep_today(press: Press) -> None:
+    await answer_query(press.update)
+    await edit_or_reply(press.update, press.context, "Kept as it was. /today shows your status.")
 
 
 _CHECKIN_ACTIONS = {
