@@ -20,12 +20,12 @@ from typing import Any
 
 from _seed import NOW, ROOT, fresh_database, machine, seed_users
 from sqlalchemy import func, select
-from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application
 from bot.clock import FakeClock
 from bot.config import load_settings
 from bot.db.models import ScheduledMessage
+from bot.transport import InProcessRequest, Upload, ok
 
 _ME = {
     "id": 7000000001,
@@ -38,7 +38,7 @@ _ME = {
 }
 
 
-class InstantTelegram(BaseRequest):
+class InstantTelegram(InProcessRequest):
     """Answers every call at once with a canned success: the transport costs (almost) nothing,
     so what is measured is the bot. PTB still builds each request and parses each reply."""
 
@@ -46,33 +46,15 @@ class InstantTelegram(BaseRequest):
         self.sent = 0
         self._next_id = 1
 
-    @property
-    def read_timeout(self) -> float | None:
-        return 5.0
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = None,
-        write_timeout: Any = None,
-        connect_timeout: Any = None,
-        pool_timeout: Any = None,
+    async def answer(
+        self, api: str, params: dict[str, Any], files: dict[str, Upload]
     ) -> tuple[int, bytes]:
-        api = url.rsplit("/", 1)[-1]
         if api == "getMe":
             result: Any = _ME
         elif api.startswith("send"):
             self.sent += 1
             self._next_id += 1
-            chat = int(request_data.parameters["chat_id"]) if request_data else 1
+            chat = int(params.get("chat_id", 1))
             result = {
                 "message_id": self._next_id,
                 "date": 1_700_000_000,
@@ -81,7 +63,7 @@ class InstantTelegram(BaseRequest):
             }
         else:
             result = True
-        return 200, json.dumps({"ok": True, "result": result}).encode()
+        return ok(result)
 
 
 def bench_settings(url: str, batch_size: int) -> Any:

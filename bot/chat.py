@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram.request import BaseRequest, RequestData
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.transport import InProcessRequest, Upload, error, ok
 
 CHAT_DB = "sqlite+aiosqlite:///data/chat.db"
 USER_ID = 424242
@@ -119,7 +119,7 @@ class ApiRefusal(Exception):
         self.description = description
 
 
-class TerminalTelegram(BaseRequest):
+class TerminalTelegram(InProcessRequest):
     """Answers the Bot API methods PT Coach uses, as Telegram would, and prints the chat.
 
     It checks what Telegram checks most often (text length, empty text, 64-byte button data),
@@ -132,41 +132,16 @@ class TerminalTelegram(BaseRequest):
         self.messages: dict[int, ChatMessage] = {}
         self._ids = itertools.count(1)
 
-    @property
-    def read_timeout(self) -> float | None:
-        return 5.0
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = None,
-        write_timeout: Any = None,
-        connect_timeout: Any = None,
-        pool_timeout: Any = None,
+    async def answer(
+        self, api_method: str, params: dict[str, Any], files: dict[str, Upload]
     ) -> tuple[int, bytes]:
-        api_method = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data else {}
-        files = request_data.multipart_data if request_data and request_data.contains_files else {}
         handler = getattr(self, f"_api_{api_method}", None)
         try:
-            result = handler(params, files or {}) if handler else True
+            result = handler(params, files) if handler else True
         except ApiRefusal as exc:
             self.out(f"   (Telegram would refuse this: {exc.description})")
-            body = {
-                "ok": False,
-                "error_code": 400,
-                "description": f"Bad Request: {exc.description}",
-            }
-            return 400, json.dumps(body).encode()
-        return 200, json.dumps({"ok": True, "result": result}).encode()
+            return error(400, f"Bad Request: {exc.description}")
+        return ok(result)
 
     # --- the latest keyboard ---------------------------------------------------------------
     def current_keyboard(self) -> ChatMessage | None:
@@ -262,18 +237,15 @@ class TerminalTelegram(BaseRequest):
     def _save(
         self, params: dict[str, Any], files: dict[str, Any], name: str, default: str
     ) -> dict[str, Any]:
-        filename, content = default, b""
-        if name in files:
-            part = files[name]
-            filename, content = (part[0] or default), part[1]
-            if hasattr(content, "read"):
-                content = content.read()
+        upload = files.get(name)
+        filename = (upload.filename if upload else None) or default
+        content = upload.content if upload else b""
         self.files_dir.mkdir(parents=True, exist_ok=True)
         msg = ChatMessage(
             next(self._ids), params.get("caption") or "", self._markup(params), kind=name
         )
         path = self.files_dir / f"{msg.message_id}-{Path(filename).name}"
-        path.write_bytes(content if isinstance(content, bytes) else bytes(content))
+        path.write_bytes(content)
         self.messages[msg.message_id] = msg
         self.out(f"PT Coach sent a {'photo' if name == 'photo' else 'file'}: {path}")
         if msg.text:

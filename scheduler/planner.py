@@ -9,7 +9,7 @@ planned again.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db.models import RehabProfile, ScheduledMessage, User
 from scheduler import kinds
-from scheduler.timing import in_quiet_hours, local_date, local_instant, next_daily, next_weekly
+from scheduler.timing import in_quiet_hours, local_date, next_daily, next_weekly
 
 log = logging.getLogger(__name__)
 
@@ -224,8 +224,3 @@ async def schedule_user(
     from scheduler.nudge_planner import plan_next_nudge
 
     await plan_next_nudge(session, user, now, now)
-
-
-def due_local(user: User, day: date, at: time) -> datetime:
-    assert user.timezone
-    return local_instant(day, at, user.timezone)

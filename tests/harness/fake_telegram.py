@@ -1,4 +1,4 @@
-"""An offline Telegram: a ``BaseRequest`` that answers Bot API calls as Telegram does.
+"""An offline Telegram: an in-process transport that answers Bot API calls as Telegram does.
 
 It records every call, keeps the messages the bot sent per chat (with their keyboards, so a
 test can press a button), is as strict as Telegram where a bot typically gets it wrong
@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from telegram.error import TimedOut
-from telegram.request import BaseRequest, RequestData
+
+from bot.transport import InProcessRequest, Upload, error, ok
 
 BOT_ID = 7000000001
 BOT_USERNAME = "pt_coach_test_bot"
@@ -117,7 +118,7 @@ class TelegramError400(Exception):
     pass
 
 
-class FakeTelegram(BaseRequest):
+class FakeTelegram(InProcessRequest):
     def __init__(self) -> None:
         self.calls: list[ApiCall] = []
         self.chats: dict[int, list[SentMessage]] = defaultdict(list)
@@ -129,37 +130,13 @@ class FakeTelegram(BaseRequest):
         self.pending_updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.latency: float = 0.0
 
-    # --- BaseRequest interface -------------------------------------------------------------
-    @property
-    def read_timeout(self) -> float | None:
-        return 5.0
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = None,
-        write_timeout: Any = None,
-        connect_timeout: Any = None,
-        pool_timeout: Any = None,
+    # --- the transport ---------------------------------------------------------------------
+    async def answer(
+        self, api_method: str, params: dict[str, Any], uploads: dict[str, Upload]
     ) -> tuple[int, bytes]:
-        api_method = url.rsplit("/", 1)[-1]
-        params: dict[str, Any] = {}
-        files: dict[str, bytes] = {}
-        if request_data is not None:
-            params = dict(request_data.parameters)
-            for param in request_data._parameters:  # files are not in `parameters`
-                for input_file in param.input_files or []:
-                    content = input_file.input_file_content
-                    files[param.name] = content if isinstance(content, bytes) else content.read()
-                    params.setdefault(f"{param.name}__filename", input_file.filename)
+        files = {name: upload.content for name, upload in uploads.items()}
+        for name, upload in uploads.items():
+            params.setdefault(f"{name}__filename", upload.filename)
         call = ApiCall(api_method, params, files)
         self.calls.append(call)
         if self.latency:
@@ -168,28 +145,23 @@ class FakeTelegram(BaseRequest):
         if fault is not None:
             if fault.status == 0:
                 raise TimedOut("simulated timeout")
-            body: dict[str, Any] = {
-                "ok": False,
-                "error_code": fault.status,
-                "description": fault.description,
-            }
             if fault.retry_after is not None:
-                body["parameters"] = {"retry_after": fault.retry_after}
-            return fault.status, json.dumps(body).encode()
+                return error(fault.status, fault.description, retry_after=fault.retry_after)
+            return error(fault.status, fault.description)
         if (
             call.chat_id is not None
             and call.chat_id in self.blocked
             and api_method.startswith("send")
         ):
-            return self._error(403, "Forbidden: bot was blocked by the user")
+            return error(403, "Forbidden: bot was blocked by the user")
         handler = getattr(self, f"_api_{api_method}", None)
         if handler is None:
-            return self._ok(True)
+            return ok(True)
         try:
             result = handler(params, files)
         except TelegramError400 as exc:
-            return self._error(400, f"Bad Request: {exc}")
-        return self._ok(result)
+            return error(400, f"Bad Request: {exc}")
+        return ok(result)
 
     # --- fault injection ---------------------------------------------------------------------
     def inject(
@@ -261,15 +233,6 @@ class FakeTelegram(BaseRequest):
         self.calls.clear()
 
     # --- Bot API methods ------------------------------------------------------------------
-    @staticmethod
-    def _ok(result: Any) -> tuple[int, bytes]:
-        return 200, json.dumps({"ok": True, "result": result}).encode()
-
-    @staticmethod
-    def _error(code: int, description: str) -> tuple[int, bytes]:
-        return code, json.dumps(
-            {"ok": False, "error_code": code, "description": description}
-        ).encode()
 
     def _api_getMe(self, params: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
         return {
