@@ -90,6 +90,18 @@ def stem_phrase(phrase: str) -> tuple[str, ...]:
     return tuple(stem_all(tokenize(phrase)))
 
 
+#: Words skipped when matching synonym phrases, so one variant covers "back of
+#: thigh", "back of my thigh" and "back of the thigh", and "feeling really low"
+#: matches "feeling low".  All are filler that retrieval drops anyway.  They
+#: are compared as stems, so none may stem like a content word ("totally" ->
+#: "total" would swallow "total rest", "quite" -> "quit" would swallow "quit").
+_GLUE_TEXT = """
+    a an the my your his her their our this that these those
+    really so very super pretty kinda
+"""
+GLUE_WORDS: frozenset[str] = frozenset(_GLUE_TEXT.split())
+
+
 @dataclass(frozen=True)
 class SynonymMap:
     """Rewrites runner slang to one canonical wording ("itb" -> "iliotibial band").
@@ -103,6 +115,7 @@ class SynonymMap:
 
     rules: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     max_len: int = 1
+    skip: frozenset[str] = frozenset(stem(w) for w in GLUE_WORDS)
 
     @classmethod
     def from_mapping(
@@ -110,24 +123,31 @@ class SynonymMap:
         mapping: Mapping[str, Sequence[str]],
         broader: Mapping[str, Sequence[str]] | None = None,
     ) -> SynonymMap:
+        skip = frozenset(stem(w) for w in GLUE_WORDS)
+
+        def key_of(phrase: str) -> tuple[str, ...]:
+            return tuple(s for s in stem_phrase(phrase) if s not in skip)
+
         rules: dict[tuple[str, ...], tuple[str, ...]] = {}
         for canonical, variants in mapping.items():
             target = stem_phrase(canonical)
             for variant in variants:
-                key = stem_phrase(variant)
+                key = key_of(variant)
                 if key and key != target:
                     rules[key] = target
         for general, specifics in (broader or {}).items():
             extra = stem_phrase(general)
             for specific in specifics:
-                key = stem_phrase(specific)
+                key = key_of(specific)
                 current = rules.get(key, key)
                 if key and current[-len(extra) :] != extra:
                     rules[key] = (*current, *extra)
         longest = max((len(key) for key in rules), default=1)
-        return cls(rules=rules, max_len=longest)
+        return cls(rules=rules, max_len=longest, skip=skip)
 
     def apply(self, stems: Sequence[str]) -> list[str]:
+        """Rewrite variants to their canonical stems; glue words are dropped."""
+        stems = [s for s in stems if s not in self.skip]
         out: list[str] = []
         i = 0
         while i < len(stems):

@@ -12,6 +12,15 @@ import pytest
 
 from bench.faq_eval import DEVSET, HOLDOUT, load_cases, metrics, run
 from bot.domain.faq import FAQ_DIR, FaqDataError, FaqEntry, FaqIndex, load_entries
+from bot.domain.textnorm import (
+    GLUE_WORDS,
+    SYNONYMS_PATH,
+    SynonymMap,
+    stem,
+    stem_all,
+    stem_phrase,
+    tokenize,
+)
 
 
 def _entry(eid: str, title: str, questions: list[str], answer: str) -> FaqEntry:
@@ -93,6 +102,40 @@ def test_runner_slang_itb_maps_to_iliotibial_band(index: FaqIndex) -> None:
     result = index.answer("can I keep running with my ITB problem?")
     assert result.decision == "answer"
     assert result.best is not None and result.best.id == "it-band"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("felt a pull in the back of my thigh, when can I run again?", "hamstring"),
+        ("sharp pain on the outer side of the knee a few miles into a run", "it-band"),
+    ],
+)
+def test_where_it_hurts_in_everyday_words(index: FaqIndex, question: str, expected: str) -> None:
+    result = index.answer(question)
+    assert result.decision == "answer"
+    assert result.best is not None and result.best.id == expected
+
+
+def test_synonym_phrases_ignore_little_words() -> None:
+    synonyms = SynonymMap.from_mapping({"hamstring": ["back of thigh"]})
+    expected = list(stem_phrase("hamstring"))
+    for text in ("back of thigh", "back of my thigh", "the back of the thigh"):
+        assert synonyms.apply(stem_all(tokenize(text))) == expected, text
+
+
+def test_skipped_little_words_never_stem_like_a_synonym_word() -> None:
+    # "totally" stems to "total" and "quite" to "quit": skipping those would turn
+    # "total rest" into plain "rest" and drop "quit" (= stop) from questions.
+    with SYNONYMS_PATH.open("rb") as fh:
+        data = tomllib.load(fh)
+    phrases = [
+        p for table in ("synonyms", "broader") for k, v in data[table].items() for p in (k, *v)
+    ]
+    content = {
+        s for p in phrases for tok in tokenize(p) if tok not in GLUE_WORDS for s in [stem(tok)]
+    }
+    assert not {stem(w) for w in GLUE_WORDS} & content
 
 
 def test_physio_and_mri_synonyms(index: FaqIndex) -> None:
@@ -240,19 +283,14 @@ def test_dev_set_safety_and_off_topic_targets(dev_metrics: dict[str, float | int
 
 @needs_content
 def test_dev_set_retrieval_does_not_regress(dev_metrics: dict[str, float | int]) -> None:
-    # Measured 0.85 top-1 answered, 1.00 top-3, 4.5 % wrong answers (47 entries).
-    assert dev_metrics["top1_accuracy"] >= 0.83, dev_metrics
+    # Measured 0.94 top-1 answered, 1.00 top-3, 1.5 % wrong answers (47 entries).
     assert dev_metrics["top3_accuracy"] >= 0.97, dev_metrics
-    assert dev_metrics["wrong_answer_rate"] <= 0.07, dev_metrics
+    assert dev_metrics["wrong_answer_rate"] <= 0.05, dev_metrics
 
 
 @needs_content
-@pytest.mark.xfail(
-    strict=True,
-    reason="top-1 target 0.90 not met honestly (measured 0.85; 0.90 only by answering "
-    "near-ties, which are mostly wrong on the holdout; see bot/domain/faq.py)",
-)
 def test_dev_set_top1_target(dev_metrics: dict[str, float | int]) -> None:
+    # The target; measured 0.94 with near-ties still offered as suggestions.
     assert dev_metrics["top1_accuracy"] >= 0.90, dev_metrics
 
 
@@ -272,10 +310,10 @@ def holdout_metrics() -> dict[str, float | int]:
 
 @needs_holdout
 def test_holdout_retrieval_does_not_regress(holdout_metrics: dict[str, float | int]) -> None:
-    # Measured 0.61 top-1 answered, 0.89 top-3, 20 % wrong answers (dev: 0.85 / 1.00 / 4.5 %).
-    assert holdout_metrics["top1_accuracy"] >= 0.57, holdout_metrics
-    assert holdout_metrics["top3_accuracy"] >= 0.85, holdout_metrics
-    assert holdout_metrics["wrong_answer_rate"] <= 0.23, holdout_metrics
+    # Measured 0.80 top-1 answered, 0.96 top-3, 7 % wrong answers (dev: 0.94 / 1.00 / 1.5 %).
+    assert holdout_metrics["top1_accuracy"] >= 0.76, holdout_metrics
+    assert holdout_metrics["top3_accuracy"] >= 0.92, holdout_metrics
+    assert holdout_metrics["wrong_answer_rate"] <= 0.11, holdout_metrics
 
 
 @needs_holdout
