@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import func, select
 
@@ -20,6 +21,7 @@ def day_code(day: date) -> str:
     return day.strftime("%Y%m%d")
 
 
+@lru_cache(maxsize=64)
 def checkin_buttons(day: date) -> ButtonRows:
     text = load_checkin_text()
     d = day_code(day)
@@ -37,6 +39,13 @@ async def _checked_in(ctx: SendContext) -> bool:
     return await get_checkin(ctx.session, ctx.user.id, ctx.row.local_date) is not None
 
 
+async def _profile(ctx: SendContext) -> RehabProfile | None:
+    """The user's rehab profile (the dispatcher loads a batch's profiles in one query)."""
+    if "profile" in ctx.extra:
+        return ctx.extra["profile"]  # type: ignore[return-value]
+    return await ctx.session.get(RehabProfile, ctx.user.id)
+
+
 def _rng(ctx: SendContext) -> random.Random:
     return random.Random(f"{ctx.user.id}:{ctx.row.local_date}:{ctx.row.kind}")
 
@@ -45,7 +54,7 @@ class CheckinKind:
     async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
         if await _checked_in(ctx):
             return Skip("skipped", "already checked in")
-        profile = await ctx.session.get(RehabProfile, ctx.user.id)
+        profile = await _profile(ctx)
         text = load_checkin_text().render(
             "prompt",
             _rng(ctx),
@@ -56,31 +65,21 @@ class CheckinKind:
         return Outgoing(text, checkin_buttons(ctx.row.local_date))
 
     async def after_sent(self, ctx: SendContext) -> None:
-        user, row = ctx.user, ctx.row
-        if await _mark_earlier_missed(ctx):
-            await _missed_trigger(ctx)
-        await plan_next_checkin(ctx.session, user, row.due_at, ctx.now)
-        followup_at = row.due_at + timedelta(
-            hours=ctx.services.settings.schedule.followup_after_hours
-        )
-        assert user.timezone
-        if local_date(followup_at, user.timezone) == row.local_date and not in_quiet_hours(
-            followup_at, user.timezone, user.quiet_start, user.quiet_end
-        ):
-            await upsert_message(
-                ctx.session,
-                user_id=user.id,
-                kind=kinds.FOLLOWUP,
-                day=row.local_date,
-                due_at=followup_at,
-                now=ctx.now,
-            )
+        """Nothing left to do: what follows a check-in was planned when it was claimed."""
 
-    async def after_sent_batch(self, ctxs: list[SendContext]) -> None:
-        """``after_sent`` for a whole batch in a handful of statements (the dispatcher's fast
-        path: tens of thousands of users get their check-in at the same local hour)."""
+    async def plan_ahead_batch(self, ctxs: list[SendContext]) -> None:
+        """What follows a batch of check-ins about to go out, in a handful of statements.
+
+        None of it depends on how the send ends, so the dispatcher runs it in the transaction
+        that prepares the batch, not after each send: tomorrow's check-in (a failed or skipped
+        day plans it too), today's one follow-up (if today's check-in never reaches the user,
+        the follow-up carries the same buttons and stands in for it; a blocked bot cancels
+        both), and the previous day marked missed if it went unanswered. Every step is
+        idempotent, so a batch prepared again after a crash plans nothing twice. Tens of
+        thousands of users get their check-in at the same local hour; this is why the
+        dispatcher keeps pace with them.
+        """
         session, now = ctxs[0].session, ctxs[0].now
-        batch_ids = [c.row.id for c in ctxs]
         active = {c.user.id: c for c in ctxs if c.user.status == "active"}
         # 1. The previous check-in day of each user, if unanswered, becomes a missed day.
         previous = dict(
@@ -90,8 +89,7 @@ class CheckinKind:
                     .where(
                         ScheduledMessage.user_id.in_(list(active)),
                         ScheduledMessage.kind == kinds.CHECKIN,
-                        ScheduledMessage.status == "sent",
-                        ScheduledMessage.id.not_in(batch_ids),
+                        ScheduledMessage.status == "sent",  # this batch is still `sending`
                     )
                     .group_by(ScheduledMessage.user_id)
                 )
@@ -144,26 +142,6 @@ class CheckinKind:
         await plan_next_checkin(ctx.session, ctx.user, max(ctx.row.due_at, ctx.now), ctx.now)
 
 
-async def _mark_earlier_missed(ctx: SendContext) -> bool:
-    """The previous check-in day, if it went unanswered, is now a missed day (True if so)."""
-    previous = (
-        await ctx.session.execute(
-            select(ScheduledMessage.local_date)
-            .where(
-                ScheduledMessage.user_id == ctx.user.id,
-                ScheduledMessage.kind == kinds.CHECKIN,
-                ScheduledMessage.status == "sent",
-                ScheduledMessage.local_date < ctx.row.local_date,
-            )
-            .order_by(ScheduledMessage.local_date.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
-    if previous is not None and ctx.user.status == "active":
-        return await mark_missed(ctx.session, ctx.user, previous, ctx.now)
-    return False
-
-
 async def _missed_trigger(ctx: SendContext) -> None:
     """Two missed days in a row call for one commitment nudge (see nudge_triggers)."""
     from scheduler.nudge_triggers import on_missed
@@ -204,7 +182,7 @@ class SnoozeKind(FollowupKind):
     async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
         if await _checked_in(ctx):
             return Skip("skipped", "already checked in")
-        profile = await ctx.session.get(RehabProfile, ctx.user.id)
+        profile = await _profile(ctx)
         text = load_checkin_text().render(
             "prompt",
             _rng(ctx),

@@ -39,9 +39,10 @@ import logging
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, and_, case, or_, select, update
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBDeprecationWarning
@@ -50,7 +51,7 @@ from bot.db.models import CheckIn, RehabProfile, ScheduledMessage, User
 from bot.logs import correlation_id
 from bot.services.container import Services
 from scheduler import kinds
-from scheduler.outgoing import Outgoing, SendContext, Skip, handler_for
+from scheduler.outgoing import ButtonRows, Outgoing, SendContext, Skip, handler_for
 from scheduler.timing import in_quiet_hours, local_date
 
 log = logging.getLogger(__name__)
@@ -76,12 +77,17 @@ def backoff(attempt: int) -> timedelta:
 
 
 def _markup(out: Outgoing) -> InlineKeyboardMarkup | None:
-    if not out.buttons:
-        return None
+    return _keyboard(out.buttons) if out.buttons else None
+
+
+@lru_cache(maxsize=256)
+def _keyboard(buttons: ButtonRows) -> InlineKeyboardMarkup:
+    """Built once per distinct keyboard: a whole batch of check-ins for one day shares one
+    (PTB's Telegram objects are immutable, so sharing them is safe)."""
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-            for row in out.buttons
+            for row in buttons
         ]
     )
 
@@ -195,8 +201,15 @@ class Dispatcher:
                     await session.execute(select(User).where(User.id.in_(user_ids)))
                 ).scalars()
             }
-            # Into the identity map: kinds read profiles with session.get(), at no query cost.
-            await session.execute(select(RehabProfile).where(RehabProfile.user_id.in_(user_ids)))
+            # Kinds find the user's profile in ``ctx.extra`` instead of one query per row.
+            profiles = {
+                p.user_id: p
+                for p in (
+                    await session.execute(
+                        select(RehabProfile).where(RehabProfile.user_id.in_(user_ids))
+                    )
+                ).scalars()
+            }
             checked_in = await self._checked_in(session, rows)
             work: list[tuple[ScheduledMessage, User, Any]] = []
             for row_id in ids:
@@ -218,15 +231,17 @@ class Dispatcher:
             try:
                 # Fast path: the whole batch in one savepoint...
                 async with session.begin_nested():
-                    jobs = [
-                        job
+                    prepared = [
+                        done
                         for row, user, handler in work
                         if (
-                            job := await self._prepare_one(
-                                session, row, user, handler, now, checked_in
+                            done := await self._prepare_one(
+                                session, row, user, handler, now, checked_in, profiles
                             )
                         )
                     ]
+                    await _plan_ahead([ctx for _, ctx in prepared])
+                    jobs = [job for job, _ in prepared]
             except Exception:
                 # ...and if any row fails, again row by row, so only that row is retried later.
                 log.warning("preparing a batch failed; retrying row by row", exc_info=True)
@@ -234,9 +249,11 @@ class Dispatcher:
                 for row, user, handler in work:
                     try:
                         async with session.begin_nested():
-                            job = await self._prepare_one(
-                                session, row, user, handler, now, checked_in
+                            done = await self._prepare_one(
+                                session, row, user, handler, now, checked_in, profiles
                             )
+                            if done is not None:
+                                await _plan_ahead([done[1]])
                     except Exception:
                         log.exception(
                             "preparing a %s message failed", row.kind, extra={"message_id": row.id}
@@ -246,8 +263,8 @@ class Dispatcher:
                         row.due_at = now + backoff(row.attempts)
                         row.last_error = "internal error while preparing"
                         continue
-                    if job is not None:
-                        jobs.append(job)
+                    if done is not None:
+                        jobs.append(done[0])
             await session.commit()
         return jobs
 
@@ -259,9 +276,11 @@ class Dispatcher:
         handler: Any,
         now: datetime,
         checked_in: set[tuple[int, date]],
-    ) -> _Job | None:
+        profiles: dict[int, RehabProfile],
+    ) -> tuple[_Job, SendContext] | None:
         ctx = SendContext(session, self.services, user, row, now)
         ctx.extra["checked_in"] = (row.user_id, row.local_date) in checked_in
+        ctx.extra["profile"] = profiles.get(row.user_id)
         decision = self._gate(user, row, now) or await handler.prepare(ctx)
         if isinstance(decision, Skip):
             row.status = decision.status
@@ -270,7 +289,7 @@ class Dispatcher:
                 await handler.after_skip(ctx, decision)
             self.services.metrics.inc(f"skipped_{decision.status}")
             return None
-        return _Job(row.id, row.kind, user.chat_id, decision)
+        return _Job(row.id, row.kind, user.chat_id, decision), ctx
 
     @staticmethod
     async def _checked_in(session: Any, rows: Any) -> set[tuple[int, date]]:
@@ -313,74 +332,65 @@ class Dispatcher:
         return None
 
     async def _record_sent_batch(self, sent: list[tuple[int, int]], now: datetime) -> None:
-        """Mark accepted messages sent and plan their successors, in one transaction."""
+        """Mark accepted messages sent, and run the ``after_sent`` of kinds that need one, in
+        one transaction. For the daily check-in this is a single UPDATE: what follows it was
+        planned when the batch was prepared."""
         message_ids = dict(sent)
-        async with self.services.sessions() as session:
-            rows = (
-                (
-                    await session.execute(
-                        select(ScheduledMessage).where(ScheduledMessage.id.in_(list(message_ids)))
-                    )
-                )
-                .scalars()
-                .all()
+        sm = cast(Table, ScheduledMessage.__table__)
+        mark_sent = (
+            update(sm)
+            .where(
+                sm.c.id.in_(list(message_ids)),
+                # Still ours: a row reclaimed by another instance after LEASE is theirs now.
+                sm.c.status == "sending",
+                sm.c.claimed_by == self.services.instance_id,
             )
-            rows = [
-                r
-                for r in rows
-                if r.status == "sending" and r.claimed_by == self.services.instance_id
-            ]
-            user_ids = {r.user_id for r in rows}
-            users = {
-                u.id: u
-                for u in (
-                    await session.execute(select(User).where(User.id.in_(user_ids)))
-                ).scalars()
-            }
-            ctxs: list[SendContext] = []
-            for row in rows:
-                row.status = "sent"
-                row.sent_at = now
-                row.telegram_message_id = message_ids[row.id]
-                user = users.get(row.user_id)
-                if user is not None and handler_for(row.kind) is not None:  # else: erased meanwhile
-                    ctxs.append(SendContext(session, self.services, user, row, now))
-            await session.flush()
-            try:
-                async with session.begin_nested():
-                    await self._after_sent_all(ctxs)
-            except Exception:
-                log.warning("planning after a batch failed; retrying row by row", exc_info=True)
-                for ctx in ctxs:
-                    try:
-                        async with session.begin_nested():
-                            await handler_for(ctx.row.kind).after_sent(ctx)  # type: ignore[union-attr]
-                    except Exception:
-                        # The message is out; only planning its successor failed. Log it
-                        # loudly and keep the `sent` mark: a resend would be worse than a
-                        # missing follow-up.
-                        log.exception(
-                            "planning after a sent %s message failed",
-                            ctx.row.kind,
-                            extra={"message_id": ctx.row.id},
-                        )
-                        self.services.metrics.inc("send_errors")
+            .values(
+                status="sent",
+                sent_at=now,
+                telegram_message_id=case(message_ids, value=sm.c.id),
+            )
+            .returning(sm.c.id, sm.c.kind)
+        )
+        async with self.services.sessions() as session:
+            marked = (await session.execute(mark_sent)).all()
+            follow_up = [row_id for row_id, kind in marked if not _plans_ahead(kind)]
+            if follow_up:
+                await self._after_sent_rows(session, follow_up, now)
             await session.commit()
 
-    @staticmethod
-    async def _after_sent_all(ctxs: list[SendContext]) -> None:
-        """Kinds that can plan a whole batch at once do so; the others go row by row."""
-        by_kind: dict[str, list[SendContext]] = {}
-        for ctx in ctxs:
-            by_kind.setdefault(ctx.row.kind, []).append(ctx)
-        for kind, group in by_kind.items():
-            handler = handler_for(kind)
-            batch_hook = getattr(handler, "after_sent_batch", None)
-            if batch_hook is not None:
-                await batch_hook(group)
-            else:
-                for ctx in group:
-                    await handler.after_sent(ctx)  # type: ignore[union-attr]
+    async def _after_sent_rows(self, session: Any, row_ids: list[int], now: datetime) -> None:
+        rows = (
+            (
+                await session.execute(
+                    select(ScheduledMessage).where(ScheduledMessage.id.in_(row_ids))
+                )
+            )
+            .scalars()
+            .all()
+        )
+        users = {
+            u.id: u
+            for u in (
+                await session.execute(select(User).where(User.id.in_({r.user_id for r in rows})))
+            ).scalars()
+        }
+        for row in rows:
+            user, handler = users.get(row.user_id), handler_for(row.kind)
+            if user is None or handler is None:  # erased meanwhile
+                continue
+            try:
+                async with session.begin_nested():
+                    await handler.after_sent(SendContext(session, self.services, user, row, now))
+            except Exception:
+                # The message is out; only planning what follows it failed. Log it loudly and
+                # keep the `sent` mark: a resend would be worse than a missing follow-up.
+                log.exception(
+                    "planning after a sent %s message failed",
+                    row.kind,
+                    extra={"message_id": row.id},
+                )
+                self.services.metrics.inc("send_errors")
 
     def _gate(self, user: User, row: ScheduledMessage, now: datetime) -> Skip | None:
         """Rules that hold for every kind: who may receive, and how late is too late."""
@@ -515,6 +525,23 @@ class Dispatcher:
                     resumed = True
             if resumed:
                 await session.commit()
+
+
+def _plans_ahead(kind: str) -> bool:
+    """Whether ``kind`` plans what follows it at claim time (see ``_plan_ahead``)."""
+    return hasattr(handler_for(kind), "plan_ahead_batch")
+
+
+async def _plan_ahead(ctxs: list[SendContext]) -> None:
+    """Kinds whose successors do not depend on how the send ends (the daily check-in) plan
+    them for the whole batch while it is prepared; their ``after_sent`` has nothing left to do.
+    """
+    by_kind: dict[str, list[SendContext]] = {}
+    for ctx in ctxs:
+        if _plans_ahead(ctx.row.kind):
+            by_kind.setdefault(ctx.row.kind, []).append(ctx)
+    for kind, group in by_kind.items():
+        await handler_for(kind).plan_ahead_batch(group)  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,10 +29,17 @@ log = logging.getLogger(__name__)
 SETTINGS_DRIVEN = (kinds.CHECKIN, kinds.WEEKLY, kinds.PT_REMINDER, kinds.PT_AFTER, kinds.NUDGE)
 
 
-def _upsert_statement(session: AsyncSession, values: list[dict[str, Any]]) -> Any:
-    dialect = session.get_bind().dialect.name
+@lru_cache(maxsize=4)
+def _upsert_statement(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE for one row's parameters, built once per dialect.
+
+    Executed with a list of parameter sets, SQLAlchemy sends it as multi-row VALUES batches
+    ("insertmanyvalues") from one cached compilation, whatever the batch size.
+    """
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(ScheduledMessage).values(values)
+    table = cast(Table, ScheduledMessage.__table__)
+    stmt = insert(table)
+    status = table.c.status
     return stmt.on_conflict_do_update(
         index_elements=["user_id", "kind", "local_date"],
         set_={
@@ -41,8 +49,13 @@ def _upsert_statement(session: AsyncSession, values: list[dict[str, Any]]) -> An
             "attempts": 0,
         },
         # A day whose message already went out (or was settled) is never planned again.
-        where=ScheduledMessage.status.in_(("pending", "cancelled")),
+        # (Two comparisons, not IN: an expanding IN cannot be sent with executemany.)
+        where=or_(status == "pending", status == "cancelled"),
     )
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
 
 
 def _values(
@@ -80,12 +93,11 @@ async def upsert_message(
 
     One INSERT ... ON CONFLICT statement, so it is atomic between instances.
     """
-    stmt = _upsert_statement(session, [_values(user_id, kind, day, due_at, now, payload)])
-    row_id = (
-        await session.execute(
-            stmt.returning(ScheduledMessage.id), execution_options={"synchronize_session": False}
-        )
-    ).scalar_one_or_none()
+    table = ScheduledMessage.__table__
+    stmt = _upsert_statement(_dialect(session)).values(
+        _values(user_id, kind, day, due_at, now, payload)
+    )
+    row_id = (await session.execute(stmt.returning(table.c.id))).scalar_one_or_none()
     return int(row_id) if row_id is not None else None
 
 
@@ -95,10 +107,10 @@ async def upsert_many(
     """Plan many messages in one statement; returns the (user, day) pairs actually planned."""
     if not planned:
         return set()
-    stmt = _upsert_statement(session, [_values(u, k, d, due, now) for u, k, d, due in planned])
+    table = ScheduledMessage.__table__
     result = await session.execute(
-        stmt.returning(ScheduledMessage.user_id, ScheduledMessage.local_date),
-        execution_options={"synchronize_session": False},
+        _upsert_statement(_dialect(session)).returning(table.c.user_id, table.c.local_date),
+        [_values(u, k, d, due, now) for u, k, d, due in planned],
     )
     return {(uid, day) for uid, day in result}
 

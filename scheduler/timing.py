@@ -141,13 +141,19 @@ def _next_canonical(
     )
 
 
+@lru_cache(maxsize=8192)
 def next_daily(local_time: time, zone: str, after: datetime) -> datetime:
-    """Next UTC instant strictly after ``after`` when ``zone``'s wall clock shows ``local_time``."""
+    """Next UTC instant strictly after ``after`` when ``zone``'s wall clock shows ``local_time``.
+
+    Memoized: thousands of users share a zone and a check-in time, so the dispatcher asks
+    the same question once per user after a batch goes out.
+    """
     t = _wall_time(local_time)
     trigger = CronTrigger(hour=t.hour, minute=t.minute, second=t.second, timezone=_zone(zone))
     return _next_canonical(trigger, t, zone, after, step_days=1)
 
 
+@lru_cache(maxsize=4096)
 def next_weekly(weekday: int, local_time: time, zone: str, after: datetime) -> datetime:
     """Like ``next_daily`` but only on ``weekday`` (Monday=0, as in ``date.weekday()``)."""
     if not 0 <= weekday <= 6:

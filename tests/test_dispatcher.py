@@ -125,6 +125,36 @@ async def test_two_dispatchers_send_2000_due_checkins_exactly_once(
     assert by["instance-a"] > 0 and by["instance-b"] > 0, f"one instance did all the work: {by}"
 
 
+async def test_a_batch_of_checkins_goes_out_in_bulk_each_row_recorded_with_its_own_message(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The fast path really runs (no silent row-by-row fallback), every row is marked sent
+    with the id of the message that user got, and each user's next check-in is planned."""
+    now = harness.clock.now()
+    chats = await seed_due_checkins(harness.services.sessions, 150, now)
+    with caplog.at_level(logging.WARNING):
+        while await harness.tick():
+            pass
+    assert not [r for r in caplog.records if r.name.startswith("scheduler")], caplog.text
+    got = {chat: harness.telegram.messages(chat) for chat in chats}
+    assert all(len(msgs) == 1 for msgs in got.values())
+    async with harness.services.sessions() as session:
+        rows = (
+            await session.execute(
+                select(User.chat_id, ScheduledMessage)
+                .join(User, User.id == ScheduledMessage.user_id)
+                .where(ScheduledMessage.kind == kinds.CHECKIN)
+            )
+        ).all()
+    today = {chat: row for chat, row in rows if row.status == "sent"}
+    tomorrow = {chat: row for chat, row in rows if row.status == "pending"}
+    assert set(today) == set(chats) == set(tomorrow)
+    for chat in chats:
+        assert today[chat].telegram_message_id == got[chat][0].message_id
+        assert tomorrow[chat].local_date == today[chat].local_date + timedelta(days=1)
+        assert tomorrow[chat].due_at == today[chat].due_at + timedelta(days=1)  # no DST here
+
+
 # --- Telegram says no -------------------------------------------------------------------------
 
 
