@@ -7,14 +7,17 @@ How "exactly once" holds:
    The claim is committed before anything is sent.
 2. Prepare. One session reads the claimed rows, their users and what each kind needs (in a
    few set-based queries), decides per row what to send or why to skip it, and commits the
-   skips. If any row fails, the batch is prepared again row by row, each in its own
-   SAVEPOINT, so one bad row never spoils the rest.
-3. Send, outside any transaction, up to ``CONCURRENCY`` at a time.
+   skips. Kinds whose successors do not depend on how the send ends (the daily check-in:
+   tomorrow's check-in, today's follow-up, yesterday marked missed) plan them here, for the
+   whole batch in a few statements (``plan_ahead_batch``); every step is idempotent, so a
+   batch prepared twice after a crash plans nothing twice. If any row fails, the batch is
+   prepared again row by row, each in its own SAVEPOINT, so one bad row never spoils the rest.
+3. Send, outside any transaction, up to ``CONCURRENCY`` at a time (``scheduler.sending``).
 4. Record. Each accepted message is handed at once to a single recorder, which marks it
-   ``sent`` and plans its successor. The recorder commits whatever has arrived since its last
-   commit in one transaction (group commit): no message waits for the others, and SQLite's one
-   writer is never contended. Kinds with an ``after_sent_batch`` hook (the daily check-in)
-   plan the whole group in a few statements. If the database drops the connection here, the
+   ``sent`` with one UPDATE per group and runs ``after_sent`` for the kinds that need it (a
+   nudge logs itself and plans the next one). The recorder commits whatever has arrived since
+   its last commit in one transaction (group commit): no message waits for the others, and
+   SQLite's one writer is never contended. If the database drops the connection here, the
    record is retried on a fresh connection (``RECORD_ATTEMPTS``); a row Telegram accepted is
    never handed back as ``pending``.
 
@@ -39,11 +42,10 @@ import logging
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, case, or_, select, update
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
@@ -51,7 +53,8 @@ from bot.db.models import CheckIn, RehabProfile, ScheduledMessage, User
 from bot.logs import correlation_id
 from bot.services.container import Services
 from scheduler import kinds
-from scheduler.outgoing import ButtonRows, Outgoing, SendContext, Skip, handler_for
+from scheduler.outgoing import Outgoing, SendContext, Skip, handler_for
+from scheduler.sending import send
 from scheduler.timing import in_quiet_hours, local_date
 
 log = logging.getLogger(__name__)
@@ -74,22 +77,6 @@ def retry_after_seconds(exc: RetryAfter) -> float:
 
 def backoff(attempt: int) -> timedelta:
     return min(timedelta(seconds=15 * 2 ** max(0, attempt - 1)), MAX_BACKOFF)
-
-
-def _markup(out: Outgoing) -> InlineKeyboardMarkup | None:
-    return _keyboard(out.buttons) if out.buttons else None
-
-
-@lru_cache(maxsize=256)
-def _keyboard(buttons: ButtonRows) -> InlineKeyboardMarkup:
-    """Built once per distinct keyboard: a whole batch of check-ins for one day shares one
-    (PTB's Telegram objects are immutable, so sharing them is safe)."""
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-            for row in buttons
-        ]
-    )
 
 
 class Dispatcher:
@@ -308,7 +295,7 @@ class Dispatcher:
     async def _deliver(self, job: _Job, now: datetime) -> int | None:
         """Send one message; on failure, settle its row. Returns Telegram's message id."""
         try:
-            return await self._send(job.chat_id, job.outgoing)
+            return await send(self.bot, job.chat_id, job.outgoing)
         except RetryAfter as exc:
             delay = retry_after_seconds(exc)
             self.services.metrics.inc("retried")
@@ -410,15 +397,6 @@ class Dispatcher:
             if not same_day or quiet:
                 return Skip("missed", "too late after downtime")
         return None
-
-    async def _send(self, chat_id: int, out: Outgoing) -> int:
-        if out.photo is not None:
-            msg = await self.bot.send_photo(
-                chat_id, out.photo, caption=out.text[:1024], reply_markup=_markup(out)
-            )
-        else:
-            msg = await self.bot.send_message(chat_id, out.text, reply_markup=_markup(out))
-        return msg.message_id
 
     async def _reschedule(
         self, row_id: int, due_at: datetime, reason: str, *, count_attempt: bool
