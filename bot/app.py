@@ -133,8 +133,10 @@ async def _post_init(app: PTBApp) -> None:
     await start_services(app)
     if app.bot_data.get("run_ticks") and app.job_queue is not None:
         from scheduler.dispatcher import register_tick
+        from scheduler.retention import register_retention
 
         register_tick(app)
+        register_retention(app)
     from bot.health import start_health
 
     await start_health(app)

@@ -67,6 +67,7 @@ class ScheduleSettings:
     pt_reminder_hours_before: float = 2.0
     weekly_summary_day: str = "sunday"
     weekly_summary_time: time = time(19, 0)
+    keep_settled_days: int = 60
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,11 @@ def _coerce(key: str, hint: Any, raw: Any, from_env: bool) -> Any:
     raise ConfigError(f"{key}: unsupported setting type")  # pragma: no cover - programming error
 
 
+# The dispatcher reads the last week of a user's settled reminders (yesterday's check-in, to
+# mark it missed); pruning must never reach that far.
+MIN_KEEP_SETTLED_DAYS = 7
+
+
 def _validate(settings: Settings) -> None:
     """Cross-field and semantic checks that a type alone cannot express."""
     try:
@@ -179,6 +185,12 @@ def _validate(settings: Settings) -> None:
         )
     if settings.schedule.tick_seconds <= 0 or settings.schedule.batch_size <= 0:
         raise ConfigError("schedule.tick_seconds and schedule.batch_size: expected numbers > 0")
+    keep = settings.schedule.keep_settled_days
+    if keep != 0 and keep < MIN_KEEP_SETTLED_DAYS:
+        raise ConfigError(
+            f"schedule.keep_settled_days: expected 0 (keep forever) or at least "
+            f"{MIN_KEEP_SETTLED_DAYS}, got {keep}"
+        )
     url = settings.database.url
     scheme = urlparse(url).scheme
     if scheme not in {"sqlite+aiosqlite", "postgresql+asyncpg"}:

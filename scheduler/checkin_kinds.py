@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from sqlalchemy import func, select
 
-from bot.db.models import CheckIn, RehabProfile, ScheduledMessage
+from bot.db.models import CheckIn, RehabProfile, ScheduledMessage, User
 from bot.domain.content import load_checkin_text
 from bot.services.checkins import get_checkin, mark_missed, rehab_day
 from scheduler import kinds
@@ -82,20 +82,27 @@ class CheckinKind:
         session, now = ctxs[0].session, ctxs[0].now
         active = {c.user.id: c for c in ctxs if c.user.status == "active"}
         # 1. The previous check-in day of each user, if unanswered, becomes a missed day.
-        previous = dict(
-            (
-                await session.execute(
-                    select(ScheduledMessage.user_id, func.max(ScheduledMessage.local_date))
-                    .where(
-                        ScheduledMessage.user_id.in_(list(active)),
-                        ScheduledMessage.kind == kinds.CHECKIN,
-                        ScheduledMessage.status == "sent",  # this batch is still `sending`
-                    )
-                    .group_by(ScheduledMessage.user_id)
-                )
-            ).all()
+        # One index lookup per user on (user_id, kind, local_date): a GROUP BY over the batch
+        # let PostgreSQL scan every `sent` row in the table instead (half a second per tick
+        # at 100,000 users).
+        sm = ScheduledMessage
+        last_sent = (
+            select(func.max(sm.local_date))
+            .where(
+                sm.user_id == User.id,
+                sm.kind == kinds.CHECKIN,
+                sm.status == "sent",  # this batch is still `sending`
+            )
+            .correlate(User)
+            .scalar_subquery()
         )
-        previous = {uid: day for uid, day in previous.items() if day < active[uid].row.local_date}
+        previous = {
+            uid: day
+            for uid, day in await session.execute(
+                select(User.id, last_sent).where(User.id.in_(list(active)))
+            )
+            if day is not None and day < active[uid].row.local_date
+        }
         if previous:
             answered = {
                 (uid, day)
