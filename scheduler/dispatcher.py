@@ -45,6 +45,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, case, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBDeprecationWarning
@@ -131,6 +132,7 @@ class Dispatcher:
         finally:
             recorder.close()
             await worker
+            await recorder.aclose()
         return recorder.recorded
 
     async def _claim(self, now: datetime) -> list[int]:
@@ -171,32 +173,20 @@ class Dispatcher:
         """Decide for every claimed row what to send, with a few queries for the whole batch."""
         jobs: list[_Job] = []
         async with self.services.sessions() as session:
-            rows = (
-                (
-                    await session.execute(
-                        select(ScheduledMessage).where(ScheduledMessage.id.in_(ids))
-                    )
+            # One round trip for the rows, their users and (for the kinds' texts) profiles.
+            loaded = (
+                await session.execute(
+                    select(ScheduledMessage, User, RehabProfile)
+                    .outerjoin(User, User.id == ScheduledMessage.user_id)
+                    .outerjoin(RehabProfile, RehabProfile.user_id == ScheduledMessage.user_id)
+                    .where(ScheduledMessage.id.in_(ids))
                 )
-                .scalars()
-                .all()
-            )
+            ).all()
+            rows = [row for row, _, _ in loaded]
             by_id = {row.id: row for row in rows}
-            user_ids = {row.user_id for row in rows}
-            users = {
-                u.id: u
-                for u in (
-                    await session.execute(select(User).where(User.id.in_(user_ids)))
-                ).scalars()
-            }
+            users = {user.id: user for _, user, _ in loaded if user is not None}
             # Kinds find the user's profile in ``ctx.extra`` instead of one query per row.
-            profiles = {
-                p.user_id: p
-                for p in (
-                    await session.execute(
-                        select(RehabProfile).where(RehabProfile.user_id.in_(user_ids))
-                    )
-                ).scalars()
-            }
+            profiles = {p.user_id: p for _, _, p in loaded if p is not None}
             checked_in = await self._checked_in(session, rows)
             work: list[tuple[ScheduledMessage, User, Any]] = []
             for row_id in ids:
@@ -318,9 +308,11 @@ class Dispatcher:
             await self._retry_or_give_up(job.row_id, now, type(exc).__name__)
         return None
 
-    async def _record_sent_batch(self, sent: list[tuple[int, int]], now: datetime) -> None:
-        """Mark accepted messages sent, and run the ``after_sent`` of kinds that need one, in
-        one transaction. For the daily check-in this is a single UPDATE: what follows it was
+    async def _record_sent_batch(
+        self, session: AsyncSession, sent: list[tuple[int, int]], now: datetime
+    ) -> None:
+        """Mark accepted messages sent, and run the ``after_sent`` of kinds that need one; the
+        caller commits. For the daily check-in this is a single UPDATE: what follows it was
         planned when the batch was prepared."""
         message_ids = dict(sent)
         sm = cast(Table, ScheduledMessage.__table__)
@@ -339,12 +331,10 @@ class Dispatcher:
             )
             .returning(sm.c.id, sm.c.kind)
         )
-        async with self.services.sessions() as session:
-            marked = (await session.execute(mark_sent)).all()
-            follow_up = [row_id for row_id, kind in marked if not _plans_ahead(kind)]
-            if follow_up:
-                await self._after_sent_rows(session, follow_up, now)
-            await session.commit()
+        marked = (await session.execute(mark_sent)).all()
+        follow_up = [row_id for row_id, kind in marked if not _plans_ahead(kind)]
+        if follow_up:
+            await self._after_sent_rows(session, follow_up, now)
 
     async def _after_sent_rows(self, session: Any, row_ids: list[int], now: datetime) -> None:
         rows = (
@@ -543,6 +533,7 @@ class _Recorder:
         self.now = now
         self.queue: asyncio.Queue[tuple[int, int, asyncio.Future[None]] | None] = asyncio.Queue()
         self.recorded = 0
+        self._conn: AsyncConnection | None = None
 
     async def put(self, row_id: int, message_id: int) -> None:
         """Hand over a sent message; returns once it is recorded (or given up on)."""
@@ -576,7 +567,9 @@ class _Recorder:
     async def _record(self, batch: list[tuple[int, int]]) -> None:
         for attempt in range(RECORD_ATTEMPTS):
             try:
-                await self.dispatcher._record_sent_batch(batch, self.now)
+                async with AsyncSession(await self._connection(), expire_on_commit=False) as s:
+                    await self.dispatcher._record_sent_batch(s, batch, self.now)
+                    await s.commit()
                 self.recorded += len(batch)
                 return
             except Exception:
@@ -588,10 +581,36 @@ class _Recorder:
                     attempt + 1,
                     exc_info=True,
                 )
+                await self._discard_connection()
                 await asyncio.sleep(0.05 * 2**attempt)
         # Still `sending`: reclaimed after LEASE and sent again, the documented duplicate window.
         self.recorded += len(batch)
         log.error("%d sent message(s) stay unrecorded; they may be sent twice", len(batch))
+
+    async def _connection(self) -> AsyncConnection:
+        """One connection for the whole tick: a group commit every few messages should not
+        also pay for a pool checkout and (on PostgreSQL) its pre-ping round trip."""
+        if self._conn is None:
+            self._conn = await self.dispatcher.services.engine.connect()
+        return self._conn
+
+    async def _discard_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            await conn.invalidate()  # it may be broken: never hand it back to the pool
+            await conn.close()
+        except Exception:
+            log.debug("closing a failed connection failed too", exc_info=True)
+
+    async def aclose(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                await conn.close()
+            except Exception:
+                log.debug("returning the recorder's connection failed", exc_info=True)
 
 
 def register_tick(app: Any) -> None:
