@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, case, select, update
+from sqlalchemy import Table, and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -107,10 +107,13 @@ class Dispatcher:
                 await self._release(row_id, now, "internal error")
             return 0
         recorder = _Recorder(self, now)
-        semaphore = asyncio.Semaphore(CONCURRENCY)
+        queue = iter(jobs)
 
-        async def _one(job: _Job) -> None:
-            async with semaphore:
+        async def _sender() -> None:
+            # CONCURRENCY of these share one iterator: a sender takes the next job only after
+            # its previous message is recorded, so at most CONCURRENCY messages are ever
+            # sent-but-unrecorded, which bounds the crash window.
+            for job in queue:
                 correlation_id.set(f"msg-{job.row_id}")
                 try:
                     message_id = await self._deliver(job, now)
@@ -120,15 +123,13 @@ class Dispatcher:
                     )
                     self.services.metrics.inc("send_errors")
                     await self._release(job.row_id, now, "internal error")
-                    return
+                    continue
                 if message_id is not None:
-                    # Hold the slot until the message is recorded: at most CONCURRENCY
-                    # messages are ever sent-but-unrecorded, which bounds the crash window.
-                    await recorder.put(job.row_id, message_id)
+                    await recorder.put(job, message_id)
 
         worker = asyncio.create_task(recorder.run())
         try:
-            await asyncio.gather(*(_one(job) for job in jobs))
+            await asyncio.gather(*(_sender() for _ in range(min(CONCURRENCY, len(jobs)))))
         finally:
             recorder.close()
             await worker
@@ -317,30 +318,17 @@ class Dispatcher:
         return None
 
     async def _record_sent_batch(
-        self, session: AsyncSession, sent: list[tuple[int, int]], now: datetime
+        self, session: AsyncSession, sent: list[tuple[_Job, int]], now: datetime
     ) -> None:
         """Mark accepted messages sent, and run the ``after_sent`` of kinds that need one; the
-        caller commits. For the daily check-in this is a single UPDATE: what follows it was
-        planned when the batch was prepared."""
-        message_ids = dict(sent)
-        sm = cast(Table, ScheduledMessage.__table__)
-        mark_sent = (
-            update(sm)
-            .where(
-                sm.c.id.in_(list(message_ids)),
-                # Still ours: a row reclaimed by another instance after LEASE is theirs now.
-                sm.c.status == "sending",
-                sm.c.claimed_by == self.services.instance_id,
-            )
-            .values(
-                status="sent",
-                sent_at=now,
-                telegram_message_id=case(message_ids, value=sm.c.id),
-            )
-            .returning(sm.c.id, sm.c.kind)
+        caller commits. For the daily check-in this is one executemany UPDATE: what follows
+        it was planned when the batch was prepared."""
+        me = self.services.instance_id
+        await session.execute(
+            _MARK_SENT,
+            [{"b_id": job.row_id, "b_me": me, "b_now": now, "b_mid": mid} for job, mid in sent],
         )
-        marked = (await session.execute(mark_sent)).all()
-        follow_up = [row_id for row_id, kind in marked if not _plans_ahead(kind)]
+        follow_up = [job.row_id for job, _ in sent if not _plans_ahead(job.kind)]
         if follow_up:
             await self._after_sent_rows(session, follow_up, now)
 
@@ -348,7 +336,12 @@ class Dispatcher:
         rows = (
             (
                 await session.execute(
-                    select(ScheduledMessage).where(ScheduledMessage.id.in_(row_ids))
+                    select(ScheduledMessage).where(
+                        ScheduledMessage.id.in_(row_ids),
+                        # Marked sent by us just now, not reclaimed and sent by another instance.
+                        ScheduledMessage.status == "sent",
+                        ScheduledMessage.claimed_by == self.services.instance_id,
+                    )
                 )
             )
             .scalars()
@@ -503,6 +496,20 @@ class Dispatcher:
                 await session.commit()
 
 
+_SM = cast(Table, ScheduledMessage.__table__)
+# Built once and sent as executemany: one row per parameter set. The row must still be ours:
+# one reclaimed by another instance after LEASE is theirs now, and is left alone.
+_MARK_SENT = (
+    update(_SM)
+    .where(
+        _SM.c.id == bindparam("b_id"),
+        _SM.c.status == "sending",
+        _SM.c.claimed_by == bindparam("b_me"),
+    )
+    .values(status="sent", sent_at=bindparam("b_now"), telegram_message_id=bindparam("b_mid"))
+)
+
+
 def _plans_ahead(kind: str) -> bool:
     """Whether ``kind`` plans what follows it at claim time (see ``_plan_ahead``)."""
     return hasattr(handler_for(kind), "plan_ahead_batch")
@@ -539,15 +546,15 @@ class _Recorder:
     def __init__(self, dispatcher: Dispatcher, now: datetime) -> None:
         self.dispatcher = dispatcher
         self.now = now
-        self.queue: asyncio.Queue[tuple[int, int, asyncio.Future[None]] | None] = asyncio.Queue()
+        self.queue: asyncio.Queue[tuple[_Job, int, asyncio.Future[None]] | None] = asyncio.Queue()
         self.recorded = 0
         self._conn: AsyncConnection | None = None
 
-    async def put(self, row_id: int, message_id: int) -> None:
+    async def put(self, job: _Job, message_id: int) -> None:
         """Hand over a sent message; returns once it is recorded (or given up on)."""
         self.dispatcher.services.metrics.inc("sent")
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.queue.put_nowait((row_id, message_id, done))
+        self.queue.put_nowait((job, message_id, done))
         await done
 
     def close(self) -> None:
@@ -557,7 +564,7 @@ class _Recorder:
         finished = False
         while not finished:
             item = await self.queue.get()
-            batch: list[tuple[int, int, asyncio.Future[None]]] = []
+            batch: list[tuple[_Job, int, asyncio.Future[None]]] = []
             while item is not None:
                 batch.append(item)
                 if self.queue.empty():
@@ -566,13 +573,13 @@ class _Recorder:
             finished = item is None
             if batch:
                 try:
-                    await self._record([(row_id, message_id) for row_id, message_id, _ in batch])
+                    await self._record([(job, message_id) for job, message_id, _ in batch])
                 finally:
                     for _, _, done in batch:
                         if not done.done():
                             done.set_result(None)
 
-    async def _record(self, batch: list[tuple[int, int]]) -> None:
+    async def _record(self, batch: list[tuple[_Job, int]]) -> None:
         for attempt in range(RECORD_ATTEMPTS):
             try:
                 async with AsyncSession(await self._connection(), expire_on_commit=False) as s:
