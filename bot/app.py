@@ -80,7 +80,14 @@ def build_application(
         engine=engine,
         sessions=create_session_factory(engine),
     )
-    builder = ApplicationBuilder().token(settings.token or "0:offline").defaults(Defaults())
+    from handlers.middleware import FinishingApplication
+
+    builder = (
+        ApplicationBuilder()
+        .application_class(FinishingApplication)
+        .token(settings.token or "0:offline")
+        .defaults(Defaults())
+    )
     if settings.telegram.base_url:
         base = settings.telegram.base_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")

@@ -1,24 +1,30 @@
 """Runs before every other handler: names the update in the logs and drops redeliveries.
 
-Telegram redelivers a webhook update when it did not see a timely 200 (a slow instance, a
-restart, a proxy hiccup), and behind a load balancer the second delivery may land on another
-instance. Recording ``update_id`` in ``processed_updates`` with an insert that does nothing on
-conflict makes the database the single arbiter: whichever instance inserts first handles the
-update, every later delivery stops here.
+Telegram redelivers an update when it did not see it handled (a webhook without a timely 200,
+or polling after a restart), and behind a load balancer the second delivery may land on
+another instance. Each delivery first tries to take the update in ``processed_updates``:
 
-The record is written before the handlers run, so an update whose handler crashes is not
-retried by a redelivery (at most once). That is the safer side for this bot: a check-in
-recorded twice or a red-flag reply sent twice is worse than one apology from the error handler.
-If the database cannot be reached the update is let through (fail open): the handlers will
-meet the same outage and the error handler apologises once, instead of the user hearing nothing.
+* an insert that does nothing on conflict: whichever delivery inserts first handles it;
+* a later delivery stops here, unless the first one started more than ``ABANDONED`` ago and
+  never finished: its process died half-way (SIGKILL, a crash, a deploy), so this delivery
+  takes the update over with one conditional UPDATE, and the user's press or message is not
+  lost. ``finished_at`` is set when the application has run every handler for the update
+  (``FinishingApplication``), whether they succeeded or the error handler apologised.
+
+A handler that raised is not retried by a redelivery: it ran to its end, and a check-in
+recorded twice or a red-flag reply sent twice is worse than one apology. If the database
+cannot be reached the update is let through (fail open): the handlers meet the same outage and
+the error handler apologises once, instead of the user hearing nothing.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy import update as sql_update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,12 +39,15 @@ log = logging.getLogger(__name__)
 
 GROUP = -100  # lower groups run first; every feature handler lives in group >= 0
 KEEP = timedelta(days=2)  # Telegram gives up redelivering long before this
+# Handling an update takes milliseconds; one unfinished for this long belongs to a dead process.
+ABANDONED = timedelta(minutes=2)
 PRUNE_EVERY = timedelta(hours=1)
 _LAST_PRUNE = "middleware_last_prune"
 
 
 async def record_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
-    """Insert the update id; True if this is its first delivery, False if it was seen before."""
+    """Take the update for handling: True on its first delivery, or when an earlier delivery
+    started more than ``ABANDONED`` ago and never finished; False for a true duplicate."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = (
@@ -47,8 +56,33 @@ async def record_update(session: AsyncSession, update_id: int, now: datetime) ->
         .on_conflict_do_nothing(index_elements=["update_id"])
         .returning(ProcessedUpdate.update_id)
     )
-    inserted = (await session.execute(stmt)).scalar_one_or_none()
-    return inserted is not None
+    if (await session.execute(stmt)).scalar_one_or_none() is not None:
+        return True
+    taken_over = await session.execute(
+        sql_update(ProcessedUpdate)
+        .where(
+            ProcessedUpdate.update_id == update_id,
+            ProcessedUpdate.finished_at.is_(None),
+            ProcessedUpdate.processed_at < now - ABANDONED,
+        )
+        .values(processed_at=now)
+        .returning(ProcessedUpdate.update_id)
+    )
+    if taken_over.scalar_one_or_none() is None:
+        return False
+    log.warning(
+        "taking over an update whose first handling never finished",
+        extra={"update_id": update_id},
+    )
+    return True
+
+
+async def mark_finished(session: AsyncSession, update_id: int, now: datetime) -> None:
+    await session.execute(
+        sql_update(ProcessedUpdate)
+        .where(ProcessedUpdate.update_id == update_id)
+        .values(finished_at=now)
+    )
 
 
 async def prune_processed(session: AsyncSession, now: datetime) -> int:
@@ -84,6 +118,37 @@ async def before_every_update(update: Update, context: Context) -> None:
         svc.metrics.inc("duplicate_updates")
         log.info("ignored a redelivered update", extra={"update_id": update.update_id})
         raise ApplicationHandlerStop
+    owned = getattr(context.application, "owned_updates", None)
+    if owned is not None:
+        owned.add(update.update_id)
+
+
+class FinishingApplication(Application):  # type: ignore[type-arg]
+    """PTB's Application, plus one step after every handler has run for an update: mark it
+    finished, so that only a delivery whose process died half-way is ever handled again."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.owned_updates: set[int] = set()
+
+    async def process_update(self, update: object) -> None:
+        await super().process_update(update)
+        if not isinstance(update, Update) or update.update_id not in self.owned_updates:
+            return
+        self.owned_updates.discard(update.update_id)
+        svc = self.bot_data["services"]
+        try:
+            async with svc.sessions() as session:
+                await mark_finished(session, update.update_id, svc.clock.now())
+                await session.commit()
+        except Exception:
+            # Left unfinished: a redelivery after ABANDONED would be handled again. Telegram
+            # redelivers only what it thinks was not handled, so this is rare and logged.
+            log.warning(
+                "could not mark an update finished",
+                exc_info=True,
+                extra={"update_id": update.update_id},
+            )
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

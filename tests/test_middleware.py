@@ -70,3 +70,64 @@ async def test_log_lines_inside_a_handler_carry_the_update_id(
         await harness.process(raw)
     records = [r for r in caplog.records if r.name == "tests.probe"]
     assert [r.correlation_id for r in records] == [f"u{raw['update_id']}"]  # type: ignore[attr-defined]
+
+
+async def test_a_press_whose_handling_died_is_handled_when_telegram_redelivers_it(
+    harness: BotHarness,
+) -> None:
+    """The process dies half-way through a button press (SIGKILL, a deploy). Telegram
+    redelivers the update to the restarted bot: the check-in is recorded, once."""
+    await make_user(harness)
+    harness.clock.advance(timedelta(hours=10, minutes=5))  # Berlin 19:05: the check-in is out
+    await harness.tick()
+    prompt = harness.telegram.last_with_buttons(1001)
+    raw = updates.callback_update(1001, "Alex", prompt.button_data("Did them all"), prompt)
+
+    async def process_dies(update: Update, context: object) -> None:
+        raise SystemExit("killed")  # not an Exception: PTB's error handler never sees it
+
+    harness.app.add_handler(TypeHandler(Update, process_dies), group=-1)
+    with pytest.raises(SystemExit):
+        await harness.process(raw)
+    restarted = await harness.restart()
+    try:
+        # Seconds later the first delivery may still be running elsewhere: not taken twice.
+        restarted.clock.advance(timedelta(seconds=30))
+        await restarted.process(raw)
+        assert await count_checkins(restarted) == 0
+        assert not restarted.telegram.calls_to("answerCallbackQuery")
+        # Minutes later it is clearly abandoned: this delivery handles it.
+        restarted.clock.advance(timedelta(minutes=3))
+        await restarted.process(raw)
+        assert await count_checkins(restarted) == 1
+        assert len(restarted.telegram.calls_to("answerCallbackQuery")) == 1
+        # Handled to the end now: any further redelivery is a plain duplicate.
+        restarted.clock.advance(timedelta(minutes=10))
+        await restarted.process(raw)
+        assert await count_checkins(restarted) == 1
+        assert len(restarted.telegram.calls_to("answerCallbackQuery")) == 1
+    finally:
+        await restarted.stop()
+
+
+async def test_an_update_is_marked_finished_even_when_its_handler_fails(
+    harness: BotHarness,
+) -> None:
+    async def broken(update: Update, context: object) -> None:
+        raise RuntimeError("a bug")
+
+    harness.app.add_handler(TypeHandler(Update, broken), group=-1)
+    raw = updates.text_update(1001, "Alex", "/help")
+    await harness.process(raw)  # the error handler apologises
+    replies = len(harness.telegram.messages(1001))
+    harness.clock.advance(timedelta(minutes=5))
+    await harness.process(raw)
+    assert len(harness.telegram.messages(1001)) == replies, "a failed update was run twice"
+    async with harness.services.sessions() as session:
+        row = await session.get(ProcessedUpdate, raw["update_id"])
+    assert row is not None and row.finished_at is not None
+
+
+async def count_checkins(harness: BotHarness) -> int:
+    async with harness.services.sessions() as session:
+        return int((await session.execute(select(func.count()).select_from(CheckIn))).scalar_one())

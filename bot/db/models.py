@@ -288,9 +288,16 @@ class Dialog(Base):
 
 
 class ProcessedUpdate(Base):
-    """Update ids already handled: Telegram may deliver an update twice (webhook retries)."""
+    """Update ids taken for handling: Telegram may deliver an update twice (webhook retries,
+    polling after a restart), and only one delivery may act on it.
+
+    ``processed_at`` is when handling started (or was last taken over); ``finished_at`` stays
+    empty until handling returns, so a delivery whose process died half-way can be handled
+    again when Telegram redelivers it, instead of being lost.
+    """
 
     __tablename__ = "processed_updates"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(index=True)
+    finished_at: Mapped[datetime | None]
