@@ -27,7 +27,7 @@ from sqlalchemy import delete
 from sqlalchemy import update as sql_update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
@@ -45,20 +45,19 @@ PRUNE_EVERY = timedelta(hours=1)
 _LAST_PRUNE = "middleware_last_prune"
 
 
-async def record_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
+async def record_update(conn: AsyncConnection, update_id: int, now: datetime) -> bool:
     """Take the update for handling: True on its first delivery, or when an earlier delivery
     started more than ``ABANDONED`` ago and never finished; False for a true duplicate."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     stmt = (
         insert(ProcessedUpdate)
         .values(update_id=update_id, processed_at=now)
         .on_conflict_do_nothing(index_elements=["update_id"])
         .returning(ProcessedUpdate.update_id)
     )
-    if (await session.execute(stmt)).scalar_one_or_none() is not None:
+    if (await conn.execute(stmt)).scalar_one_or_none() is not None:
         return True
-    taken_over = await session.execute(
+    taken_over = await conn.execute(
         sql_update(ProcessedUpdate)
         .where(
             ProcessedUpdate.update_id == update_id,
@@ -77,17 +76,17 @@ async def record_update(session: AsyncSession, update_id: int, now: datetime) ->
     return True
 
 
-async def mark_finished(session: AsyncSession, update_id: int, now: datetime) -> None:
-    await session.execute(
+async def mark_finished(conn: AsyncConnection, update_id: int, now: datetime) -> None:
+    await conn.execute(
         sql_update(ProcessedUpdate)
         .where(ProcessedUpdate.update_id == update_id)
         .values(finished_at=now)
     )
 
 
-async def prune_processed(session: AsyncSession, now: datetime) -> int:
+async def prune_processed(conn: AsyncConnection, now: datetime) -> int:
     """Forget update ids older than ``KEEP``; the table stays small however long the bot runs."""
-    result = await session.execute(
+    result = await conn.execute(
         delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < now - KEEP)
     )
     return int(getattr(result, "rowcount", 0) or 0)
@@ -100,12 +99,13 @@ async def before_every_update(update: Update, context: Context) -> None:
     bot_data = context.application.bot_data
     last_prune: datetime | None = bot_data.get(_LAST_PRUNE)
     try:
-        async with svc.sessions() as session:
-            first = await record_update(session, update.update_id, now)
+        # A plain connection, not an ORM session: every update pays for this and for the
+        # finishing mark, so both stay as cheap as a transaction can be.
+        async with svc.engine.begin() as conn:
+            first = await record_update(conn, update.update_id, now)
             if first and (last_prune is None or now - last_prune >= PRUNE_EVERY):
                 bot_data[_LAST_PRUNE] = now
-                await prune_processed(session, now)
-            await session.commit()
+                await prune_processed(conn, now)
     except Exception:
         log.warning(
             "could not record the update id; handling it anyway",
@@ -138,9 +138,8 @@ class FinishingApplication(Application):  # type: ignore[type-arg]
         self.owned_updates.discard(update.update_id)
         svc = self.bot_data["services"]
         try:
-            async with svc.sessions() as session:
-                await mark_finished(session, update.update_id, svc.clock.now())
-                await session.commit()
+            async with svc.engine.begin() as conn:
+                await mark_finished(conn, update.update_id, svc.clock.now())
         except Exception:
             # Left unfinished: a redelivery after ABANDONED would be handled again. Telegram
             # redelivers only what it thinks was not handled, so this is rare and logged.
