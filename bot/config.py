@@ -63,7 +63,7 @@ class ScheduleSettings:
     followup_after_hours: float = 3.0
     tick_seconds: float = 5.0
     batch_size: int = 200
-    send_attempts: int = 5
+    send_attempts: int = 10
     pt_reminder_hours_before: float = 2.0
     weekly_summary_day: str = "sunday"
     weekly_summary_time: time = time(19, 0)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.db.models import CheckIn, ScheduledMessage, User
 from scheduler import kinds
-from scheduler.dispatcher import LEASE, Dispatcher
+from scheduler.dispatcher import LEASE, Dispatcher, backoff
 from tests.conftest import make_settings
 from tests.harness.bot import BotHarness
 from tests.helpers.dispatch_worker import seed_due_checkins
@@ -211,7 +211,9 @@ async def test_5xx_and_timeouts_retry_with_backoff_then_give_up_without_stopping
         first_retry = await row_for(harness, 1001, kinds.CHECKIN, DUE.date())
         assert first_retry is not None and first_retry.status == "pending"
         assert first_retry.due_at == DUE + timedelta(seconds=15)  # backoff, not the next tick
-        await harness.advance(timedelta(minutes=20), step=timedelta(seconds=5))
+        # Every wait between attempts, and a little more.
+        waits = sum((backoff(n) for n in range(1, attempts)), timedelta(minutes=1))
+        await harness.advance(waits, step=timedelta(seconds=15))
     assert len(harness.telegram.messages(1002)) == 1 and sends(harness, 1002) == 3
     assert len(harness.telegram.messages(1001)) == 0 and sends(harness, 1001) == attempts
     gave_up = await row_for(harness, 1001, kinds.CHECKIN, DUE.date())

@@ -72,8 +72,8 @@ async def drain(
     ("status", "minutes"),
     [
         (429, 5),  # flood control in bursts: waiting it out is not a failed attempt
-        (502, 3),  # server errors: within the retry budget (send_attempts with backoff)
-        (0, 3),  # timeouts before Telegram took the message
+        (502, 30),  # server errors for half an hour: within send_attempts with backoff
+        (0, 30),  # timeouts before Telegram took the message, for half an hour
     ],
     ids=["429-bursts", "5xx", "timeouts"],
 )
