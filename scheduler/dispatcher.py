@@ -1,5 +1,8 @@
 """The dispatcher: every tick, claim the due rows and send them, exactly once.
 
+A tick works through what is due in batches of ``schedule.batch_size`` until nothing is left;
+on PostgreSQL the next batch is claimed and prepared while the current one is being sent.
+
 How "exactly once" holds:
 1. Claim. One UPDATE moves due ``pending`` rows to ``sending`` with this instance's name and
    returns their ids. On PostgreSQL the inner SELECT takes ``FOR UPDATE SKIP LOCKED``, so two
@@ -85,19 +88,54 @@ class Dispatcher:
         self.services = services
         self.bot = bot
         self.settings = services.settings
+        self._overlap_batches = services.engine.dialect.name == "postgresql"
 
-    async def tick(self) -> int:
-        """One pass: claim what is due, send it, record it. Never raises."""
+    async def tick(self, *, max_batches: int | None = None) -> int:
+        """Claim what is due, send it, record it, batch after batch until nothing is due (or
+        ``max_batches`` batches went out). Returns how many messages were recorded sent.
+
+        On PostgreSQL, while one batch is being sent, the next one (if the last claim was
+        full, so more is probably due) is claimed and prepared alongside: the server works on
+        the next batch while this process sends, instead of the two taking turns. SQLite has
+        one writer, so there the overlap would only queue (measured 8 % slower); batches take
+        turns. Never raises.
+        """
         now = self.services.clock.now()
         try:
             await self._resume_finished_pauses(now)
+        except Exception:
+            log.exception("resuming finished pauses failed; will retry next tick")
+            self.services.metrics.inc("tick_errors")
+        batch = await self._claim_and_prepare(now)
+        sent = batches = 0
+        while batch is not None:
+            batch_now, claimed, jobs = batch
+            batches += 1
+            upcoming = None
+            more_allowed = max_batches is None or batches < max_batches
+            full = claimed >= self.settings.schedule.batch_size
+            if more_allowed and full and self._overlap_batches:
+                upcoming = asyncio.create_task(self._claim_and_prepare(self.services.clock.now()))
+            sent += await self._send_batch(jobs, batch_now)
+            if upcoming is not None:
+                batch = await upcoming
+            elif more_allowed and full:
+                batch = await self._claim_and_prepare(self.services.clock.now())
+            else:
+                batch = None
+        return sent
+
+    async def _claim_and_prepare(self, now: datetime) -> tuple[datetime, int, list[_Job]] | None:
+        """The next batch: claimed rows decided into jobs, or None when nothing is due (or the
+        database failed, logged; the rows are retried on a later tick)."""
+        try:
             ids = await self._claim(now)
         except Exception:
             log.exception("tick could not claim due messages; will retry next tick")
             self.services.metrics.inc("tick_errors")
-            return 0
+            return None
         if not ids:
-            return 0
+            return None
         try:
             jobs = await self._prepare_batch(ids, now)
         except Exception:
@@ -105,7 +143,11 @@ class Dispatcher:
             self.services.metrics.inc("send_errors")
             for row_id in ids:
                 await self._release(row_id, now, "internal error")
-            return 0
+            return None
+        return now, len(ids), jobs
+
+    async def _send_batch(self, jobs: list[_Job], now: datetime) -> int:
+        """Send prepared jobs, CONCURRENCY at a time; returns how many were recorded sent."""
         recorder = _Recorder(self, now)
         queue = iter(jobs)
 
