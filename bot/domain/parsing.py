@@ -609,6 +609,8 @@ def parse_pause(text: object, today: date) -> date | None:
                 'Try "until friday" or "until 2026-12-24".'
             )
     elif re.fullmatch(r"\d+", s):
+        if int(s) > MAX_PAUSE_DAYS:  # checked first: a huge number would overflow the date
+            raise _pause_too_long()
         resume = today + timedelta(days=int(s))
     else:
         try:
@@ -623,15 +625,21 @@ def parse_pause(text: object, today: date) -> date | None:
         else:
             if length < timedelta(days=1) or length % timedelta(days=1):
                 raise InputError("Pauses are counted in whole days. Try " + _PAUSE_EXAMPLE + ".")
+            if length > timedelta(days=MAX_PAUSE_DAYS):
+                raise _pause_too_long()
             resume = today + length
     if resume <= today:
         raise InputError(f"{_human(resume)} isn't in the future. Try {_PAUSE_EXAMPLE}.")
     if (resume - today).days > MAX_PAUSE_DAYS:
-        raise InputError(
-            "That's a pause of more than a year. Please pick a shorter one, or send "
-            "/pause on its own to pause until you send /resume."
-        )
+        raise _pause_too_long()
     return resume
+
+
+def _pause_too_long() -> InputError:
+    return InputError(
+        "That's a pause of more than a year. Please pick a shorter one, or send "
+        "/pause on its own to pause until you send /resume."
+    )
 
 
 # --- weekdays ------------------------------------------------------------------------------------
