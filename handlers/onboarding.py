@@ -226,6 +226,16 @@ def _draft_label(draft: ExerciseDraft) -> str:
     )
 
 
+def _set_stop(data: dict[str, Any], stop: date, today: date, *, relative: bool) -> None:
+    """Store the stop date; a relative one also as days before today, to re-anchor it once
+    the user's time zone is known (the time zone is asked later)."""
+    data["stop"] = stop.isoformat()
+    if relative and not data.get("tz"):
+        data["stop_ago"] = (today - stop).days
+    else:
+        data.pop("stop_ago", None)
+
+
 def _today(data: dict[str, Any], now: datetime, default_zone: str) -> date:
     from scheduler.timing import local_date
 
@@ -387,7 +397,14 @@ async def on_message(
             await _chose_area(update, context, session, user, data, "other")
         elif step == "stop":
             today = _today(data, svc.clock.now(), svc.settings.schedule.default_timezone)
-            data["stop"] = parse_stop_date(incoming.text, today).isoformat()
+            stop = parse_stop_date(incoming.text, today)
+            # "yesterday" or "3 weeks ago" moves with today; "10 November" does not (read
+            # against tomorrow, a past calendar date stays where it is).
+            try:
+                relative = parse_stop_date(incoming.text, today + timedelta(days=1)) != stop
+            except InputError:
+                relative = False
+            _set_stop(data, stop, today, relative=relative)
             await _advance(update, context, session, user, data, "stop")
         elif step == "pt_count":
             data["ptn"] = parse_int_in_range(incoming.text, 0, 7, "the number of sessions a week")
@@ -485,6 +502,11 @@ async def _chose_zone(
 ) -> None:
     data["tz"] = zone
     data.pop("cands", None)
+    if "stop_ago" in data:
+        # The stop date was asked before the time zone and given relative to "today": count
+        # it from the user's own today, which may differ from the default zone's by a day.
+        today = _today(data, services(context).clock.now(), "UTC")
+        data["stop"] = (today - timedelta(days=int(data["stop_ago"]))).isoformat()
     text = t("timezone.confirmed", local=describe_local_time(zone, services(context).clock.now()))
     await send_plain(update, context, f"{text}\n\n{note}" if note else text, ReplyKeyboardRemove())
     await _advance(update, context, session, user, data, "timezone")
@@ -618,8 +640,9 @@ async def _step_button(
         days = dict((str(d), d) for _, d in STOP_BUTTONS).get(arg)
         if days is None:
             return t("common.stale")
-        stop = _today(data, now, svc.settings.schedule.default_timezone) - timedelta(days=days)
-        data["stop"] = stop.isoformat()
+        today = _today(data, now, svc.settings.schedule.default_timezone)
+        stop = today - timedelta(days=days)
+        _set_stop(data, stop, today, relative=True)
         await edit_or_reply(update, context, t("stop.chosen", date=human_date(stop)))
         await _advance(update, context, session, user, data, "stop")
     elif action == "pt":

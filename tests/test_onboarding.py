@@ -344,3 +344,36 @@ async def test_check_in_and_help_buttons_on_welcome_back(harness: BotHarness) ->
     await user.press("Check in", welcome)
     assert "something went wrong" not in (user.last.text or "").lower()
     assert len(user.tg.calls_to("answerCallbackQuery")) == len(user.tg.answered_queries)
+
+
+async def _stopped_on(harness: BotHarness) -> date:
+    row = await _user_row(harness)
+    assert row is not None
+    async with harness.services.sessions() as session:
+        profile = await session.get(RehabProfile, row.id)
+    assert profile is not None
+    return profile.stopped_running_on
+
+
+async def test_a_relative_stop_date_counts_from_the_users_own_today(harness: BotHarness) -> None:
+    """The stop date is asked before the time zone. At 12:00 UTC on 27 November it is already
+    28 November in New Zealand: "a few days ago" there means the 25th, not the 24th."""
+    harness.clock.set(datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
+    await onboard(harness.user(), city="Wellington")
+    assert await _stopped_on(harness) == date(2026, 11, 25)
+
+
+async def test_a_calendar_stop_date_stays_put_whatever_the_time_zone(harness: BotHarness) -> None:
+    harness.clock.set(datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
+    user = harness.user()
+    await user.say("/start")
+    await user.press("let's start")
+    await user.press("Knee")
+    await user.say("20 November")
+    await user.press("0")
+    await user.press("Glute bridges")
+    await user.press("Confirm")
+    await user.press("19:00")
+    await user.say("Wellington")
+    await user.press("All set")
+    assert await _stopped_on(harness) == date(2026, 11, 20)
