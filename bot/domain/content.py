@@ -51,9 +51,9 @@ EQUIPMENT: tuple[str, ...] = (
 )
 
 NUDGE_PLACEHOLDERS: frozenset[str] = frozenset({"first_name", "day", "injury"})
-# The check-in also needs a few runtime values (snooze delay, weekly counts, streak).
+# The check-in also needs a few runtime values (snooze delay, weekly counts, session time).
 CHECKIN_PLACEHOLDERS: frozenset[str] = NUDGE_PLACEHOLDERS | frozenset(
-    {"delay", "done", "planned", "streak", "when"}
+    {"delay", "done", "planned", "when"}
 )
 
 NUDGE_MAX_CHARS = 350
@@ -122,6 +122,7 @@ class Nudge:
     trigger: str
     text: str
     source: str
+    streak: int | None = None  # milestone nudges only: the streak length they celebrate
 
     def render(self, **fields: object) -> str:
         return render_template(self.text, **fields)
@@ -266,11 +267,6 @@ def week_kind(done_days: int, pain_flare: bool = False) -> str:
     return "empty"
 
 
-def milestone_key(streak: int) -> str | None:
-    """Text key for a streak worth celebrating, or None on ordinary days."""
-    return f"milestone.{streak}" if streak in MILESTONE_STREAKS else None
-
-
 # The keys every check-in file must define, with the minimum number of variants.
 CHECKIN_REQUIRED: Mapping[str, int] = MappingProxyType(
     {
@@ -296,9 +292,7 @@ CHECKIN_REQUIRED: Mapping[str, int] = MappingProxyType(
         "already_today": 1,
         "weekly_header": 1,
         **{f"weekly_summary.{kind}": 1 for kind in WEEK_KINDS},
-        **{f"milestone.{n}": 1 for n in MILESTONE_STREAKS},
         "pt_session_reminder": 1,
-        "pt_session_after": 1,
     }
 )
 CHECKIN_BUTTONS: tuple[str, ...] = (
@@ -421,6 +415,17 @@ def parse_nudges(data: Mapping[str, Any], path: Path) -> tuple[Nudge, ...]:
             check.string(raw, entry, "text"), entry, "text", NUDGE_PLACEHOLDERS, NUDGE_MAX_CHARS
         )
         source = check.string(raw, entry, "source")
+        streak = raw.get("streak")
+        if trigger == "milestone":
+            if streak not in MILESTONE_STREAKS or isinstance(streak, bool):
+                raise check.fail(
+                    entry,
+                    "streak",
+                    "milestone nudges need the streak they celebrate, one of "
+                    + ", ".join(map(str, MILESTONE_STREAKS)),
+                )
+        elif streak is not None:
+            raise check.fail(entry, "streak", "only milestone nudges have a streak")
         nudges.append(
             Nudge(
                 id=nudge_id,
@@ -429,6 +434,7 @@ def parse_nudges(data: Mapping[str, Any], path: Path) -> tuple[Nudge, ...]:
                 trigger=trigger,
                 text=text,
                 source=source,
+                streak=streak,
             )
         )
     return tuple(nudges)

@@ -22,7 +22,6 @@ from bot.domain.content import (
     load_checkin_text,
     load_exercise_templates,
     load_nudges,
-    milestone_key,
     pain_band,
     placeholders_in,
     render_template,
@@ -240,11 +239,13 @@ def test_weekly_and_milestone_keys() -> None:
     assert week_kind(0) == "empty"
     assert week_kind(7, pain_flare=True) == "pain_flare"
     assert text.render("weekly_header", done=5, planned=7, first_name="Sam").count("5") == 1
-    for streak in (3, 7, 14, 30, 60):
-        key = milestone_key(streak)
-        assert key is not None
-        assert text.variants(key)
-    assert milestone_key(5) is None
+
+
+def test_every_streak_worth_celebrating_has_its_own_milestone_nudges() -> None:
+    by_streak = Counter(n.streak for n in load_nudges() if n.trigger == "milestone")
+    assert set(by_streak) == {3, 7, 14, 30, 60}
+    assert all(count >= 2 for count in by_streak.values()), by_streak
+    assert all(n.streak is None for n in load_nudges() if n.trigger != "milestone")
 
 
 def test_snooze_ack_names_the_delay_and_buttons_fit() -> None:
@@ -292,6 +293,9 @@ def _write(tmp_path: Path, name: str, body: str) -> Path:
         (GOOD_NUDGE + GOOD_NUDGE, ["nudge 'a-01'", "id", "duplicate"]),
         (GOOD_NUDGE.replace('source = "seed article"', ""), ["nudge 'a-01'", "source"]),
         ("[[nudge]\nid = ", ["not valid TOML"]),
+        (GOOD_NUDGE.replace('"scheduled"', '"milestone"'), ["nudge 'a-01'", "streak", "3, 7"]),
+        (GOOD_NUDGE.replace('"scheduled"', '"milestone"\nstreak = 5'), ["streak"]),
+        (GOOD_NUDGE.replace('"scheduled"', '"scheduled"\nstreak = 7'), ["only milestone"]),
     ],
 )
 def test_broken_nudge_file_names_file_entry_and_field(
