@@ -28,13 +28,21 @@ async def _dialog(harness: BotHarness) -> Dialog | None:
 
 
 async def onboard(
-    user: SimUser, *, area: str = "Knee", city: str = "Berlin", checkin: str = "19:00"
+    user: SimUser,
+    *,
+    area: str = "Knee",
+    city: str = "Berlin",
+    checkin: str = "19:00",
+    typed_stop: str | None = None,
 ) -> None:
     """The quickest complete setup, by buttons and two typed answers."""
     await user.say("/start")
     await user.press("let's start")
     await user.press(area)
-    await user.press("A few days ago")
+    if typed_stop is None:
+        await user.press("A few days ago")
+    else:
+        await user.say(typed_stop)
     await user.press("2")
     await user.press("Tue")
     await user.press("Thu")
@@ -365,15 +373,5 @@ async def test_a_relative_stop_date_counts_from_the_users_own_today(harness: Bot
 
 async def test_a_calendar_stop_date_stays_put_whatever_the_time_zone(harness: BotHarness) -> None:
     harness.clock.set(datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
-    user = harness.user()
-    await user.say("/start")
-    await user.press("let's start")
-    await user.press("Knee")
-    await user.say("20 November")
-    await user.press("0")
-    await user.press("Glute bridges")
-    await user.press("Confirm")
-    await user.press("19:00")
-    await user.say("Wellington")
-    await user.press("All set")
+    await onboard(harness.user(), city="Wellington", typed_stop="20 November")
     assert await _stopped_on(harness) == date(2026, 11, 20)
