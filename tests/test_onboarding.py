@@ -363,12 +363,19 @@ async def _stopped_on(harness: BotHarness) -> date:
     return profile.stopped_running_on
 
 
-async def test_a_relative_stop_date_counts_from_the_users_own_today(harness: BotHarness) -> None:
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [(None, date(2026, 11, 25)), ("yesterday", date(2026, 11, 27))],
+    ids=["button-a-few-days-ago", "typed-yesterday"],
+)
+async def test_a_relative_stop_date_counts_from_the_users_own_today(
+    harness: BotHarness, typed: str | None, expected: date
+) -> None:
     """The stop date is asked before the time zone. At 12:00 UTC on 27 November it is already
     28 November in New Zealand: "a few days ago" there means the 25th, not the 24th."""
     harness.clock.set(datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
-    await onboard(harness.user(), city="Wellington")
-    assert await _stopped_on(harness) == date(2026, 11, 25)
+    await onboard(harness.user(), city="Wellington", typed_stop=typed)
+    assert await _stopped_on(harness) == expected
 
 
 async def test_a_calendar_stop_date_stays_put_whatever_the_time_zone(harness: BotHarness) -> None:
