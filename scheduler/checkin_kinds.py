@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 
 from sqlalchemy import func, select
 
@@ -21,7 +20,6 @@ def day_code(day: date) -> str:
     return day.strftime("%Y%m%d")
 
 
-@lru_cache(maxsize=64)
 def checkin_buttons(day: date) -> ButtonRows:
     text = load_checkin_text()
     d = day_code(day)

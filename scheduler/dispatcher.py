@@ -116,7 +116,12 @@ class Dispatcher:
             full = claimed >= self.settings.schedule.batch_size
             if more_allowed and full and self._overlap_batches:
                 upcoming = asyncio.create_task(self._claim_and_prepare(self.services.clock.now()))
-            sent += await self._send_batch(jobs, batch_now)
+            try:
+                sent += await self._send_batch(jobs, batch_now)
+            except BaseException:  # shutdown cancels the tick: stop preparing the next batch
+                if upcoming is not None:  # (its rows, if claimed, are reclaimed after LEASE)
+                    upcoming.cancel()
+                raise
             if upcoming is not None:
                 batch = await upcoming
             elif more_allowed and full:
