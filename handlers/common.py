@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
@@ -105,3 +106,28 @@ async def answer_query(update: Update, text: str | None = None, *, alert: bool =
     # Too old or already answered: nothing useful to do for the user.
     with contextlib.suppress(BadRequest):
         await query.answer(text, show_alert=alert)
+
+
+ButtonAction = Callable[[Update, Context, list[str]], Awaitable[str | None]]
+
+
+def button_handler(
+    handle: ButtonAction,
+) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+    """A CallbackQueryHandler callback from a function of the callback data's ``:`` parts.
+
+    ``handle`` returns an optional toast; the press is answered exactly once whatever
+    happens (even if ``handle`` raises), so the user's client never keeps spinning.
+    """
+
+    async def on_callback(update: Update, context: Context) -> None:
+        query = update.callback_query
+        if query is None or query.data is None or update.effective_user is None:
+            return
+        toast: str | None = None
+        try:
+            toast = await handle(update, context, query.data.split(":"))
+        finally:
+            await answer_query(update, toast)
+
+    return on_callback

@@ -13,7 +13,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.services.data_rights import delete_user, export_user
 from bot.services.users import get_user
-from handlers.common import Context, answer_query, edit_or_reply, keyboard, reply, services
+from handlers.common import (
+    Context,
+    button_handler,
+    edit_or_reply,
+    keyboard,
+    reply,
+    services,
+)
 from handlers.onboarding_text import button, t
 
 log = logging.getLogger(__name__)
@@ -62,17 +69,6 @@ async def delete_command(update: Update, context: Context) -> None:
     )
 
 
-async def on_callback(update: Update, context: Context) -> None:
-    query = update.callback_query
-    if query is None or query.data is None or update.effective_user is None:
-        return
-    toast: str | None = None
-    try:
-        toast = await _handle(update, context, query.data.split(":"))
-    finally:
-        await answer_query(update, toast)
-
-
 async def _handle(update: Update, context: Context, parts: list[str]) -> str | None:
     assert update.effective_user is not None
     svc = services(context)
@@ -101,4 +97,4 @@ async def _handle(update: Update, context: Context, parts: list[str]) -> str | N
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("export", export_command))
     app.add_handler(CommandHandler("delete", delete_command))
-    app.add_handler(CallbackQueryHandler(on_callback, pattern=r"^dr:"))
+    app.add_handler(CallbackQueryHandler(button_handler(_handle), pattern=r"^dr:"))

@@ -18,7 +18,15 @@ from bot.domain.parsing import InputError, parse_exercise
 from bot.services import profile as profile_service
 from bot.services.dialogs import clear_dialog, set_dialog
 from bot.services.users import get_user
-from handlers.common import Button, Context, answer_query, edit_or_reply, keyboard, reply, services
+from handlers.common import (
+    Button,
+    Context,
+    button_handler,
+    edit_or_reply,
+    keyboard,
+    reply,
+    services,
+)
 from handlers.onboarding_text import button, describe_exercise, format_dose, t
 from handlers.router import Incoming, register_flow
 
@@ -151,17 +159,6 @@ async def _save_dose(
     )
 
 
-async def on_callback(update: Update, context: Context) -> None:
-    query = update.callback_query
-    if query is None or query.data is None or update.effective_user is None:
-        return
-    toast: str | None = None
-    try:
-        toast = await _handle(update, context, query.data.split(":"))
-    finally:
-        await answer_query(update, toast)
-
-
 async def _handle(update: Update, context: Context, parts: list[str]) -> str | None:
     assert update.effective_user is not None
     svc = services(context)
@@ -226,5 +223,5 @@ async def _item_action(
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("exercises", exercises_command))
-    app.add_handler(CallbackQueryHandler(on_callback, pattern=r"^ex:"))
+    app.add_handler(CallbackQueryHandler(button_handler(_handle), pattern=r"^ex:"))
     register_flow(FLOW, on_message)

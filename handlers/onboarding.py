@@ -43,7 +43,7 @@ from bot.services.users import create_user, get_user
 from handlers.common import (
     Button,
     Context,
-    answer_query,
+    button_handler,
     chunk,
     edit_or_reply,
     keyboard,
@@ -533,18 +533,6 @@ async def _chose_area(
 # --- buttons -------------------------------------------------------------------------------
 
 
-async def on_callback(update: Update, context: Context) -> None:
-    query = update.callback_query
-    tg_user = update.effective_user
-    if query is None or tg_user is None or query.data is None:
-        return
-    toast: str | None = None
-    try:
-        toast = await _handle_callback(update, context, query.data.split(":"))
-    finally:
-        await answer_query(update, toast)
-
-
 async def _handle_callback(update: Update, context: Context, parts: list[str]) -> str | None:
     assert update.effective_user is not None
     svc = services(context)
@@ -884,5 +872,5 @@ async def cancel_command(update: Update, context: Context) -> None:
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("start", start_command))
     app.add_handler(CommandHandler("cancel", cancel_command))
-    app.add_handler(CallbackQueryHandler(on_callback, pattern=r"^ob:"))
+    app.add_handler(CallbackQueryHandler(button_handler(_handle_callback), pattern=r"^ob:"))
     register_flow(FLOW, on_message)

@@ -22,7 +22,15 @@ from bot.domain.timezones import describe_local_time
 from bot.services import profile as profile_service
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
 from bot.services.users import get_user
-from handlers.common import Button, Context, answer_query, edit_or_reply, keyboard, reply, services
+from handlers.common import (
+    Button,
+    Context,
+    button_handler,
+    edit_or_reply,
+    keyboard,
+    reply,
+    services,
+)
 from handlers.onboarding import (
     CHECKIN_TIMES,
     MAX_OTHER_AREA,
@@ -340,17 +348,6 @@ async def _after_count(
 # --- buttons -------------------------------------------------------------------------------
 
 
-async def on_callback(update: Update, context: Context) -> None:
-    query = update.callback_query
-    if query is None or query.data is None or update.effective_user is None:
-        return
-    toast: str | None = None
-    try:
-        toast = await _handle(update, context, query.data.split(":"))
-    finally:
-        await answer_query(update, toast)
-
-
 async def _handle(update: Update, context: Context, parts: list[str]) -> str | None:
     assert update.effective_user is not None
     svc = services(context)
@@ -493,5 +490,5 @@ async def _pt_days(
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("settings", settings_command))
-    app.add_handler(CallbackQueryHandler(on_callback, pattern=r"^st:"))
+    app.add_handler(CallbackQueryHandler(button_handler(_handle), pattern=r"^st:"))
     register_flow(FLOW, on_message)
