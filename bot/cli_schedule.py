@@ -57,7 +57,7 @@ def parse_instant(value: str) -> datetime:
 
 
 def cmd_next(args: argparse.Namespace) -> int:
-    from scheduler.timing import format_utc, next_daily
+    from bot.domain.timing import format_utc, next_daily
 
     try:
         zone = parse_zone(args.timezone)
@@ -112,7 +112,7 @@ async def upcoming(url: str, telegram_id: int) -> tuple[Any, list[Any]] | None:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from bot.cli import _settings
-    from scheduler.timing import format_utc
+    from bot.domain.timing import format_utc
 
     settings = _settings()
     try:

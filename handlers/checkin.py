@@ -17,18 +17,19 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.db.models import CheckIn, Dialog, RehabProfile, ScheduledMessage, User
-from bot.domain.content import load_checkin_text, pain_band
+from bot.domain import pain as pain_model
+from bot.domain.content import load_checkin_text
+from bot.domain.kinds import MessageKind
+from bot.domain.timing import in_quiet_hours, local_date
 from bot.reports import stats
 from bot.services import checkins
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
 from bot.services.history import load_days
+from bot.services.outgoing_checkin import checkin_buttons, day_code, plan_morning_question
+from bot.services.planner import cancel_pending, upsert_message
 from bot.services.users import get_user
 from handlers.common import Context, answer_query, chunk, edit_or_reply, keyboard, reply, services
 from handlers.router import Incoming, register_flow
-from scheduler import kinds
-from scheduler.checkin_kinds import checkin_buttons, day_code, plan_morning_question
-from scheduler.planner import cancel_pending, upsert_message
-from scheduler.timing import in_quiet_hours, local_date
 
 FLOW = "checkin"
 NOTE_MAX = 1000
@@ -222,7 +223,7 @@ async def _done(press: Press) -> None:
         exercises_done=[e.name for e in plan],
     )
     await clear_dialog(press.session, press.user.id)
-    await cancel_pending(press.session, press.user.id, (kinds.FOLLOWUP, kinds.SNOOZE))
+    await cancel_pending(press.session, press.user.id, (MessageKind.FOLLOWUP, MessageKind.SNOOZE))
     await answer_query(press.update)
     text = load_checkin_text()
     lead = text.render(
@@ -318,7 +319,7 @@ async def _confirm_some(press: Press) -> None:
         press.session, press.user, press.day, press.now, status=status, exercises_done=names
     )
     await clear_dialog(press.session, press.user.id)
-    await cancel_pending(press.session, press.user.id, (kinds.FOLLOWUP, kinds.SNOOZE))
+    await cancel_pending(press.session, press.user.id, (MessageKind.FOLLOWUP, MessageKind.SNOOZE))
     await answer_query(press.update)
     text = load_checkin_text()
     key = "done_all" if status == "done" else "did_some"
@@ -357,7 +358,7 @@ async def _reason(press: Press) -> None:
         press.session, press.user, press.day, press.now, status="skipped", skip_reason=press.arg
     )
     await clear_dialog(press.session, press.user.id)
-    await cancel_pending(press.session, press.user.id, (kinds.FOLLOWUP, kinds.SNOOZE))
+    await cancel_pending(press.session, press.user.id, (MessageKind.FOLLOWUP, MessageKind.SNOOZE))
     response = text.render_reason(
         press.arg,
         _rng(),
@@ -397,7 +398,7 @@ async def _snooze(press: Press) -> None:
     planned = await upsert_message(
         press.session,
         user_id=press.user.id,
-        kind=kinds.SNOOZE,
+        kind=MessageKind.SNOOZE,
         day=press.day,
         due_at=due,
         now=press.now,
@@ -409,13 +410,13 @@ async def _snooze(press: Press) -> None:
             await press.session.execute(
                 select(ScheduledMessage).where(
                     ScheduledMessage.user_id == press.user.id,
-                    ScheduledMessage.kind == kinds.SNOOZE,
+                    ScheduledMessage.kind == MessageKind.SNOOZE,
                     ScheduledMessage.local_date == press.day,
                 )
             )
         ).scalar_one()
         row.status, row.due_at, row.attempts = "pending", due, 0
-    await cancel_pending(press.session, press.user.id, (kinds.FOLLOWUP,))
+    await cancel_pending(press.session, press.user.id, (MessageKind.FOLLOWUP,))
     await edit_or_reply(
         press.update,
         press.context,
@@ -440,7 +441,7 @@ async def _pain(press: Press) -> None:
     text = load_checkin_text()
     parts = [
         text.render(
-            f"pain_response.{pain_band(pain)}",
+            f"pain_response.{pain_model.band(pain)}",
             _rng(),
             first_name=press.user.first_name,
             injury=await _injury_phrase(press.session, press.user),
@@ -449,7 +450,7 @@ async def _pain(press: Press) -> None:
     if pain > 0:
         await plan_morning_question(press.session, press.user, press.day, press.now)
     await press.session.flush()
-    if checkins.pain_rising(await checkins.recent_pains(press.session, press.user.id, press.day)):
+    if pain_model.rising(await checkins.recent_pains(press.session, press.user.id, press.day)):
         parts.append(text.render("rising_pain_warning", _rng(), first_name=press.user.first_name))
     await _after_pain_hooks(press.session, press.user, checkin, press.now)
     await edit_or_reply(
@@ -471,7 +472,7 @@ async def _after_pain_hooks(
     session: AsyncSession, user: User, checkin: CheckIn, now: datetime
 ) -> None:
     """Adaptive nudges (pain flare, milestones) react to a completed check-in."""
-    from scheduler import nudge_triggers
+    from bot.services import nudge_triggers
 
     await nudge_triggers.on_checkin(session, user, checkin, now)
 
@@ -560,10 +561,6 @@ async def on_note_text(
     checkin.note = note
     checkin.updated_at = now
     await reply(update, context, load_checkin_text().pick("note_saved", _rng()))
-    # A note can describe a warning sign: check it like any other message.
-    from handlers.faq import check_red_flag
-
-    await check_red_flag(update, context, session, user, note, now)
 
 
 # --- the next-morning question ---------------------------------------------------------------
@@ -598,7 +595,7 @@ async def on_morning_button(update: Update, context: Context) -> None:
             return  # answered already (double press)
         checkin.morning_response = answer
         checkin.updated_at = now
-        from scheduler import nudge_triggers
+        from bot.services import nudge_triggers
 
         await nudge_triggers.on_morning_response(session, user, checkin, now)
         injury = await _injury_phrase(session, user)

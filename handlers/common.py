@@ -13,6 +13,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.services.container import Services
+from bot.services.outcome import Outcome
 
 Button = tuple[str, str]  # (label, callback data)
 Context = ContextTypes.DEFAULT_TYPE
@@ -131,3 +132,17 @@ def button_handler(
             await answer_query(update, toast)
 
     return on_callback
+
+
+def markup_for(buttons: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+    return keyboard(buttons) if buttons else None
+
+
+async def render(update: Update, context: Context, outcome: Outcome) -> None:
+    """Send a use case's replies in order (editing the pressed message where asked)."""
+    for item in outcome.replies:
+        markup = markup_for(item.buttons)
+        if item.edit:
+            await edit_or_reply(update, context, item.text, markup)
+        else:
+            await reply(update, context, item.text, markup)

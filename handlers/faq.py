@@ -11,22 +11,30 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.cli_faq import UNKNOWN
-from bot.db.models import FaqQuestion, RedFlagReport, User
+from bot.db.models import FaqQuestion, User
+from bot.domain import callbacks
+from bot.domain.callbacks import ButtonFamily, SafetyAction
 from bot.domain.faq import FaqEntry
-from bot.domain.triage import triage
+from bot.services import safety
+from bot.services.outcome import Outcome
 from bot.services.users import get_user
-from handlers.common import Context, answer_query, edit_or_reply, keyboard, reply, services
+from handlers.common import (
+    Context,
+    answer_query,
+    edit_or_reply,
+    keyboard,
+    render,
+    reply,
+    services,
+)
 from handlers.router import Incoming, register_free_text
 
 QUESTION_MAX = 1000
-CLINICIAN_BUTTON = ("I've spoken to a clinician", "rf:ok")
 SMALL_TALK = {
     "greeting": (
         re.compile(r"^\W*(hi|hello|hey|hiya|good (morning|afternoon|evening)|yo)\W*$", re.I),
@@ -89,38 +97,6 @@ async def _log_question(
     return row.id
 
 
-async def check_red_flag(
-    update: Update,
-    context: Context,
-    session: AsyncSession,
-    user: User | None,
-    text: str,
-    now: datetime,
-) -> bool:
-    """Answer and record a red flag if ``text`` describes one; True if it did."""
-    result = triage(text)
-    if not result.is_red_flag:
-        return False
-    markup = None
-    if user is not None:
-        session.add(
-            RedFlagReport(
-                user_id=user.id,
-                flag=result.flag or "",
-                level=result.level or "contact",
-                text=text[:QUESTION_MAX],
-                created_at=now,
-            )
-        )
-        if user.safety_hold_since is None:
-            user.safety_hold_since = now
-        user.updated_at = now
-        markup = keyboard([[CLINICIAN_BUTTON]])
-        services(context).metrics.inc("red_flags")
-    await reply(update, context, result.message, markup)
-    return True
-
-
 async def on_free_text(
     update: Update, context: Context, session: AsyncSession, user: User | None, incoming: Incoming
 ) -> None:
@@ -139,9 +115,6 @@ async def on_free_text(
     now = services(context).clock.now()
     if not text:
         await reply(update, context, "That message looks empty. Type a question, or see /help.")
-        return
-    if await check_red_flag(update, context, session, user, text, now):
-        await _log_question(session, user, text, "red_flag", None, 1.0, now)
         return
     for _, (pattern, answer) in SMALL_TALK.items():
         if pattern.match(text):
@@ -264,50 +237,41 @@ async def on_feedback(update: Update, context: Context) -> None:
     )
 
 
-async def on_clinician_confirmed(update: Update, context: Context) -> None:
+async def on_safety_button(update: Update, context: Context) -> None:
+    """The clinician follow-up and hold buttons (and ``rf:ok`` on older safety messages)."""
     assert update.effective_user
+    query = update.callback_query
+    assert query is not None
+    try:
+        decoded = callbacks.decode(query.data)
+        action = (
+            SafetyAction.SEEN
+            if decoded.family is ButtonFamily.LEGACY_CLINICIAN
+            else SafetyAction(decoded.part(0) or "")
+        )
+    except ValueError:
+        await answer_query(update, "That button has expired.")
+        return
     svc = services(context)
-    now = svc.clock.now()
     async with svc.sessions() as session:
         user = await get_user(session, update.effective_user.id)
         if user is None:
-            await answer_query(update, "That button has expired.")
-            return
-        was_held = user.safety_hold_since is not None
-        user.safety_hold_since = None
-        user.updated_at = now
-        await session.execute(
-            sql_update(RedFlagReport)
-            .where(RedFlagReport.user_id == user.id, RedFlagReport.resolved_at.is_(None))
-            .values(resolved_at=now)
-        )
-        await session.commit()
-    await answer_query(update)
-    if was_held:
-        await edit_or_reply(
-            update,
-            context,
-            "Thank you for letting me know. I'm glad you talked to someone. "
-            "Follow what they advised; I'll carry on with your check-ins "
-            "and the occasional encouragement.",
-        )
-
-
-async def unresolved_red_flags(session: AsyncSession, user_id: int) -> list[RedFlagReport]:
-    return list(
-        (
-            await session.execute(
-                select(RedFlagReport).where(
-                    RedFlagReport.user_id == user_id, RedFlagReport.resolved_at.is_(None)
-                )
-            )
-        ).scalars()
-    )
+            outcome = Outcome.nothing("That button has expired.")
+        else:
+            outcome = await safety.answer(session, user, action, svc.clock.now())
+            await session.commit()
+    await answer_query(update, outcome.toast)
+    await render(update, context, outcome)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("faq", faq_command))
     app.add_handler(CallbackQueryHandler(on_faq_button, pattern=r"^faq:"))
     app.add_handler(CallbackQueryHandler(on_feedback, pattern=r"^fb:"))
-    app.add_handler(CallbackQueryHandler(on_clinician_confirmed, pattern=r"^rf:ok$"))
+    app.add_handler(
+        CallbackQueryHandler(
+            on_safety_button,
+            pattern=callbacks.pattern(ButtonFamily.SAFETY, ButtonFamily.LEGACY_CLINICIAN),
+        )
+    )
     register_free_text(on_free_text)

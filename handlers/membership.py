@@ -18,9 +18,9 @@ from telegram.ext import Application, ChatMemberHandler
 from bot.config import Settings
 from bot.db.models import User
 from bot.services.pausing import is_still_paused, resume_user
+from bot.services.planner import cancel_user_schedule, schedule_user
 from bot.services.users import get_user
 from handlers.common import Context, services
-from scheduler.planner import cancel_user_schedule, schedule_user
 
 log = logging.getLogger(__name__)
 

@@ -237,7 +237,7 @@ def _set_stop(data: dict[str, Any], stop: date, today: date, *, relative: bool) 
 
 
 def _today(data: dict[str, Any], now: datetime, default_zone: str) -> date:
-    from scheduler.timing import local_date
+    from bot.domain.timing import local_date
 
     return local_date(now, data.get("tz") or default_zone)
 

@@ -16,8 +16,8 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 # The PT, nudge and weekly-summary kinds must be registered before the first tick;
-# scheduler.outgoing only loads its kind modules when its registry is still empty.
-import scheduler.nudge_kinds  # noqa: F401
+# bot.services.outgoing only loads its kind modules when its registry is still empty.
+import bot.services.outgoing_nudges  # noqa: F401
 from bot.db.models import Dialog, PtSession, User
 from bot.services.checkins import today_for
 from bot.services.dialogs import clear_dialog, set_dialog
@@ -144,9 +144,6 @@ async def on_note_text(
     await clear_dialog(session, user.id)
     await save_session(session, user, day, now, note)
     await reply(update, context, f"{NOTE_SAVED}\n\n{PLAN_HINT}")
-    from handlers.faq import check_red_flag
-
-    await check_red_flag(update, context, session, user, note, now)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

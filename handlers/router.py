@@ -1,5 +1,5 @@
-"""Routes every non-command message: to the conversation step the user is in, if any
-(read from the database), otherwise to free-text handling (safety triage, then the FAQ).
+"""Routes every non-command message: safety triage first, always; then to the conversation
+step the user is in, if any (read from the database), otherwise to free text (the FAQ).
 
 Feature modules register a handler per flow name; the router owns the session so that each
 update is one transaction.
@@ -15,9 +15,10 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.db.models import Dialog, User
+from bot.services import safety
 from bot.services.dialogs import get_dialog
 from bot.services.users import get_user
-from handlers.common import Context, reply, services
+from handlers.common import Context, answer_query, render, reply, services
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,19 @@ async def on_message(update: Update, context: Context) -> None:
         return
     incoming = incoming_from(update)
     svc = services(context)
+    if incoming.text is not None and incoming.text.strip():
+        # Safety first, in every step: a red flag is answered and recorded, and never
+        # consumed as a step's value (the step keeps waiting for its answer).
+        async with svc.sessions() as session:
+            user = await get_user(session, tg_user.id)
+            flagged = await safety.report_red_flag(
+                session, user, incoming.text.strip(), svc.clock.now()
+            )
+            await session.commit()
+        if flagged is not None:
+            svc.metrics.inc("red_flags")
+            await render(update, context, flagged.outcome)
+            return
     async with svc.sessions() as session:
         user = await get_user(session, tg_user.id)
         dialog = await get_dialog(session, user.id) if user is not None else None
@@ -79,8 +93,6 @@ async def on_message(update: Update, context: Context) -> None:
 async def on_unknown_button(update: Update, context: Context) -> None:
     """A button no feature claims (an old client, a removed feature, forged data): answer it
     so the user's spinner stops, and change nothing."""
-    from handlers.common import answer_query
-
     await answer_query(update, "That button has expired. Send /help to see what I can do.")
 
 

@@ -54,12 +54,12 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.db.models import CheckIn, RehabProfile, ScheduledMessage, User
+from bot.domain.timing import in_quiet_hours, local_date
 from bot.logs import correlation_id
 from bot.services.container import Services
-from scheduler import kinds
-from scheduler.outgoing import Outgoing, SendContext, Skip, handler_for
+from bot.services.outgoing import Outgoing, SendContext, Skip, handler_for
+from bot.services.safety import state_of
 from scheduler.sending import send
-from scheduler.timing import in_quiet_hours, local_date
 
 log = logging.getLogger(__name__)
 
@@ -423,12 +423,11 @@ class Dispatcher:
             return Skip("cancelled", f"user {user.status}")
         if user.status == "paused":
             return Skip("cancelled", "paused")
-        if (
-            row.kind in kinds.MOTIVATIONAL
-            and user.safety_hold_since is not None
-            and row.kind == kinds.NUDGE
-        ):
-            return Skip("skipped", "safety hold")
+        safety = state_of(user)
+        if not safety.allows_kind(row.kind):
+            # The one safety gate (bot.domain.safety): nothing that cheers or pushes while a
+            # concern is open. Skipped, not missed: the kind plans its next occurrence.
+            return Skip("skipped", f"safety {safety.level}")
         if now - row.due_at > LATE_GRACE:
             same_day = local_date(now, user.timezone) == row.local_date
             quiet = in_quiet_hours(now, user.timezone, user.quiet_start, user.quiet_end)
@@ -498,7 +497,7 @@ class Dispatcher:
         await handler.after_skip(SendContext(session, self.services, user, row, now), skip)
 
     async def _user_blocked(self, row_id: int, now: datetime) -> None:
-        from scheduler.planner import cancel_user_schedule
+        from bot.services.planner import cancel_user_schedule
 
         async with self.services.sessions() as session:
             row = await session.get(ScheduledMessage, row_id)

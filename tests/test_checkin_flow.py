@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 from sqlalchemy import select
 
 from bot.db.models import CheckIn, Exercise, RehabProfile, User
-from scheduler.planner import schedule_user
+from bot.services.planner import schedule_user
 from tests.harness.bot import BotHarness
 
 

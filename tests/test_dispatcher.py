@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from bot.clock import FakeClock
 from bot.db.models import CheckIn, ScheduledMessage, User
-from scheduler import kinds
+from bot.domain.kinds import MessageKind
 from scheduler.dispatcher import LEASE, Dispatcher, backoff
 from tests.conftest import make_settings
 from tests.harness.bot import BotHarness
@@ -72,7 +72,7 @@ async def test_a_restart_between_claim_and_send_loses_nothing(harness: BotHarnes
         await harness.advance(LEASE + timedelta(minutes=2), step=timedelta(seconds=30))
         assert [len(harness.telegram.messages(t)) for t in (1001, 1002, 1003)] == [1, 1, 1]
         for tid in (1001, 1002, 1003):
-            row = await row_for(harness, tid, kinds.CHECKIN, DUE.date())
+            row = await row_for(harness, tid, MessageKind.CHECKIN, DUE.date())
             assert row is not None and row.status == "sent"
     finally:
         await harness.stop()
@@ -143,7 +143,7 @@ async def test_a_batch_of_checkins_goes_out_in_bulk_each_row_recorded_with_its_o
             await session.execute(
                 select(User.chat_id, ScheduledMessage)
                 .join(User, User.id == ScheduledMessage.user_id)
-                .where(ScheduledMessage.kind == kinds.CHECKIN)
+                .where(ScheduledMessage.kind == MessageKind.CHECKIN)
             )
         ).all()
     today = {chat: row for chat, row in rows if row.status == "sent"}
@@ -165,7 +165,7 @@ async def test_flood_control_defers_by_retry_after_then_delivers_once(harness: B
     harness.clock.set(DUE)
     await harness.tick()
     assert len(harness.telegram.messages(1001)) == 0 and len(harness.telegram.messages(1002)) == 1
-    row = await row_for(harness, 1001, kinds.CHECKIN, DUE.date())
+    row = await row_for(harness, 1001, MessageKind.CHECKIN, DUE.date())
     assert row is not None and row.status == "pending" and row.due_at == DUE + timedelta(seconds=40)
     assert row.attempts == 0, "waiting out flood control is not a failed attempt"
     await harness.advance(timedelta(seconds=35), step=timedelta(seconds=5))
@@ -208,7 +208,7 @@ async def test_5xx_and_timeouts_retry_with_backoff_then_give_up_without_stopping
     with caplog.at_level(logging.WARNING, logger="scheduler.dispatcher"):
         await harness.tick()
         assert len(harness.telegram.messages(1003)) == 1, "one user's failure held up another"
-        first_retry = await row_for(harness, 1001, kinds.CHECKIN, DUE.date())
+        first_retry = await row_for(harness, 1001, MessageKind.CHECKIN, DUE.date())
         assert first_retry is not None and first_retry.status == "pending"
         assert first_retry.due_at == DUE + timedelta(seconds=15)  # backoff, not the next tick
         # Every wait between attempts, and a little more.
@@ -216,7 +216,7 @@ async def test_5xx_and_timeouts_retry_with_backoff_then_give_up_without_stopping
         await harness.advance(waits, step=timedelta(seconds=15))
     assert len(harness.telegram.messages(1002)) == 1 and sends(harness, 1002) == 3
     assert len(harness.telegram.messages(1001)) == 0 and sends(harness, 1001) == attempts
-    gave_up = await row_for(harness, 1001, kinds.CHECKIN, DUE.date())
+    gave_up = await row_for(harness, 1001, MessageKind.CHECKIN, DUE.date())
     assert gave_up is not None and gave_up.status == "failed"
     assert any("gave up" in r.getMessage() for r in caplog.records)
     # A bad day at Telegram must not end the user's daily check-ins for good.
@@ -250,7 +250,7 @@ async def test_a_checkin_missed_by_downtime_is_sent_late_the_same_evening(
     harness = await down_until(harness, DUE + timedelta(hours=1, minutes=30))  # 20:30 Berlin
     try:
         assert len(harness.telegram.messages(1001)) == 1
-        row = await row_for(harness, 1001, kinds.CHECKIN, DUE.date())
+        row = await row_for(harness, 1001, MessageKind.CHECKIN, DUE.date())
         assert (
             row is not None
             and row.status == "sent"
@@ -277,7 +277,7 @@ async def test_a_stale_checkin_is_marked_missed_and_never_sent_in_a_burst(
     try:
         await harness.advance(timedelta(minutes=30), step=timedelta(minutes=5))
         assert harness.telegram.messages(1001) == [], "a stale reminder went out after downtime"
-        row = await row_for(harness, 1001, kinds.CHECKIN, DUE.date())
+        row = await row_for(harness, 1001, MessageKind.CHECKIN, DUE.date())
         assert row is not None and row.status == "missed"
         async with harness.services.sessions() as session:
             missed = (await session.execute(select(CheckIn.local_date, CheckIn.status))).all()
@@ -285,7 +285,7 @@ async def test_a_stale_checkin_is_marked_missed_and_never_sent_in_a_burst(
         pending = [
             r
             for r in await rows_of(harness, 1001)
-            if r.status == "pending" and r.kind == kinds.CHECKIN
+            if r.status == "pending" and r.kind == MessageKind.CHECKIN
         ]
         assert len(pending) == 1 and pending[0].due_at > back_at
         # The next check-in comes at the user's time, alone.

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from bot.clock import FakeClock
 from bot.db.models import CheckIn, ScheduledMessage, User
-from scheduler import kinds
+from bot.domain.kinds import MessageKind
 from tests.conftest import make_settings
 from tests.harness.bot import BotHarness
 from tests.test_checkin_flow import make_user
@@ -40,7 +40,7 @@ async def sent_checkins(harness: BotHarness, telegram_id: int) -> list[Scheduled
                     select(ScheduledMessage)
                     .where(
                         ScheduledMessage.user_id == user_id,
-                        ScheduledMessage.kind == kinds.CHECKIN,
+                        ScheduledMessage.kind == MessageKind.CHECKIN,
                         ScheduledMessage.status == "sent",
                     )
                     .order_by(ScheduledMessage.sent_at)

@@ -24,8 +24,8 @@ from sqlalchemy.engine import make_url
 
 from bot.clock import FakeClock
 from bot.db.models import ScheduledMessage
+from bot.domain.timing import format_utc
 from scheduler.dispatcher import CONCURRENCY, LEASE, MAX_BACKOFF
-from scheduler.timing import format_utc
 from tests.conftest import make_settings
 from tests.harness.bot import BotHarness
 from tests.helpers.dispatch_worker import outstanding, seed_due_checkins

@@ -22,13 +22,15 @@ from sqlalchemy import func, select
 
 from bot.clock import FakeClock
 from bot.db.models import Exercise, NudgeLog, RehabProfile, ScheduledMessage, User
+from bot.domain.callbacks import SafetyAction
+from bot.domain.callbacks import safety as safety_data
 from bot.domain.content import load_nudges
+from bot.domain.kinds import MessageKind
+from bot.domain.timing import in_quiet_hours
 from bot.reports import stats
 from bot.services.history import load_days
-from scheduler import kinds
-from scheduler.nudge_kinds import GENTLE_THEMES
-from scheduler.planner import schedule_user
-from scheduler.timing import in_quiet_hours
+from bot.services.outgoing_nudges import GENTLE_THEMES
+from bot.services.planner import schedule_user
 from tests.conftest import START, make_settings
 from tests.harness.bot import BotHarness
 from tests.harness.fake_telegram import FakeTelegram, SentMessage
@@ -148,8 +150,12 @@ async def act(h: BotHarness, s: Script, event: str) -> None:
     if event == "redflag":
         await user.say(RED_FLAG_TEXT)
     elif event == "clinician":
-        flagged = [m for m in h.telegram.messages(s.tg) if any(d == "rf:ok" for _, d in m.buttons)]
-        await user.press_data("rf:ok", flagged[-1])
+        seen, cleared = safety_data(SafetyAction.SEEN), safety_data(SafetyAction.CLEARED)
+        flagged = [m for m in h.telegram.messages(s.tg) if any(d == seen for _, d in m.buttons)]
+        await user.press_data(seen, flagged[-1])
+        asked = h.telegram.messages(s.tg)[-1]
+        if any(d == cleared for _, d in asked.buttons):  # on hold: "did they clear you?"
+            await user.press_data(cleared, asked)
     elif event == "pause":
         await user.say("/pause 7")
     elif event == "block":
@@ -228,7 +234,7 @@ async def sent_nudges(h: BotHarness, tg: int) -> list[SentNudge]:
                     select(ScheduledMessage)
                     .where(
                         ScheduledMessage.user_id == user.id,
-                        ScheduledMessage.kind == kinds.NUDGE,
+                        ScheduledMessage.kind == MessageKind.NUDGE,
                         ScheduledMessage.status == "sent",
                     )
                     .order_by(ScheduledMessage.sent_at)

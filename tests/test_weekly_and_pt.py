@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 from sqlalchemy import select, update
 
 from bot.db.models import CheckIn, PtSession, RehabProfile, User
-from scheduler.planner import schedule_user
+from bot.services.planner import schedule_user
 from tests.harness.bot import BotHarness
 from tests.test_checkin_flow import make_user
 

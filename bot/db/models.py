@@ -12,12 +12,14 @@ Design notes:
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -33,6 +35,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.domain.enums import (
+    CheckInStatus,
+    FaqDecision,
+    MessageStatus,
+    MorningResponse,
+    NudgeCadence,
+    UserStatus,
+)
+from bot.domain.kinds import MessageKind
+from bot.domain.safety import SafetyLevel
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -76,12 +89,26 @@ class Base(DeclarativeBase):
     }
 
 
+def one_of(column: str, values: type[StrEnum]) -> CheckConstraint:
+    """A check constraint that keeps ``column`` inside an enum's values (NULL allowed)."""
+    listed = ", ".join(f"'{member.value}'" for member in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=column)
+
+
+RED_FLAG_LEVELS = ("contact", "urgent", "emergency")
+
+
 def _user_fk() -> Any:
     return mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
 
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (
+        one_of("status", UserStatus),
+        one_of("nudge_cadence", NudgeCadence),
+        one_of("safety_level", SafetyLevel),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
@@ -90,13 +117,11 @@ class User(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     timezone: Mapped[str | None] = mapped_column(String(64))
     checkin_time: Mapped[time | None] = mapped_column(Time)
-    # onboarding | active | paused | blocked
-    status: Mapped[str] = mapped_column(String(16), default="onboarding")
+    status: Mapped[str] = mapped_column(String(16), default=UserStatus.ONBOARDING)
     paused_until: Mapped[date | None] = mapped_column(Date)
     consent_at: Mapped[datetime | None]
     onboarded_at: Mapped[datetime | None]
-    # off | low | normal
-    nudge_cadence: Mapped[str] = mapped_column(String(8), default="normal")
+    nudge_cadence: Mapped[str] = mapped_column(String(8), default=NudgeCadence.NORMAL)
     nudge_seed: Mapped[int] = mapped_column(Integer, default=0)
     quiet_start: Mapped[time] = mapped_column(Time, default=time(21, 0))
     quiet_end: Mapped[time] = mapped_column(Time, default=time(8, 0))
@@ -104,9 +129,12 @@ class User(Base):
     rest_weekdays: Mapped[list[int]] = mapped_column(JSON, default=list)
     weekly_summary_weekday: Mapped[int] = mapped_column(SmallInteger, default=6)
     weekly_summary_time: Mapped[time] = mapped_column(Time, default=time(19, 0))
-    # Set when a red flag was reported; motivational nudges stay off until the user
-    # confirms they have spoken to a clinician.
-    safety_hold_since: Mapped[datetime | None]
+    # The safety state (bot.domain.safety.SafetyState): raised by red flags and pain
+    # escalation, cleared only when the user says a clinician has seen them.
+    safety_level: Mapped[str] = mapped_column(String(12), default=SafetyLevel.NONE)
+    safety_since: Mapped[datetime | None]
+    safety_resolved_at: Mapped[datetime | None]
+    safety_followups: Mapped[int] = mapped_column(SmallInteger, default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -160,18 +188,21 @@ class CheckIn(Base):
     """One row per user and local day: a second check-in that day updates this row."""
 
     __tablename__ = "checkins"
-    __table_args__ = (UniqueConstraint("user_id", "local_date"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "local_date"),
+        one_of("status", CheckInStatus),
+        one_of("morning_response", MorningResponse),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = _user_fk()
     local_date: Mapped[date] = mapped_column(Date)
-    # done | partial | skipped | missed
     status: Mapped[str] = mapped_column(String(16))
     exercises_done: Mapped[list[str]] = mapped_column(JSON, default=list)
     pain: Mapped[int | None] = mapped_column(SmallInteger)
     note: Mapped[str | None] = mapped_column(Text)
     skip_reason: Mapped[str | None] = mapped_column(String(16))
-    # better | same | worse: the next-morning answer about this day's exercises
+    # The next-morning answer about this day's exercises.
     morning_response: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -199,16 +230,16 @@ class ScheduledMessage(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "kind", "local_date"),
         Index("ix_scheduled_messages_status_due_at", "status", "due_at"),
+        one_of("kind", MessageKind),
+        one_of("status", MessageStatus),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     user_id: Mapped[int] = _user_fk()
-    # checkin | followup | morning | nudge | pt_reminder | pt_after | weekly_summary
     kind: Mapped[str] = mapped_column(String(16))
     local_date: Mapped[date] = mapped_column(Date)
     due_at: Mapped[datetime]
-    # pending | sending | sent | missed | failed | cancelled
-    status: Mapped[str] = mapped_column(String(12), default="pending")
+    status: Mapped[str] = mapped_column(String(12), default=MessageStatus.PENDING)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
@@ -233,6 +264,11 @@ class NudgeLog(Base):
 
 class RedFlagReport(Base):
     __tablename__ = "red_flags"
+    __table_args__ = (
+        CheckConstraint(
+            "level IN (" + ", ".join(f"'{v}'" for v in RED_FLAG_LEVELS) + ")", name="level"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = _user_fk()
@@ -247,11 +283,11 @@ class FaqQuestion(Base):
     """A question a user asked: kept for content authors, erased with the user."""
 
     __tablename__ = "faq_questions"
+    __table_args__ = (one_of("decision", FaqDecision),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = _user_fk()
     text: Mapped[str] = mapped_column(Text)
-    # answer | suggest | unknown | red_flag
     decision: Mapped[str] = mapped_column(String(12))
     entry_id: Mapped[str | None] = mapped_column(String(64))
     confidence: Mapped[float] = mapped_column(default=0.0)

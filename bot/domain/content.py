@@ -24,6 +24,7 @@ CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 NUDGES_FILE = CONTENT_DIR / "nudges.toml"
 EXERCISES_FILE = CONTENT_DIR / "exercises.toml"
 CHECKIN_FILE = CONTENT_DIR / "checkin.toml"
+SAFETY_FILE = CONTENT_DIR / "safety.toml"
 
 THEMES: tuple[str, ...] = (
     "patience",
@@ -241,17 +242,6 @@ class CheckinText:
         responses = self.reason(reason_id).responses
         chosen = responses[0] if rng is None else rng.choice(responses)
         return render_template(chosen, **fields)
-
-
-def pain_band(pain: int) -> str:
-    """Pain-monitoring band for a 0-10 score: 0-3 low, 4-5 moderate, 6-10 high."""
-    if not 0 <= pain <= 10:
-        raise ValueError(f"pain must be 0-10, got {pain}")
-    if pain <= 3:
-        return "low"
-    if pain <= 5:
-        return "moderate"
-    return "high"
 
 
 def week_kind(done_days: int, pain_flare: bool = False) -> str:
@@ -583,6 +573,58 @@ def parse_checkin(data: Mapping[str, Any], path: Path) -> CheckinText:
     )
 
 
+SAFETY_REQUIRED: tuple[str, ...] = (
+    "followup.urgent",
+    "followup.emergency",
+    "answer.seen",
+    "answer.noted",
+    "answer.cleared",
+    "answer.not_cleared",
+    "answer.not_yet",
+    "answer.need_help",
+    "answer.undo",
+    "hold.urgent",
+    "hold.watch",
+    "escalation.very_high",
+    "escalation.ceiling_twice",
+    "escalation.worse_mornings",
+    "escalation.rising",
+    "escalation.settled",
+)
+SAFETY_BUTTONS: tuple[str, ...] = (
+    "seen",
+    "not_yet",
+    "need_help",
+    "cleared",
+    "not_cleared",
+    "undo",
+    "pt_adjusted",
+)
+
+
+def parse_safety(data: Mapping[str, Any], path: Path) -> CheckinText:
+    """Validate the safety wording (same shape as the check-in file: keys and buttons)."""
+    check = _Checker(path)
+    body = {k: v for k, v in data.items() if k != "buttons"}
+    variants: dict[str, tuple[str, ...]] = {}
+    _flatten(check, body, "", variants)
+    for key in SAFETY_REQUIRED:
+        if key not in variants:
+            raise check.fail(key, "text", "is missing")
+    raw_buttons = data.get("buttons")
+    if not isinstance(raw_buttons, dict):
+        raise check.fail("buttons", "-", "a [buttons] table is required")
+    buttons = {
+        key: check.string(raw_buttons, "buttons", key, max_chars=BUTTON_MAX_CHARS)
+        for key in SAFETY_BUTTONS
+    }
+    return CheckinText(
+        variants_by_key=MappingProxyType(variants),
+        buttons=MappingProxyType(buttons),
+        not_today=(),
+    )
+
+
 # ------------------------------------------------------------------------------ loaders
 
 
@@ -601,8 +643,14 @@ def load_checkin_text(path: Path = CHECKIN_FILE) -> CheckinText:
     return parse_checkin(_read_toml(path), path)
 
 
+@functools.cache
+def load_safety_text(path: Path = SAFETY_FILE) -> CheckinText:
+    return parse_safety(_read_toml(path), path)
+
+
 def clear_content_cache() -> None:
     """Forget loaded files, e.g. after a therapist edits content and the bot reloads."""
     load_nudges.cache_clear()
     load_exercise_templates.cache_clear()
     load_checkin_text.cache_clear()
+    load_safety_text.cache_clear()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -10,10 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CheckIn, Exercise, RehabProfile, User
-from scheduler.timing import local_date
-
-PAIN_ACCEPTABLE = 3  # up to 3/10 during exercise is fine (pain-monitoring model)
-PAIN_CEILING = 5  # 4-5 acceptable if settled by the next morning; above 5 means ease off
+from bot.domain.timing import local_date
 
 
 def today_for(user: User, now: datetime) -> date:
@@ -117,10 +113,3 @@ async def recent_pains(session: AsyncSession, user_id: int, day: date, days: int
         )
     ).scalars()
     return [p for p in rows if p is not None]
-
-
-def pain_rising(pains: list[int]) -> bool:
-    """Pain climbing across the week: at least three scores, never falling, up by 2 or more."""
-    if len(pains) < 3:
-        return False
-    return all(b >= a for a, b in itertools.pairwise(pains)) and pains[-1] - pains[0] >= 2

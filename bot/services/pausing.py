@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import Pause, User
-from scheduler.planner import cancel_user_schedule, schedule_user
-from scheduler.timing import local_date
+from bot.domain.timing import local_date
+from bot.services.planner import cancel_user_schedule, schedule_user
 
 
 def user_today(user: User, now: datetime, settings: Settings) -> date:

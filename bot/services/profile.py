@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import Exercise, RehabProfile, ScheduledMessage, User
-from scheduler import kinds
-from scheduler.planner import schedule_user
+from bot.domain.kinds import MessageKind
+from bot.services.planner import schedule_user
 
 MAX_EXERCISES = 15
 NUDGE_CADENCES = ("off", "low", "normal")
@@ -60,7 +60,7 @@ async def next_checkin_due(session: AsyncSession, user_id: int) -> datetime | No
             select(ScheduledMessage.due_at)
             .where(
                 ScheduledMessage.user_id == user_id,
-                ScheduledMessage.kind == kinds.CHECKIN,
+                ScheduledMessage.kind == MessageKind.CHECKIN,
                 ScheduledMessage.status == "pending",
             )
             .order_by(ScheduledMessage.due_at)

@@ -25,9 +25,9 @@ from sqlalchemy import pool, select
 
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import Exercise, RehabProfile, ScheduledMessage, User
-from scheduler import kinds
-from scheduler.planner import upsert_message
-from scheduler.timing import local_date
+from bot.domain.kinds import MessageKind
+from bot.domain.timing import local_date
+from bot.services.planner import upsert_message
 from tests.botapi.server import BotApiServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -261,7 +261,7 @@ def seed_users(
                     await upsert_message(
                         session,
                         user_id=user.id,
-                        kind=kinds.CHECKIN,
+                        kind=MessageKind.CHECKIN,
                         day=local_date(due, zone),
                         due_at=due,
                         now=now,
@@ -300,7 +300,7 @@ def expire_leases(db_url: str, by: timedelta) -> int:
     return asyncio.run(_go())
 
 
-def scheduled_statuses(db_url: str, kind: str = kinds.CHECKIN) -> dict[str, int]:
+def scheduled_statuses(db_url: str, kind: str = MessageKind.CHECKIN) -> dict[str, int]:
     async def _go() -> dict[str, int]:
         from sqlalchemy import func, select
 

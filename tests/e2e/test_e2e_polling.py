@@ -194,8 +194,13 @@ def ask_flag_and_export(
     flag = alex.last
     assert "physical therapist or doctor" in flag.body
     assert "Sources:" not in alex.bodies_since()
-    alex.press("spoken to a clinician", flag)
-    assert "glad you talked to someone" in alex.last.body
+    alex.press("clinician has seen me", flag)
+    asked = alex.last
+    assert asked is not flag and "glad you" in asked.body  # a new message
+    assert "physical therapist or doctor" in flag.body  # the advice stays in the chat
+    if "clear you" in asked.body:  # urgent and emergency flags: cleared to carry on?
+        alex.press("Cleared to carry on", asked)
+        assert "check-ins back up" in alex.last.body
 
     # /export: two files, the JSON holding what the runner told us.
     alex.say("/export")

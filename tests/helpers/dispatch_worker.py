@@ -26,8 +26,8 @@ from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import ScheduledMessage, User
-from scheduler import kinds
-from scheduler.timing import local_date
+from bot.domain.kinds import MessageKind
+from bot.domain.timing import local_date
 
 ZONE = "Europe/Berlin"
 
@@ -85,7 +85,7 @@ async def seed_due_checkins(
                 [
                     {
                         "user_id": uid,
-                        "kind": kinds.CHECKIN,
+                        "kind": MessageKind.CHECKIN,
                         "local_date": day,
                         "due_at": due,
                         "status": "pending",

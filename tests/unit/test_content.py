@@ -22,11 +22,11 @@ from bot.domain.content import (
     load_checkin_text,
     load_exercise_templates,
     load_nudges,
-    pain_band,
     placeholders_in,
     render_template,
     week_kind,
 )
+from bot.domain.pain import band as pain_band_of
 
 PUSH_WORDS = ("push through", "no pain no gain", "no pain, no gain", "tough it out", "work through")
 
@@ -180,7 +180,7 @@ def test_every_checkin_text_renders_without_leftover_placeholders() -> None:
 
 def test_pain_responses_follow_the_pain_monitoring_bands() -> None:
     text = load_checkin_text()
-    assert [pain_band(p) for p in (0, 3, 4, 5, 6, 10)] == [
+    assert [pain_band_of(p) for p in (0, 3, 4, 5, 6, 10)] == [
         "low",
         "low",
         "moderate",
@@ -197,7 +197,7 @@ def test_pain_responses_follow_the_pain_monitoring_bands() -> None:
         assert "physical therapist" in lowered
         assert "doctor" in lowered
     with pytest.raises(ValueError):
-        pain_band(11)
+        pain_band_of(11)
 
 
 def test_no_checkin_text_encourages_pushing_through_pain() -> None:

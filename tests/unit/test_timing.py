@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.timing import (
+from bot.domain.timing import (
     format_utc,
     in_quiet_hours,
     local_date,

@@ -14,19 +14,21 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.db.models import NudgeLog, PtSession, RehabProfile, User
+from bot.domain import pain as pain_model
 from bot.domain.content import load_checkin_text, load_nudges, week_kind
+from bot.domain.kinds import MessageKind
 from bot.domain.nudges import NudgeContext, choose_nudge, phase_for_day
+from bot.domain.timing import in_quiet_hours, local_date
 from bot.reports import stats
 from bot.reports.data import DONE_STATUSES, NOT_PLANNED_STATUSES, DayRecord
-from bot.services.checkins import PAIN_CEILING, rehab_day
+from bot.services.checkins import rehab_day
 from bot.services.history import load_days
-from scheduler import kinds
-from scheduler.checkin_kinds import _injury
-from scheduler.nudge_planner import SCHEDULED, plan_next_nudge
-from scheduler.nudge_triggers import is_lapsed
-from scheduler.outgoing import ButtonRows, Outgoing, SendContext, Skip, register_kind
-from scheduler.planner import plan_pt_sessions, plan_weekly_summary
-from scheduler.timing import in_quiet_hours, local_date
+from bot.services.nudge_planner import SCHEDULED, plan_next_nudge
+from bot.services.nudge_triggers import is_lapsed
+from bot.services.outgoing import ButtonRows, Outgoing, SendContext, Skip, register_kind
+from bot.services.outgoing_checkin import _injury
+from bot.services.planner import plan_pt_sessions, plan_weekly_summary
+from bot.services.safety import state_of
 
 # Right after a flare, regular nudges stay gentle: no "keep it up" pushes for a few days.
 GENTLE_THEMES = frozenset({"patience", "pain_perspective", "applying"})
@@ -62,10 +64,7 @@ async def _sent_nudge_ids(ctx: SendContext) -> list[str]:
 
 def _recent_flare(days: list[DayRecord], today: date) -> bool:
     since = today - timedelta(days=FLARE_GENTLE_DAYS)
-    return any(
-        d.day >= since and ((d.pain is not None and d.pain > PAIN_CEILING) or d.morning == "worse")
-        for d in days
-    )
+    return any(d.day >= since and (pain_model.is_flare(d.pain, d.morning)) for d in days)
 
 
 def _nudge_context(ctx: SendContext, profile: RehabProfile | None, trigger: str) -> NudgeContext:
@@ -85,8 +84,6 @@ class NudgeKind:
         trigger = str(row.payload.get("trigger", SCHEDULED))
         if user.nudge_cadence == "off":
             return Skip("skipped", "nudges are off")
-        if user.safety_hold_since is not None:
-            return Skip("skipped", "safety hold")
         lapsed = await is_lapsed(ctx.session, user, row.local_date)
         if trigger == SCHEDULED and lapsed:
             return Skip("skipped", "lapsed: quiet until the next check-in")
@@ -147,9 +144,7 @@ def weekly_text(user: User, days: list[DayRecord], today: date, held: bool) -> s
         for d in week
         if d.status not in NOT_PLANNED_STATUSES and (d.status != "none" or d.day == today)
     )
-    flare = held or any(
-        (d.pain is not None and d.pain > PAIN_CEILING) or d.morning == "worse" for d in week
-    )
+    flare = held or any(pain_model.is_flare(d.pain, d.morning) for d in week)
     text = load_checkin_text()
     rng = random.Random(f"{user.id}:{today}:weekly")
     lines = [
@@ -167,7 +162,7 @@ class WeeklyKind:
     async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
         user, today = ctx.user, ctx.row.local_date
         days = await load_days(ctx.session, user, today - timedelta(days=27), today)
-        text = weekly_text(user, days, today, held=user.safety_hold_since is not None)
+        text = weekly_text(user, days, today, held=not state_of(user).allows_cheering)
         if stats.check_in_count(days) < CHART_MIN_CHECKINS:
             return Outgoing(text)
         from bot.reports import render_progress_chart_async
@@ -268,7 +263,7 @@ class PtAfterKind:
         await _plan_following(ctx)
 
 
-register_kind(kinds.NUDGE, NudgeKind())
-register_kind(kinds.WEEKLY, WeeklyKind())
-register_kind(kinds.PT_REMINDER, PtReminderKind())
-register_kind(kinds.PT_AFTER, PtAfterKind())
+register_kind(MessageKind.NUDGE, NudgeKind())
+register_kind(MessageKind.WEEKLY, WeeklyKind())
+register_kind(MessageKind.PT_REMINDER, PtReminderKind())
+register_kind(MessageKind.PT_AFTER, PtAfterKind())

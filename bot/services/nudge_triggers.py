@@ -23,21 +23,21 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CheckIn, NudgeLog, ScheduledMessage, User
+from bot.domain import pain as pain_model
 from bot.domain.content import MILESTONE_STREAKS
+from bot.domain.kinds import MessageKind
+from bot.domain.timing import local_date, start_of_local_day
 from bot.reports import stats
 from bot.reports.data import DONE_STATUSES, NOT_PLANNED_STATUSES, DayRecord
-from bot.services.checkins import PAIN_ACCEPTABLE, PAIN_CEILING
 from bot.services.history import load_days
-from scheduler import kinds
-from scheduler.nudge_planner import plan_trigger_nudge, row_trigger
-from scheduler.timing import local_date, start_of_local_day
+from bot.services.nudge_planner import plan_trigger_nudge, row_trigger
 
 FLARE_COOLDOWN = timedelta(days=3)
 PLATEAU_COOLDOWN = timedelta(days=14)
 PLATEAU_WINDOW = 14
 PLATEAU_MIN_ADHERENCE = 0.7
 PLATEAU_MIN_SCORES = 10  # of 14 days: "regular exercise", not a handful of scores
-PLATEAU_MIN_PAIN = float(PAIN_ACCEPTABLE)  # steady in the acceptable 0-3 zone is fine
+PLATEAU_MIN_PAIN = float(pain_model.SAFE_MAX)  # steady in the acceptable 0-3 zone is fine
 HISTORY_DAYS = 90
 
 
@@ -63,7 +63,7 @@ async def _pending_trigger(
         await session.execute(
             select(ScheduledMessage).where(
                 ScheduledMessage.user_id == user_id,
-                ScheduledMessage.kind == kinds.NUDGE,
+                ScheduledMessage.kind == MessageKind.NUDGE,
                 ScheduledMessage.status.in_(("pending", "sending")),
             )
         )
@@ -204,7 +204,7 @@ async def on_checkin(session: AsyncSession, user: User, checkin: CheckIn, now: d
         return
     assert user.timezone
     await session.flush()
-    if checkin.pain is not None and checkin.pain > PAIN_CEILING:
+    if pain_model.above_ceiling(checkin.pain):
         await _pain_flare(session, user, now, f"pain {checkin.pain}")
     if checkin.status not in DONE_STATUSES:
         return

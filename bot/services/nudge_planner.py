@@ -19,10 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ScheduledMessage, User
+from bot.domain.kinds import MessageKind
 from bot.domain.nudges import nudge_days_for_week, nudge_local_time
-from scheduler import kinds
-from scheduler.planner import upsert_message
-from scheduler.timing import in_quiet_hours, local_date, local_instant
+from bot.domain.timing import in_quiet_hours, local_date, local_instant
+from bot.services.planner import upsert_message
 
 SCHEDULED = "scheduled"
 # Higher wins when two reasons to nudge land on the same day.
@@ -48,7 +48,7 @@ async def nudge_row(session: AsyncSession, user_id: int, day: date) -> Scheduled
         await session.execute(
             select(ScheduledMessage).where(
                 ScheduledMessage.user_id == user_id,
-                ScheduledMessage.kind == kinds.NUDGE,
+                ScheduledMessage.kind == MessageKind.NUDGE,
                 ScheduledMessage.local_date == day,
             )
         )
@@ -81,7 +81,7 @@ async def plan_next_nudge(
             row = await upsert_message(
                 session,
                 user_id=user.id,
-                kind=kinds.NUDGE,
+                kind=MessageKind.NUDGE,
                 day=day,
                 due_at=due,
                 now=now,
@@ -137,7 +137,7 @@ async def plan_trigger_nudge(
             row = await upsert_message(
                 session,
                 user_id=user.id,
-                kind=kinds.NUDGE,
+                kind=MessageKind.NUDGE,
                 day=day,
                 due_at=due,
                 now=now,

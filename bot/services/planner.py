@@ -20,13 +20,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import RehabProfile, ScheduledMessage, User
-from scheduler import kinds
-from scheduler.timing import in_quiet_hours, local_date, next_daily, next_weekly
+from bot.domain.kinds import MessageKind
+from bot.domain.timing import in_quiet_hours, local_date, next_daily, next_weekly
 
 log = logging.getLogger(__name__)
 
 # Kinds whose timing comes from the user's settings: re-planned from scratch on a change.
-SETTINGS_DRIVEN = (kinds.CHECKIN, kinds.WEEKLY, kinds.PT_REMINDER, kinds.PT_AFTER, kinds.NUDGE)
+SETTINGS_DRIVEN = (
+    MessageKind.CHECKIN,
+    MessageKind.WEEKLY,
+    MessageKind.PT_REMINDER,
+    MessageKind.PT_AFTER,
+    MessageKind.NUDGE,
+)
 
 
 @lru_cache(maxsize=4)
@@ -127,7 +133,7 @@ async def plan_next_checkin(
         row = await upsert_message(
             session,
             user_id=user.id,
-            kind=kinds.CHECKIN,
+            kind=MessageKind.CHECKIN,
             day=local_date(due, user.timezone),
             due_at=due,
             now=now,
@@ -147,7 +153,7 @@ async def plan_weekly_summary(
     return await upsert_message(
         session,
         user_id=user.id,
-        kind=kinds.WEEKLY,
+        kind=MessageKind.WEEKLY,
         day=local_date(due, user.timezone),
         due_at=due,
         now=now,
@@ -175,7 +181,7 @@ async def plan_pt_sessions(
             await upsert_message(
                 session,
                 user_id=user.id,
-                kind=kinds.PT_REMINDER,
+                kind=MessageKind.PT_REMINDER,
                 day=day,
                 due_at=reminder_at,
                 now=now,
@@ -196,7 +202,7 @@ async def plan_pt_sessions(
         await upsert_message(
             session,
             user_id=user.id,
-            kind=kinds.PT_AFTER,
+            kind=MessageKind.PT_AFTER,
             day=day,
             due_at=after_at,
             now=now,
@@ -233,6 +239,6 @@ async def schedule_user(
     await plan_weekly_summary(session, user, now, now)
     profile = await session.get(RehabProfile, user.id)
     await plan_pt_sessions(session, user, profile, now, now, settings)
-    from scheduler.nudge_planner import plan_next_nudge
+    from bot.services.nudge_planner import plan_next_nudge
 
     await plan_next_nudge(session, user, now, now)

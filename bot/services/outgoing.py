@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ScheduledMessage, User
 from bot.services.container import Services
-
-ButtonRows = tuple[tuple[tuple[str, str], ...], ...]
+from bot.services.outcome import ButtonRows
 
 
 @dataclass(frozen=True)
@@ -62,10 +61,11 @@ def handler_for(kind: str) -> KindHandler | None:
 
 def load_kinds() -> None:
     """Import the modules that register kinds (kept out of import time to avoid cycles)."""
-    import scheduler.checkin_kinds
+    import bot.services.outgoing_checkin
+    import bot.services.outgoing_safety
 
     try:
-        import scheduler.nudge_kinds  # noqa: F401
+        import bot.services.outgoing_nudges  # noqa: F401
     except ModuleNotFoundError as exc:  # pragma: no cover - only while nudges are not built
-        if exc.name != "scheduler.nudge_kinds":
+        if exc.name != "bot.services.outgoing_nudges":
             raise

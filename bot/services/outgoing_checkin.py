@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 
 from bot.db.models import CheckIn, RehabProfile, ScheduledMessage, User
 from bot.domain.content import load_checkin_text
+from bot.domain.kinds import MessageKind
+from bot.domain.timing import in_quiet_hours, local_date, local_instant, next_daily
 from bot.services.checkins import get_checkin, mark_missed, rehab_day
-from scheduler import kinds
-from scheduler.outgoing import ButtonRows, Outgoing, SendContext, Skip, register_kind
-from scheduler.planner import plan_next_checkin, upsert_many, upsert_message
-from scheduler.timing import in_quiet_hours, local_date, local_instant, next_daily
+from bot.services.outgoing import ButtonRows, Outgoing, SendContext, Skip, register_kind
+from bot.services.planner import plan_next_checkin, upsert_many, upsert_message
 
 
 def day_code(day: date) -> str:
@@ -88,7 +88,7 @@ class CheckinKind:
             select(func.max(sm.local_date))
             .where(
                 sm.user_id == User.id,
-                sm.kind == kinds.CHECKIN,
+                sm.kind == MessageKind.CHECKIN,
                 sm.status == "sent",  # this batch is still `sending`
             )
             .correlate(User)
@@ -127,12 +127,12 @@ class CheckinKind:
                 continue
             users_by_id[user.id] = user
             due = next_daily(user.checkin_time, user.timezone, row.due_at)
-            following.append((user.id, kinds.CHECKIN, local_date(due, user.timezone), due))
+            following.append((user.id, MessageKind.CHECKIN, local_date(due, user.timezone), due))
             followup_at = row.due_at + hours
             if local_date(followup_at, user.timezone) == row.local_date and not in_quiet_hours(
                 followup_at, user.timezone, user.quiet_start, user.quiet_end
             ):
-                followups.append((user.id, kinds.FOLLOWUP, row.local_date, followup_at))
+                followups.append((user.id, MessageKind.FOLLOWUP, row.local_date, followup_at))
         planned = await upsert_many(session, following, now)
         for uid, _, day, due in following:
             if (uid, day) not in planned:  # that day was already settled: find the next free one
@@ -149,7 +149,7 @@ class CheckinKind:
 
 async def _missed_trigger(ctx: SendContext) -> None:
     """Two missed days in a row call for one commitment nudge (see nudge_triggers)."""
-    from scheduler.nudge_triggers import on_missed
+    from bot.services.nudge_triggers import on_missed
 
     await on_missed(ctx.session, ctx.user, ctx.now)
 
@@ -234,7 +234,7 @@ async def plan_morning_question(ctx_session, user, about: date, now: datetime) -
     await upsert_message(
         ctx_session,
         user_id=user.id,
-        kind=kinds.MORNING,
+        kind=MessageKind.MORNING,
         day=about + timedelta(days=1),
         due_at=due,
         now=now,
@@ -242,7 +242,7 @@ async def plan_morning_question(ctx_session, user, about: date, now: datetime) -
     )
 
 
-register_kind(kinds.CHECKIN, CheckinKind())
-register_kind(kinds.FOLLOWUP, FollowupKind())
-register_kind(kinds.SNOOZE, SnoozeKind())
-register_kind(kinds.MORNING, MorningKind())
+register_kind(MessageKind.CHECKIN, CheckinKind())
+register_kind(MessageKind.FOLLOWUP, FollowupKind())
+register_kind(MessageKind.SNOOZE, SnoozeKind())
+register_kind(MessageKind.MORNING, MorningKind())

@@ -1,0 +1,137 @@
+"""The one pain model: every threshold PT Coach applies to a 0-10 pain score lives here.
+
+It follows the pain-monitoring model used in Achilles tendinopathy research (Silbernagel et
+al., AJSM 2007) as physiotherapists teach it, plus the clinic guidance in
+``shared/reference/clinical-facts.md``:
+
+* during rehab exercise, 0-3 is safe, 4-5 is acceptable if it has settled by the next
+  morning, and above 5 is too much: ease off and tell the physical therapist;
+* above 6, or the ceiling broken in two sessions running, or "worse next morning" twice, or
+  a rising run of scores, is an escalation: stop the painful exercise and contact the
+  physical therapist before the next session;
+* on a run (return to running), keep pain at 3 or below and walk if it climbs past 3;
+* the next morning matters more than the score during exercise, so the morning question is
+  asked only when the score was above the safe band.
+
+Content (FAQ answers, nudges, check-in replies) quotes these numbers; a test in
+``tests/unit/test_content_pain_numbers.py`` fails when a text disagrees with them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+PAIN_MIN = 0
+PAIN_MAX = 10
+
+SAFE_MAX = 3
+"""Up to here during exercise is fine."""
+ACCEPTABLE_MAX = 5
+"""4-5 is acceptable if it has settled by the next morning; above this is too much."""
+SEE_PROFESSIONAL_ABOVE = 6
+"""Above this, contact a physical therapist or doctor (not just ease off)."""
+RUN_MAX = 3
+"""On a run: keep pain at or below this; walk if it climbs past it."""
+RISE_MIN_POINTS = 2
+"""A run of scores that never falls and climbs at least this much is "rising"."""
+RISE_MIN_SCORES = 3
+CEILING_BREAKS_TO_ESCALATE = 2
+"""Sessions in a row above ``ACCEPTABLE_MAX`` that make an escalation."""
+WORSE_MORNINGS_TO_ESCALATE = 2
+"""Next-morning "worse" answers in a row that make an escalation."""
+
+
+class PainBand(StrEnum):
+    LOW = "low"  # 0-3
+    MODERATE = "moderate"  # 4-5
+    HIGH = "high"  # 6 and above (above the ceiling)
+
+
+def check_score(pain: int) -> int:
+    if not PAIN_MIN <= pain <= PAIN_MAX:
+        raise ValueError(f"pain must be {PAIN_MIN}-{PAIN_MAX}, got {pain}")
+    return pain
+
+
+def band(pain: int) -> PainBand:
+    """Which band of the model a score during exercise falls into."""
+    check_score(pain)
+    if pain <= SAFE_MAX:
+        return PainBand.LOW
+    if pain <= ACCEPTABLE_MAX:
+        return PainBand.MODERATE
+    return PainBand.HIGH
+
+
+def above_ceiling(pain: int | None) -> bool:
+    """Too much for an exercise session: ease off and tell the therapist."""
+    return pain is not None and pain > ACCEPTABLE_MAX
+
+
+def needs_professional(pain: int | None) -> bool:
+    """High enough on its own to contact a physical therapist or doctor."""
+    return pain is not None and pain > SEE_PROFESSIONAL_ABOVE
+
+
+def ask_next_morning(pain: int | None) -> bool:
+    """Whether the next-morning question matters: only above the safe band."""
+    return pain is not None and pain > SAFE_MAX
+
+
+def is_flare(pain: int | None, morning: str | None) -> bool:
+    """A day that counts as a flare: above the ceiling, or worse the next morning."""
+    return above_ceiling(pain) or morning == "worse"
+
+
+def rising(pains: Sequence[int]) -> bool:
+    """Pain climbing across recent sessions: enough scores, never falling, up by enough."""
+    if len(pains) < RISE_MIN_SCORES:
+        return False
+    return (
+        all(b >= a for a, b in itertools.pairwise(pains))
+        and pains[-1] - pains[0] >= RISE_MIN_POINTS
+    )
+
+
+class EscalationReason(StrEnum):
+    VERY_HIGH = "very_high"  # one score above SEE_PROFESSIONAL_ABOVE
+    CEILING_TWICE = "ceiling_twice"  # above the ceiling in consecutive sessions
+    WORSE_MORNINGS = "worse_mornings"  # "worse" next morning in a row
+    RISING = "rising"  # a rising run of scores
+
+
+@dataclass(frozen=True)
+class PainDay:
+    """One session as the pain model sees it (oldest first in a sequence)."""
+
+    pain: int | None
+    morning: str | None = None
+
+
+def escalation(recent: Sequence[PainDay]) -> EscalationReason | None:
+    """Whether the latest sessions call for contacting the physical therapist.
+
+    ``recent`` is the user's recent sessions with a score or a morning answer, oldest first,
+    ending with the one just recorded.
+    """
+    if not recent:
+        return None
+    last = recent[-1]
+    if last.pain is not None and last.pain > SEE_PROFESSIONAL_ABOVE:
+        return EscalationReason.VERY_HIGH
+    scored = [d.pain for d in recent if d.pain is not None]
+    if len(scored) >= CEILING_BREAKS_TO_ESCALATE and all(
+        p > ACCEPTABLE_MAX for p in scored[-CEILING_BREAKS_TO_ESCALATE:]
+    ):
+        return EscalationReason.CEILING_TWICE
+    answered = [d.morning for d in recent if d.morning is not None]
+    if len(answered) >= WORSE_MORNINGS_TO_ESCALATE and all(
+        m == "worse" for m in answered[-WORSE_MORNINGS_TO_ESCALATE:]
+    ):
+        return EscalationReason.WORSE_MORNINGS
+    if rising(scored[-5:]) and scored[-1] > SAFE_MAX:
+        return EscalationReason.RISING
+    return None

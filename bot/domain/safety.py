@@ -1,0 +1,129 @@
+"""The user's safety state and the one gate every outgoing message passes.
+
+Safety comes before engagement. After a red flag the bot gives calm advice to contact a
+clinician, and from then on nothing that cheers or pushes goes out until the user says a
+clinician has seen them. That rule is decided here, once: the dispatcher asks
+``allows_kind`` before sending any scheduled message, and replies ask ``allows_cheering``
+before adding praise or streak talk.
+
+Levels, from triage and the pain model:
+
+* ``WATCH``: a sign worth raising with the physical therapist soon (a "contact" red flag, or
+  pain escalating under the pain model). Check-ins go on, so the record stays complete, but
+  no motivational or missed-day nudge, and no praise, until it is resolved.
+* ``URGENT``: see a clinician today. Everything that asks for exercise stops: no check-in,
+  no nudge, no cheering weekly summary, no after-PT message. A calm follow-up asks whether
+  the user was able to see someone.
+* ``EMERGENCY``: emergency services now. As ``URGENT``, and the wording leads with the
+  emergency number.
+
+A level only rises while a hold is open; it falls back to ``NONE`` only when the user says a
+clinician has seen them (or, for ``WATCH`` from pain alone, when the pain settles).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.domain.kinds import MessageKind
+
+
+class SafetyLevel(StrEnum):
+    NONE = "none"
+    WATCH = "watch"
+    URGENT = "urgent"
+    EMERGENCY = "emergency"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {SafetyLevel.NONE: 0, SafetyLevel.WATCH: 1, SafetyLevel.URGENT: 2, SafetyLevel.EMERGENCY: 3}
+
+# Triage's levels (red_flags.toml) mapped onto the user's safety level.
+TRIAGE_LEVELS = {
+    "contact": SafetyLevel.WATCH,
+    "urgent": SafetyLevel.URGENT,
+    "emergency": SafetyLevel.EMERGENCY,
+}
+
+# What may still go out at each level. A PT appointment reminder helps the user reach a
+# clinician, so it goes out even on hold (its text neither cheers nor pushes).
+_ALWAYS = frozenset({MessageKind.SAFETY_FOLLOWUP, MessageKind.PT_REMINDER})
+_ALLOWED: dict[SafetyLevel, frozenset[MessageKind]] = {
+    SafetyLevel.NONE: frozenset(MessageKind) - {MessageKind.SAFETY_FOLLOWUP},
+    SafetyLevel.WATCH: _ALWAYS
+    | {
+        MessageKind.CHECKIN,
+        MessageKind.SNOOZE,
+        MessageKind.FOLLOWUP,
+        MessageKind.MORNING,
+        MessageKind.PT_AFTER,
+        MessageKind.WEEKLY,  # rendered without praise (see allows_cheering)
+    },
+    SafetyLevel.URGENT: _ALWAYS,
+    SafetyLevel.EMERGENCY: _ALWAYS,
+}
+
+# The follow-up after an urgent or emergency flag: first after a day, then every two days,
+# at most this many times (the user can answer at any time; after that the hold simply stays).
+FOLLOWUP_FIRST_AFTER = timedelta(days=1)
+FOLLOWUP_REPEAT_EVERY = timedelta(days=2)
+FOLLOWUP_MAX = 3
+
+
+@dataclass(frozen=True)
+class SafetyState:
+    """One user's safety state, as stored on the user row."""
+
+    level: SafetyLevel = SafetyLevel.NONE
+    since: datetime | None = None
+    resolved_at: datetime | None = None
+    followups_sent: int = 0
+
+    @property
+    def on_hold(self) -> bool:
+        """Exercise prompts stop: the user was told to see a clinician today or now."""
+        return self.level.rank >= SafetyLevel.URGENT.rank
+
+    @property
+    def active(self) -> bool:
+        return self.level is not SafetyLevel.NONE
+
+    def allows_kind(self, kind: MessageKind | str) -> bool:
+        """The gate: may a scheduled message of this kind go out now?"""
+        return MessageKind(kind) in _ALLOWED[self.level]
+
+    @property
+    def allows_cheering(self) -> bool:
+        """Praise, streaks and "keep going" lines: only when no safety concern is open."""
+        return self.level is SafetyLevel.NONE
+
+    def raised_to(self, level: SafetyLevel, now: datetime) -> SafetyState:
+        """The state after a new concern at ``level``: never lowers an open concern."""
+        if level.rank <= self.level.rank:
+            return self
+        return SafetyState(
+            level=level,
+            since=self.since if self.active else now,
+            resolved_at=None,
+            followups_sent=self.followups_sent if self.active else 0,
+        )
+
+    def resolved(self, now: datetime) -> SafetyState:
+        return SafetyState(SafetyLevel.NONE, since=None, resolved_at=now, followups_sent=0)
+
+    def next_followup_due(self) -> datetime | None:
+        """When the next "were you able to see someone?" message is due, if any."""
+        if not self.on_hold or self.since is None or self.followups_sent >= FOLLOWUP_MAX:
+            return None
+        return self.since + FOLLOWUP_FIRST_AFTER + FOLLOWUP_REPEAT_EVERY * self.followups_sent
+
+
+def level_for_triage(triage_level: str | None) -> SafetyLevel:
+    if triage_level is None:
+        return SafetyLevel.NONE
+    return TRIAGE_LEVELS.get(triage_level, SafetyLevel.URGENT)

@@ -1,0 +1,51 @@
+"""What a use case hands back to its adapter: words and buttons, never Telegram objects.
+
+A handler renders a ``Reply`` (sends it, or edits the message the button was on) and the
+dispatcher renders an ``Outgoing``; neither decides what to say.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ButtonRows = tuple[tuple[tuple[str, str], ...], ...]
+"""Rows of (label, callback data) pairs."""
+
+
+def rows(*lines: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> ButtonRows:
+    return tuple(tuple(line) for line in lines if line)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to the user. ``edit`` asks to replace the message a button was on
+    (falling back to a new message); safety advice is never sent with ``edit``."""
+
+    text: str
+    buttons: ButtonRows = ()
+    edit: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The replies a use case produced, in order, and a short toast for a button press."""
+
+    replies: tuple[Reply, ...] = ()
+    toast: str | None = None
+    changed: bool = True
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def say(cls, text: str, buttons: ButtonRows = (), *, edit: bool = False) -> Outcome:
+        return cls((Reply(text, buttons, edit),))
+
+    @classmethod
+    def nothing(cls, toast: str | None = None) -> Outcome:
+        return cls((), toast=toast, changed=False)
+
+    def then(self, other: Outcome) -> Outcome:
+        return Outcome(
+            self.replies + other.replies,
+            toast=self.toast or other.toast,
+            changed=self.changed or other.changed,
+        )

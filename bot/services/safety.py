@@ -1,0 +1,259 @@
+"""Safety use cases: triage a user's text, record a red flag, raise or resolve the hold.
+
+The rules are in ``bot.domain.safety`` (levels and the gate), ``bot.domain.triage`` (what
+counts as a red flag) and ``bot.domain.pain`` (when pain escalates). This module is the one
+place that changes a user's safety state, so every path (free text, a step's typed answer,
+a pain score, the follow-up buttons) behaves the same.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import RedFlagReport, User
+from bot.domain import callbacks
+from bot.domain.callbacks import SafetyAction
+from bot.domain.content import load_safety_text
+from bot.domain.kinds import MessageKind
+from bot.domain.pain import EscalationReason
+from bot.domain.safety import SafetyLevel, SafetyState, level_for_triage
+from bot.domain.timing import local_date, next_outside_quiet_hours
+from bot.domain.triage import TriageResult, triage
+from bot.services.outcome import ButtonRows, Outcome, Reply
+from bot.services.planner import cancel_pending, upsert_message
+
+log = logging.getLogger(__name__)
+
+TEXT_MAX = 1000
+"""How much of a flagged message is kept for the user's report."""
+
+
+def state_of(user: User) -> SafetyState:
+    return SafetyState(
+        level=SafetyLevel(user.safety_level or SafetyLevel.NONE),
+        since=user.safety_since,
+        resolved_at=user.safety_resolved_at,
+        followups_sent=user.safety_followups or 0,
+    )
+
+
+def _store(user: User, state: SafetyState, now: datetime) -> None:
+    user.safety_level = state.level.value
+    user.safety_since = state.since
+    user.safety_resolved_at = state.resolved_at
+    user.safety_followups = state.followups_sent
+    user.updated_at = now
+
+
+def _button(key: str, action: SafetyAction) -> tuple[str, str]:
+    return (load_safety_text().button(key), callbacks.safety(action))
+
+
+def seen_button() -> ButtonRows:
+    """The one button that releases a hold, under every hold explanation."""
+    return ((_button("seen", SafetyAction.SEEN),),)
+
+
+def hold_reply(state: SafetyState) -> Reply | None:
+    """What a prompt for exercise says instead while a concern is open (None: no concern)."""
+    text = load_safety_text()
+    if state.on_hold:
+        return Reply(text.render("hold.urgent"), seen_button())
+    if state.active:
+        return Reply(text.render("hold.watch"), seen_button())
+    return None
+
+
+@dataclass(frozen=True)
+class Triaged:
+    """A flagged message: what to say, and the state after it."""
+
+    result: TriageResult
+    state: SafetyState
+    outcome: Outcome
+
+
+def check_text(text: str) -> TriageResult | None:
+    """Pure triage of one message (None when it carries no red flag)."""
+    result = triage(text)
+    return result if result.is_red_flag else None
+
+
+async def report_red_flag(
+    session: AsyncSession, user: User | None, text: str, now: datetime
+) -> Triaged | None:
+    """Triage ``text``; if it is a red flag, record it, raise the user's state and plan the
+    follow-up. The safety advice always goes out, also to someone not yet signed up (for
+    whom nothing is stored)."""
+    result = check_text(text)
+    if result is None:
+        return None
+    if user is None:
+        return Triaged(result, SafetyState(), Outcome.say(result.message))
+    session.add(
+        RedFlagReport(
+            user_id=user.id,
+            flag=result.flag or "",
+            level=result.level or "contact",
+            text=text[:TEXT_MAX],
+            created_at=now,
+        )
+    )
+    state = state_of(user).raised_to(level_for_triage(result.level), now)
+    _store(user, state, now)
+    await plan_followup(session, user, state, now)
+    log.info("red flag recorded", extra={"flag": result.flag, "level": result.level})
+    return Triaged(result, state, Outcome.say(result.message, seen_button()))
+
+
+async def raise_for_pain(
+    session: AsyncSession, user: User, reason: EscalationReason, now: datetime
+) -> Reply:
+    """Pain escalated under the pain model: a watch-level concern and one clear message."""
+    state = state_of(user).raised_to(SafetyLevel.WATCH, now)
+    _store(user, state, now)
+    text = load_safety_text()
+    return Reply(
+        text.render(f"escalation.{reason.value}"),
+        ((_button("pt_adjusted", SafetyAction.PT_ADJUSTED), _button("seen", SafetyAction.SEEN)),),
+    )
+
+
+async def plan_followup(
+    session: AsyncSession, user: User, state: SafetyState, now: datetime
+) -> None:
+    """Plan the next "were you able to see someone?" message (urgent and emergency only)."""
+    due = state.next_followup_due()
+    if due is None or not user.timezone:
+        return
+    due = max(due, now)
+    due = next_outside_quiet_hours(due, user.timezone, user.quiet_start, user.quiet_end)
+    await upsert_message(
+        session,
+        user_id=user.id,
+        kind=MessageKind.SAFETY_FOLLOWUP,
+        day=local_date(due, user.timezone),
+        due_at=due,
+        now=now,
+        payload={"level": state.level.value},
+    )
+
+
+def followup_message(user: User) -> tuple[str, ButtonRows] | None:
+    """The follow-up's words and choices, or None when there is no hold to ask about."""
+    state = state_of(user)
+    if not state.on_hold:
+        return None
+    text = load_safety_text()
+    key = "followup.emergency" if state.level is SafetyLevel.EMERGENCY else "followup.urgent"
+    buttons: ButtonRows = (
+        (_button("seen", SafetyAction.SEEN),),
+        (_button("not_yet", SafetyAction.NOT_YET), _button("need_help", SafetyAction.NEED_HELP)),
+    )
+    return text.render(key, first_name=user.first_name), buttons
+
+
+async def followup_sent(session: AsyncSession, user: User, now: datetime) -> None:
+    state = state_of(user)
+    state = SafetyState(state.level, state.since, state.resolved_at, state.followups_sent + 1)
+    _store(user, state, now)
+    await plan_followup(session, user, state, now)
+
+
+async def answer(session: AsyncSession, user: User, action: SafetyAction, now: datetime) -> Outcome:
+    """The user tapped one of the safety buttons. Confirmations are new messages: the
+    safety advice they were tapped under stays in the chat."""
+    text = load_safety_text()
+    state = state_of(user)
+    if action in (SafetyAction.SEEN, SafetyAction.PT_ADJUSTED):
+        if not state.active:
+            return Outcome.nothing("Noted, thank you.")
+        if state.on_hold and action is SafetyAction.SEEN:
+            return Outcome.say(
+                text.render("answer.seen"),
+                (
+                    (
+                        _button("cleared", SafetyAction.CLEARED),
+                        _button("not_cleared", SafetyAction.NOT_CLEARED),
+                    ),
+                ),
+            )
+        return await _release(session, user, now)
+    if action is SafetyAction.CLEARED:
+        if not state.active:
+            return Outcome.nothing("Noted, thank you.")
+        return await _release(session, user, now)
+    if action is SafetyAction.NOT_CLEARED:
+        return Outcome.say(text.render("answer.not_cleared"), seen_button())
+    if action is SafetyAction.NOT_YET:
+        return Outcome.say(text.render("answer.not_yet"))
+    if action is SafetyAction.NEED_HELP:
+        return Outcome.say(text.render("answer.need_help"), seen_button())
+    if action is SafetyAction.UNDO:
+        return await _undo(session, user, now)
+    return Outcome.nothing("That button has expired.")
+
+
+async def _release(session: AsyncSession, user: User, now: datetime) -> Outcome:
+    previous = state_of(user)
+    _store(user, previous.resolved(now), now)
+    await session.execute(
+        update(RedFlagReport)
+        .where(RedFlagReport.user_id == user.id, RedFlagReport.resolved_at.is_(None))
+        .values(resolved_at=now)
+    )
+    await cancel_pending(session, user.id, (MessageKind.SAFETY_FOLLOWUP,))
+    key = "answer.cleared" if previous.on_hold else "answer.noted"
+    return Outcome.say(load_safety_text().render(key), ((_button("undo", SafetyAction.UNDO),),))
+
+
+async def _undo(session: AsyncSession, user: User, now: datetime) -> Outcome:
+    """Put back the hold a mistaken "cleared" released: the latest resolved reports reopen."""
+    state = state_of(user)
+    if state.active or state.resolved_at is None:
+        return Outcome.nothing("Nothing to undo.")
+    reports = list(
+        (
+            await session.execute(
+                select(RedFlagReport).where(
+                    RedFlagReport.user_id == user.id,
+                    RedFlagReport.resolved_at == state.resolved_at,
+                )
+            )
+        ).scalars()
+    )
+    level = max(
+        (level_for_triage(r.level) for r in reports),
+        key=lambda lv: lv.rank,
+        default=SafetyLevel.WATCH,
+    )
+    since = min((r.created_at for r in reports), default=now)
+    for report in reports:
+        report.resolved_at = None
+    restored = SafetyState(level, since=since, resolved_at=None, followups_sent=0)
+    _store(user, restored, now)
+    await plan_followup(session, user, restored, now)
+    return Outcome.say(load_safety_text().render("answer.undo"), seen_button())
+
+
+async def pain_settled(session: AsyncSession, user: User, now: datetime) -> Reply | None:
+    """A watch that came from pain alone ends when the pain is back in the safe band."""
+    state = state_of(user)
+    if state.level is not SafetyLevel.WATCH:
+        return None
+    open_flags = (
+        await session.execute(
+            select(RedFlagReport.id).where(
+                RedFlagReport.user_id == user.id, RedFlagReport.resolved_at.is_(None)
+            )
+        )
+    ).first()
+    if open_flags is not None:
+        return None
+    _store(user, state.resolved(now), now)
+    return Reply(load_safety_text().render("escalation.settled"))
