@@ -23,18 +23,18 @@ from bot.domain.kinds import MessageKind
 from bot.domain.timing import in_quiet_hours, local_date
 from bot.reports import stats
 from bot.services import checkins
+from bot.services.context import NOT_SET_UP, rehab_day, today_of
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
 from bot.services.history import load_days
 from bot.services.outgoing_checkin import checkin_buttons, day_code, plan_morning_question
 from bot.services.planner import cancel_pending, upsert_message
 from bot.services.users import get_user
 from handlers.common import Context, answer_query, chunk, edit_or_reply, keyboard, reply, services
-from handlers.router import Incoming, register_flow
+from handlers.router import Incoming, register_legacy_flow
 
 FLOW = "checkin"
 NOTE_MAX = 1000
 SNOOZE_MINUTES = (30, 60, 180)
-NOT_SET_UP = "Let's get you set up first: send /start and it takes about two minutes."
 
 
 def _text() -> object:
@@ -89,7 +89,7 @@ async def checkin_command(update: Update, context: Context) -> None:
             await reply(update, context, NOT_SET_UP)
             return
         now = svc.clock.now()
-        today = checkins.today_for(user, now)
+        today = today_of(user, now)
         existing = await checkins.get_checkin(session, user.id, today)
         text = load_checkin_text()
         if existing is not None and existing.status != "missed":
@@ -113,7 +113,7 @@ async def checkin_command(update: Update, context: Context) -> None:
             "prompt",
             _rng(),
             first_name=user.first_name,
-            day=checkins.rehab_day(profile, today),
+            day=rehab_day(profile, today),
             injury=await _injury_phrase(session, user),
         )
         await reply(update, context, prompt, keyboard(checkin_buttons(today)))
@@ -127,7 +127,7 @@ async def today_command(update: Update, context: Context) -> None:
         if user is None or not user.timezone:
             await reply(update, context, NOT_SET_UP)
             return
-        today = checkins.today_for(user, svc.clock.now())
+        today = today_of(user, svc.clock.now())
         days = await load_days(session, user, today - timedelta(days=27), today)
         checkin = await checkins.get_checkin(session, user.id, today)
         profile = await session.get(RehabProfile, user.id)
@@ -152,7 +152,7 @@ def render_today(
     if checkin is not None and checkin.pain is not None:
         status += f" · pain {checkin.pain}/10"
     lines = [
-        f"Today (day {checkins.rehab_day(profile, today)} of your rehab): {status}",
+        f"Today (day {rehab_day(profile, today)} of your rehab): {status}",
         f"Streak: {stats.plural(stats.streak(days, today), 'day')}",
         f"Adherence: {stats.percent(stats.adherence(days, today, 7))} over 7 days, "
         f"{stats.percent(stats.adherence(days, today, 28))} over 28 days",
@@ -193,7 +193,7 @@ async def on_checkin_button(update: Update, context: Context) -> None:
         if user is None or day is None or not user.timezone:
             await answer_query(update, "That check-in is closed.")
             return
-        if day != checkins.today_for(user, now):
+        if day != today_of(user, now):
             await answer_query(update, text.pick("closed", _rng()), alert=True)
             return
         press = Press(update, context, session, user, day, arg, now)
@@ -492,7 +492,7 @@ async def _update_today(press: Press) -> None:
         "prompt",
         _rng(),
         first_name=press.user.first_name,
-        day=checkins.rehab_day(profile, press.day),
+        day=rehab_day(profile, press.day),
         injury=await _injury_phrase(press.session, press.user),
     )
     await edit_or_reply(press.update, press.context, prompt, keyboard(checkin_buttons(press.day)))
@@ -555,7 +555,7 @@ async def on_note_text(
     day = date.fromisoformat(dialog.data["day"])
     checkin = await checkins.get_checkin(session, user.id, day)
     await clear_dialog(session, user.id)
-    if checkin is None or checkins.today_for(user, now) != day:
+    if checkin is None or today_of(user, now) != day:
         await reply(update, context, load_checkin_text().pick("closed"))
         return
     checkin.note = note
@@ -585,7 +585,7 @@ async def on_morning_button(update: Update, context: Context) -> None:
         ):
             await answer_query(update, "That question is closed.")
             return
-        today = checkins.today_for(user, now)
+        today = today_of(user, now)
         checkin = await checkins.get_checkin(session, user.id, about)
         if checkin is None or not (about < today <= about + timedelta(days=2)):
             await answer_query(update, "That question is closed.", alert=True)
@@ -611,4 +611,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("today", today_command))
     app.add_handler(CallbackQueryHandler(on_checkin_button, pattern=r"^ci:"))
     app.add_handler(CallbackQueryHandler(on_morning_button, pattern=r"^mo:"))
-    register_flow(FLOW, on_note_text)
+    register_legacy_flow(FLOW, on_note_text)

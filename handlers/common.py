@@ -146,3 +146,17 @@ async def render(update: Update, context: Context, outcome: Outcome) -> None:
             await edit_or_reply(update, context, item.text, markup)
         else:
             await reply(update, context, item.text, markup)
+
+
+async def run_use_case(
+    context: Context, use_case: Callable[..., Awaitable[Outcome]], *args: Any, **kwargs: Any
+) -> Outcome:
+    """Run one use case in its own short transaction and return its outcome.
+
+    The session is committed and closed before the handler renders anything, so no database
+    lock is ever held across a Telegram call. ``use_case(session, *args, **kwargs)``.
+    """
+    async with services(context).sessions() as session:
+        outcome = await use_case(session, *args, **kwargs)
+        await session.commit()
+    return outcome

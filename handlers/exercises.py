@@ -28,7 +28,7 @@ from handlers.common import (
     services,
 )
 from handlers.onboarding_text import button, describe_exercise, format_dose, t
-from handlers.router import Incoming, register_flow
+from handlers.router import Incoming, register_legacy_flow
 
 log = logging.getLogger(__name__)
 
@@ -224,4 +224,4 @@ async def _item_action(
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("exercises", exercises_command))
     app.add_handler(CallbackQueryHandler(button_handler(_handle), pattern=r"^ex:"))
-    register_flow(FLOW, on_message)
+    register_legacy_flow(FLOW, on_message)

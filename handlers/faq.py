@@ -32,7 +32,7 @@ from handlers.common import (
     reply,
     services,
 )
-from handlers.router import Incoming, register_free_text
+from handlers.router import Incoming, register_legacy_free_text
 
 QUESTION_MAX = 1000
 SMALL_TALK = {
@@ -274,4 +274,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
             pattern=callbacks.pattern(ButtonFamily.SAFETY, ButtonFamily.LEGACY_CLINICIAN),
         )
     )
-    register_free_text(on_free_text)
+    register_legacy_free_text(on_free_text)

@@ -59,7 +59,7 @@ from handlers.onboarding_text import (
     human_date,
     t,
 )
-from handlers.router import Incoming, register_flow
+from handlers.router import Incoming, register_legacy_flow
 
 log = logging.getLogger(__name__)
 
@@ -873,4 +873,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("start", start_command))
     app.add_handler(CommandHandler("cancel", cancel_command))
     app.add_handler(CallbackQueryHandler(button_handler(_handle_callback), pattern=r"^ob:"))
-    register_flow(FLOW, on_message)
+    register_legacy_flow(FLOW, on_message)

@@ -13,7 +13,8 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot.domain.parsing import InputError, parse_pause
-from bot.services.pausing import pause_user, resume_user, user_today
+from bot.services.context import today_of
+from bot.services.pausing import pause_user, resume_user
 from bot.services.profile import next_checkin_due
 from bot.services.users import get_user
 from handlers.common import Context, reply, services
@@ -33,7 +34,7 @@ async def pause_command(update: Update, context: Context) -> None:
         if user is None or user.status in ("onboarding",):
             await reply(update, context, t("pause.not_active"))
             return
-        today = user_today(user, now, svc.settings)
+        today = today_of(user, now)
         try:
             resume_on = parse_pause(" ".join(context.args or []), today)
         except InputError as exc:

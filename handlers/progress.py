@@ -22,7 +22,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.db.models import RehabProfile, User
 from bot.reports import stats
-from bot.services import checkins
+from bot.services.context import NOT_SET_UP, today_of
 from bot.services.reports import (
     PERIOD_CHOICES,
     PeriodChoice,
@@ -33,7 +33,6 @@ from bot.services.reports import (
     report_period,
 )
 from bot.services.users import get_user
-from handlers.checkin import NOT_SET_UP
 from handlers.common import Context, answer_query, keyboard, reply, services
 
 WEEK_CHOICES = (4, 12)
@@ -118,7 +117,7 @@ async def _send_progress(update: Update, context: Context, weeks: int) -> None:
             await reply(update, context, NOT_SET_UP)
             return
         assert user is not None and profile is not None
-        today = checkins.today_for(user, svc.clock.now())
+        today = today_of(user, svc.clock.now())
         data = await load_progress(session, user, profile, today, weeks)
     chart = await _renderer("bot.reports.chart")
     if not chart.has_enough_data(data.visible_days):
@@ -186,7 +185,7 @@ async def _send_report(update: Update, context: Context, choice: PeriodChoice) -
             await reply(update, context, NOT_SET_UP)
             return
         assert user is not None and profile is not None
-        today = checkins.today_for(user, svc.clock.now())
+        today = today_of(user, svc.clock.now())
         period = await report_period(session, user, today, choice)
         inp = await build_report_input(session, user, profile, period)
     pdf = await _renderer("bot.reports.pdf")

@@ -19,11 +19,11 @@ from telegram.ext import Application, CallbackQueryHandler
 # bot.services.outgoing only loads its kind modules when its registry is still empty.
 import bot.services.outgoing_nudges  # noqa: F401
 from bot.db.models import Dialog, PtSession, User
-from bot.services.checkins import today_for
+from bot.services.context import today_of
 from bot.services.dialogs import clear_dialog, set_dialog
 from bot.services.users import get_user
 from handlers.common import Context, answer_query, edit_or_reply, reply, services
-from handlers.router import Incoming, register_flow
+from handlers.router import Incoming, register_legacy_flow
 
 FLOW = "pt_note"
 NOTE_MAX = 1000
@@ -101,7 +101,7 @@ async def on_button(update: Update, context: Context) -> None:
         ):
             await answer_query(update, "That button has expired.")
             return
-        if not day <= today_for(user, now) <= day + timedelta(days=OPEN_DAYS):
+        if not day <= today_of(user, now) <= day + timedelta(days=OPEN_DAYS):
             await answer_query(update, CLOSED, alert=True)
             return
         await answer_query(update)
@@ -148,4 +148,4 @@ async def on_note_text(
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^pt:"))
-    register_flow(FLOW, on_note_text)
+    register_legacy_flow(FLOW, on_note_text)

@@ -16,7 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from bot.db.models import Dialog, User
 from bot.services import safety
-from bot.services.dialogs import get_dialog
+from bot.services.dialogs import DialogState, current_state, get_dialog
 from bot.services.users import get_user
 from handlers.common import Context, answer_query, render, reply, services
 
@@ -30,19 +30,42 @@ class Incoming:
     other: str | None = None  # "sticker", "photo", ... when it is neither text nor location
 
 
-FlowHandler = Callable[[Update, Context, AsyncSession, User, Dialog, Incoming], Awaitable[None]]
-FreeHandler = Callable[[Update, Context, AsyncSession, User | None, Incoming], Awaitable[None]]
+FlowHandler = Callable[[Update, Context, DialogState, Incoming], Awaitable[None]]
+"""A conversation step's handler: gets a snapshot of the step, no open transaction; it calls
+use cases (each its own short transaction) and renders their outcomes."""
+FreeHandler = Callable[[Update, Context, Incoming], Awaitable[None]]
+
+LegacyFlowHandler = Callable[
+    [Update, Context, AsyncSession, User, Dialog, Incoming], Awaitable[None]
+]
+"""The old shape, with the router's session held open across the handler's Telegram calls.
+Kept only while flows move to ``FlowHandler``; do not add new ones."""
+LegacyFreeHandler = Callable[
+    [Update, Context, AsyncSession, User | None, Incoming], Awaitable[None]
+]
 
 _flows: dict[str, FlowHandler] = {}
+_legacy_flows: dict[str, LegacyFlowHandler] = {}
 _free: list[FreeHandler] = []
+_legacy_free: list[LegacyFreeHandler] = []
 
 
 def register_flow(name: str, handler: FlowHandler) -> None:
     _flows[name] = handler
 
 
+def register_legacy_flow(name: str, handler: LegacyFlowHandler) -> None:
+    _legacy_flows[name] = handler
+
+
 def register_free_text(handler: FreeHandler) -> None:
     _free[:] = [handler]
+    _legacy_free.clear()
+
+
+def register_legacy_free_text(handler: LegacyFreeHandler) -> None:
+    _legacy_free[:] = [handler]
+    _free.clear()
 
 
 def incoming_from(update: Update) -> Incoming:
@@ -79,12 +102,20 @@ async def on_message(update: Update, context: Context) -> None:
             await render(update, context, flagged.outcome)
             return
     async with svc.sessions() as session:
+        state = await current_state(session, tg_user.id)
+    if state is not None and state.flow in _flows:
+        await _flows[state.flow](update, context, state, incoming)
+        return
+    if (state is None or state.flow not in _legacy_flows) and _free:
+        await _free[0](update, context, incoming)
+        return
+    async with svc.sessions() as session:  # legacy handlers: to be removed
         user = await get_user(session, tg_user.id)
         dialog = await get_dialog(session, user.id) if user is not None else None
-        if user is not None and dialog is not None and dialog.flow in _flows:
-            await _flows[dialog.flow](update, context, session, user, dialog, incoming)
-        elif _free:
-            await _free[0](update, context, session, user, incoming)
+        if user is not None and dialog is not None and dialog.flow in _legacy_flows:
+            await _legacy_flows[dialog.flow](update, context, session, user, dialog, incoming)
+        elif _legacy_free:
+            await _legacy_free[0](update, context, session, user, incoming)
         else:
             await reply(update, context, "I didn't catch that. /help shows what I can do.")
         await session.commit()

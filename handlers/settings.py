@@ -49,7 +49,7 @@ from handlers.onboarding import (
     weekday_buttons,
 )
 from handlers.onboarding_text import button, describe_when, hhmm, t
-from handlers.router import Incoming, register_flow
+from handlers.router import Incoming, register_legacy_flow
 
 log = logging.getLogger(__name__)
 
@@ -491,4 +491,4 @@ async def _pt_days(
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("settings", settings_command))
     app.add_handler(CallbackQueryHandler(button_handler(_handle), pattern=r"^st:"))
-    register_flow(FLOW, on_message)
+    register_legacy_flow(FLOW, on_message)

@@ -8,19 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import CheckIn, Exercise, RehabProfile, User
-from bot.domain.timing import local_date
-
-
-def today_for(user: User, now: datetime) -> date:
-    return local_date(now, user.timezone or "UTC")
-
-
-def rehab_day(profile: RehabProfile | None, today: date) -> int:
-    """Day 1 is the day they stopped running."""
-    if profile is None:
-        return 1
-    return max(1, (today - profile.stopped_running_on).days + 1)
+from bot.db.models import CheckIn, Exercise, User
 
 
 async def get_checkin(session: AsyncSession, user_id: int, day: date) -> CheckIn | None:

@@ -7,13 +7,15 @@ the user was.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Dialog
+from bot.db.models import Dialog, User
 
 
 async def get_dialog(session: AsyncSession, user_id: int) -> Dialog | None:
@@ -43,3 +45,29 @@ async def set_dialog(
 
 async def clear_dialog(session: AsyncSession, user_id: int) -> None:
     await session.execute(delete(Dialog).where(Dialog.user_id == user_id))
+
+
+@dataclass(frozen=True)
+class DialogState:
+    """A snapshot of the step a user is in, as plain values: what the router hands a flow,
+    after its transaction has closed. Each flow reads ``data`` into its own typed step."""
+
+    user_id: int
+    telegram_id: int
+    flow: str
+    step: str
+    data: Mapping[str, Any]
+
+
+async def current_state(session: AsyncSession, telegram_id: int) -> DialogState | None:
+    row = (
+        await session.execute(
+            select(Dialog, User.telegram_id)
+            .join(User, User.id == Dialog.user_id)
+            .where(User.telegram_id == telegram_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    dialog, tg_id = row
+    return DialogState(dialog.user_id, int(tg_id), dialog.flow, dialog.step, dict(dialog.data))

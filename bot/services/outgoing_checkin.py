@@ -11,7 +11,8 @@ from bot.db.models import CheckIn, RehabProfile, ScheduledMessage, User
 from bot.domain.content import load_checkin_text
 from bot.domain.kinds import MessageKind
 from bot.domain.timing import in_quiet_hours, local_date, local_instant, next_daily
-from bot.services.checkins import get_checkin, mark_missed, rehab_day
+from bot.services.checkins import get_checkin, mark_missed
+from bot.services.context import rehab_day
 from bot.services.outgoing import ButtonRows, Outgoing, SendContext, Skip, register_kind
 from bot.services.planner import plan_next_checkin, upsert_many, upsert_message
 

@@ -21,7 +21,7 @@ from bot.domain.nudges import NudgeContext, choose_nudge, phase_for_day
 from bot.domain.timing import in_quiet_hours, local_date
 from bot.reports import stats
 from bot.reports.data import DONE_STATUSES, NOT_PLANNED_STATUSES, DayRecord
-from bot.services.checkins import rehab_day
+from bot.services.context import rehab_day
 from bot.services.history import load_days
 from bot.services.nudge_planner import SCHEDULED, plan_next_nudge
 from bot.services.nudge_triggers import is_lapsed

@@ -15,12 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import Pause, User
-from bot.domain.timing import local_date
+from bot.services.context import today_of
 from bot.services.planner import cancel_user_schedule, schedule_user
-
-
-def user_today(user: User, now: datetime, settings: Settings) -> date:
-    return local_date(now, user.timezone or settings.schedule.default_timezone)
 
 
 async def open_pause(session: AsyncSession, user_id: int, today: date) -> Pause | None:
@@ -43,7 +39,7 @@ async def pause_user(
 
     Pausing again while paused moves the end of the current pause instead of stacking rows.
     """
-    today = user_today(user, now, settings)
+    today = today_of(user, now)
     pause = await open_pause(session, user.id, today)
     if pause is None:
         pause = Pause(user_id=user.id, start_date=today)
@@ -58,7 +54,7 @@ async def pause_user(
 
 async def resume_user(session: AsyncSession, user: User, now: datetime, settings: Settings) -> None:
     """Back to active: close the pause at the last day it really covered, then re-plan."""
-    today = user_today(user, now, settings)
+    today = today_of(user, now)
     pause = await open_pause(session, user.id, today - timedelta(days=1))
     if pause is not None:
         end = today - timedelta(days=1)
@@ -76,7 +72,7 @@ async def is_still_paused(
     session: AsyncSession, user: User, now: datetime, settings: Settings
 ) -> bool:
     """Whether a pause covers today: used when a user who blocked the bot comes back."""
-    today = user_today(user, now, settings)
+    today = today_of(user, now)
     if user.paused_until is not None:
         return user.paused_until >= today
     return await open_pause(session, user.id, today) is not None

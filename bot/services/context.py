@@ -1,0 +1,111 @@
+"""Who the user is right now, loaded once per update: the one home of "is this user set up",
+"what is the user's today" and the other facts every use case needs.
+
+Handlers call ``load`` (or a use case calls it inside its own transaction) and act on the
+``UserContext`` instead of re-deriving these facts from ORM rows, so that every step agrees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.db.models import RehabProfile, User
+from bot.domain.enums import UserStatus
+from bot.domain.safety import SafetyState
+from bot.domain.timing import local_date
+from bot.services.safety import state_of
+
+FALLBACK_ZONE = "UTC"
+"""The zone for "today" before the user has chosen one (only during onboarding)."""
+
+NOT_SET_UP = "Let's get you set up first: send /start and it takes about two minutes."
+FINISH_SET_UP = "You're nearly set up: send /start to finish the last steps."
+
+
+class Readiness(StrEnum):
+    """Whether a user can use the daily features (check-ins, progress, settings)."""
+
+    UNKNOWN = "unknown"  # never accepted the terms: nothing is stored
+    ONBOARDING = "onboarding"  # accepted, still answering the set-up questions
+    READY = "ready"  # active, paused or blocked-then-back: has a profile and a zone
+
+
+def readiness(user: User | None) -> Readiness:
+    if user is None:
+        return Readiness.UNKNOWN
+    if user.status == UserStatus.ONBOARDING or not user.timezone:
+        return Readiness.ONBOARDING
+    return Readiness.READY
+
+
+def not_ready_text(state: Readiness) -> str:
+    """The one message for "you can't do that yet" (empty when the user is ready)."""
+    if state is Readiness.UNKNOWN:
+        return NOT_SET_UP
+    if state is Readiness.ONBOARDING:
+        return FINISH_SET_UP
+    return ""
+
+
+def today_of(user: User, now: datetime, default_zone: str = FALLBACK_ZONE) -> date:
+    """The user's own calendar day at ``now``."""
+    return local_date(now, user.timezone or default_zone)
+
+
+def rehab_day(profile: RehabProfile | None, today: date) -> int:
+    """Day 1 is the day they stopped running."""
+    if profile is None:
+        return 1
+    return max(1, (today - profile.stopped_running_on).days + 1)
+
+
+@dataclass(frozen=True)
+class UserContext:
+    user: User
+    profile: RehabProfile | None
+    readiness: Readiness
+    today: date
+    rehab_day: int
+    safety: SafetyState
+
+    @property
+    def ready(self) -> bool:
+        return self.readiness is Readiness.READY
+
+    @property
+    def injury_area(self) -> str | None:
+        return self.profile.injury_area if self.profile is not None else None
+
+
+async def load(
+    session: AsyncSession, telegram_id: int, now: datetime, default_zone: str = FALLBACK_ZONE
+) -> UserContext | None:
+    """The user with their profile in one query, and the facts derived from them."""
+    user = (
+        await session.execute(
+            select(User).options(selectinload(User.profile)).where(User.telegram_id == telegram_id)
+        )
+    ).scalar_one_or_none()
+    if user is None:
+        return None
+    return context_of(user, user.profile, now, default_zone)
+
+
+def context_of(
+    user: User, profile: RehabProfile | None, now: datetime, default_zone: str = FALLBACK_ZONE
+) -> UserContext:
+    today = today_of(user, now, default_zone)
+    return UserContext(
+        user=user,
+        profile=profile,
+        readiness=readiness(user),
+        today=today,
+        rehab_day=rehab_day(profile, today),
+        safety=state_of(user),
+    )
