@@ -19,7 +19,8 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.db.models import CheckIn, ScheduledMessage, User
 from bot.domain.kinds import MessageKind
-from scheduler.dispatcher import LEASE, Dispatcher, backoff
+from bot.services.outbox import Outbox
+from scheduler.dispatcher import LEASE, backoff
 from tests.conftest import make_settings
 from tests.harness.bot import BotHarness
 from tests.helpers.dispatch_worker import seed_due_checkins
@@ -62,7 +63,7 @@ async def test_a_restart_between_claim_and_send_loses_nothing(harness: BotHarnes
     for tid in (1001, 1002, 1003):
         await make_user(harness, tid)
     harness.clock.set(DUE)
-    claimed = await Dispatcher(harness.services, harness.app.bot)._claim(harness.clock.now())
+    claimed = await Outbox(harness.services).claim(harness.clock.now())
     assert len(claimed) == 3
     # The process dies here: the rows are `sending`, nothing went out.
     harness = await harness.restart()

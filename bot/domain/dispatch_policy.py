@@ -1,0 +1,70 @@
+"""The rules the dispatcher applies to every scheduled message, whatever its kind.
+
+Who may receive it (an active, set-up user whose safety state allows the kind), how late is
+too late after downtime, how long a claim may be held, and how retries back off. Pure: the
+outbox (``bot.services.outbox``) and the dispatcher (``scheduler.dispatcher``) apply them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from bot.domain.enums import MessageStatus, UserStatus
+from bot.domain.kinds import MessageKind
+from bot.domain.safety import SafetyState
+from bot.domain.timing import in_quiet_hours, local_date
+
+LEASE = timedelta(minutes=5)
+"""A ``sending`` row older than this was orphaned by a crash and may be claimed again."""
+LATE_GRACE = timedelta(minutes=10)
+"""Later than this counts as catching up after downtime."""
+MAX_BACKOFF = timedelta(minutes=15)
+CONCURRENCY = 16
+"""Sends in flight per instance; also bounds the sent-but-unrecorded crash window."""
+RECORD_ATTEMPTS = 4
+"""Recording a message Telegram accepted is retried, never turned into a resend."""
+
+
+def backoff(attempt: int) -> timedelta:
+    """Exponential backoff for a failed send: 15 s, 30 s, 1 min, ... at most MAX_BACKOFF."""
+    return min(timedelta(seconds=15 * 2 ** max(0, attempt - 1)), MAX_BACKOFF)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """What the policy needs to know about the user a row is for."""
+
+    status: str
+    timezone: str | None
+    quiet_start: time
+    quiet_end: time
+    safety: SafetyState
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The row is not sent: ``status`` is what it becomes, ``reason`` is kept for operators."""
+
+    status: MessageStatus
+    reason: str
+
+
+def gate(
+    recipient: Recipient, kind: str, local_day: object, due_at: datetime, now: datetime
+) -> Refusal | None:
+    """Rules that hold for every kind: who may receive, and how late is too late."""
+    if recipient.status in (UserStatus.BLOCKED, UserStatus.ONBOARDING) or not recipient.timezone:
+        return Refusal(MessageStatus.CANCELLED, f"user {recipient.status}")
+    if recipient.status == UserStatus.PAUSED:
+        return Refusal(MessageStatus.CANCELLED, "paused")
+    if not recipient.safety.allows_kind(MessageKind(kind)):
+        # The one safety gate (bot.domain.safety): nothing that cheers or pushes while a
+        # concern is open. Skipped, not missed: the kind plans its next occurrence.
+        return Refusal(MessageStatus.SKIPPED, f"safety {recipient.safety.level}")
+    if now - due_at > LATE_GRACE:
+        same_day = local_date(now, recipient.timezone) == local_day
+        quiet = in_quiet_hours(now, recipient.timezone, recipient.quiet_start, recipient.quiet_end)
+        if not same_day or quiet:
+            return Refusal(MessageStatus.MISSED, "too late after downtime")
+    return None
