@@ -12,7 +12,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.db.models import Dialog, User
 from bot.services import safety
@@ -121,6 +127,34 @@ async def on_message(update: Update, context: Context) -> None:
         await session.commit()
 
 
+async def on_edited_message(update: Update, context: Context) -> None:
+    """An edit is not a new message: it is triaged again (a red flag added by editing still
+    gets its answer), but nothing else reacts to it, and the same words never make a second
+    report or a second reply. Commands and steps ignore edits; this handler stops the update.
+    """
+    message = update.edited_message
+    tg_user = update.effective_user
+    if (
+        message is not None
+        and message.text
+        and tg_user is not None
+        and update.effective_chat is not None
+        and update.effective_chat.type == "private"
+        and not message.text.startswith("/")
+    ):
+        svc = services(context)
+        async with svc.sessions() as session:
+            user = await get_user(session, tg_user.id)
+            flagged = await safety.report_red_flag(
+                session, user, message.text.strip(), svc.clock.now(), unless_reported=True
+            )
+            await session.commit()
+        if flagged is not None:
+            svc.metrics.inc("red_flags")
+            await render(update, context, flagged.outcome)
+    raise ApplicationHandlerStop
+
+
 async def on_unknown_button(update: Update, context: Context) -> None:
     """A button no feature claims (an old client, a removed feature, forged data): answer it
     so the user's spinner stops, and change nothing."""
@@ -133,6 +167,8 @@ def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
+    # Before every feature (group 0 and up), after the middleware (group -100).
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, on_edited_message), group=-10)
     app.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_message

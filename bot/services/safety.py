@@ -85,16 +85,24 @@ def check_text(text: str) -> TriageResult | None:
 
 
 async def report_red_flag(
-    session: AsyncSession, user: User | None, text: str, now: datetime
+    session: AsyncSession,
+    user: User | None,
+    text: str,
+    now: datetime,
+    *,
+    unless_reported: bool = False,
 ) -> Triaged | None:
     """Triage ``text``; if it is a red flag, record it, raise the user's state and plan the
     follow-up. The safety advice always goes out, also to someone not yet signed up (for
-    whom nothing is stored)."""
+    whom nothing is stored). ``unless_reported`` (an edited message): words this user
+    already reported make neither a second report nor a second reply."""
     result = check_text(text)
     if result is None:
         return None
     if user is None:
         return Triaged(result, SafetyState(), Outcome.say(result.message))
+    if unless_reported and await _already_reported(session, user.id, text):
+        return None
     session.add(
         RedFlagReport(
             user_id=user.id,
@@ -109,6 +117,15 @@ async def report_red_flag(
     await plan_followup(session, user, state, now)
     log.info("red flag recorded", extra={"flag": result.flag, "level": result.level})
     return Triaged(result, state, Outcome.say(result.message, seen_button()))
+
+
+async def _already_reported(session: AsyncSession, user_id: int, text: str) -> bool:
+    found = await session.execute(
+        select(RedFlagReport.id)
+        .where(RedFlagReport.user_id == user_id, RedFlagReport.text == text[:TEXT_MAX])
+        .limit(1)
+    )
+    return found.first() is not None
 
 
 async def raise_for_pain(

@@ -82,6 +82,13 @@ class SimUser:
         await self.harness.process(updates.text_update(self.id, self.first_name, text))
         return self.last_or_none()
 
+    async def edit(self, message_id: int, text: str) -> SentMessage | None:
+        """Edit one of the user's own earlier messages (by its id) to ``text``."""
+        await self.harness.process(
+            updates.edited_text_update(self.id, self.first_name, message_id, text)
+        )
+        return self.last_or_none()
+
     async def press(
         self, label_part: str, message: SentMessage | None = None
     ) -> SentMessage | None:

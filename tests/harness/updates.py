@@ -40,6 +40,19 @@ def text_update(user_id: int, first_name: str, text: str) -> dict[str, Any]:
     return message_update(user_id, first_name, **content)
 
 
+def edited_text_update(user_id: int, first_name: str, message_id: int, text: str) -> dict[str, Any]:
+    """The user edited one of their messages (Telegram sends the whole message again)."""
+    message = {
+        "message_id": message_id,
+        "date": DATE,
+        "edit_date": DATE + 60,
+        "chat": _chat(user_id, first_name),
+        "from": _user(user_id, first_name),
+        "text": text,
+    }
+    return {"update_id": next(_update_ids), "edited_message": message}
+
+
 def location_update(user_id: int, first_name: str, lat: float, lon: float) -> dict[str, Any]:
     return message_update(user_id, first_name, location={"latitude": lat, "longitude": lon})
 

@@ -1,0 +1,97 @@
+"""The one safety gate and the one pain model, as pure rules."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.domain import pain
+from bot.domain.kinds import MessageKind
+from bot.domain.safety import FOLLOWUP_MAX, SafetyLevel, SafetyState, level_for_triage
+
+NOW = datetime(2026, 12, 6, 12, tzinfo=UTC)
+PUSHING = {
+    MessageKind.CHECKIN,
+    MessageKind.FOLLOWUP,
+    MessageKind.SNOOZE,
+    MessageKind.MORNING,
+    MessageKind.NUDGE,
+    MessageKind.WEEKLY,
+    MessageKind.PT_AFTER,
+}
+
+
+def test_without_a_concern_everything_goes_out_except_the_safety_followup() -> None:
+    state = SafetyState()
+    assert all(state.allows_kind(k) for k in MessageKind if k is not MessageKind.SAFETY_FOLLOWUP)
+    assert not state.allows_kind(MessageKind.SAFETY_FOLLOWUP)
+    assert state.allows_cheering
+
+
+@pytest.mark.parametrize("level", [SafetyLevel.URGENT, SafetyLevel.EMERGENCY])
+def test_on_hold_nothing_that_pushes_goes_out(level: SafetyLevel) -> None:
+    state = SafetyState().raised_to(level, NOW)
+    assert state.on_hold and not state.allows_cheering
+    assert not any(state.allows_kind(k) for k in PUSHING)
+    assert state.allows_kind(MessageKind.SAFETY_FOLLOWUP)
+    assert state.allows_kind(MessageKind.PT_REMINDER)  # the way to a clinician stays open
+
+
+def test_watch_keeps_the_record_going_but_stops_nudges_and_praise() -> None:
+    state = SafetyState().raised_to(SafetyLevel.WATCH, NOW)
+    assert state.allows_kind(MessageKind.CHECKIN) and state.allows_kind(MessageKind.MORNING)
+    assert not state.allows_kind(MessageKind.NUDGE)
+    assert not state.allows_cheering and not state.on_hold
+
+
+def test_a_level_only_rises_and_keeps_its_start() -> None:
+    urgent = SafetyState().raised_to(SafetyLevel.URGENT, NOW)
+    later = NOW + timedelta(hours=5)
+    assert urgent.raised_to(SafetyLevel.WATCH, later) == urgent
+    emergency = urgent.raised_to(SafetyLevel.EMERGENCY, later)
+    assert emergency.level is SafetyLevel.EMERGENCY and emergency.since == NOW
+    resolved = emergency.resolved(later)
+    assert resolved.level is SafetyLevel.NONE and resolved.resolved_at == later
+
+
+def test_followups_come_after_a_day_then_every_two_days_a_few_times_only() -> None:
+    state = SafetyState().raised_to(SafetyLevel.URGENT, NOW)
+    dues = []
+    while (due := state.next_followup_due()) is not None:
+        dues.append(due)
+        state = SafetyState(state.level, state.since, None, state.followups_sent + 1)
+    assert dues[0] == NOW + timedelta(days=1)
+    assert [b - a for a, b in itertools.pairwise(dues)] == [timedelta(days=2)] * (FOLLOWUP_MAX - 1)
+    assert SafetyState().raised_to(SafetyLevel.WATCH, NOW).next_followup_due() is None
+
+
+def test_triage_levels_map_onto_safety_levels() -> None:
+    assert level_for_triage("contact") is SafetyLevel.WATCH
+    assert level_for_triage("urgent") is SafetyLevel.URGENT
+    assert level_for_triage("emergency") is SafetyLevel.EMERGENCY
+    assert level_for_triage(None) is SafetyLevel.NONE
+
+
+def test_pain_bands_follow_the_pain_monitoring_model() -> None:
+    assert [pain.band(p) for p in range(11)] == ["low"] * 4 + ["moderate"] * 2 + ["high"] * 5
+    assert not pain.above_ceiling(5) and pain.above_ceiling(6)
+    assert not pain.needs_professional(6) and pain.needs_professional(7)
+    assert not pain.ask_next_morning(3) and pain.ask_next_morning(4)
+    with pytest.raises(ValueError):
+        pain.band(11)
+
+
+def test_pain_escalates_on_very_high_two_ceilings_two_worse_mornings_or_a_rising_run() -> None:
+    day = pain.PainDay
+    assert pain.escalation([day(2), day(7)]) is pain.EscalationReason.VERY_HIGH
+    assert pain.escalation([day(6), day(6)]) is pain.EscalationReason.CEILING_TWICE
+    assert pain.escalation([day(6), day(3), day(6)]) is None
+    assert (
+        pain.escalation([day(3, "worse"), day(3, "worse")]) is pain.EscalationReason.WORSE_MORNINGS
+    )
+    assert pain.escalation([day(2), day(3), day(4)]) is pain.EscalationReason.RISING
+    assert pain.escalation([day(1), day(2), day(3)]) is None  # still in the safe band
+    assert pain.escalation([day(4), day(5), day(3)]) is None
+    assert pain.escalation([]) is None
