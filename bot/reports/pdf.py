@@ -332,7 +332,7 @@ class _Report:
                 f"worse {mornings['worse']}",
             ),
             ("PT sessions in period", session_text),
-            ("Red flags reported", str(len(red_flags))),
+            ("Warning signs and pain alerts", str(len(red_flags))),
         ]
         self.pdf.set_xy(x, self.pdf.get_y())
         self._line("At a glance", x=x, width=width, size=10.5, style="B", height=6)
@@ -427,7 +427,9 @@ class _Report:
         flags = [f"{_stamp(w)}: {sanitize(t)}" for w, t in self._in_period(self.inp.red_flags)]
         questions = [f"{_stamp(w)}: {sanitize(t)}" for w, t in self._in_period(self.inp.questions)]
         return [
-            _Section("Red flags reported", items(flags, 2), "None reported.", alert=True),
+            _Section(
+                "Warning signs and pain alerts", items(flags, 2), "None reported.", alert=True
+            ),
             _Section(
                 "Skipped days and reasons (latest first)", items(skipped, 1), "No skipped days."
             ),

@@ -35,6 +35,7 @@ from bot.db.models import (
     RehabProfile,
     User,
 )
+from bot.domain.content import load_checkin_text, load_safety_text
 from bot.reports.data import DayRecord, ReportInput
 from bot.services.history import load_days
 
@@ -186,15 +187,19 @@ def plan_entries(rows: list[Exercise]) -> tuple[str, ...]:
 
 
 def flag_label(flag_id: str) -> str:
-    """ "calf-pain-swelling" -> "Calf pain swelling": readable without a lookup table."""
+    """The plain words a physical therapist reads for a warning sign or a pain escalation
+    ("rest-night-pain" -> "Pain at rest and at night"), from ``[report_labels]`` in
+    ``bot/content/safety.toml``; a flag an editor has not named yet still reads as words."""
+    labels = load_safety_text().variants_by_key
+    named = labels.get(f"report_labels.{flag_id}")
+    if named:
+        return named[0]
     words = flag_id.replace("-", " ").replace("_", " ").strip()
     return words[:1].upper() + words[1:] if words else "Warning sign"
 
 
 def _skip_labels(days: tuple[DayRecord, ...]) -> tuple[DayRecord, ...]:
     """Reason ids ("no_time") become the words the user tapped ("No time")."""
-    from bot.domain.content import load_checkin_text
-
     text = load_checkin_text()
     labels = {reason.id: reason.label for reason in text.not_today}
     return tuple(
@@ -265,7 +270,9 @@ async def build_report_input(
         red_flags=tuple(
             (
                 _local(f.created_at, zone),
-                f'{flag_label(f.flag)}: "{_cut(f.text, RED_FLAG_TEXT_MAX)}"',
+                f'{flag_label(f.flag)}: "{_cut(f.text, RED_FLAG_TEXT_MAX)}"'
+                if f.text
+                else flag_label(f.flag),
             )
             for f in flags
         ),

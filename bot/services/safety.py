@@ -128,12 +128,35 @@ async def _already_reported(session: AsyncSession, user_id: int, text: str) -> b
     return found.first() is not None
 
 
+PAIN_FLAG_PREFIX = "pain-"
+"""Report rows for pain escalations are named ``pain-<reason>``; red flags use triage ids."""
+
+
+def pain_flag(reason: EscalationReason) -> str:
+    return f"{PAIN_FLAG_PREFIX}{reason.value}"
+
+
 async def raise_for_pain(
-    session: AsyncSession, user: User, reason: EscalationReason, now: datetime
+    session: AsyncSession,
+    user: User,
+    reason: EscalationReason,
+    now: datetime,
+    *,
+    detail: str = "",
 ) -> Reply:
-    """Pain escalated under the pain model: a watch-level concern and one clear message."""
+    """Pain escalated under the pain model: a watch-level concern, a line in the PT report
+    (``detail`` says which scores, in the user's terms), and one clear message."""
     state = state_of(user).raised_to(SafetyLevel.WATCH, now)
     _store(user, state, now)
+    session.add(
+        RedFlagReport(
+            user_id=user.id,
+            flag=pain_flag(reason),
+            level="contact",
+            text=detail[:TEXT_MAX],
+            created_at=now,
+        )
+    )
     text = load_safety_text()
     return Reply(
         text.render(f"escalation.{reason.value}"),
@@ -259,18 +282,27 @@ async def _undo(session: AsyncSession, user: User, now: datetime) -> Outcome:
 
 
 async def pain_settled(session: AsyncSession, user: User, now: datetime) -> Reply | None:
-    """A watch that came from pain alone ends when the pain is back in the safe band."""
+    """A watch that came from pain alone ends when the pain is back in the safe band: its
+    escalations are marked resolved (they stay in the report). A red flag still open keeps
+    the watch until the user says a clinician has seen them."""
     state = state_of(user)
     if state.level is not SafetyLevel.WATCH:
         return None
-    open_flags = (
+    open_red_flag = (
         await session.execute(
             select(RedFlagReport.id).where(
-                RedFlagReport.user_id == user.id, RedFlagReport.resolved_at.is_(None)
+                RedFlagReport.user_id == user.id,
+                RedFlagReport.resolved_at.is_(None),
+                RedFlagReport.flag.not_like(f"{PAIN_FLAG_PREFIX}%"),
             )
         )
     ).first()
-    if open_flags is not None:
+    if open_red_flag is not None:
         return None
+    await session.execute(
+        update(RedFlagReport)
+        .where(RedFlagReport.user_id == user.id, RedFlagReport.resolved_at.is_(None))
+        .values(resolved_at=now)
+    )
     _store(user, state.resolved(now), now)
     return Reply(load_safety_text().render("escalation.settled"))
