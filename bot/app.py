@@ -41,6 +41,7 @@ def _handler_modules() -> list[Any]:
         middleware,
         onboarding,
         pause,
+        private_only,
         progress,
         pt_session,
         router,
@@ -49,6 +50,7 @@ def _handler_modules() -> list[Any]:
 
     return [
         middleware,
+        private_only,
         errors,
         help,
         checkin,

@@ -66,7 +66,11 @@ class SentMessage:
         data: dict[str, Any] = {
             "message_id": self.message_id,
             "date": 1_700_000_000,
-            "chat": {"id": self.chat_id, "type": "private", "first_name": "User"},
+            "chat": (
+                {"id": self.chat_id, "type": "private", "first_name": "User"}
+                if self.chat_id > 0
+                else {"id": self.chat_id, "type": "group", "title": "Running club"}
+            ),
             "from": {
                 "id": BOT_ID,
                 "is_bot": True,

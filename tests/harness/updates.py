@@ -117,3 +117,46 @@ def member_update(user_id: int, first_name: str, *, blocked: bool) -> dict[str, 
             },
         },
     }
+
+
+GROUP_CHAT_ID = -100_123
+
+
+def _group() -> dict[str, Any]:
+    return {"id": GROUP_CHAT_ID, "type": "supergroup", "title": "Running club"}
+
+
+def group_text_update(user_id: int, first_name: str, text: str) -> dict[str, Any]:
+    """``user_id`` writes ``text`` in a group the bot is a member of."""
+    content: dict[str, Any] = {"text": text}
+    if text.startswith("/"):
+        command = text.split()[0]
+        content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+    message = {
+        "message_id": next(_message_ids),
+        "date": DATE,
+        "chat": _group(),
+        "from": _user(user_id, first_name),
+        **content,
+    }
+    return {"update_id": next(_update_ids), "message": message}
+
+
+def group_callback_update(user_id: int, first_name: str, data: str) -> dict[str, Any]:
+    """``user_id`` presses a button under a bot message posted in the group."""
+    bot = {"id": BOT_ID, "is_bot": True, "first_name": "PT Coach", "username": BOT_USERNAME}
+    message = {
+        "message_id": next(_message_ids),
+        "date": DATE,
+        "chat": _group(),
+        "from": bot,
+        "text": "...",
+    }
+    query = {
+        "id": str(next(_query_ids)),
+        "from": _user(user_id, first_name),
+        "chat_instance": "ci-group",
+        "data": data,
+        "message": message,
+    }
+    return {"update_id": next(_update_ids), "callback_query": query}
