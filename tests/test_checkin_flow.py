@@ -163,19 +163,21 @@ async def test_double_press_records_once(harness: BotHarness) -> None:
     assert len(rows) == 1 and rows[0].status == "done"
 
 
-async def test_another_users_button_acts_only_on_the_presser(harness: BotHarness) -> None:
+async def test_another_users_button_is_refused_and_changes_nothing(harness: BotHarness) -> None:
     await make_user(harness, 1001)
     await make_user(harness, 1002)
     await harness.advance(timedelta(hours=10, minutes=5))
     alex_msg = harness.telegram.last_with_buttons(1001)
     mallory = harness.user(1002, "Mallory")
+    sent_before = len(harness.telegram.calls_to("sendMessage"))
     await mallory.press_data(alex_msg.button_data("Not today"), alex_msg)
-    await mallory.press("No time", message=harness.telegram.last_with_buttons(1001))
+    # The spinner is stopped with an explanation, nothing is sent, and no check-in is touched.
+    answer = list(harness.telegram.query_answers.values())[-1]
+    assert "someone else" in answer.get("text", "") and answer.get("show_alert")
+    assert len(harness.telegram.calls_to("sendMessage")) == sent_before
     async with harness.services.sessions() as session:
-        owners = {c.user_id: c.status for c in (await session.execute(select(CheckIn))).scalars()}
-        ids = {u.telegram_id: u.id for u in (await session.execute(select(User))).scalars()}
-    assert ids[1001] not in owners
-    assert owners == {ids[1002]: "skipped"}
+        rows = (await session.execute(select(CheckIn))).scalars().all()
+    assert rows == []
 
 
 async def test_checkin_command_offers_to_update_today(harness: BotHarness) -> None:
