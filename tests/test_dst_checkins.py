@@ -150,6 +150,7 @@ async def check_two_users_across(
     ],
     ids=["spring", "autumn"],
 )
+@pytest.mark.slow  # ticks through four weeks of five-minute steps
 async def test_0730_stays_0730_local_for_weeks_across_the_2027_dst_changes(
     sqlite_harness: BotHarness, start: datetime, end: datetime
 ) -> None:

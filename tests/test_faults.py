@@ -30,6 +30,8 @@ from tests.conftest import make_settings
 from tests.harness.bot import BotHarness
 from tests.helpers.dispatch_worker import outstanding, seed_due_checkins
 
+pytestmark = pytest.mark.slow  # minutes of simulated outage, subprocesses, 5000-row runs
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -87,7 +89,9 @@ async def test_telegram_failing_for_minutes_then_everything_arrives_once(
         # Bursts: the fault is on for a stretch of ticks, off for a tick, on again.
         pg.telegram.clear_faults()
         if burst % 6 != 5:
-            pg.telegram.inject(status, method="sendMessage", times=None, retry_after=7)
+            # Only flood control carries retry_after; a 5xx or a timeout must reach its own path.
+            retry_after = 7 if status == 429 else None
+            pg.telegram.inject(status, method="sendMessage", times=None, retry_after=retry_after)
         burst += 1
         pg.clock.advance(timedelta(seconds=5))
         await pg.tick()
@@ -97,17 +101,27 @@ async def test_telegram_failing_for_minutes_then_everything_arrives_once(
     got = delivered(pg, chats)
     assert set(got.values()) == {1}, {c: n for c, n in got.items() if n != 1}
     async with pg.services.sessions() as session:
-        statuses = Counter(
-            (
-                await session.execute(
-                    select(ScheduledMessage.status).where(
-                        ScheduledMessage.kind == "checkin",
-                        ScheduledMessage.local_date == pg.clock.now().date(),
-                    )
+        rows = (
+            await session.execute(
+                select(
+                    ScheduledMessage.status, ScheduledMessage.attempts, ScheduledMessage.last_error
+                ).where(
+                    ScheduledMessage.kind == "checkin",
+                    ScheduledMessage.local_date == pg.clock.now().date(),
                 )
-            ).scalars()
-        )
-    assert statuses == {"sent": 100}
+            )
+        ).all()
+    assert Counter(status for status, _, _ in rows) == {"sent": 100}
+    errors = Counter(error for _, _, error in rows)
+    if status == 429:
+        # Waiting out flood control is not a failed attempt.
+        assert {attempts for _, attempts, _ in rows} == {1}, rows
+        assert set(errors) <= {None, "flood control"}, errors
+    else:
+        # Server errors and timeouts are counted attempts, retried with backoff.
+        expected = "TimedOut" if status == 0 else "NetworkError"
+        assert max(attempts for _, attempts, _ in rows) >= 2, rows
+        assert errors[expected] > 0, errors
 
 
 # --- the database drops every connection mid-tick ---------------------------------------------

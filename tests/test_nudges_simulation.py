@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.clock import FakeClock
@@ -34,6 +35,8 @@ from bot.services.planner import schedule_user
 from tests.conftest import START, make_settings
 from tests.harness.bot import BotHarness
 from tests.harness.fake_telegram import FakeTelegram, SentMessage
+
+pytestmark = pytest.mark.slow  # simulates weeks of rehab day by day
 
 ZONE = "Europe/Berlin"
 BERLIN = ZoneInfo(ZONE)

@@ -30,6 +30,8 @@ from tests.botapi.server import BotApiServer, TestUser
 from tests.conftest import BACKENDS, fresh_database
 from tests.e2e.conftest import TOKEN, BotProcess, BotRunner, StartBot
 
+pytestmark = pytest.mark.slow  # real subprocess bots, seconds each
+
 BERLIN = ZoneInfo("Europe/Berlin")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 LEAD_SECONDS = 6  # finishing onboarding (two steps) must take less than this

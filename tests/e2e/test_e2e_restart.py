@@ -14,9 +14,13 @@ from __future__ import annotations
 import time
 from collections import Counter
 
+import pytest
+
 from scheduler.dispatcher import CONCURRENCY, LEASE
 from tests.botapi.server import BotApiServer
 from tests.e2e.conftest import StartBot, expire_leases, scheduled_statuses, seed_users
+
+pytestmark = pytest.mark.slow  # SIGKILLs a real bot process
 
 USERS = 40
 FIRST_ID = 10_000

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.botapi.server import BotApiServer
 from tests.e2e.conftest import StartBot, free_port
+
+pytestmark = pytest.mark.slow  # a real webhook server in a subprocess
 
 SECRET = "e2e-Secret_token-42"
 

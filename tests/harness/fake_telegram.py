@@ -188,6 +188,10 @@ class FakeTelegram(InProcessRequest):
         }
         if status == 429 and retry_after is None:
             retry_after = 1
+        if retry_after is not None and status != 429:
+            # Telegram sends retry_after only with 429; with it, PTB raises RetryAfter for any
+            # status, so a "5xx" fault would silently test flood control instead.
+            raise ValueError(f"retry_after only goes with 429, not {status}")
         fault = Fault(
             method, chat_id, status, description or default.get(status, "error"), times, retry_after
         )
