@@ -215,7 +215,7 @@ class AreaChosen:
 
 @dataclass(frozen=True)
 class AskOtherArea:
-    """"Other" was pressed: the area is asked as free text next."""
+    """ "Other" was pressed: the area is asked as free text next."""
 
 
 @dataclass(frozen=True)

@@ -63,12 +63,12 @@ def candidate_buttons(prefix: str, matches: tuple[TimezoneMatch, ...]) -> list[R
 def ask_location(prefix: str | None = None) -> Reply:
     """The time-zone question, with a reply keyboard button that shares the location."""
     body = t("timezone.ask")
-    return Reply(f"{prefix}\n\n{body}" if prefix else body, request_location=t("timezone.share_button"))
+    return Reply(
+        f"{prefix}\n\n{body}" if prefix else body, request_location=t("timezone.share_button")
+    )
 
 
-def resolve_zone(
-    text: str | None, location: tuple[float, float] | None
-) -> TimezoneResolution:
+def resolve_zone(text: str | None, location: tuple[float, float] | None) -> TimezoneResolution:
     """A shared location or typed place into a zone or candidates; InputError otherwise."""
     if location is not None:
         zone = resolve_location(*location)
