@@ -23,13 +23,24 @@ from bot.domain.kinds import MessageKind
 from bot.domain.timing import in_quiet_hours, local_date
 from bot.reports import stats
 from bot.services import checkins
+from bot.services.checkin_prompt import open_checkin
 from bot.services.context import NOT_SET_UP, rehab_day, today_of
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
 from bot.services.history import load_days
 from bot.services.outgoing_checkin import checkin_buttons, day_code, plan_morning_question
 from bot.services.planner import cancel_pending, upsert_message
 from bot.services.users import get_user
-from handlers.common import Context, answer_query, chunk, edit_or_reply, keyboard, reply, services
+from handlers.common import (
+    Context,
+    answer_query,
+    chunk,
+    edit_or_reply,
+    keyboard,
+    render,
+    reply,
+    run_use_case,
+    services,
+)
 from handlers.router import Incoming, register_legacy_flow
 
 FLOW = "checkin"
@@ -81,42 +92,11 @@ async def _injury_phrase(session: AsyncSession, user: User) -> str:
 
 
 async def checkin_command(update: Update, context: Context) -> None:
-    svc = services(context)
     assert update.effective_user
-    async with svc.sessions() as session:
-        user = await get_user(session, update.effective_user.id)
-        if user is None or user.status == "onboarding" or not user.timezone:
-            await reply(update, context, NOT_SET_UP)
-            return
-        now = svc.clock.now()
-        today = today_of(user, now)
-        existing = await checkins.get_checkin(session, user.id, today)
-        text = load_checkin_text()
-        if existing is not None and existing.status != "missed":
-            d = day_code(today)
-            await reply(
-                update,
-                context,
-                text.pick("already_today", _rng()),
-                keyboard(
-                    [
-                        [
-                            (text.button("update_today"), f"ci:{d}:upd"),
-                            (text.button("keep_today"), f"ci:{d}:keep"),
-                        ]
-                    ]
-                ),
-            )
-            return
-        profile = await session.get(RehabProfile, user.id)
-        prompt = text.render(
-            "prompt",
-            _rng(),
-            first_name=user.first_name,
-            day=rehab_day(profile, today),
-            injury=await _injury_phrase(session, user),
-        )
-        await reply(update, context, prompt, keyboard(checkin_buttons(today)))
+    outcome = await run_use_case(
+        context, open_checkin, update.effective_user.id, services(context).clock.now()
+    )
+    await render(update, context, outcome)
 
 
 async def today_command(update: Update, context: Context) -> None:

@@ -7,13 +7,20 @@ import html
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.services.container import Services
-from bot.services.outcome import Outcome
+from bot.services.outcome import Outcome, Reply
 
 Button = tuple[str, str]  # (label, callback data)
 Context = ContextTypes.DEFAULT_TYPE
@@ -142,10 +149,28 @@ async def render(update: Update, context: Context, outcome: Outcome) -> None:
     """Send a use case's replies in order (editing the pressed message where asked)."""
     for item in outcome.replies:
         markup = markup_for(item.buttons)
-        if item.edit:
+        if item.request_location is not None or item.remove_keyboard:
+            await _send_with_reply_keyboard(update, context, item)
+        elif item.edit:
             await edit_or_reply(update, context, item.text, markup)
         else:
             await reply(update, context, item.text, markup)
+
+
+async def _send_with_reply_keyboard(update: Update, context: Context, item: Reply) -> None:
+    chat = update.effective_chat
+    if chat is None:
+        return
+    markup: ReplyKeyboardMarkup | ReplyKeyboardRemove
+    if item.request_location is not None:
+        markup = ReplyKeyboardMarkup(
+            [[KeyboardButton(item.request_location, request_location=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+    else:
+        markup = ReplyKeyboardRemove()
+    await context.bot.send_message(chat.id, item.text, reply_markup=markup)
 
 
 async def run_use_case(

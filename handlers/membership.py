@@ -9,46 +9,17 @@ otherwise active with a fresh schedule. That state is derived from what we alrea
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import ChatMember, Update
 from telegram.ext import Application, ChatMemberHandler
 
-from bot.config import Settings
-from bot.db.models import User
-from bot.services.pausing import is_still_paused, resume_user
-from bot.services.planner import cancel_user_schedule, schedule_user
+from bot.services.membership import block_user, restore_user
 from bot.services.users import get_user
 from handlers.common import Context, services
 
 log = logging.getLogger(__name__)
 
 GONE = {ChatMember.BANNED, ChatMember.LEFT}
-
-
-async def block_user(session: AsyncSession, user: User, now: datetime) -> None:
-    user.status = "blocked"
-    user.updated_at = now
-    await cancel_user_schedule(session, user.id)
-
-
-async def restore_user(
-    session: AsyncSession, user: User, now: datetime, settings: Settings
-) -> None:
-    """Back to where they were before blocking; a pause that ended meanwhile is closed."""
-    if user.onboarded_at is None:
-        user.status = "onboarding"
-    elif await is_still_paused(session, user, now, settings):
-        user.status = "paused"
-    elif user.paused_until is not None:
-        await resume_user(session, user, now, settings)
-        return
-    else:
-        user.status = "active"
-    user.updated_at = now
-    await session.flush()
-    await schedule_user(session, user, now, settings)
 
 
 async def on_my_chat_member(update: Update, context: Context) -> None:

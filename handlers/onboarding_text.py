@@ -1,98 +1,23 @@
-"""The wording of setup, settings, plan, pause and data-rights messages, read from
-``bot/content/onboarding.toml`` so a physical therapist can edit it without reading Python.
+"""Kept for the handlers that still import it: the wording now lives in ``bot.domain.wording``."""
 
-Also the few formatting helpers (doses, times, "tomorrow at 19:00") those messages share, so
-every screen describes the same thing the same way.
-"""
+from bot.domain.wording import (
+    button,
+    describe_exercise,
+    describe_when,
+    format_dose,
+    hhmm,
+    human_date,
+    t,
+    texts,
+)
 
-from __future__ import annotations
-
-import functools
-import tomllib
-from collections.abc import Mapping
-from datetime import date, datetime, time
-from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
-
-from bot.domain.content import CONTENT_DIR, render_template
-
-ONBOARDING_FILE: Path = CONTENT_DIR / "onboarding.toml"
-
-
-def _flatten(table: Mapping[str, Any], prefix: str, out: dict[str, str]) -> None:
-    for key, value in table.items():
-        dotted = f"{prefix}{key}"
-        if isinstance(value, dict):
-            _flatten(value, f"{dotted}.", out)
-        elif isinstance(value, str) and value.strip():
-            out[dotted] = value.strip()
-        else:
-            raise ValueError(f"{ONBOARDING_FILE.name}: {dotted} must be non-empty text")
-
-
-@functools.cache
-def texts(path: Path = ONBOARDING_FILE) -> Mapping[str, str]:
-    """Loaded once; a broken file fails at start-up naming the key, not in a user's chat."""
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
-    out: dict[str, str] = {}
-    _flatten(data, "", out)
-    return out
-
-
-def t(key: str, **fields: object) -> str:
-    try:
-        template = texts()[key]
-    except KeyError:
-        raise KeyError(f"{ONBOARDING_FILE.name} has no text {key!r}") from None
-    return render_template(template, **fields)
-
-
-def button(key: str) -> str:
-    return t(f"buttons.{key}")
-
-
-def hhmm(value: time) -> str:
-    return f"{value.hour:02d}:{value.minute:02d}"
-
-
-def human_date(day: date) -> str:
-    """ "Fri 27 Nov": no leading zero, never ambiguous between day-first and month-first."""
-    return f"{day:%a} {day.day} {day:%b}"
-
-
-def format_dose(sets: int | None, reps: int | None, seconds: int | None, per_side: bool) -> str:
-    """Same look as the templates' dose ("3 × 15 each side"); empty when no dose is known."""
-    if reps is None and seconds is None:
-        amount = ""
-    else:
-        amount = f"{reps}" if reps is not None else f"{seconds} s"
-    if sets is not None and amount:
-        label = f"{sets} × {amount}"
-    elif sets is not None:
-        label = f"{sets} sets"
-    else:
-        label = amount
-    if per_side and label:
-        label += " each side"
-    return label
-
-
-def describe_exercise(name: str, dose: str) -> str:
-    return f"{name} · {dose}" if dose else name
-
-
-def describe_when(due: datetime | None, zone: str, now: datetime) -> str:
-    """When a scheduled message arrives, as the user reads their own clock."""
-    if due is None:
-        return t("common.no_checkin")
-    tz = ZoneInfo(zone)
-    local, today = due.astimezone(tz), now.astimezone(tz).date()
-    if local.date() == today:
-        day = t("common.today")
-    elif (local.date() - today).days == 1:
-        day = t("common.tomorrow")
-    else:
-        day = human_date(local.date())
-    return t("common.at", day=day, time=f"{local:%H:%M}")
+__all__ = [
+    "button",
+    "describe_exercise",
+    "describe_when",
+    "format_dose",
+    "hhmm",
+    "human_date",
+    "t",
+    "texts",
+]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time
 
 from sqlalchemy import select
 
-from bot.db.models import RehabProfile, ScheduledMessage, User
+from bot.db.models import RedFlagReport, RehabProfile, ScheduledMessage, User
 from tests.harness.bot import BotHarness
 from tests.test_onboarding import onboard
 
@@ -146,3 +146,25 @@ async def test_cancel_leaves_a_settings_change_without_saving(harness: BotHarnes
         from bot.db.models import Dialog
 
         assert await session.get(Dialog, row.id) is None
+
+
+async def test_a_red_flag_typed_at_a_settings_step_is_answered_and_never_saved(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await onboard(user)
+    await user.say("/settings")
+    await user.press("Injury area")
+    await user.press("Other (type it)")
+    answer = await user.say("my calf is swollen and hot since my flight yesterday")
+    assert answer is not None and "doctor" in (answer.text or "").lower()
+    _, profile, _ = await _state(harness)
+    assert profile.injury_area == "knee" and profile.injury_other is None
+    async with harness.services.sessions() as session:
+        reports = (await session.execute(select(RedFlagReport))).scalars().all()
+    assert len(reports) == 1
+    # The step still waits for its answer.
+    await user.say("left ankle")
+    assert "injury area set to left ankle" in (user.last.text or "")
+    _, profile, _ = await _state(harness)
+    assert profile.injury_area == "other" and profile.injury_other == "left ankle"

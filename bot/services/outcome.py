@@ -24,6 +24,10 @@ class Reply:
     text: str
     buttons: ButtonRows = ()
     edit: bool = False
+    request_location: str | None = None
+    """A reply keyboard with one "share my location" button of this label (no inline ones)."""
+    remove_keyboard: bool = False
+    """Take away a reply keyboard shown before (e.g. the location request)."""
 
 
 @dataclass(frozen=True)

@@ -16,22 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db.models import Exercise, RehabProfile, ScheduledMessage, User
 from bot.domain.kinds import MessageKind
+from bot.domain.onboarding import MAX_EXERCISES, ExerciseDraft
 from bot.services.planner import schedule_user
 
-MAX_EXERCISES = 15
 NUDGE_CADENCES = ("off", "low", "normal")
-
-
-@dataclass(frozen=True)
-class ExerciseDraft:
-    """One exercise of the plan before it is saved: from a template or typed by the user."""
-
-    name: str
-    sets: int | None = None
-    reps: int | None = None
-    seconds: int | None = None
-    per_side: bool = False
-    template_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,446 @@
+"""The onboarding use cases: /start, consent, each answer (typed or a button), the final
+"all set", /cancel. Each takes plain values, does its database work (and the planning of
+the first check-in) in the caller's one transaction and returns an ``Outcome``.
+
+Where the user is lives in the ``dialogs`` table (flow "onboarding"), never in memory, so a
+restart or another instance continues at the same step. Before the consent button is pressed
+nothing at all is stored. Buttons carry only the step's answer ("ob:area:knee"); who pressed
+them always comes from Telegram, and a button from a step already left changes nothing.
+The rules of the conversation are in ``bot.domain.onboarding``; the words in
+``bot.services.onboarding_views``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.db.models import User
+from bot.domain import onboarding as machine
+from bot.domain.help_text import HELP_TEXT
+from bot.domain.onboarding import (
+    ACTION_STEPS,
+    DEFAULT_CHECKIN,
+    FLOW,
+    MAX_EXERCISES,
+    Answer,
+    Answers,
+    CheckinTimeChosen,
+    ExercisesConfirmed,
+    PlanFull,
+    PtDaysChosen,
+    PtDayToggled,
+    PtTimeChosen,
+    Step,
+    ZoneCandidates,
+    ZoneChosen,
+    area_label,
+    describe_weekdays,
+)
+from bot.domain.parsing import InputError
+from bot.domain.timezones import describe_local_time
+from bot.domain.timing import local_date
+from bot.domain.wording import describe_when, hhmm, human_date, t
+from bot.services import onboarding_views as views
+from bot.services.checkin_prompt import open_checkin
+from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
+from bot.services.membership import restore_user
+from bot.services.outcome import Outcome, Reply
+from bot.services.profile import OnboardingResult, finish_onboarding
+from bot.services.setup_views import candidate_buttons, frozen, resolve_zone, weekday_buttons
+from bot.services.users import create_user, get_user
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who sent the update, as Telegram says."""
+
+    telegram_id: int
+    chat_id: int
+    first_name: str | None
+    language: str | None
+
+
+def _out(*replies: Reply, toast: str | None = None) -> Outcome:
+    return Outcome(tuple(replies), toast=toast)
+
+
+@dataclass
+class _Step:
+    """The user's onboarding step, loaded in this transaction."""
+
+    user: User
+    step: Step
+    answers: Answers
+
+
+async def _load(session: AsyncSession, telegram_id: int) -> _Step | None:
+    user = await get_user(session, telegram_id)
+    if user is None:
+        return None
+    dialog = await get_dialog(session, user.id)
+    if dialog is None or dialog.flow != FLOW:
+        return None
+    return _Step(user, Step.of(dialog.step), Answers.from_data(dialog.data))
+
+
+async def _goto(
+    session: AsyncSession,
+    user: User,
+    transition: machine.Transition,
+    now: datetime,
+    settings: Settings,
+    prefix: str | None = None,
+) -> Reply:
+    """Store the step the user is at now and return its question."""
+    await set_dialog(session, user.id, FLOW, transition.step, transition.answers.to_data(), now)
+    return views.ask(
+        transition.step, transition.answers, now, settings.schedule.default_timezone, prefix
+    )
+
+
+def _today(answers: Answers, now: datetime, settings: Settings) -> date:
+    return views.today_for(answers, now, settings.schedule.default_timezone)
+
+
+# --- /start and consent ---------------------------------------------------------------------
+
+
+async def start(
+    session: AsyncSession, person: Person, now: datetime, settings: Settings
+) -> Outcome:
+    user = await get_user(session, person.telegram_id)
+    if user is None:
+        return _out(views.welcome(person.first_name))  # nothing is stored before consent
+    if user.status == "onboarding":
+        return _out(await _resume(session, user, now, settings, t("start.resume")))
+    if user.status == "blocked":
+        await restore_user(session, user, now, settings)
+    return _out(
+        views.welcome_back(
+            user.first_name,
+            user.status == "paused",
+            user.paused_until,
+            user.checkin_time,
+            user.timezone,
+        )
+    )
+
+
+async def _resume(
+    session: AsyncSession, user: User, now: datetime, settings: Settings, prefix: str
+) -> Reply:
+    """The question of the step the user is at (from the database), or start again."""
+    dialog = await get_dialog(session, user.id)
+    if dialog is None or dialog.flow != FLOW:
+        return await _goto(
+            session, user, machine.Transition(Answers(), Step.AREA), now, settings, prefix
+        )
+    answers = Answers.from_data(dialog.data)
+    return views.ask(Step.of(dialog.step), answers, now, settings.schedule.default_timezone, prefix)
+
+
+async def consent(
+    session: AsyncSession, person: Person, accepted: bool, now: datetime, settings: Settings
+) -> Outcome:
+    user = await get_user(session, person.telegram_id)
+    if not accepted:
+        if user is None:
+            return _out(Reply(t("start.declined"), edit=True))
+        return Outcome.nothing()
+    if user is not None:
+        return Outcome.nothing(
+            t("done.already") if user.status != "onboarding" else t("common.step_done")
+        )
+    user = await create_user(
+        session,
+        telegram_id=person.telegram_id,
+        chat_id=person.chat_id,
+        first_name=person.first_name or "",
+        language=person.language,
+        now=now,
+        settings=settings,
+    )
+    log.info("consent given, onboarding started", extra={"user_id": user.id})
+    first = await _goto(session, user, machine.Transition(Answers(), Step.AREA), now, settings)
+    return _out(Reply(t("start.consent_given"), edit=True), first)
+
+
+# --- typed answers --------------------------------------------------------------------------
+
+
+async def answer_text(
+    session: AsyncSession,
+    telegram_id: int,
+    text: str | None,
+    location: tuple[float, float] | None,
+    now: datetime,
+    settings: Settings,
+) -> Outcome:
+    """What the user typed (or the location they shared) at their current step. The router
+    has triaged it for red flags before this is called."""
+    current = await _load(session, telegram_id)
+    if current is None:
+        return Outcome.nothing()
+    user, step, answers = current.user, current.step, current.answers
+    default_zone = settings.schedule.default_timezone
+    try:
+        answer: Answer
+        prefix: str | None = None
+        if step is Step.AREA_OTHER:
+            answer = machine.read_other_area(text)
+        elif step is Step.STOP:
+            answer = machine.read_stop(text, _today(answers, now, settings))
+        elif step is Step.PT_COUNT:
+            answer = machine.read_pt_count(text)
+        elif step is Step.PT_DAYS:
+            answer = machine.read_pt_days(text)
+        elif step is Step.PT_TIME:
+            answer = PtTimeChosen(machine.read_time(text))
+        elif step is Step.EXERCISES:
+            answer = machine.read_own_exercise(text, answers)
+            prefix = t("exercises.added", exercise=answer.exercise.label)
+        elif step is Step.CHECKIN_TIME:
+            answer = CheckinTimeChosen(machine.read_time(text))
+        elif step is Step.TIMEZONE:
+            return await _typed_zone(session, user, answers, text, location, now, settings)
+        elif step is Step.SUMMARY:
+            return _out(views.ask(step, answers, now, default_zone, t("summary.use_buttons")))
+        else:  # the area: its answer is a button
+            return _out(views.ask(step, answers, now, default_zone, t("area.use_buttons")))
+    except InputError as exc:
+        log.info("onboarding answer rejected", extra={"user_id": user.id})
+        return _out(views.ask(step, answers, now, default_zone, exc.message))
+    transition = machine.apply(answers, step, answer, _today(answers, now, settings))
+    return _out(await _goto(session, user, transition, now, settings, prefix))
+
+
+async def _typed_zone(
+    session: AsyncSession,
+    user: User,
+    answers: Answers,
+    text: str | None,
+    location: tuple[float, float] | None,
+    now: datetime,
+    settings: Settings,
+) -> Outcome:
+    try:
+        resolution = resolve_zone(text, location)
+    except InputError as exc:
+        log.info("onboarding answer rejected", extra={"user_id": user.id})
+        return _out(
+            views.ask(Step.TIMEZONE, answers, now, settings.schedule.default_timezone, exc.message)
+        )
+    if resolution.confident:
+        return await _chose_zone(
+            session, user, answers, resolution.best.zone, resolution.note, now, settings
+        )
+    transition = machine.apply(
+        answers,
+        Step.TIMEZONE,
+        ZoneCandidates(tuple(m.zone for m in resolution.matches)),
+        _today(answers, now, settings),
+    )
+    await set_dialog(session, user.id, FLOW, transition.step, transition.answers.to_data(), now)
+    return _out(
+        Reply(
+            resolution.note or t("timezone.ask"),
+            frozen(candidate_buttons("ob:tz", resolution.matches)),
+        )
+    )
+
+
+async def _chose_zone(
+    session: AsyncSession,
+    user: User,
+    answers: Answers,
+    zone: str,
+    note: str | None,
+    now: datetime,
+    settings: Settings,
+) -> Outcome:
+    chosen = ZoneChosen(zone, local_date(now, zone))
+    transition = machine.apply(answers, Step.TIMEZONE, chosen, chosen.today)
+    text = t("timezone.confirmed", local=describe_local_time(zone, now))
+    confirmed = Reply(f"{text}\n\n{note}" if note else text, remove_keyboard=True)
+    return _out(confirmed, await _goto(session, user, transition, now, settings))
+
+
+# --- buttons --------------------------------------------------------------------------------
+
+
+async def press(
+    session: AsyncSession,
+    telegram_id: int,
+    action: str,
+    args: list[str],
+    now: datetime,
+    settings: Settings,
+) -> Outcome:
+    """A button of the current step ("ob:<action>:<args>"); one from a step already left, or
+    tampered with, changes nothing and says so in a toast."""
+    current = await _load(session, telegram_id)
+    if current is None or current.step not in ACTION_STEPS.get(action, frozenset()):
+        return Outcome.nothing(t("common.step_done"))
+    user, step, answers = current.user, current.step, current.answers
+    today = _today(answers, now, settings)
+    arg = args[0] if args else ""
+    stale = Outcome.nothing(t("common.stale"))
+    confirm: Reply | None = None  # the pressed message, replaced by what was chosen
+    answer: Answer | None
+    if action == "area":
+        answer = machine.area_from_button(arg)
+        if isinstance(answer, machine.AreaChosen):
+            confirm = Reply(t("area.chosen", area=area_label(arg, None)), edit=True)
+        elif answer is not None:
+            confirm = Reply(t("area.ask"), edit=True)
+    elif action == "stop":
+        answer = machine.stop_from_button(arg, today)
+        if answer is not None:
+            confirm = Reply(t("stop.chosen", date=human_date(answer.stop)), edit=True)
+    elif action == "pt":
+        answer = machine.pt_count_from_button(arg)
+        if answer is not None:
+            count = "4+" if arg == "4" else arg
+            confirm = Reply(t("pt.count_chosen", count=count), edit=True)
+    elif action == "ptd":
+        answer = machine.pt_days_from_button(arg)
+        if isinstance(answer, PtDayToggled):
+            return await _toggled_day(session, user, answers, answer, now, today)
+        if isinstance(answer, PtDaysChosen):
+            days = () if answer.skip else answers.pt_days
+            confirm = Reply(t("pt.days_chosen", days=describe_weekdays(days)), edit=True)
+    elif action == "ptt":
+        if arg == "skip":
+            answer = PtTimeChosen(None)
+        else:
+            at = machine.time_from_data(arg)
+            answer = None if at is None else PtTimeChosen(at)
+            if at is not None:
+                confirm = Reply(t("pt.time_chosen", time=hhmm(at)), edit=True)
+    elif action == "ex":
+        return await _exercise_button(session, user, answers, args, now, settings)
+    elif action == "ct":
+        at = machine.time_from_data(arg)
+        answer = None if at is None else CheckinTimeChosen(at)
+        if at is not None:
+            confirm = Reply(t("checkin_time.chosen", time=hhmm(at)), edit=True)
+    elif action == "tz":
+        if not arg.isdigit() or int(arg) >= len(answers.candidates):
+            return Outcome.nothing(t("timezone.picked_stale"))
+        zone = answers.candidates[int(arg)]
+        return await _chose_zone(session, user, answers, zone, None, now, settings)
+    elif action == "chg":
+        answer = machine.change_from_button(arg)
+    elif action == "done":
+        return await _finish(session, user, answers, now, settings)
+    else:
+        answer = None
+    if answer is None:
+        return stale
+    transition = machine.apply(answers, step, answer, today)
+    question = await _goto(session, user, transition, now, settings)
+    return _out(confirm, question) if confirm is not None else _out(question)
+
+
+async def _toggled_day(
+    session: AsyncSession,
+    user: User,
+    answers: Answers,
+    answer: PtDayToggled,
+    now: datetime,
+    today: date,
+) -> Outcome:
+    transition = machine.apply(answers, Step.PT_DAYS, answer, today)
+    await set_dialog(session, user.id, FLOW, transition.step, transition.answers.to_data(), now)
+    rows = frozen(weekday_buttons("ob:ptd", transition.answers.pt_days))
+    return _out(Reply(t("pt.ask_days"), rows, edit=True))
+
+
+async def _exercise_button(
+    session: AsyncSession,
+    user: User,
+    answers: Answers,
+    args: list[str],
+    now: datetime,
+    settings: Settings,
+) -> Outcome:
+    if args and args[0] == "add":
+        return _out(Reply(t("exercises.ask_add")))
+    try:
+        answer = machine.exercise_from_button(args, answers)
+    except PlanFull:
+        return Outcome.nothing(t("exercises.too_many", max=MAX_EXERCISES))
+    if answer is None:
+        return Outcome.nothing(t("common.stale"))
+    today = _today(answers, now, settings)
+    transition = machine.apply(answers, Step.EXERCISES, answer, today)
+    if isinstance(answer, ExercisesConfirmed):
+        plan = ", ".join(d.label for d in answers.drafts()) or t("exercises.empty_plan")
+        confirm = Reply(t("exercises.confirmed", plan=plan), edit=True)
+        return _out(confirm, await _goto(session, user, transition, now, settings))
+    await set_dialog(session, user.id, FLOW, transition.step, transition.answers.to_data(), now)
+    text, rows = views.exercises_prompt(transition.answers)
+    return _out(Reply(text, frozen(rows), edit=True))
+
+
+async def _finish(
+    session: AsyncSession, user: User, answers: Answers, now: datetime, settings: Settings
+) -> Outcome:
+    zone = answers.timezone or settings.schedule.default_timezone
+    result = OnboardingResult(
+        injury_area=answers.area or "other",
+        injury_other=answers.other,
+        stopped_running_on=answers.stop or views.today_for(answers, now, zone),
+        pt_sessions_per_week=answers.pt_count,
+        pt_weekdays=answers.pt_days,
+        pt_time=answers.pt_time,
+        exercises=tuple(answers.drafts()),
+        checkin_time=answers.checkin_time or DEFAULT_CHECKIN,
+        timezone=zone,
+    )
+    due = await finish_onboarding(session, user, result, now, settings)
+    await clear_dialog(session, user.id)
+    log.info("onboarding finished", extra={"user_id": user.id})
+    return _out(
+        Reply(views.summary_text(answers, now, zone), edit=True),
+        Reply(
+            t(
+                "done.finished",
+                first_name=user.first_name or "there",
+                when=describe_when(due, zone, now),
+            )
+        ),
+    )
+
+
+# --- after onboarding -----------------------------------------------------------------------
+
+
+async def home(session: AsyncSession, telegram_id: int, what: str, now: datetime) -> Outcome:
+    """The "Check in" and "Help" buttons under the welcome-back message."""
+    if what == "help":
+        return Outcome.say(HELP_TEXT)
+    if what == "checkin":
+        return await open_checkin(session, telegram_id, now)
+    return Outcome.nothing(t("common.stale"))
+
+
+async def cancel(session: AsyncSession, telegram_id: int) -> Outcome:
+    """/cancel: leave whatever step the user is in (any flow)."""
+    user = await get_user(session, telegram_id)
+    dialog = await get_dialog(session, user.id) if user is not None else None
+    if user is None or dialog is None:
+        if user is not None and user.status == "onboarding":
+            return Outcome.say(t("cancel.onboarding"))
+        return Outcome.say(t("cancel.nothing"))
+    await clear_dialog(session, user.id)
+    log.info("flow cancelled", extra={"user_id": user.id})
+    text = t("cancel.onboarding") if dialog.flow == FLOW else t("cancel.flow")
+    return _out(Reply(text, remove_keyboard=True))

@@ -1,0 +1,154 @@
+"""What the onboarding conversation shows: each step's question with its buttons, the
+summary, the welcome and welcome-back messages. Words and buttons only (no Telegram)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from bot.domain.content import load_exercise_templates
+from bot.domain.onboarding import (
+    CHECKIN_TIMES,
+    PT_TIMES,
+    STOP_BUTTONS,
+    Answers,
+    Step,
+    area_label,
+    describe_pt,
+)
+from bot.domain.timezones import describe_local_time
+from bot.domain.timing import local_date
+from bot.domain.wording import button, hhmm, human_date, t
+from bot.services.outcome import ButtonRows, Reply
+from bot.services.setup_views import (
+    Row,
+    area_buttons,
+    ask_location,
+    chunk,
+    frozen,
+    pt_count_buttons,
+    time_buttons,
+    weekday_buttons,
+)
+
+
+def today_for(answers: Answers, now: datetime, default_zone: str) -> date:
+    """The user's today: in their chosen zone, or the default one until they choose."""
+    return local_date(now, answers.timezone or default_zone)
+
+
+def welcome(first_name: str | None) -> Reply:
+    return Reply(
+        t("start.welcome", first_name=first_name or "there"),
+        frozen([[(button("consent"), "ob:consent")], [(button("decline"), "ob:decline")]]),
+    )
+
+
+def exercises_prompt(answers: Answers) -> tuple[str, list[Row]]:
+    area = answers.injury_area()
+    catalog = load_exercise_templates()
+    text = t("exercises.ask", area=area.phrase, note=catalog.note)
+    rows: list[Row] = [
+        [(("✅ " if i in answers.picks else "") + f"{tpl.name} · {tpl.dose}", f"ob:ex:t:{i}")]
+        for i, tpl in enumerate(area.templates)
+    ]
+    for j, own in enumerate(answers.own):
+        rows.append([("✅ " + own.label, f"ob:ex:o:{j}")])
+    rows.append([(button("add_own"), "ob:ex:add"), (button("confirm_plan"), "ob:ex:ok")])
+    return text, rows
+
+
+def summary_text(answers: Answers, now: datetime, default_zone: str) -> str:
+    stop = answers.stop or today_for(answers, now, default_zone)
+    day = (today_for(answers, now, default_zone) - stop).days + 1
+    zone = answers.timezone or default_zone
+    lines = [
+        t("summary.header"),
+        "",
+        t("summary.area", value=area_label(answers.area, answers.other)),
+        t("summary.stop", value=human_date(stop), day=max(day, 1)),
+        t(
+            "summary.pt",
+            value=describe_pt(
+                answers.pt_count,
+                answers.pt_days,
+                hhmm(answers.pt_time) if answers.pt_time else None,
+            ),
+        ),
+        t("summary.checkin", value=hhmm(answers.checkin_time) if answers.checkin_time else "-"),
+        t("summary.timezone", value=describe_local_time(zone, now)),
+        t("summary.exercises"),
+    ]
+    lines += [f"• {d.label}" for d in answers.drafts()] or [f"• {t('exercises.empty_plan')}"]
+    return "\n".join(lines)
+
+
+def summary_buttons() -> list[Row]:
+    changes = [
+        (button("change_area"), "ob:chg:area"),
+        (button("change_stop"), "ob:chg:stop"),
+        (button("change_pt"), "ob:chg:pt"),
+        (button("change_exercises"), "ob:chg:ex"),
+        (button("change_checkin"), "ob:chg:ct"),
+        (button("change_timezone"), "ob:chg:tz"),
+    ]
+    return [*chunk(changes, 2), [(button("all_set"), "ob:done")]]
+
+
+def ask(
+    step: Step, answers: Answers, now: datetime, default_zone: str, prefix: str | None = None
+) -> Reply:
+    """The question of ``step``; ``prefix`` is a correction shown above it."""
+    rows: list[Row] = []
+    if step is Step.AREA:
+        text, rows = t("area.ask"), area_buttons("ob:area")
+    elif step is Step.AREA_OTHER:
+        text = t("area.ask_other")
+    elif step is Step.STOP:
+        text = t("stop.ask")
+        rows = [[(button(key), f"ob:stop:{days}") for key, days in STOP_BUTTONS]]
+    elif step is Step.PT_COUNT:
+        text, rows = t("pt.ask_count"), pt_count_buttons("ob:pt")
+    elif step is Step.PT_DAYS:
+        text, rows = t("pt.ask_days"), weekday_buttons("ob:ptd", answers.pt_days)
+    elif step is Step.PT_TIME:
+        text = t("pt.ask_time")
+        rows = [*time_buttons("ob:ptt", PT_TIMES), [(button("skip"), "ob:ptt:skip")]]
+    elif step is Step.EXERCISES:
+        text, rows = exercises_prompt(answers)
+    elif step is Step.CHECKIN_TIME:
+        text, rows = t("checkin_time.ask"), time_buttons("ob:ct", CHECKIN_TIMES)
+    elif step is Step.TIMEZONE:
+        return ask_location(prefix)
+    else:
+        text, rows = summary_text(answers, now, default_zone), summary_buttons()
+    if prefix:
+        text = f"{prefix}\n\n{text}"
+    return Reply(text, frozen(rows))
+
+
+def welcome_back(
+    first_name: str | None,
+    paused: bool,
+    paused_until: date | None,
+    checkin_time: time | None,
+    timezone: str | None,
+) -> Reply:
+    name = first_name or "there"
+    if paused:
+        until = t("common.until", date=human_date(paused_until)) if paused_until else ""
+        return Reply(t("start.welcome_back_paused", first_name=name, until=until))
+    buttons: ButtonRows = frozen(
+        [
+            [(button("review_settings"), "st:open")],
+            [(button("check_in"), "ob:home:checkin"), (button("help"), "ob:home:help")],
+        ]
+    )
+    return Reply(
+        t(
+            "start.welcome_back",
+            first_name=name,
+            checkin_time=hhmm(checkin_time) if checkin_time else "-",
+            timezone=timezone or "-",
+        ),
+        buttons,
+    )

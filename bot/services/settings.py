@@ -1,0 +1,366 @@
+"""The /settings use cases: open the menu, each change (check-in time, time zone, PT
+schedule, injury area, nudges, quiet hours), typed or by button. Each takes plain values,
+does its database work in the caller's one transaction (a change that moves the timing of
+messages re-plans the schedule at once, in ``bot.services.profile``, so the very next
+check-in already follows it) and returns an ``Outcome``.
+
+A change of several questions is kept in the ``dialogs`` table (flow "settings").
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime, time
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.db.models import User
+from bot.domain import onboarding as answers_of
+from bot.domain.onboarding import area_label, describe_pt, describe_weekdays
+from bot.domain.parsing import InputError
+from bot.domain.settings_flow import (
+    ACTION_STEPS,
+    FLOW,
+    MENU,
+    MENU_STEPS,
+    SettingsDraft,
+    SettingsStep,
+    step_of,
+)
+from bot.domain.timezones import describe_local_time
+from bot.domain.wording import describe_when, hhmm, t
+from bot.services import profile as profile_service
+from bot.services import settings_views as views
+from bot.services.context import Readiness, readiness
+from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
+from bot.services.outcome import Outcome, Reply
+from bot.services.setup_views import candidate_buttons, frozen, resolve_zone, weekday_buttons
+from bot.services.users import get_user
+
+log = logging.getLogger(__name__)
+
+
+def _out(*replies: Reply) -> Outcome:
+    return Outcome(tuple(replies))
+
+
+async def _ready_user(session: AsyncSession, telegram_id: int) -> tuple[User | None, Readiness]:
+    user = await get_user(session, telegram_id)
+    return user, readiness(user)
+
+
+def _not_set_up_text(state: Readiness) -> str:
+    if state is Readiness.UNKNOWN:
+        return t("start.not_set_up")
+    return t("start.finish_first") + " /start"
+
+
+def _not_set_up_toast(state: Readiness) -> str:
+    return t("start.not_set_up") if state is Readiness.UNKNOWN else t("start.finish_first")
+
+
+async def _menu(session: AsyncSession, user: User) -> Reply:
+    profile = await profile_service.get_profile(session, user.id)
+    pt = (
+        describe_pt(
+            profile.pt_sessions_per_week,
+            list(profile.pt_weekdays or []),
+            hhmm(profile.pt_time) if profile.pt_time else None,
+        )
+        if profile is not None
+        else t("pt.none")
+    )
+    text = t(
+        "settings.menu",
+        checkin_time=hhmm(user.checkin_time) if user.checkin_time else "-",
+        timezone=user.timezone or "-",
+        pt=pt,
+        area=area_label(profile.injury_area, profile.injury_other) if profile else "-",
+        nudges=views.nudge_word(user.nudge_cadence),
+        quiet_start=hhmm(user.quiet_start),
+        quiet_end=hhmm(user.quiet_end),
+    )
+    return Reply(text, views.menu_buttons())
+
+
+async def open_menu(session: AsyncSession, telegram_id: int) -> Outcome:
+    """/settings (and "Review settings" after /start): the menu; any change in progress ends."""
+    user, state = await _ready_user(session, telegram_id)
+    if user is None or state is not Readiness.READY:
+        return Outcome.say(_not_set_up_text(state))
+    await clear_dialog(session, user.id)
+    return _out(await _menu(session, user))
+
+
+async def _goto(
+    session: AsyncSession,
+    user: User,
+    step: SettingsStep,
+    draft: SettingsDraft,
+    now: datetime,
+    prefix: str | None = None,
+) -> Reply:
+    await set_dialog(session, user.id, FLOW, step, draft.to_data(), now)
+    return views.ask(step, draft, prefix)
+
+
+# --- saving ---------------------------------------------------------------------------------
+
+
+async def _when(session: AsyncSession, user: User, now: datetime) -> str:
+    due = await profile_service.next_checkin_due(session, user.id)
+    return describe_when(due, user.timezone or "UTC", now)
+
+
+async def _save_time(
+    session: AsyncSession, user: User, value: time, now: datetime, settings: Settings
+) -> Reply:
+    await profile_service.set_checkin_time(session, user, value, now, settings)
+    await clear_dialog(session, user.id)
+    log.info("check-in time changed", extra={"user_id": user.id})
+    return Reply(t("settings.saved_time", time=hhmm(value), when=await _when(session, user, now)))
+
+
+async def _save_zone(
+    session: AsyncSession,
+    user: User,
+    zone: str,
+    note: str | None,
+    now: datetime,
+    settings: Settings,
+) -> Reply:
+    await profile_service.set_timezone(session, user, zone, now, settings)
+    await clear_dialog(session, user.id)
+    log.info("time zone changed", extra={"user_id": user.id})
+    text = t(
+        "settings.saved_timezone",
+        local=describe_local_time(zone, now),
+        when=await _when(session, user, now),
+    )
+    return Reply(f"{text}\n\n{note}" if note else text, remove_keyboard=True)
+
+
+async def _save_pt(
+    session: AsyncSession, user: User, draft: SettingsDraft, now: datetime, settings: Settings
+) -> Reply:
+    await profile_service.set_pt_schedule(
+        session, user, draft.pt_count, draft.pt_days, draft.pt_time, now, settings
+    )
+    await clear_dialog(session, user.id)
+    at = hhmm(draft.pt_time) if draft.pt_time else None
+    return Reply(t("settings.saved_pt", pt=describe_pt(draft.pt_count, draft.pt_days, at)))
+
+
+async def _save_area(
+    session: AsyncSession, user: User, area: str, other: str | None, now: datetime
+) -> Reply:
+    await profile_service.set_injury_area(session, user, area, other, now)
+    await clear_dialog(session, user.id)
+    return Reply(t("settings.saved_area", area=area_label(area, other)))
+
+
+async def _save_quiet(
+    session: AsyncSession,
+    user: User,
+    draft: SettingsDraft,
+    end: time,
+    now: datetime,
+    settings: Settings,
+) -> Reply:
+    start = draft.quiet_start
+    if start is None:
+        raise InputError(t("settings.ask_quiet_start"))
+    if start == end:
+        raise InputError(t("settings.quiet_same"))
+    await profile_service.set_quiet_hours(session, user, start, end, now, settings)
+    await clear_dialog(session, user.id)
+    return Reply(t("settings.saved_quiet", start=hhmm(start), end=hhmm(end)))
+
+
+async def _after_count(
+    session: AsyncSession, user: User, draft: SettingsDraft, now: datetime, settings: Settings
+) -> Reply:
+    if draft.pt_count == 0:
+        draft = replace(draft, pt_days=(), pt_time=None)
+        return await _save_pt(session, user, draft, now, settings)
+    return await _goto(session, user, SettingsStep.PT_DAYS, draft, now)
+
+
+# --- typed answers --------------------------------------------------------------------------
+
+
+async def answer_text(
+    session: AsyncSession,
+    telegram_id: int,
+    text: str | None,
+    location: tuple[float, float] | None,
+    now: datetime,
+    settings: Settings,
+) -> Outcome:
+    """What the user typed (or shared) at their settings step; the router has triaged it for
+    red flags before this is called."""
+    user = await get_user(session, telegram_id)
+    dialog = await get_dialog(session, user.id) if user is not None else None
+    if user is None or dialog is None or dialog.flow != FLOW:
+        return Outcome.nothing()
+    step = step_of(dialog.step)
+    draft = SettingsDraft.from_data(dialog.data)
+    S = SettingsStep
+    try:
+        if step is S.CHECKIN_TIME:
+            return _out(await _save_time(session, user, answers_of.read_time(text), now, settings))
+        if step is S.TIMEZONE:
+            resolution = resolve_zone(text, location)
+            if resolution.confident:
+                zone, note = resolution.best.zone, resolution.note
+                return _out(await _save_zone(session, user, zone, note, now, settings))
+            draft = replace(draft, candidates=tuple(m.zone for m in resolution.matches))
+            await set_dialog(session, user.id, FLOW, S.TIMEZONE, draft.to_data(), now)
+            return _out(
+                Reply(
+                    resolution.note or t("timezone.ask"),
+                    frozen(candidate_buttons("st:tz", resolution.matches)),
+                )
+            )
+        if step is S.PT_COUNT:
+            draft = replace(draft, pt_count=answers_of.read_pt_count(text).count)
+            return _out(await _after_count(session, user, draft, now, settings))
+        if step is S.PT_DAYS:
+            days = answers_of.read_pt_days(text).days or ()
+            return _out(await _goto(session, user, S.PT_TIME, replace(draft, pt_days=days), now))
+        if step is S.PT_TIME:
+            draft = replace(draft, pt_time=answers_of.read_time(text))
+            return _out(await _save_pt(session, user, draft, now, settings))
+        if step is S.AREA_OTHER:
+            chosen = answers_of.read_other_area(text)
+            return _out(await _save_area(session, user, "other", chosen.other, now))
+        if step is S.QUIET_START:
+            draft = replace(draft, quiet_start=answers_of.read_time(text))
+            return _out(await _goto(session, user, S.QUIET_END, draft, now))
+        if step is S.QUIET_END:
+            end = answers_of.read_time(text)
+            return _out(await _save_quiet(session, user, draft, end, now, settings))
+        return _out(views.ask(step, draft))
+    except InputError as exc:
+        log.info("settings answer rejected", extra={"user_id": user.id})
+        return _out(views.ask(step, draft, exc.message))
+
+
+# --- buttons --------------------------------------------------------------------------------
+
+
+async def press(
+    session: AsyncSession,
+    telegram_id: int,
+    action: str,
+    arg: str,
+    now: datetime,
+    settings: Settings,
+) -> Outcome:
+    """A settings button ("st:<action>:<arg>")."""
+    user, state = await _ready_user(session, telegram_id)
+    if user is None or state is not Readiness.READY:
+        return Outcome.nothing(_not_set_up_toast(state))
+    if action == "open":
+        await clear_dialog(session, user.id)
+        return _out(await _menu(session, user))
+    if action == "close":
+        await clear_dialog(session, user.id)
+        return _out(Reply(t("settings.closed"), edit=True))
+    if action == "m" and arg in MENU:
+        if arg == "nudge":
+            await clear_dialog(session, user.id)
+            return _out(Reply(t("settings.ask_nudges"), views.nudge_buttons()))
+        return _out(await _goto(session, user, MENU_STEPS[arg], SettingsDraft(), now))
+    if action == "nudge":
+        if arg not in profile_service.NUDGE_CADENCES:
+            return Outcome.nothing(t("common.stale"))
+        await profile_service.set_nudge_cadence(session, user, arg, now, settings)
+        return _out(Reply(t("settings.saved_nudges", nudges=views.nudge_word(arg)), edit=True))
+    dialog = await get_dialog(session, user.id)
+    allowed = ACTION_STEPS.get(action, frozenset())
+    if dialog is None or dialog.flow != FLOW or dialog.step not in allowed:
+        return Outcome.nothing(t("common.step_done"))
+    return await _step_button(
+        session, user, action, arg, SettingsDraft.from_data(dialog.data), now, settings
+    )
+
+
+async def _step_button(
+    session: AsyncSession,
+    user: User,
+    action: str,
+    arg: str,
+    draft: SettingsDraft,
+    now: datetime,
+    settings: Settings,
+) -> Outcome:
+    stale = Outcome.nothing(t("common.stale"))
+    S = SettingsStep
+    if action in ("ct", "qs", "qe") or (action == "ptt" and arg != "skip"):
+        chosen = answers_of.time_from_data(arg)
+        if chosen is None:
+            return stale
+        if action == "ct":
+            confirm = Reply(t("checkin_time.chosen", time=hhmm(chosen)), edit=True)
+            return _out(confirm, await _save_time(session, user, chosen, now, settings))
+        if action == "qs":
+            draft = replace(draft, quiet_start=chosen)
+            return _out(await _goto(session, user, S.QUIET_END, draft, now))
+        if action == "qe":
+            try:
+                return _out(await _save_quiet(session, user, draft, chosen, now, settings))
+            except InputError as exc:
+                return Outcome.nothing(exc.message)
+        draft = replace(draft, pt_time=chosen)
+        return _out(await _save_pt(session, user, draft, now, settings))
+    if action == "ptt":
+        return _out(await _save_pt(session, user, replace(draft, pt_time=None), now, settings))
+    if action == "tz":
+        if not arg.isdigit() or int(arg) >= len(draft.candidates):
+            return Outcome.nothing(t("timezone.picked_stale"))
+        zone = draft.candidates[int(arg)]
+        return _out(await _save_zone(session, user, zone, None, now, settings))
+    if action == "pt":
+        count = answers_of.pt_count_from_button(arg)
+        if count is None:
+            return stale
+        draft = replace(draft, pt_count=count.count)
+        return _out(await _after_count(session, user, draft, now, settings))
+    if action == "ptd":
+        return await _pt_days(session, user, arg, draft, now, settings)
+    if action == "area":
+        area = answers_of.area_from_button(arg)
+        if area is None:
+            return stale
+        if isinstance(area, answers_of.AskOtherArea):
+            return _out(await _goto(session, user, S.AREA_OTHER, draft, now))
+        return _out(await _save_area(session, user, area.area, None, now))
+    return stale
+
+
+async def _pt_days(
+    session: AsyncSession,
+    user: User,
+    arg: str,
+    draft: SettingsDraft,
+    now: datetime,
+    settings: Settings,
+) -> Outcome:
+    if arg == "skip":
+        draft = replace(draft, pt_days=(), pt_time=None)
+        return _out(await _save_pt(session, user, draft, now, settings))
+    if arg == "done":
+        confirm = Reply(t("pt.days_chosen", days=describe_weekdays(draft.pt_days)), edit=True)
+        if draft.pt_days:
+            return _out(confirm, await _goto(session, user, SettingsStep.PT_TIME, draft, now))
+        draft = replace(draft, pt_time=None)
+        return _out(confirm, await _save_pt(session, user, draft, now, settings))
+    if not arg.isdigit() or not 0 <= int(arg) <= 6:
+        return Outcome.nothing(t("common.stale"))
+    draft = replace(draft, pt_days=tuple(sorted(set(draft.pt_days) ^ {int(arg)})))
+    await set_dialog(session, user.id, FLOW, SettingsStep.PT_DAYS, draft.to_data(), now)
+    rows = frozen(weekday_buttons("st:ptd", draft.pt_days))
+    return _out(Reply(t("pt.ask_days"), rows, edit=True))

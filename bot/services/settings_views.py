@@ -1,0 +1,67 @@
+"""What /settings shows: the menu and each change's question, as words and buttons."""
+
+from __future__ import annotations
+
+from bot.domain.onboarding import CHECKIN_TIMES, PT_TIMES
+from bot.domain.settings_flow import MENU, QUIET_ENDS, QUIET_STARTS, SettingsDraft, SettingsStep
+from bot.domain.wording import button, t
+from bot.services.outcome import ButtonRows, Reply
+from bot.services.setup_views import (
+    Row,
+    area_buttons,
+    ask_location,
+    frozen,
+    pt_count_buttons,
+    time_buttons,
+    weekday_buttons,
+)
+
+MENU_LABELS = {
+    "ct": "set_checkin",
+    "tz": "set_timezone",
+    "pt": "set_pt",
+    "area": "set_area",
+    "nudge": "set_nudges",
+    "quiet": "set_quiet",
+}
+
+
+def nudge_word(cadence: str) -> str:
+    return t(f"settings.nudges_{cadence}") if cadence in ("off", "low", "normal") else cadence
+
+
+def menu_buttons() -> ButtonRows:
+    items = [(button(MENU_LABELS[key]), f"st:m:{key}") for key in MENU]
+    return frozen([items[0:2], items[2:4], items[4:6], [(button("set_close"), "st:close")]])
+
+
+def nudge_buttons() -> ButtonRows:
+    return frozen([[(button(f"nudges_{c}"), f"st:nudge:{c}") for c in ("off", "low", "normal")]])
+
+
+def ask(step: SettingsStep | None, draft: SettingsDraft, prefix: str | None = None) -> Reply:
+    rows: list[Row] = []
+    if step is SettingsStep.CHECKIN_TIME:
+        text, rows = t("checkin_time.ask"), time_buttons("st:ct", CHECKIN_TIMES)
+    elif step is SettingsStep.TIMEZONE:
+        return ask_location(prefix)
+    elif step is SettingsStep.PT_COUNT:
+        text, rows = t("pt.ask_count"), pt_count_buttons("st:pt")
+    elif step is SettingsStep.PT_DAYS:
+        text, rows = t("pt.ask_days"), weekday_buttons("st:ptd", draft.pt_days)
+    elif step is SettingsStep.PT_TIME:
+        text = t("pt.ask_time")
+        rows = [*time_buttons("st:ptt", PT_TIMES), [(button("skip"), "st:ptt:skip")]]
+    elif step is SettingsStep.AREA:
+        text, rows = t("area.ask"), area_buttons("st:area")
+    elif step is SettingsStep.AREA_OTHER:
+        text = t("area.ask_other")
+    elif step is SettingsStep.QUIET_START:
+        text, rows = t("settings.ask_quiet_start"), time_buttons("st:qs", QUIET_STARTS)
+    elif step is SettingsStep.QUIET_END:
+        text, rows = t("settings.ask_quiet_end"), time_buttons("st:qe", QUIET_ENDS)
+    else:
+        text = t("settings.use_buttons")
+    if prefix:
+        text = f"{prefix}\n\n{text}"
+    return Reply(text, frozen(rows))
