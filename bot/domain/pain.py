@@ -20,6 +20,7 @@ Content (FAQ answers, nudges, check-in replies) quotes these numbers; a test in
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -135,3 +136,38 @@ def escalation(recent: Sequence[PainDay]) -> EscalationReason | None:
     if rising(scored[-5:]) and scored[-1] > SAFE_MAX:
         return EscalationReason.RISING
     return None
+
+
+_WORD_SCORES = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+}  # fmt: skip
+_NO_PAIN = re.compile(r"^\s*(no|zero|nil|none)\s+pain\b|^\s*(no pain|pain[- ]free)\b", re.I)
+_LEADING_SCORE = re.compile(
+    r"^\s*(?:(?:my\s+)?pain(?:\s+(?:is|was|of|at))?[\s:=]*|about\s+(?:an?\s+)?|around\s+(?:an?\s+)?"
+    r"|maybe\s+(?:an?\s+)?|a\s+|an\s+)?"
+    r"(?P<score>-?\d{1,3}|zero|one|two|three|four|five|six|seven|eight|nine|ten)"
+    r"(?:\s*(?:/|out\s+of|of)\s*10)?(?!\d|[.,/]\d)(?P<rest>.*)$",
+    re.I | re.S,
+)
+
+
+def parse_typed_pain(text: str) -> int | None:
+    """A pain score typed instead of tapped ("6", "6/10", "about a 7", "pain 5/10",
+    "7 and it woke me at night", "six", "no pain"), or None when the text does not start
+    with a score in the model's range (so "11", "-1" or a sentence are not guessed at)."""
+    if _NO_PAIN.match(text):
+        return PAIN_MIN
+    match = _LEADING_SCORE.match(text)
+    if match is None:
+        return None
+    raw = match.group("score").lower()
+    score = _WORD_SCORES[raw] if raw in _WORD_SCORES else int(raw)
+    rest = match.group("rest")
+    if raw in _WORD_SCORES and rest.strip(" .!"):
+        return None  # "one of my exercises hurt": a word is a score only on its own
+    if rest and rest[0].isalnum():  # "7am", "5k": not a score
+        return None
+    if not PAIN_MIN <= score <= PAIN_MAX:
+        return None
+    return score

@@ -37,6 +37,8 @@ class Outcome:
     replies: tuple[Reply, ...] = ()
     toast: str | None = None
     changed: bool = True
+    alert: bool = False
+    """Show ``toast`` as an alert the user must dismiss, not a passing notice."""
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -44,12 +46,13 @@ class Outcome:
         return cls((Reply(text, buttons, edit),))
 
     @classmethod
-    def nothing(cls, toast: str | None = None) -> Outcome:
-        return cls((), toast=toast, changed=False)
+    def nothing(cls, toast: str | None = None, *, alert: bool = False) -> Outcome:
+        return cls((), toast=toast, changed=False, alert=alert)
 
     def then(self, other: Outcome) -> Outcome:
         return Outcome(
             self.replies + other.replies,
             toast=self.toast or other.toast,
             changed=self.changed or other.changed,
+            alert=self.alert or other.alert,
         )
