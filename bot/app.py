@@ -39,6 +39,7 @@ def _handler_modules() -> list[Any]:
         help,
         membership,
         middleware,
+        morning,
         onboarding,
         pause,
         private_only,
@@ -46,6 +47,7 @@ def _handler_modules() -> list[Any]:
         pt_session,
         router,
         settings,
+        today,
     )
 
     return [
@@ -54,6 +56,8 @@ def _handler_modules() -> list[Any]:
         errors,
         help,
         checkin,
+        today,
+        morning,
         faq,
         progress,
         router,

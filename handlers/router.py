@@ -127,6 +127,19 @@ async def on_message(update: Update, context: Context) -> None:
         await session.commit()
 
 
+async def pass_to_free_text(update: Update, context: Context, incoming: Incoming) -> None:
+    """A step that did not take the text hands it on to free text (the FAQ), as if the user
+    had been in no step (already triaged by ``on_message``)."""
+    if _free:
+        await _free[0](update, context, incoming)
+        return
+    async with services(context).sessions() as session:  # legacy free text: to be removed
+        user = await get_user(session, update.effective_user.id) if update.effective_user else None
+        if _legacy_free:
+            await _legacy_free[0](update, context, session, user, incoming)
+        await session.commit()
+
+
 async def on_edited_message(update: Update, context: Context) -> None:
     """An edit is not a new message: it is triaged again (a red flag added by editing still
     gets its answer), but nothing else reacts to it, and the same words never make a second

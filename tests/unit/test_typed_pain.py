@@ -32,7 +32,17 @@ def test_typed_scores_are_read(text: str, score: int) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["11", "-1", "100", "3.5", "7am", "5k run today", "my knee hurts", "one of my exercises hurt", ""],
+    [
+        "11",
+        "-1",
+        "100",
+        "3.5",
+        "7am",
+        "5k run today",
+        "my knee hurts",
+        "one of my exercises hurt",
+        "",
+    ],
 )
 def test_out_of_range_and_other_text_is_not_a_score(text: str) -> None:
     assert parse_typed_pain(text) is None

@@ -1,0 +1,517 @@
+"""The check-in conversation as use cases: done / some / not today / later, pain 0-10 (tapped
+or typed), an optional note, and the next-morning answer.
+
+Each function takes plain values (the presser's Telegram id, the day the button belongs to,
+its argument, now), does all its database work in the caller's one short transaction, and
+returns an ``Outcome``. Pain goes through the one pain model (``bot.domain.pain``) and, when
+it escalates, through the one safety home (``bot.services.safety``).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import CheckIn, ScheduledMessage
+from bot.domain import pain as pain_model
+from bot.domain.content import load_checkin_text, load_exercise_templates
+from bot.domain.kinds import MessageKind
+from bot.domain.timing import in_quiet_hours, local_date
+from bot.services import checkins, nudge_triggers, safety
+from bot.services.context import UserContext, load
+from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
+from bot.services.outcome import ButtonRows, Outcome, Reply, rows
+from bot.services.outgoing_checkin import checkin_buttons, day_code, plan_morning_question
+from bot.services.planner import cancel_pending, upsert_message
+
+FLOW = "checkin"
+NOTE_MAX = 1000
+SNOOZE_MINUTES = (30, 60, 180)
+MORNING_ANSWERS = ("better", "same", "worse")
+ESCALATION_LOOKBACK_DAYS = 7
+EXPIRED = "That button has expired."
+
+
+def _rng() -> random.Random:
+    return random.Random()
+
+
+def parse_day(code: str) -> date | None:
+    try:
+        return datetime.strptime(code, "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+def delay_words(minutes: int) -> str:
+    return (
+        f"{minutes} minutes"
+        if minutes < 60
+        else ("1 hour" if minutes == 60 else f"{minutes // 60} hours")
+    )
+
+
+def injury_phrase(area: str | None) -> str:
+    if area is None:
+        return "injury"
+    try:
+        return load_exercise_templates().area(area).phrase
+    except KeyError:
+        return "injury"
+
+
+def _chunk(buttons: list[tuple[str, str]], per_row: int) -> ButtonRows:
+    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
+
+
+def pain_keyboard(day: date) -> ButtonRows:
+    d = day_code(day)
+    return _chunk([(str(n), f"ci:{d}:p:{n}") for n in range(11)], 6)
+
+
+def _ask_pain(lead: str, day: date) -> Outcome:
+    return Outcome.say(
+        f"{lead}\n\n{load_checkin_text().pick('ask_pain', _rng())}", pain_keyboard(day), edit=True
+    )
+
+
+async def _set_pain_step(session: AsyncSession, ctx: UserContext, day: date, now: datetime) -> None:
+    """While the pain buttons are shown, a typed score is read as a tap."""
+    await set_dialog(session, ctx.user.id, FLOW, "pain", {"day": day.isoformat()}, now)
+
+
+# --- button presses --------------------------------------------------------------------------
+
+Action = Callable[[AsyncSession, UserContext, date, str | None, datetime], Awaitable[Outcome]]
+
+
+async def press(session: AsyncSession, telegram_id: int, data: str, now: datetime) -> Outcome:
+    """A check-in button (``ci:<day>:<action>[:<arg>]``) pressed by ``telegram_id``."""
+    parts = data.split(":")
+    day = parse_day(parts[1]) if len(parts) >= 3 else None
+    action, arg = (parts[2], parts[3] if len(parts) > 3 else None) if day else ("", None)
+    ctx = await load(session, telegram_id, now)
+    if ctx is None or day is None or not ctx.ready:
+        return Outcome.nothing("That check-in is closed.")
+    if day != ctx.today:
+        return Outcome.nothing(load_checkin_text().pick("closed", _rng()), alert=True)
+    return await _ACTIONS.get(action, _unknown)(session, ctx, day, arg, now)
+
+
+async def _unknown(
+    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+) -> Outcome:
+    return Outcome.nothing(EXPIRED)
+
+
+async def _record_done(
+    session: AsyncSession, ctx: UserContext, day: date, now: datetime, status: str, names: list[str]
+) -> Outcome:
+    await checkins.record(session, ctx.user, day, now, status=status, exercises_done=names)
+    await cancel_pending(session, ctx.user.id, (MessageKind.FOLLOWUP, MessageKind.SNOOZE))
+    await _set_pain_step(session, ctx, day, now)
+    key = "done_all" if status == "done" else "did_some"
+    lead = load_checkin_text().render(
+        key, _rng(), first_name=ctx.user.first_name, injury=injury_phrase(ctx.injury_area)
+    )
+    return _ask_pain(lead, day)
+
+
+async def _done(
+    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+) -> Outcome:
+    plan = await checkins.plan_exercises(session, ctx.user.id)
+    return await _record_done(session, ctx, day, now, "done", [e.name for e in plan])
+
+
+def _toggle_rows(plan: list, selected: set[int], day: date) -> ButtonRows:  # type: ignore[type-arg]
+    d = day_code(day)
+    lines = [[(("✅ " if e.id in selected else "▫️ ") + e.name, f"ci:{d}:t:{e.id}")] for e in plan]
+    lines.append([(load_checkin_text().button("done"), f"ci:{d}:ok")])
+    return rows(*lines)
+
+
+async def _some(
+    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+) -> Outcome:
+    plan = await checkins.plan_exercises(session, ctx.user.id)
+    if not plan:
+        return await _done(session, ctx, day, None, now)
+    await set_dialog(
+        session, ctx.user.id, FLOW, "which", {"day": day.isoformat(), "selected": []}, now
+    )
+    return Outcome.say(
+        load_checkin_text().pick("ask_which", _rng()), _toggle_rows(plan, set(), day), edit=True
+    )
+
+
+async def _toggle(
+    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+) -> Outcome:
+    dialog = await get_dialog(session, ctx.user.id)
+    plan = await checkins.plan_exercises(session, ctx.user.id)
+    if (
+        dialog is None
+        or dialog.flow != FLOW
+        or dialog.step != "which"
+        or not arg
+        or not arg.isdigit()
+    ):
+        return Outcome.nothing("That list is closed. Send /checkin to log again.")
+    exercise_id = int(arg)
+    if exercise_id not in {e.id for e in plan}:
+        return Outcome.nothing("That exercise is no longer in your plan.")
+    selected = set(dialog.data.get("selected", [])) ^ {exercise_id}
+    await set_dialog(
+        session,
+        ctx.user.id,
+        FLOW,
+        "which",
+        {"day": day.isoformat(), "selected": sorted(selected)},
+        now,
+    )
+    return Outcome.say(
+        load_checkin_text().pick("ask_which"), _toggle_rows(plan, selected, day), edit=True
+    )
+
+
+async def _confirm_some(
+    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+) -> Outcome:
+    dialog = await get_dialog(session, ctx.user.id)
+    if dialog is None or dialog.flow != FLOW or dialog.step != "which":
+        return Outcome.nothing("Already saved.")
+    plan = await checkins.plan_exercises(session, ctx.user.id)
+    selected = set(dialog.data.get("selected", []))
+    names = [e.name for e in plan if e.id in selected]
+    if not names:
+        return Outcome.nothing(
+            "Tap at least one exercise, or go back and choose “Not today”.", alert=True
+        )
+    status = "done" if len(names) == len(plan) else "partial"
+    return await _record_done(session, ctx, day, now, status, names)
+
+
+async def _not_today(
+    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+) -> Outcome:
+    text = load_checkin_text()
+    d = day_code(day)
+    buttons = _chunk([(r.label, f"ci:{d}:r:{r.id}") for r in text.not_today], 2)
+    return Outcome.say(
+        text.render("ask_reason", _rng(), first_name=ctx.user.first_name), buttons, edit=True
+    )
+
+
+async def _reason(
+    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+) -> Outcome:
+    text = load_checkin_text()
+    if arg not in {r.id for r in text.not_today}:
+        return Outcome.nothing(EXPIRED)
+    existing = await checkins.get_checkin(session, ctx.user.id, day)
+    if existing is not None and existing.status == "skipped" and existing.skip_reason == arg:
+        return Outcome.nothing()  # a double press: already recorded
+    await checkins.record(session, ctx.user, day, now, status="skipped", skip_reason=arg)
+    await clear_dialog(session, ctx.user.id)
+    await cancel_pending(session, ctx.user.id, (MessageKind.FOLLOWUP, MessageKind.SNOOZE))
+    response = text.render_reason(
+        arg, _rng(), first_name=ctx.user.first_name, injury=injury_phrase(ctx.injury_area)
+    )
+    return Outcome.say(response, edit=True)
+
+
+async def _later(
+    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+) -> Outcome:
+    d = day_code(day)
+    line = [(delay_words(m).replace(" minutes", " min"), f"ci:{d}:z:{m}") for m in SNOOZE_MINUTES]
+    return Outcome.say("When should I ask again?", rows(line), edit=True)
+
+
+async def _snooze(
+    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+) -> Outcome:
+    if arg is None or not arg.isdigit() or int(arg) not in SNOOZE_MINUTES:
+        return Outcome.nothing(EXPIRED)
+    user = ctx.user
+    assert user.timezone
+    minutes = int(arg)
+    due = now + timedelta(minutes=minutes)
+    if local_date(due, user.timezone) != day or in_quiet_hours(
+        due, user.timezone, user.quiet_start, user.quiet_end
+    ):
+        return Outcome.say(
+            "That would land in your quiet hours, so I won't ping you then. "
+            "Send /checkin whenever you're ready today.",
+            edit=True,
+        )
+    planned = await upsert_message(
+        session, user_id=user.id, kind=MessageKind.SNOOZE, day=day, due_at=due, now=now
+    )
+    if planned is None:  # an earlier snooze already went out today: reuse its row
+        row = (
+            await session.execute(
+                select(ScheduledMessage).where(
+                    ScheduledMessage.user_id == user.id,
+                    ScheduledMessage.kind == MessageKind.SNOOZE,
+                    ScheduledMessage.local_date == day,
+                )
+            )
+        ).scalar_one()
+        row.status, row.due_at, row.attempts = "pending", due, 0
+    await cancel_pending(session, user.id, (MessageKind.FOLLOWUP,))
+    return Outcome.say(
+        load_checkin_text().render("snooze_ack", _rng(), delay=delay_words(minutes)), edit=True
+    )
+
+
+async def _pain_press(
+    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+) -> Outcome:
+    if arg is None or not arg.isdigit() or not 0 <= int(arg) <= 10:
+        return Outcome.nothing(EXPIRED)
+    return await _log_pain(session, ctx, day, int(arg), now, edit=True)
+
+
+async def _recent_pain_days(
+    session: AsyncSession, user_id: int, day: date
+) -> list[pain_model.PainDay]:
+    """The recent sessions as the pain model sees them, oldest first, ending at ``day``."""
+    found = (
+        await session.execute(
+            select(CheckIn.pain, CheckIn.morning_response)
+            .where(
+                CheckIn.user_id == user_id,
+                CheckIn.local_date > day - timedelta(days=ESCALATION_LOOKBACK_DAYS),
+                CheckIn.local_date <= day,
+            )
+            .order_by(CheckIn.local_date)
+        )
+    ).all()
+    return [
+        pain_model.PainDay(pain, morning)
+        for pain, morning in found
+        if pain is not None or morning is not None
+    ]
+
+
+def _detail(days: list[pain_model.PainDay]) -> str:
+    scores = ", ".join(f"{d.pain}/10" for d in days if d.pain is not None)
+    worse = sum(1 for d in days if d.morning == "worse")
+    parts = [f"pain {scores}"] if scores else []
+    if worse:
+        parts.append(f"worse next morning {worse}×")
+    return "; ".join(parts)
+
+
+async def _escalate(
+    session: AsyncSession, ctx: UserContext, day: date, now: datetime
+) -> Reply | None:
+    """The pain model's escalation rule over the recent sessions (None: no escalation)."""
+    await session.flush()
+    days = await _recent_pain_days(session, ctx.user.id, day)
+    reason = pain_model.escalation(days)
+    if reason is None:
+        return None
+    return await safety.raise_for_pain(session, ctx.user, reason, now, detail=_detail(days))
+
+
+async def _log_pain(
+    session: AsyncSession, ctx: UserContext, day: date, pain: int, now: datetime, *, edit: bool
+) -> Outcome:
+    """Save today's pain score (tapped or typed) and answer from the pain model."""
+    user = ctx.user
+    checkin = await checkins.get_checkin(session, user.id, day)
+    if checkin is None or checkin.status not in ("done", "partial"):
+        return Outcome.nothing("Log today's exercises first with /checkin.")
+    if checkin.pain == pain and checkin.updated_at == now:
+        return Outcome.nothing()  # a double press
+    checkin.pain = pain
+    checkin.updated_at = now
+    text = load_checkin_text()
+    if pain > 0:
+        await plan_morning_question(session, user, day, now)
+    escalated = await _escalate(session, ctx, day, now)
+    replies: list[Reply] = []
+    head = f"Pain during exercise: {pain}/10"
+    if escalated is not None:
+        # Calm advice to contact the therapist instead of the standard reply; a new
+        # message with its own buttons, so it is never edited away.
+        replies.append(Reply(head, edit=edit) if edit else Reply(head))
+        replies.append(escalated)
+    else:
+        parts = [
+            text.render(
+                f"pain_response.{pain_model.band(pain)}",
+                _rng(),
+                first_name=user.first_name,
+                injury=injury_phrase(ctx.injury_area),
+            )
+        ]
+        if pain_model.rising(await checkins.recent_pains(session, user.id, day)):
+            parts.append(text.render("rising_pain_warning", _rng(), first_name=user.first_name))
+        if pain_model.band(pain) is pain_model.PainBand.LOW:
+            settled = await safety.pain_settled(session, user, now)
+            if settled is not None:
+                parts.append(settled.text)
+        replies.append(Reply(head + "\n\n" + "\n\n".join(parts), edit=edit))
+    await nudge_triggers.on_checkin(session, user, checkin, now)
+    await set_dialog(session, user.id, FLOW, "note", {"day": day.isoformat()}, now)
+    d = day_code(day)
+    replies.append(
+        Reply(text.pick("ask_note", _rng()), rows([(text.button("skip"), f"ci:{d}:nonote")]))
+    )
+    return Outcome(tuple(replies))
+
+
+async def _skip_note(
+    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+) -> Outcome:
+    dialog = await get_dialog(session, ctx.user.id)
+    if dialog is not None and dialog.flow == FLOW:
+        await clear_dialog(session, ctx.user.id)
+        return Outcome.say("OK, no note today. See you tomorrow!", edit=True)
+    return Outcome.nothing()
+
+
+async def _update_today(
+    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+) -> Outcome:
+    prompt = load_checkin_text().render(
+        "prompt",
+        _rng(),
+        first_name=ctx.user.first_name,
+        day=ctx.rehab_day,
+        injury=injury_phrase(ctx.injury_area),
+    )
+    return Outcome.say(prompt, checkin_buttons(day), edit=True)
+
+
+async def _keep_today(
+    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+) -> Outcome:
+    return Outcome.say("Kept as it was. /today shows your status.", edit=True)
+
+
+_ACTIONS: dict[str, Action] = {
+    "done": _done,
+    "some": _some,
+    "t": _toggle,
+    "ok": _confirm_some,
+    "no": _not_today,
+    "r": _reason,
+    "later": _later,
+    "z": _snooze,
+    "p": _pain_press,
+    "nonote": _skip_note,
+    "upd": _update_today,
+    "keep": _keep_today,
+}
+
+
+# --- typed answers (free text while in the check-in flow) ------------------------------------
+
+
+async def typed(
+    session: AsyncSession,
+    telegram_id: int,
+    step: str,
+    data: Mapping[str, object],
+    text: str | None,
+    now: datetime,
+) -> Outcome:
+    """Text typed at a check-in step (the router has triaged it already). At the pain step,
+    text that is not a score leaves the step and comes back unhandled (``changed=False``
+    and no replies), for the free-text path (a question while the buttons are shown)."""
+    ctx = await load(session, telegram_id, now)
+    if ctx is None or not ctx.ready:
+        return Outcome.nothing()
+    if step == "pain":
+        return await _typed_pain(session, ctx, data, text, now)
+    if step != "note":
+        return Outcome.say("Tap the exercises you did above, then Done. Or /cancel.")
+    return await _note(session, ctx, data, text, now)
+
+
+async def _typed_pain(
+    session: AsyncSession,
+    ctx: UserContext,
+    data: Mapping[str, object],
+    text: str | None,
+    now: datetime,
+) -> Outcome:
+    day = date.fromisoformat(str(data["day"]))
+    score = pain_model.parse_typed_pain(text) if text is not None else None
+    if score is None:
+        await clear_dialog(session, ctx.user.id)  # the pain buttons still work
+        return Outcome.nothing()
+    if day != ctx.today:
+        await clear_dialog(session, ctx.user.id)
+        return Outcome.say(load_checkin_text().pick("closed"))
+    return await _log_pain(session, ctx, day, score, now, edit=False)
+
+
+async def _note(
+    session: AsyncSession,
+    ctx: UserContext,
+    data: Mapping[str, object],
+    text: str | None,
+    now: datetime,
+) -> Outcome:
+    if text is None:
+        return Outcome.say("I can only save a typed note. Type a few words, or tap Skip above.")
+    note = text.strip()
+    if not note:
+        return Outcome.say("That note looks empty. Type a few words, or tap Skip above.")
+    if len(note) > NOTE_MAX:
+        return Outcome.say(
+            f"That note is {len(note)} characters; please keep it under {NOTE_MAX}. "
+            "Try a shorter version."
+        )
+    day = date.fromisoformat(str(data["day"]))
+    checkin = await checkins.get_checkin(session, ctx.user.id, day)
+    await clear_dialog(session, ctx.user.id)
+    if checkin is None or ctx.today != day:
+        return Outcome.say(load_checkin_text().pick("closed"))
+    checkin.note = note
+    checkin.updated_at = now
+    return Outcome.say(load_checkin_text().pick("note_saved", _rng()))
+
+
+# --- the next-morning question ---------------------------------------------------------------
+
+
+async def answer_morning(
+    session: AsyncSession, telegram_id: int, data: str, now: datetime
+) -> Outcome:
+    """``mo:<day>:<better|same|worse>``: how the painful session feels the next morning."""
+    parts = data.split(":")
+    about = parse_day(parts[1]) if len(parts) == 3 else None
+    answer = parts[2] if len(parts) == 3 else ""
+    ctx = await load(session, telegram_id, now)
+    if ctx is None or about is None or answer not in MORNING_ANSWERS or not ctx.user.timezone:
+        return Outcome.nothing("That question is closed.")
+    checkin = await checkins.get_checkin(session, ctx.user.id, about)
+    if checkin is None or not (about < ctx.today <= about + timedelta(days=2)):
+        return Outcome.nothing("That question is closed.", alert=True)
+    if checkin.morning_response is not None:
+        return Outcome.nothing()  # answered already (double press)
+    checkin.morning_response = answer
+    checkin.updated_at = now
+    await nudge_triggers.on_morning_response(session, ctx.user, checkin, now)
+    if answer == "worse":
+        escalated = await _escalate(session, ctx, about, now)
+        if escalated is not None:
+            return Outcome((Reply("Thanks for telling me.", edit=True), escalated))
+    reply_text = load_checkin_text().render(
+        f"morning_response.{answer}",
+        _rng(),
+        first_name=ctx.user.first_name,
+        injury=injury_phrase(ctx.injury_area),
+    )
+    return Outcome.say(reply_text, edit=True)

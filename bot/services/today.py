@@ -1,0 +1,51 @@
+"""/today: the user's status for their own day, streak and adherence."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import CheckIn
+from bot.domain.enums import UserStatus
+from bot.reports import stats
+from bot.reports.data import DayRecord
+from bot.services import checkins
+from bot.services.context import Readiness, UserContext, load, not_ready_text
+from bot.services.history import load_days
+from bot.services.outcome import Outcome
+
+
+async def show_today(session: AsyncSession, telegram_id: int, now: datetime) -> Outcome:
+    ctx = await load(session, telegram_id, now)
+    if ctx is None or not ctx.ready:
+        return Outcome.say(not_ready_text(ctx.readiness if ctx else Readiness.UNKNOWN))
+    days = await load_days(session, ctx.user, ctx.today - timedelta(days=27), ctx.today)
+    checkin = await checkins.get_checkin(session, ctx.user.id, ctx.today)
+    return Outcome.say(render_today(ctx, checkin, list(days), ctx.today))
+
+
+def render_today(
+    ctx: UserContext, checkin: CheckIn | None, days: list[DayRecord], today: date
+) -> str:
+    if checkin is None or checkin.status == "missed":
+        status = "Not logged yet. Send /checkin when you've done your exercises."
+    elif checkin.status == "done":
+        status = "All exercises done ✅"
+    elif checkin.status == "partial":
+        status = f"Some exercises done ({len(checkin.exercises_done)})"
+    else:
+        status = "Not today"
+    if checkin is not None and checkin.pain is not None:
+        status += f" · pain {checkin.pain}/10"
+    lines = [
+        f"Today (day {ctx.rehab_day} of your rehab): {status}",
+        f"Streak: {stats.plural(stats.streak(days, today), 'day')}",
+        f"Adherence: {stats.percent(stats.adherence(days, today, 7))} over 7 days, "
+        f"{stats.percent(stats.adherence(days, today, 28))} over 28 days",
+    ]
+    user = ctx.user
+    if user.status == UserStatus.PAUSED:
+        until = f" until {user.paused_until:%d %b}" if user.paused_until else ""
+        lines.append(f"Reminders are paused{until}; paused days never break your streak. /resume")
+    return "\n".join(lines)
