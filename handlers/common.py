@@ -10,17 +10,18 @@ from typing import Any
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.constants import MessageLimit
+from telegram.constants import ChatAction, MessageLimit
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.services.container import Services
-from bot.services.outcome import Outcome, Reply
+from bot.services.outcome import Attachment, Outcome, Reply
 
 Button = tuple[str, str]  # (label, callback data)
 Context = ContextTypes.DEFAULT_TYPE
@@ -155,6 +156,22 @@ async def render(update: Update, context: Context, outcome: Outcome) -> None:
             await edit_or_reply(update, context, item.text, markup)
         else:
             await reply(update, context, item.text, markup)
+    if outcome.attachment is not None:
+        await _send_attachment(update, context, outcome.attachment)
+
+
+async def _send_attachment(update: Update, context: Context, item: Attachment) -> None:
+    """'Sending a photo…' in the chat header while it renders: the wait feels intentional."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    photo = item.kind == "photo"
+    await context.bot.send_chat_action(
+        chat.id, ChatAction.UPLOAD_PHOTO if photo else ChatAction.UPLOAD_DOCUMENT
+    )
+    data = InputFile(await item.render(), filename=item.filename)
+    send = context.bot.send_photo if photo else context.bot.send_document
+    await send(chat.id, data, caption=item.caption or None, reply_markup=markup_for(item.buttons))
 
 
 async def _send_with_reply_keyboard(update: Update, context: Context, item: Reply) -> None:

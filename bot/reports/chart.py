@@ -20,9 +20,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from bot.reports.data import DayRecord
-from bot.reports.stats import by_day, check_in_count
+from bot.reports.stats import MIN_CHECK_INS as MIN_CHECK_INS
+from bot.reports.stats import by_day
+from bot.reports.stats import has_enough_data as has_enough_data
 
-MIN_CHECK_INS = 3
 """Below this a chart is mostly empty space; the bot says "not enough yet" instead."""
 
 FIG_SIZE_IN = (8.0, 5.0)
@@ -56,10 +57,6 @@ MORNING_STYLE: dict[str, tuple[str, str, float, str]] = {
 
 ROLLING_DAYS = 7
 
-
-def has_enough_data(days: Iterable[DayRecord]) -> bool:
-    """True once there are enough check-ins for a chart worth looking at."""
-    return check_in_count(days) >= MIN_CHECK_INS
 
 
 def _rolling_pain(index: dict[date, DayRecord], day: date) -> float | None:

@@ -195,6 +195,15 @@ def check_in_count(days: Iterable[DayRecord]) -> int:
     return sum(1 for record in by_day(days).values() if record.status in CHECK_IN_STATUSES)
 
 
+MIN_CHECK_INS = 3
+"""Check-ins needed before a progress chart is worth drawing."""
+
+
+def has_enough_data(days: Iterable[DayRecord]) -> bool:
+    """True once there are enough check-ins for a chart worth looking at."""
+    return check_in_count(days) >= MIN_CHECK_INS
+
+
 def percent(value: float | None) -> str:
     """'86 %' style; 'n/a' when there were no planned days to measure."""
     return "n/a" if value is None else f"{round(value * 100)} %"

@@ -6,7 +6,9 @@ dispatcher renders an ``Outgoing``; neither decides what to say.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 ButtonRows = tuple[tuple[tuple[str, str], ...], ...]
 """Rows of (label, callback data) pairs."""
@@ -31,6 +33,18 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent after the replies (a chart, a report). ``render`` makes its bytes and is
+    awaited only after the use case's transaction has closed (drawing takes a while)."""
+
+    kind: Literal["photo", "document"]
+    filename: str
+    render: Callable[[], Awaitable[bytes]]
+    caption: str = ""
+    buttons: ButtonRows = ()
+
+
+@dataclass(frozen=True)
 class Outcome:
     """The replies a use case produced, in order, and a short toast for a button press."""
 
@@ -39,6 +53,7 @@ class Outcome:
     changed: bool = True
     alert: bool = False
     """Show ``toast`` as an alert the user must dismiss, not a passing notice."""
+    attachment: Attachment | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
