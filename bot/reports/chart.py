@@ -58,7 +58,6 @@ MORNING_STYLE: dict[str, tuple[str, str, float, str]] = {
 ROLLING_DAYS = 7
 
 
-
 def _rolling_pain(index: dict[date, DayRecord], day: date) -> float | None:
     scores = [
         record.pain

@@ -8,6 +8,7 @@ nor missed.
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -15,8 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import Pause, User
+from bot.domain.enums import UserStatus
+from bot.domain.parsing import InputError, parse_pause
+from bot.domain.wording import describe_when, human_date, t
 from bot.services.context import today_of
+from bot.services.outcome import Outcome
 from bot.services.planner import cancel_user_schedule, schedule_user
+from bot.services.profile import next_checkin_due
+from bot.services.users import get_user
+
+log = logging.getLogger(__name__)
 
 
 async def open_pause(session: AsyncSession, user_id: int, today: date) -> Pause | None:
@@ -76,3 +85,44 @@ async def is_still_paused(
     if user.paused_until is not None:
         return user.paused_until >= today
     return await open_pause(session, user.id, today) is not None
+
+
+# --- use cases: /pause and /resume ----------------------------------------------------------
+
+
+async def pause(
+    session: AsyncSession, telegram_id: int, args: str, now: datetime, settings: Settings
+) -> Outcome:
+    """/pause [N days | until date]: stop reminders and nudges through that day."""
+    user = await get_user(session, telegram_id)
+    if user is None or user.status == UserStatus.ONBOARDING:
+        return Outcome.say(t("pause.not_active"))
+    try:
+        resume_on = parse_pause(args, today_of(user, now))
+    except InputError as exc:
+        return Outcome.say(exc.message)
+    until = resume_on - timedelta(days=1) if resume_on is not None else None
+    await pause_user(session, user, until, now, settings)
+    log.info("user paused", extra={"user_id": user.id})
+    if resume_on is None or until is None:
+        return Outcome.say(t("pause.paused_open"))
+    return Outcome.say(
+        t("pause.paused_until", date=human_date(until), resume=human_date(resume_on))
+    )
+
+
+async def resume(
+    session: AsyncSession, telegram_id: int, now: datetime, settings: Settings
+) -> Outcome:
+    """/resume: back to active, and when the next check-in comes."""
+    user = await get_user(session, telegram_id)
+    if user is None or user.status == UserStatus.ONBOARDING:
+        return Outcome.say(t("pause.not_active"))
+    zone = user.timezone or settings.schedule.default_timezone
+    if user.status != UserStatus.PAUSED:
+        due = await next_checkin_due(session, user.id)
+        return Outcome.say(t("pause.already_active", when=describe_when(due, zone, now)))
+    await resume_user(session, user, now, settings)
+    due = await next_checkin_due(session, user.id)
+    log.info("user resumed", extra={"user_id": user.id})
+    return Outcome.say(t("pause.resumed", when=describe_when(due, zone, now)))
