@@ -144,3 +144,101 @@ async def test_an_edit_is_triaged_once_and_never_handled_as_a_new_message(
     assert await _count(harness, RedFlagReport) == 1
     await user.edit(424243, "/delete")  # an edited command does nothing either
     assert len(_since(user, before)) == 1
+
+
+async def _nudging_user(h: BotHarness) -> SimUser:
+    """An onboarded user who gets nudges (cadence normal), check-in at 19:00 Berlin."""
+    from tests.test_checkin_flow import make_user
+
+    await make_user(h)
+    async with h.services.sessions() as session:
+        row = (await session.execute(select(User).where(User.telegram_id == 1001))).scalar_one()
+        row.nudge_cadence = "normal"
+        await session.commit()
+    return h.user(1001)
+
+
+async def test_pain_7_then_8_then_worse_escalates_and_silences_cheering_nudges(
+    harness: BotHarness,
+) -> None:
+    user = await _nudging_user(harness)
+    await harness.advance(timedelta(hours=10, minutes=5))  # day 1, 19:05 Berlin
+    await user.press("Did them all")
+    await user.press("7")
+    assert any("contact your physical therapist" in t for t in user.texts[-3:])
+    await user.press("Skip")
+    await harness.advance(timedelta(hours=24))  # day 2, 19:05: morning question answered late
+    await user.press("Did them all")
+    await user.press("8")
+    await user.press("Skip")
+    await harness.advance(timedelta(hours=13, minutes=30))  # day 3, 08:35: how is it today?
+    assert "morning" in (user.last.text or "").lower()
+    before = len(user.texts)
+    await user.press("Worse")
+    answer = " ".join(user.texts[before - 1 :])
+    assert "physical therapist" in answer and "before your next session" in answer
+    assert "Keep it steady" not in answer
+    held_from = len(user.tg.messages(user.id))
+
+    await harness.advance(timedelta(days=2), step=timedelta(minutes=30))
+    for message in _since(user, held_from):
+        text = message.text or ""
+        assert not any(w in text.lower() for w in ("mini session", "isn't damage", "brilliant")), text
+    async with harness.services.sessions() as session:
+        sent_nudges = (
+            await session.execute(
+                select(func.count())
+                .select_from(ScheduledMessage)
+                .where(ScheduledMessage.kind == MessageKind.NUDGE, ScheduledMessage.status == "sent")
+            )
+        ).scalar_one()
+    assert sent_nudges == 0
+    flags = await _count(harness, RedFlagReport)
+    assert flags >= 2  # each escalation is a line for the PT report
+
+
+async def test_a_typed_pain_score_is_saved_like_a_tap(harness: BotHarness) -> None:
+    from tests.test_checkin_flow import checkins, make_user
+
+    await make_user(harness)
+    user = harness.user(1001)
+    await harness.advance(timedelta(hours=10, minutes=5))
+    await user.press("Did them all")
+    await user.say("pain 4/10")
+    assert any("Pain during exercise: 4/10" in t for t in user.texts[-2:])
+    await user.say("Felt fine on the bridges")  # the note step follows, as after a tap
+    rows = await checkins(harness)
+    assert rows[0].pain == 4 and rows[0].note == "Felt fine on the bridges"
+
+
+async def test_a_typed_score_with_a_red_flag_is_triaged_and_saved(harness: BotHarness) -> None:
+    from tests.test_checkin_flow import checkins, make_user
+
+    await make_user(harness)
+    user = harness.user(1001)
+    await harness.advance(timedelta(hours=10, minutes=5))
+    await user.press("Did them all")
+    before = len(user.texts)
+    await user.say("7 and it woke me at night again")
+    said = " ".join(user.texts[before:])
+    assert "night" in said.lower() and ("doctor" in said.lower() or "therapist" in said.lower())
+    assert "Pain during exercise: 7/10" in said
+    assert (await checkins(harness))[0].pain == 7
+    assert await _count(harness, RedFlagReport) >= 1
+
+
+async def test_a_question_while_the_pain_buttons_show_still_gets_an_answer(
+    harness: BotHarness,
+) -> None:
+    from tests.test_checkin_flow import checkins, make_user
+
+    await make_user(harness)
+    user = harness.user(1001)
+    await harness.advance(timedelta(hours=10, minutes=5))
+    await user.press("Did them all")
+    pain_question = user.last
+    await user.say("how long until I can run again?")
+    assert "Pain during exercise" not in (user.last.text or "")
+    assert "run" in (user.last.text or "").lower()  # the FAQ answered
+    await user.press("3", pain_question)  # the buttons still work
+    assert (await checkins(harness))[0].pain == 3
