@@ -48,8 +48,9 @@ async def on_step_text(
         state.data,
         incoming.text,
         services(context).clock.now(),
+        flagged=incoming.flagged,
     )
-    if not outcome.replies and not outcome.changed:
+    if not outcome.replies and not outcome.changed and not incoming.flagged:
         await pass_to_free_text(update, context, incoming)
         return
     await render(update, context, outcome)
@@ -57,4 +58,4 @@ async def on_step_text(
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(on_checkin_button, pattern=r"^ci:"))
-    register_flow(checkin_flow.FLOW, on_step_text)
+    register_flow(checkin_flow.FLOW, on_step_text, see_flagged=True)

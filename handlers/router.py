@@ -34,6 +34,8 @@ class Incoming:
     text: str | None = None
     location: tuple[float, float] | None = None
     other: str | None = None  # "sticker", "photo", ... when it is neither text nor location
+    flagged: bool = False
+    """The text was a red flag, already answered and recorded (see ``register_flow``)."""
 
 
 FlowHandler = Callable[[Update, Context, DialogState, Incoming], Awaitable[None]]
@@ -51,13 +53,18 @@ LegacyFreeHandler = Callable[
 ]
 
 _flows: dict[str, FlowHandler] = {}
+_see_flagged: set[str] = set()
 _legacy_flows: dict[str, LegacyFlowHandler] = {}
 _free: list[FreeHandler] = []
 _legacy_free: list[LegacyFreeHandler] = []
 
 
-def register_flow(name: str, handler: FlowHandler) -> None:
+def register_flow(name: str, handler: FlowHandler, *, see_flagged: bool = False) -> None:
+    """``see_flagged``: the step also gets a red-flag text (``incoming.flagged``), after the
+    safety answer went out, e.g. to keep the pain score in "7 and it woke me at night"."""
     _flows[name] = handler
+    if see_flagged:
+        _see_flagged.add(name)
 
 
 def register_legacy_flow(name: str, handler: LegacyFlowHandler) -> None:
@@ -106,6 +113,11 @@ async def on_message(update: Update, context: Context) -> None:
         if flagged is not None:
             svc.metrics.inc("red_flags")
             await render(update, context, flagged.outcome)
+            async with svc.sessions() as session:
+                state = await current_state(session, tg_user.id)
+            if state is not None and state.flow in _see_flagged and state.flow in _flows:
+                flagged_in = Incoming(text=incoming.text, flagged=True)
+                await _flows[state.flow](update, context, state, flagged_in)
             return
     async with svc.sessions() as session:
         state = await current_state(session, tg_user.id)

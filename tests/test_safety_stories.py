@@ -183,13 +183,17 @@ async def test_pain_7_then_8_then_worse_escalates_and_silences_cheering_nudges(
     await harness.advance(timedelta(days=2), step=timedelta(minutes=30))
     for message in _since(user, held_from):
         text = message.text or ""
-        assert not any(w in text.lower() for w in ("mini session", "isn't damage", "brilliant")), text
+        assert not any(w in text.lower() for w in ("mini session", "isn't damage", "brilliant")), (
+            text
+        )
     async with harness.services.sessions() as session:
         sent_nudges = (
             await session.execute(
                 select(func.count())
                 .select_from(ScheduledMessage)
-                .where(ScheduledMessage.kind == MessageKind.NUDGE, ScheduledMessage.status == "sent")
+                .where(
+                    ScheduledMessage.kind == MessageKind.NUDGE, ScheduledMessage.status == "sent"
+                )
             )
         ).scalar_one()
     assert sent_nudges == 0

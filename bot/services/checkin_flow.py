@@ -424,15 +424,20 @@ async def typed(
     data: Mapping[str, object],
     text: str | None,
     now: datetime,
+    *,
+    flagged: bool = False,
 ) -> Outcome:
-    """Text typed at a check-in step (the router has triaged it already). At the pain step,
+    """Text typed at a check-in step (the router has triaged it already; ``flagged``: it was
+    a red flag, answered and recorded, so only a pain score is taken from it, never a note). At the pain step,
     text that is not a score leaves the step and comes back unhandled (``changed=False``
     and no replies), for the free-text path (a question while the buttons are shown)."""
     ctx = await load(session, telegram_id, now)
     if ctx is None or not ctx.ready:
         return Outcome.nothing()
     if step == "pain":
-        return await _typed_pain(session, ctx, data, text, now)
+        return await _typed_pain(session, ctx, data, text, now, flagged=flagged)
+    if flagged:
+        return Outcome.nothing()  # the step keeps waiting
     if step != "note":
         return Outcome.say("Tap the exercises you did above, then Done. Or /cancel.")
     return await _note(session, ctx, data, text, now)
@@ -444,9 +449,13 @@ async def _typed_pain(
     data: Mapping[str, object],
     text: str | None,
     now: datetime,
+    *,
+    flagged: bool = False,
 ) -> Outcome:
     day = date.fromisoformat(str(data["day"]))
     score = pain_model.parse_typed_pain(text) if text is not None else None
+    if score is None and flagged:
+        return Outcome.nothing()  # the step keeps waiting for the score
     if score is None:
         await clear_dialog(session, ctx.user.id)  # the pain buttons still work
         return Outcome.nothing()
