@@ -428,8 +428,9 @@ async def typed(
     flagged: bool = False,
 ) -> Outcome:
     """Text typed at a check-in step (the router has triaged it already; ``flagged``: it was
-    a red flag, answered and recorded, so only a pain score is taken from it, never a note). At the pain step,
-    text that is not a score leaves the step and comes back unhandled (``changed=False``
+    a red flag, answered and recorded, so only a pain score is taken from it, never a note).
+    At the pain step, text that is not a score leaves the step and comes back unhandled
+    (``changed=False``
     and no replies), for the free-text path (a question while the buttons are shown)."""
     ctx = await load(session, telegram_id, now)
     if ctx is None or not ctx.ready:
