@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db.models import User
 from bot.domain.enums import UserStatus
-from bot.services.pausing import is_still_paused, resume_user
 from bot.services.outcome import Outcome
+from bot.services.pausing import is_still_paused, resume_user
 from bot.services.planner import cancel_user_schedule, schedule_user
 from bot.services.users import get_user
 

@@ -22,8 +22,8 @@ from bot.domain.dispatch_policy import LEASE, Recipient, backoff, gate
 from bot.domain.enums import MessageStatus, UserStatus
 from bot.domain.timing import local_date
 from bot.services.container import Services
-from bot.services.outgoing import KindHandler, Outgoing, SendContext, Skip, handler_for
 from bot.services.membership import block_user
+from bot.services.outgoing import KindHandler, Outgoing, SendContext, Skip, handler_for
 from bot.services.pausing import resume_user
 from bot.services.safety import state_of
 
