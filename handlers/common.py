@@ -150,7 +150,9 @@ async def render(update: Update, context: Context, outcome: Outcome) -> None:
     """Send a use case's replies in order (editing the pressed message where asked)."""
     for item in outcome.replies:
         markup = markup_for(item.buttons)
-        if item.request_location is not None or item.remove_keyboard:
+        if item.document is not None:
+            await _send_document(update, context, item)
+        elif item.request_location is not None or item.remove_keyboard:
             await _send_with_reply_keyboard(update, context, item)
         elif item.edit:
             await edit_or_reply(update, context, item.text, markup)
@@ -172,6 +174,19 @@ async def _send_attachment(update: Update, context: Context, item: Attachment) -
     data = InputFile(await item.render(), filename=item.filename)
     send = context.bot.send_photo if photo else context.bot.send_document
     await send(chat.id, data, caption=item.caption or None, reply_markup=markup_for(item.buttons))
+
+
+async def _send_document(update: Update, context: Context, item: Reply) -> None:
+    chat = update.effective_chat
+    if chat is None or item.document is None:
+        return
+    await context.bot.send_document(
+        chat.id,
+        item.document.content,
+        filename=item.document.filename,
+        caption=item.text or None,
+        reply_markup=markup_for(item.buttons),
+    )
 
 
 async def _send_with_reply_keyboard(update: Update, context: Context, item: Reply) -> None:

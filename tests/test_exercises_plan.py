@@ -76,3 +76,18 @@ async def test_moving_the_first_exercise_up_changes_nothing(harness: BotHarness)
     await user.press("Glute bridges")
     await user.press("Up")
     assert [name for name, *_ in await _plan(harness)] == ["Glute bridges", "Monster walks"]
+
+
+async def test_a_red_flag_typed_as_an_exercise_is_triaged_and_never_added(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await onboard(user)
+    await user.say("/exercises")
+    await user.press("Add")
+    reply = await user.say("My calf is swollen and hot since my flight")
+    assert reply is not None and "doctor" in (reply.text or "").lower()
+    assert [name for name, *_ in await _plan(harness)] == ["Glute bridges", "Monster walks"]
+    # The step still waits for an exercise.
+    await user.say("Wall sit 3x30s")
+    assert "3. Wall sit · 3 × 30 s" in (user.last.text or "")

@@ -1,5 +1,10 @@
 """The user's rights over their data: a complete copy (/export) and complete erasure (/delete).
 
+The use cases (``export_data``, ``offer_deletion``, ``confirm_deletion``) serve the
+``handlers.data_rights`` adapter. Deletion needs a second, explicit tap; the button carries the
+time it was offered so an old confirmation scrolled up days later cannot erase anything by
+accident.
+
 Both walk ``Base.metadata`` instead of a hand-written list of tables, so a table added later
 with a ``user_id`` column is exported and erased without anyone having to remember it.
 """
@@ -9,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from datetime import date, datetime, time
 from typing import Any
 
@@ -16,6 +22,13 @@ from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Base, CheckIn, User
+from bot.domain.wording import button, t
+from bot.services.outcome import Document, Outcome, Reply, rows
+from bot.services.users import get_user
+
+log = logging.getLogger(__name__)
+
+CONFIRM_SECONDS = 15 * 60
 
 CHECKIN_CSV_COLUMNS = (
     "local_date",
@@ -105,3 +118,50 @@ async def delete_user(session: AsyncSession, user_id: int) -> bool:
     await session.execute(delete(User).where(User.id == user_id))
     session.expunge_all()
     return True
+
+
+async def export_data(session: AsyncSession, telegram_id: int) -> Outcome:
+    """/export: the JSON copy of everything, the check-ins as CSV, and a closing note."""
+    user = await get_user(session, telegram_id)
+    if user is None:
+        return Outcome.say(t("export.nothing"))
+    json_bytes, csv_bytes = await export_user(session, user.id)
+    log.info("data exported", extra={"user_id": user.id})
+    return Outcome(
+        (
+            Reply(t("export.caption_json"), document=Document("pt-coach-data.json", json_bytes)),
+            Reply(t("export.caption_csv"), document=Document("pt-coach-checkins.csv", csv_bytes)),
+            Reply(t("export.sent")),
+        ),
+        changed=False,
+    )
+
+
+async def offer_deletion(session: AsyncSession, telegram_id: int, now: datetime) -> Outcome:
+    """/delete: ask for the explicit second tap; the button carries when it was offered."""
+    if await get_user(session, telegram_id) is None:
+        return Outcome.say(t("delete.nothing"))
+    stamp = int(now.timestamp())
+    return Outcome.say(
+        t("delete.confirm"),
+        rows([(button("delete_yes"), f"dr:del:{stamp}")], [(button("delete_no"), "dr:keep")]),
+    )
+
+
+async def confirm_deletion(
+    session: AsyncSession, telegram_id: int, action: str, stamp: str, now: datetime
+) -> Outcome:
+    """A press on the confirmation: "keep", or "del" with the time it was offered."""
+    if action == "keep":
+        return Outcome.say(t("delete.kept"), edit=True)
+    if action != "del" or not stamp.isdigit():
+        return Outcome.nothing(t("common.stale"))
+    if not 0 <= now.timestamp() - int(stamp) <= CONFIRM_SECONDS:
+        return Outcome.say(t("delete.expired"), edit=True)
+    user = await get_user(session, telegram_id)
+    if user is None:
+        return Outcome.say(t("delete.nothing"), edit=True)
+    user_id = user.id
+    await delete_user(session, user_id)
+    log.info("user data erased", extra={"user_id": user_id})
+    return Outcome.say(t("delete.done"), edit=True)

@@ -22,9 +22,9 @@ from bot.domain.dispatch_policy import LEASE, Recipient, backoff, gate
 from bot.domain.enums import MessageStatus, UserStatus
 from bot.domain.timing import local_date
 from bot.services.container import Services
+from bot.services.membership import block_user
 from bot.services.outgoing import KindHandler, Outgoing, SendContext, Skip, handler_for
 from bot.services.pausing import resume_user
-from bot.services.planner import cancel_user_schedule
 from bot.services.safety import state_of
 
 log = logging.getLogger(__name__)
@@ -385,9 +385,7 @@ class Outbox:
             row.last_error = "blocked by the user"
             user = await session.get(User, row.user_id)
             if user is not None:
-                user.status = UserStatus.BLOCKED
-                user.updated_at = now
-                await cancel_user_schedule(session, user.id)
+                await block_user(session, user, now)
             await session.commit()
         log.info("user blocked the bot; their schedule is dropped", extra={"message_id": row_id})
 

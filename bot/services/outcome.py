@@ -19,6 +19,14 @@ def rows(*lines: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> ButtonR
 
 
 @dataclass(frozen=True)
+class Document:
+    """A file to send (e.g. the /export copy); the reply's ``text`` is its caption."""
+
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class Reply:
     """One message to the user. ``edit`` asks to replace the message a button was on
     (falling back to a new message); safety advice is never sent with ``edit``."""
@@ -30,6 +38,8 @@ class Reply:
     """A reply keyboard with one "share my location" button of this label (no inline ones)."""
     remove_keyboard: bool = False
     """Take away a reply keyboard shown before (e.g. the location request)."""
+    document: Document | None = None
+    """Send this file with ``text`` as its caption, instead of a text message."""
 
 
 @dataclass(frozen=True)
