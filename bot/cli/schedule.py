@@ -15,7 +15,7 @@ from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-UPCOMING = ("pending", "sending")
+from bot.cli.session import settings, with_session
 
 
 class CliError(Exception):
@@ -76,47 +76,13 @@ def _local(instant: datetime, zone: str | None) -> str:
     return instant.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
-async def upcoming(url: str, telegram_id: int) -> tuple[Any, list[Any]] | None:
-    """The user and their upcoming rows, soonest first; None when there is no such user."""
-    from sqlalchemy import select
-
-    from bot.db.engine import create_engine, create_session_factory
-    from bot.db.models import ScheduledMessage, User
-
-    engine = create_engine(url)
-    try:
-        async with create_session_factory(engine)() as session:
-            user = (
-                await session.execute(select(User).where(User.telegram_id == telegram_id))
-            ).scalar_one_or_none()
-            if user is None:
-                return None
-            rows = (
-                (
-                    await session.execute(
-                        select(ScheduledMessage)
-                        .where(
-                            ScheduledMessage.user_id == user.id,
-                            ScheduledMessage.status.in_(UPCOMING),
-                        )
-                        .order_by(ScheduledMessage.due_at, ScheduledMessage.id)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            return user, list(rows)
-    finally:
-        await engine.dispose()
-
-
 def cmd_show(args: argparse.Namespace) -> int:
-    from bot.cli import _settings
     from bot.domain.timing import format_utc
+    from bot.services.upcoming import upcoming
 
-    settings = _settings()
+    url = settings().database.url
     try:
-        found = asyncio.run(upcoming(settings.database.url, args.telegram_id))
+        found = asyncio.run(with_session(url, lambda s: upcoming(s, args.telegram_id)))
     except Exception as exc:  # unreachable or unmigrated database: one line, not a traceback
         print(
             f"error: could not read the schedule ({type(exc).__name__}: {exc})".splitlines()[0],
@@ -126,17 +92,16 @@ def cmd_show(args: argparse.Namespace) -> int:
     if found is None:
         print(f"error: no user with Telegram id {args.telegram_id}", file=sys.stderr)
         return 1
-    user, rows = found
-    print(f"User {user.telegram_id} ({user.status}), timezone {user.timezone or '-'}")
-    if not rows:
+    print(f"User {found.telegram_id} ({found.status}), timezone {found.timezone or '-'}")
+    if not found.messages:
         print("No upcoming scheduled messages.")
         return 0
     header = f"{'KIND':<15} {'DUE (UTC)':<21} {'DUE (LOCAL)':<22} STATUS"
     print(header)
-    for row in rows:
+    for row in found.messages:
         print(
             f"{row.kind:<15} {format_utc(row.due_at):<21} "
-            f"{_local(row.due_at, user.timezone):<22} {row.status}"
+            f"{_local(row.due_at, found.timezone):<22} {row.status}"
         )
     return 0
 

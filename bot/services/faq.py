@@ -1,0 +1,265 @@
+"""Questions to the knowledge base: the one decision path the bot and `python -m bot faq ask`
+share, and the use cases behind the FAQ buttons.
+
+``answer_question`` decides what a typed message gets (safety advice, small talk, an answer,
+"did you mean", "I don't know", or a request to shorten it) without touching the database,
+so the CLI runs exactly what the bot runs. ``ask`` is the bot's use case around it: it also
+records the question for content authors (only for users who accepted the terms).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import FaqQuestion, User
+from bot.domain import callbacks
+from bot.domain.callbacks import ButtonFamily, SafetyAction
+from bot.domain.enums import FaqDecision
+from bot.domain.faq import FaqEntry, FaqIndex
+from bot.services import safety
+from bot.services.outcome import ButtonRows, Outcome, rows
+from bot.services.users import get_user
+
+QUESTION_MAX = 1000
+
+UNKNOWN = (
+    "I'm not sure about that one, and I'd rather not guess. Your physical therapist is the best "
+    "person to ask. You can also browse what I do know with /faq."
+)
+EMPTY = "That message looks empty. Type a question, or see /help."
+TOO_LONG = f"That's a long message! Could you ask it in under {QUESTION_MAX} characters?"
+SUGGEST = "I'm not completely sure what you mean. Did you mean one of these?"
+EXPIRED = "That button has expired."
+
+SMALL_TALK: dict[str, tuple[re.Pattern[str], str]] = {
+    "greeting": (
+        re.compile(r"^\W*(hi|hello|hey|hiya|good (morning|afternoon|evening)|yo)\W*$", re.I),
+        "Hi! Ask me anything about stopping running or physical therapy, or send /checkin to log "
+        "today's exercises. /help lists everything.",
+    ),
+    "thanks": (
+        re.compile(r"^\W*(thanks|thank you|thx|ty|cheers|great|ok|okay|cool|👍)\W*$", re.I),
+        "You're welcome! I'm here whenever you need me.",
+    ),
+}
+
+
+class Kind(StrEnum):
+    SAFETY = "safety"
+    EMPTY = "empty"
+    SMALL_TALK = "small_talk"
+    TOO_LONG = "too_long"
+    ANSWER = "answer"
+    SUGGEST = "suggest"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a typed message gets. ``text`` is the words for every kind but ANSWER and SUGGEST
+    (which are built from ``entry`` / ``suggestions``)."""
+
+    kind: Kind
+    text: str = ""
+    confidence: float = 1.0
+    entry: FaqEntry | None = None
+    suggestions: tuple[FaqEntry, ...] = ()
+    small_talk: str | None = None
+
+    @property
+    def logged_as(self) -> FaqDecision | None:
+        """How the question is recorded for authors (None: not recorded)."""
+        return {
+            Kind.ANSWER: FaqDecision.ANSWER,
+            Kind.SUGGEST: FaqDecision.SUGGEST,
+            Kind.UNKNOWN: FaqDecision.UNKNOWN,
+        }.get(self.kind)
+
+
+def answer_question(index: FaqIndex, text: str) -> Decision:
+    """The one decision path: safety triage first, then small talk, then the knowledge base."""
+    text = text.strip()
+    if not text:
+        return Decision(Kind.EMPTY, EMPTY)
+    flagged = safety.check_text(text)
+    if flagged is not None:
+        return Decision(Kind.SAFETY, flagged.message)
+    for name, (pattern, answer) in SMALL_TALK.items():
+        if pattern.match(text):
+            return Decision(Kind.SMALL_TALK, answer, small_talk=name)
+    if len(text) > QUESTION_MAX:
+        return Decision(Kind.TOO_LONG, TOO_LONG)
+    result = index.answer(text)
+    if result.decision == "answer" and result.best is not None:
+        return Decision(Kind.ANSWER, entry=result.best, confidence=result.confidence)
+    if result.decision == "suggest" and result.suggestions:
+        return Decision(
+            Kind.SUGGEST, SUGGEST, confidence=result.confidence, suggestions=result.suggestions
+        )
+    return Decision(Kind.UNKNOWN, UNKNOWN, confidence=result.confidence)
+
+
+# --- what the bot shows -----------------------------------------------------------------------
+
+
+def find_entry(index: FaqIndex, entry_id: str) -> FaqEntry | None:
+    return next((e for e in index.entries if e.id == entry_id), None)
+
+
+def topics(index: FaqIndex) -> list[str]:
+    seen: list[str] = []
+    for entry in index.entries:
+        if entry.topic not in seen:
+            seen.append(entry.topic)
+    return seen
+
+
+def answer_text(entry: FaqEntry) -> str:
+    sources = "; ".join(entry.sources[:3])
+    return f"{entry.title}\n\n{entry.answer}\n\nSources: {sources}"
+
+
+def entry_button(entry: FaqEntry, width: int = 60, prefix: str = "") -> tuple[str, str]:
+    return (prefix + entry.title[:width], callbacks.encode(ButtonFamily.FAQ, "e", entry.id))
+
+
+TOPICS_BUTTON = ("Browse topics", callbacks.encode(ButtonFamily.FAQ, "topics"))
+
+
+def answer_buttons(entry: FaqEntry, question_id: int | None, index: FaqIndex) -> ButtonRows:
+    lines: list[list[tuple[str, str]]] = []
+    if question_id is not None:
+        lines.append(
+            [
+                ("👍 Helpful", callbacks.encode(ButtonFamily.FEEDBACK, question_id, "y")),
+                ("👎 Not helpful", callbacks.encode(ButtonFamily.FEEDBACK, question_id, "n")),
+            ]
+        )
+    related = [e for e in (find_entry(index, rid) for rid in entry.related[:3]) if e is not None]
+    lines += [[entry_button(e, 48, "→ ")] for e in related]
+    return rows(*lines)
+
+
+def topic_rows(index: FaqIndex) -> ButtonRows:
+    return rows(
+        *[[(t, callbacks.encode(ButtonFamily.FAQ, "t", i))] for i, t in enumerate(topics(index))]
+    )
+
+
+def unknown_outcome(*, edit: bool = False) -> Outcome:
+    return Outcome.say(UNKNOWN, rows([TOPICS_BUTTON]), edit=edit)
+
+
+# --- use cases --------------------------------------------------------------------------------
+
+
+async def _log_question(
+    session: AsyncSession,
+    user: User | None,
+    text: str,
+    decision: FaqDecision,
+    entry_id: str | None,
+    confidence: float,
+    now: datetime,
+) -> int | None:
+    if user is None:  # nothing is stored for someone who has not accepted the terms
+        return None
+    row = FaqQuestion(
+        user_id=user.id,
+        text=text[:QUESTION_MAX],
+        decision=decision.value,
+        entry_id=entry_id,
+        confidence=round(confidence, 4),
+        created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+async def ask(
+    session: AsyncSession, telegram_id: int, text: str, now: datetime, index: FaqIndex
+) -> Outcome:
+    """A typed question from the bot: decide, record it for authors, say what was decided."""
+    decision = answer_question(index, text)
+    user = await get_user(session, telegram_id)
+    if decision.kind is Kind.SAFETY:  # the router triages first; this is the backstop
+        flagged = await safety.report_red_flag(session, user, text.strip(), now)
+        return flagged.outcome if flagged is not None else Outcome.say(decision.text)
+    logged_as = decision.logged_as
+    qid = None
+    if logged_as is not None:
+        entry_id = decision.entry.id if decision.entry is not None else None
+        qid = await _log_question(
+            session, user, text.strip(), logged_as, entry_id, decision.confidence, now
+        )
+    if decision.kind is Kind.ANSWER and decision.entry is not None:
+        entry = decision.entry
+        return Outcome.say(answer_text(entry), answer_buttons(entry, qid, index))
+    if decision.kind is Kind.SUGGEST:
+        lines = [[entry_button(e)] for e in decision.suggestions[:3]]
+        lines.append([("None of these", callbacks.encode(ButtonFamily.FAQ, "none", qid or 0))])
+        return Outcome.say(decision.text, rows(*lines))
+    if decision.kind is Kind.UNKNOWN:
+        return unknown_outcome()
+    return Outcome.say(decision.text)
+
+
+async def browse_entry(
+    session: AsyncSession, telegram_id: int, entry_id: str, now: datetime, index: FaqIndex
+) -> Outcome:
+    """An entry opened from a button: shown with its feedback and related buttons."""
+    entry = find_entry(index, entry_id)
+    if entry is None:
+        return Outcome.nothing(EXPIRED)
+    user = await get_user(session, telegram_id)
+    qid = await _log_question(
+        session, user, f"[browsed] {entry.title}", FaqDecision.ANSWER, entry.id, 1.0, now
+    )
+    buttons = answer_buttons(entry, qid, index) + rows([("« Topics", "faq:topics")])
+    return Outcome.say(answer_text(entry), buttons)
+
+
+async def give_feedback(
+    session: AsyncSession, telegram_id: int, question_id: int, helpful: bool
+) -> Outcome:
+    """👍 / 👎 under an answer: only the asker's own question can be rated."""
+    user = await get_user(session, telegram_id)
+    row = await session.get(FaqQuestion, question_id)
+    if user is None or row is None or row.user_id != user.id:
+        return Outcome.nothing(EXPIRED)
+    row.helpful = helpful
+    toast = "Thanks for the feedback!" if helpful else "Thanks, that helps us improve the answers."
+    return Outcome((), toast=toast)
+
+
+async def answer_safety_button(
+    session: AsyncSession, telegram_id: int, action: SafetyAction, now: datetime
+) -> Outcome:
+    """The clinician follow-up and hold buttons, for the user who pressed them."""
+    user = await get_user(session, telegram_id)
+    if user is None:
+        return Outcome.nothing(EXPIRED)
+    return await safety.answer(session, user, action, now)
+
+
+# --- read-only queries for the CLI ------------------------------------------------------------
+
+
+async def unanswered(session: AsyncSession, limit: int = 50) -> list[tuple[str, int]]:
+    """What users asked that the bot could not answer, most frequent first."""
+    normalised = func.lower(func.trim(FaqQuestion.text))
+    found = await session.execute(
+        select(normalised, func.count())
+        .where(FaqQuestion.decision.in_((FaqDecision.UNKNOWN, FaqDecision.SUGGEST)))
+        .group_by(normalised)
+        .order_by(func.count().desc(), normalised)
+        .limit(limit)
+    )
+    return [(str(text), int(count)) for text, count in found]
