@@ -193,14 +193,19 @@ class Triager:
         return negated
 
     def _resolved(
-        self, stems: Sequence[str], m: _Match, mods: Sequence[_Match], symptom: set[int]
+        self,
+        stems: Sequence[str],
+        m: _Match,
+        mods: Sequence[_Match],
+        symptom: set[int],
+        negated: set[int],
     ) -> bool:
         """``m`` is followed in its clause by "has gone down", "went away", ... and not
         by "came back"; the clause may run over "and" only between two symptoms."""
         end = m.positions[-1]
         for r in mods:
-            if r.concept != _RESOLVED or r.positions[0] <= end:
-                continue
+            if r.concept != _RESOLVED or r.positions[0] <= end or r.positions[0] in negated:
+                continue  # "the pain did not subside" is no resolution
             between = range(end + 1, r.positions[0])
             if any(
                 stems[i] == BREAK
@@ -255,13 +260,13 @@ class Triager:
             for m in found
             if m.concept not in _MODIFIERS and not masked.intersection(m.positions)
         ]
-        negated = self._negated(stems, matches)
+        negated = self._negated(stems, [*matches, *mods])
         symptom = {p for m in matches for p in m.positions}
         return {
             m.concept
             for m in matches
             if not negated.intersection(m.positions)
-            and not self._resolved(stems, m, mods, symptom)
+            and not self._resolved(stems, m, mods, symptom, negated)
             and not self._historical(stems, m, mods)
         }
 
