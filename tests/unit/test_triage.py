@@ -306,3 +306,31 @@ def test_cancer_history_with_new_pain_is_a_gentle_doctor_note_never_the_fever_wa
     assert "doctor" in result.message
     assert "fever" not in result.message.lower() and "sweats" not in result.message.lower()
     assert triage("I'm a cancer survivor with night sweats again").flag == "fever-systemic"
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("I felt a pop in the back of my heel going up a hill", "achilles-pop"),
+        ("after 2 miles my foot hurt so much I couldn't walk without a limp", "cant-bear-weight"),
+        ("my heart did a quick flutter on the run", "chest-faint"),
+        ("I felt tightness in my chest around the third mile", "chest-faint"),
+        ("I skipped a period during marathon training", "energy-deficiency"),
+        ("I'm filled with dread that my shin is a stress fracture", "bone-pinpoint"),
+    ],
+)
+def test_dev_set_phrasings_fire(text: str, flag: str) -> None:
+    result = triage(text)
+    assert flag in (result.flag, *result.also), (text, result.flag, result.also)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "heart and breathing were fine, it was my legs that ached",
+        "the bone under my big toe rubs my shoe and the blister is painful",
+        "I can't walk for 30 minutes yet, is my knee ready for running?",
+    ],
+)
+def test_dev_set_everyday_phrasings_stay_quiet(text: str) -> None:
+    assert not triage(text).is_red_flag, text
