@@ -208,14 +208,15 @@ class Triager:
                 continue  # "the pain did not subside" is no resolution
             between = range(end + 1, r.positions[0])
             if any(
-                stems[i] == BREAK
-                or (stems[i] in self._breakers and not {i - 1, i + 1} <= symptom)
+                stems[i] == BREAK or (stems[i] in self._breakers and not {i - 1, i + 1} <= symptom)
                 for i in between
             ):
                 continue
             after = r.positions[-1] + 1
-            if after < len(stems) and stems[after] != BREAK and (
-                stems[after] not in self._resolved_then
+            if (
+                after < len(stems)
+                and stems[after] != BREAK
+                and (stems[after] not in self._resolved_then)
             ):
                 continue  # "gone down my leg" is spreading, not settling
             stop = next((i for i in range(after, len(stems)) if stems[i] == BREAK), len(stems))
@@ -256,9 +257,7 @@ class Triager:
         mods = [m for m in found if m.concept in _MODIFIERS]
         masked = {p for m in mods if m.concept == _IDIOM for p in m.positions}
         matches = [
-            m
-            for m in found
-            if m.concept not in _MODIFIERS and not masked.intersection(m.positions)
+            m for m in found if m.concept not in _MODIFIERS and not masked.intersection(m.positions)
         ]
         negated = self._negated(stems, [*matches, *mods])
         symptom = {p for m in matches for p in m.positions}
