@@ -273,6 +273,8 @@ def test_hip_pain_on_hopping_is_still_same_day() -> None:
         "I ice it to numb the pain after runs",
         "hopping is pain free now",
         "I'm hopeful my shin will heal soon",
+        "I'm so numb to bad runs now",
+        "my calves are red from sunburn after the race",
     ],
 )
 def test_figurative_resolved_and_past_phrases_do_not_alarm(text: str) -> None:
