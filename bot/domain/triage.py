@@ -13,7 +13,15 @@ Matching works on folded, typo-corrected, stemmed tokens:
   its ``unless`` concepts do;
 * a negator ("no", "doesn't", ...) switches off the next few words, unless
   the negator is itself part of a matched phrase ("can not walk",
-  "haven't had a period") or is followed by an idiom word ("no idea why").
+  "haven't had a period") or is followed by an idiom word ("no idea why");
+* an idiom ("faint-hearted", "hip hop", "warm up", "a faint ache") masks every
+  concept word it covers, so a figure of speech never reads as a symptom;
+* a symptom followed in its clause by a resolution ("the swelling has gone
+  down", "the numbness went away") is switched off, unless it came back;
+* a symptom in a clause told as history ("I had a DVT years ago", "a cancer
+  survivor") is switched off, unless the clause also says it is back or still
+  there ("still", "again", "now"); concepts listed in ``[history].keep`` are
+  history by nature and stay on.
 
 False alarms cost trust but a missed emergency costs far more, so ties and
 doubts resolve towards firing.
@@ -35,6 +43,15 @@ Level = Literal["emergency", "urgent", "contact"]
 RED_FLAGS_PATH = CONTENT_DIR / "red_flags.toml"
 GAP = "..."
 MAX_GAP = 3
+# Reserved names for the modifier phrases of red_flags.toml, matched like concepts.
+_IDIOM, _RESOLVED, _RELAPSE, _HISTORY, _PRESENT = (
+    "@idiom",
+    "@resolved",
+    "@relapse",
+    "@history",
+    "@present",
+)
+_MODIFIERS = frozenset({_IDIOM, _RESOLVED, _RELAPSE, _HISTORY, _PRESENT})
 _LEVEL_RANK: dict[str, int] = {"emergency": 0, "urgent": 1, "contact": 2}
 
 
@@ -85,8 +102,31 @@ class Triager:
         exempt_next: Iterable[str],
         typo_targets: Iterable[str],
         typo_protect: Iterable[str],
+        idioms: Iterable[str] = (),
+        resolved: Iterable[str] = (),
+        resolved_then: Iterable[str] = (),
+        relapse: Iterable[str] = (),
+        history_markers: Iterable[str] = (),
+        history_stops: Iterable[str] = (),
+        history_present: Iterable[str] = (),
+        history_keep: Iterable[str] = (),
     ) -> None:
         self._flags = tuple(flags)
+        # Modifier phrases are matched like concepts, under reserved names.
+        modifiers = {
+            _IDIOM: list(idioms),
+            _RESOLVED: list(resolved),
+            _RELAPSE: list(relapse),
+            _HISTORY: list(history_markers),
+            _PRESENT: list(history_present),
+        }
+        clash = set(modifiers) & set(concepts)
+        if clash:
+            raise ValueError(f"concept names {sorted(clash)} are reserved")
+        concepts = {**concepts, **{k: v for k, v in modifiers.items() if v}}
+        self._resolved_then = frozenset(stem(w) for w in resolved_then)
+        self._history_stops = frozenset(stem(w) for w in history_stops)
+        self._history_keep = frozenset(history_keep)
         self._negators = frozenset(stem(w) for w in negators)
         self._scope = scope
         self._breakers = frozenset(stem(w) for w in breakers)
@@ -152,14 +192,82 @@ class Triager:
                 negated.add(j)
         return negated
 
+    def _resolved(
+        self,
+        stems: Sequence[str],
+        m: _Match,
+        mods: Sequence[_Match],
+        symptom: set[int],
+        negated: set[int],
+    ) -> bool:
+        """``m`` is followed in its clause by "has gone down", "went away", ... and not
+        by "came back"; the clause may run over "and" only between two symptoms."""
+        end = m.positions[-1]
+        for r in mods:
+            if r.concept != _RESOLVED or r.positions[0] <= end or r.positions[0] in negated:
+                continue  # "the pain did not subside" is no resolution
+            between = range(end + 1, r.positions[0])
+            if any(
+                stems[i] == BREAK or (stems[i] in self._breakers and not {i - 1, i + 1} <= symptom)
+                for i in between
+            ):
+                continue
+            after = r.positions[-1] + 1
+            if (
+                after < len(stems)
+                and stems[after] != BREAK
+                and (stems[after] not in self._resolved_then)
+            ):
+                continue  # "gone down my leg" is spreading, not settling
+            stop = next((i for i in range(after, len(stems)) if stems[i] == BREAK), len(stems))
+            if any(x.concept == _RELAPSE and after <= x.positions[0] < stop for x in mods):
+                continue
+            return True
+        return False
+
+    def _clause(self, stems: Sequence[str], pos: int) -> tuple[int, int]:
+        """Bounds [start, stop) of the history clause around ``pos``."""
+
+        def edge(i: int) -> bool:
+            return stems[i] == BREAK or stems[i] in self._history_stops
+
+        start = pos
+        while start > 0 and not edge(start - 1):
+            start -= 1
+        stop = pos + 1
+        while stop < len(stems) and not edge(stop):
+            stop += 1
+        return start, stop
+
+    def _historical(self, stems: Sequence[str], m: _Match, mods: Sequence[_Match]) -> bool:
+        if m.concept in self._history_keep:
+            return False
+        start, stop = self._clause(stems, m.positions[0])
+        inside = [x for x in mods if start <= x.positions[0] < stop]
+        return any(x.concept == _HISTORY for x in inside) and not any(
+            x.concept == _PRESENT for x in inside
+        )
+
     def present_concepts(self, text: str) -> set[str]:
         """Concepts found un-negated in ``text`` (exposed for tests and tuning)."""
         tokens = tokenize(text, keep_breaks=True)
         tokens = [tok if tok == BREAK else self._typos.correct(tok) for tok in tokens]
         stems = stem_all(tokens)
-        matches = self._matches(stems)
-        negated = self._negated(stems, matches)
-        return {m.concept for m in matches if not negated.intersection(m.positions)}
+        found = self._matches(stems)
+        mods = [m for m in found if m.concept in _MODIFIERS]
+        masked = {p for m in mods if m.concept == _IDIOM for p in m.positions}
+        matches = [
+            m for m in found if m.concept not in _MODIFIERS and not masked.intersection(m.positions)
+        ]
+        negated = self._negated(stems, [*matches, *mods])
+        symptom = {p for m in matches for p in m.positions}
+        return {
+            m.concept
+            for m in matches
+            if not negated.intersection(m.positions)
+            and not self._resolved(stems, m, mods, symptom, negated)
+            and not self._historical(stems, m, mods)
+        }
 
     def triage(self, text: str) -> TriageResult:
         present = self.present_concepts(text)
@@ -229,6 +337,11 @@ def load_triager(path: Path | None = None) -> Triager:
         raise ValueError(f"{source}: no [[flag]] entries")
     neg = data.get("negation", {})
     typo = data.get("typo", {})
+    res = data.get("resolution", {})
+    hist = data.get("history", {})
+    for name in hist.get("keep", []):
+        if name not in concepts:
+            raise ValueError(f"{source}: [history].keep names unknown concept {name!r}")
     return Triager(
         concepts,
         flags,
@@ -238,6 +351,14 @@ def load_triager(path: Path | None = None) -> Triager:
         exempt_next=neg.get("exempt_next", []),
         typo_targets=typo.get("targets", []),
         typo_protect=typo.get("protect", []),
+        idioms=data.get("idioms", {}).get("phrases", []),
+        resolved=res.get("phrases", []),
+        resolved_then=res.get("then", []),
+        relapse=res.get("relapse", []),
+        history_markers=hist.get("markers", []),
+        history_stops=hist.get("stops", []),
+        history_present=hist.get("present", []),
+        history_keep=hist.get("keep", []),
     )
 
 

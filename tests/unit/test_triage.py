@@ -214,3 +214,125 @@ def test_chest_pain_and_fainting_are_emergencies(text: str) -> None:
 )
 def test_heart_rate_talk_is_not_a_red_flag(text: str) -> None:
     assert not triage(text).is_red_flag
+
+
+# --------------------------------------------------- issue 14.5: flags that mean what they say
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my shin hurts when I hop on it",
+        "pain on the top of my foot when I hop",
+        "the pain starts earlier every run and lasts longer after",
+        "it starts hurting earlier in each run",
+        "my tibia aches when I'm hopping",
+        "the ache comes on sooner and sooner, and it lasts longer and longer afterwards",
+    ],
+)
+def test_stress_fracture_signs_ask_for_a_clinician(text: str) -> None:
+    result = triage(text)
+    assert result.is_red_flag, text
+    assert result.level == "contact"
+    assert "bone-stress-signs" in (result.flag, *result.also) or result.flag == "bone-pinpoint"
+    assert "physical therapist or doctor" in result.message
+
+
+def test_hip_pain_on_hopping_is_still_same_day() -> None:
+    assert triage("my hip hurts when I hop").flag == "groin-hip-impact"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # figurative or structural "collapse" and "faint"
+        "my arch collapses when I run",
+        "my arches collapsed years ago, I wear orthotics",
+        "I feel faint-hearted about starting again",
+        "not for the faint of heart, that hill",
+        "there's a faint ache in my knee after long runs",
+        "I just collapsed on the sofa after the long run",
+        # resolution
+        "the swelling has gone down now",
+        "the numbness is gone",
+        "I'm no longer numb in my toes",
+        "the tingling went away after I loosened my laces",
+        "the redness and swelling have gone down",
+        "my calf swelling has settled completely",
+        # history, not current symptoms
+        "I'm a cancer survivor, is it ok to run again",
+        "I had cancer years ago, can I train for a marathon?",
+        "I had a DVT years ago",
+        "I fainted once as a kid",
+        "I used to get pins and needles but not anymore",
+        "my knee was red and swollen last year",
+        # idioms and words inside other words
+        "I love hip hop classes",
+        "my heart rate was high on the hills and my legs ached",
+        "it was hot and humid and my legs felt heavy",
+        "I warm up for ten minutes, then my knee aches a bit",
+        "should I jump back into running, my knee aches a little",
+        "I ice it to numb the pain after runs",
+        "hopping is pain free now",
+        "I'm hopeful my shin will heal soon",
+        "I'm so numb to bad runs now",
+        "my calves are red from sunburn after the race",
+    ],
+)
+def test_figurative_resolved_and_past_phrases_do_not_alarm(text: str) -> None:
+    result = triage(text)
+    assert not result.is_red_flag, (text, result.flag)
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        # the same words still fire when they describe the present
+        ("I felt faint at the end of my run", "chest-faint"),
+        ("I collapsed at the finish line", "chest-faint"),
+        ("the swelling went away but came back after my run", "swelling-redness-warmth"),
+        ("the numbness has gone down my leg", "numbness-tingling"),
+        ("I still have numbness from surgery years ago", "numbness-tingling"),
+        ("I had a DVT years ago and now my calf is swollen", "calf-pain-swelling"),
+        ("I think I have a DVT", "calf-pain-swelling"),
+        ("my calf is swollen and the pain has gone", "calf-pain-swelling"),
+        ("the numbness is gone but my knee is swollen", "swelling-redness-warmth"),
+    ],
+)
+def test_present_symptoms_still_fire_next_to_the_new_exceptions(text: str, flag: str) -> None:
+    result = triage(text)
+    assert flag in (result.flag, *result.also), (text, result.flag, result.also)
+
+
+def test_cancer_history_with_new_pain_is_a_gentle_doctor_note_never_the_fever_warning() -> None:
+    result = triage("I had breast cancer and now my hip aches after runs")
+    assert result.flag == "cancer-history-pain" and result.level == "contact"
+    assert "doctor" in result.message
+    assert "fever" not in result.message.lower() and "sweats" not in result.message.lower()
+    assert triage("I'm a cancer survivor with night sweats again").flag == "fever-systemic"
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("I felt a pop in the back of my heel going up a hill", "achilles-pop"),
+        ("after 2 miles my foot hurt so much I couldn't walk without a limp", "cant-bear-weight"),
+        ("my heart did a quick flutter on the run", "chest-faint"),
+        ("I felt tightness in my chest around the third mile", "chest-faint"),
+        ("I skipped a period during marathon training", "energy-deficiency"),
+        ("I'm filled with dread that my shin is a stress fracture", "bone-pinpoint"),
+    ],
+)
+def test_dev_set_phrasings_fire(text: str, flag: str) -> None:
+    result = triage(text)
+    assert flag in (result.flag, *result.also), (text, result.flag, result.also)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "heart and breathing were fine, it was my legs that ached",
+        "the bone under my big toe rubs my shoe and the blister is painful",
+        "I can't walk for 30 minutes yet, is my knee ready for running?",
+    ],
+)
+def test_dev_set_everyday_phrasings_stay_quiet(text: str) -> None:
+    assert not triage(text).is_red_flag, text
