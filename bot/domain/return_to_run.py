@@ -28,6 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.domain import pain as pain_model
+from bot.domain.enums import MorningResponse as Morning
+from bot.domain.enums import RunStatus
+
 
 CONTENT_FILE = Path(__file__).resolve().parent.parent / "content" / "return_to_run.toml"
 MAX_STAGES = 20
@@ -36,18 +39,6 @@ MAX_MINUTES = 120
 
 class LadderError(ValueError):
     """The ladder file (or a PT's custom plan) is not usable; the message says why."""
-
-
-class RunStatus(StrEnum):
-    DONE = "done"  # done as planned
-    CUT_SHORT = "cut_short"
-    SKIPPED = "skipped"
-
-
-class Morning(StrEnum):
-    BETTER = "better"
-    SAME = "same"
-    WORSE = "worse"
 
 
 class Verdict(StrEnum):
