@@ -31,7 +31,6 @@ from bot.domain import pain as pain_model
 from bot.domain.enums import MorningResponse as Morning
 from bot.domain.enums import RunStatus
 
-
 CONTENT_FILE = Path(__file__).resolve().parent.parent / "content" / "return_to_run.toml"
 MAX_STAGES = 20
 MAX_MINUTES = 120
