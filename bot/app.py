@@ -44,6 +44,7 @@ def _handler_modules() -> list[Any]:
         private_only,
         progress,
         pt_session,
+        return_to_run,
         router,
         settings,
     )
@@ -64,6 +65,7 @@ def _handler_modules() -> list[Any]:
         data_rights,
         membership,
         pt_session,
+        return_to_run,
     ]
 
 
