@@ -8,8 +8,11 @@ from datetime import time, timedelta
 
 from sqlalchemy import select, update
 
-from bot.db.models import RehabProfile, RunLog, User
+from bot.db.models import CheckIn, NudgeLog, RehabProfile, RunLog, User
+from bot.domain.content import load_nudges
 from bot.domain.return_to_run import load_ladder
+from bot.services.context import today_of
+from bot.services.nudge_planner import plan_next_nudge
 from tests.harness.bot import BotHarness, SimUser
 from tests.harness.fake_telegram import SentMessage
 from tests.test_checkin_flow import make_user
@@ -155,3 +158,59 @@ async def test_a_pts_own_stages_replace_the_template(harness: BotHarness) -> Non
     shown = await _running(user)
     assert "stage 1 of 3" in (shown.text or "") and "your PT’s plan" in (shown.text or "")
     assert (await _profile(harness, user_id)).run_plan is not None
+
+
+async def test_once_cleared_the_return_to_running_nudges_go_out_but_not_during_a_hold(
+    harness: BotHarness,
+) -> None:
+
+    user_id = await make_user(harness, at=time(19, 0))
+    user = harness.user(1001)
+    await _clear(user)
+    async with harness.services.sessions() as session:
+        me = await session.get(User, user_id)
+        assert me is not None
+        me.nudge_cadence = "normal"
+        now = harness.clock.now()
+        await plan_next_nudge(session, me, now, now)
+        await session.commit()
+
+    async def days(n: int) -> None:
+        for _ in range(n):
+            async with harness.services.sessions() as session:
+                me = await session.get(User, user_id)
+                assert me is not None
+                day = today_of(me, harness.clock.now())
+                if (
+                    await session.scalar(select(CheckIn.id).where(CheckIn.local_date == day))
+                    is None
+                ):
+                    now = harness.clock.now()
+                    session.add(
+                        CheckIn(
+                            user_id=user_id,
+                            local_date=day,
+                            status="done",
+                            exercises_done=[],
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
+                await session.commit()
+            await _next_day(harness)
+
+    async def sent() -> list[str]:
+        async with harness.services.sessions() as session:
+            return list((await session.execute(select(NudgeLog.nudge_id))).scalars())
+
+    await days(10)
+    phase_of = {n.id: n.phases for n in load_nudges()}
+    ids = await sent()
+    assert ids and all("return_to_running" in phase_of.get(i, ()) for i in ids), ids
+    assert any(phase_of[i] == ("return_to_running",) for i in ids)
+
+    async with harness.services.sessions() as session:
+        await session.execute(update(User).values(safety_level="watch"))
+        await session.commit()
+    await days(10)
+    assert await sent() == ids  # the safety gate still silences them
