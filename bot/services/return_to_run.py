@@ -30,6 +30,7 @@ from bot.domain.return_to_run import (
     pain_day,
     parse_custom_stages,
 )
+from bot.domain.safety import SafetyState
 from bot.services import safety
 from bot.services.context import Readiness, UserContext, load, not_ready_text
 from bot.services.dialogs import clear_dialog, set_dialog
@@ -89,6 +90,14 @@ async def _ready(session: AsyncSession, telegram_id: int, now: datetime) -> User
 
 def _clearance_offer() -> ButtonRows:
     return ((("🏃 My PT cleared me to run", _b("clr")),),)
+
+
+def clearance_offer(profile: RehabProfile | None, state: SafetyState) -> ButtonRows:
+    """The "my PT cleared me" button for other messages (after a PT session): only in rehab,
+    and never while a safety hold or pain escalation is open."""
+    if profile is None or profile.returning_to_run or state.active:
+        return ()
+    return _clearance_offer()
 
 
 def _refused(ctx: UserContext) -> Outcome:
