@@ -242,3 +242,29 @@ async def test_the_after_pt_prompt_offers_clearance_only_in_rehab(harness: BotHa
     prompts = [m for m in user.tg.messages(1001) if any(d.startswith("pt:") for _, d in m.buttons)]
     assert len(prompts) == 2
     assert not any(d.startswith("rr:") for _, d in prompts[-1].buttons)
+
+
+async def test_very_high_pain_on_a_run_raises_the_pain_escalation_and_holds_progress(
+    harness: BotHarness,
+) -> None:
+    user_id = await make_user(harness, at=time(19, 0))
+    user = harness.user(1001)
+    await _clear(user)
+    await _run(user, 7, 7)
+    decision, escalation = user.texts[-2:]
+    assert "first stage" in decision and "tell your physical therapist" in decision
+    assert "Pain above 6" in escalation
+    async with harness.services.sessions() as session:
+        me = await session.get(User, user_id)
+        assert me is not None and me.safety_level == "watch"
+    # While the concern is open, good runs do not move the user on.
+    async with harness.services.sessions() as session:
+        await session.execute(update(RehabProfile).values(run_good_sessions=1))
+        await session.commit()
+    await _next_day(harness)
+    await _next_day(harness)
+    await _run(user, 1, 1)
+    await _next_day(harness)
+    held = await _morning(user, "Better")
+    assert "don't move you on" in held
+    assert (await _profile(harness, user_id)).run_stage == 0
