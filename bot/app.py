@@ -45,6 +45,7 @@ def _handler_modules() -> list[Any]:
         private_only,
         progress,
         pt_session,
+        return_to_run,
         router,
         settings,
         today,
@@ -68,6 +69,7 @@ def _handler_modules() -> list[Any]:
         data_rights,
         membership,
         pt_session,
+        return_to_run,
     ]
 
 

@@ -42,6 +42,7 @@ from bot.domain.enums import (
     MessageStatus,
     MorningResponse,
     NudgeCadence,
+    RunStatus,
     UserStatus,
 )
 from bot.domain.kinds import MessageKind
@@ -162,9 +163,42 @@ class RehabProfile(Base):
     pt_sessions_per_week: Mapped[int] = mapped_column(SmallInteger, default=0)
     pt_weekdays: Mapped[list[int]] = mapped_column(JSON, default=list)
     pt_time: Mapped[time | None] = mapped_column(Time)
+    # The phase: False = rehab, True = returning to running (set when the user confirms
+    # their clinician cleared them; see bot.services.return_to_run).
     returning_to_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    run_cleared_on: Mapped[date | None] = mapped_column(Date)
+    # Where the user is on the walk-run ladder: stage (0-based) and good sessions there.
+    run_stage: Mapped[int] = mapped_column(SmallInteger, default=0)
+    run_good_sessions: Mapped[int] = mapped_column(SmallInteger, default=0)
+    # The stages the user's PT gave them, instead of the template (a list of
+    # {run_minutes, walk_minutes, repeats, sessions}); None: the template ladder.
+    run_plan: Mapped[list[dict[str, int]] | None] = mapped_column(JSON)
 
     user: Mapped[User] = relationship(back_populates="profile")
+
+
+class RunLog(Base):
+    """One return-to-running session per user and local day, with the pain model's inputs
+    (pain during, right after, the next morning) and what the ladder decided."""
+
+    __tablename__ = "run_logs"
+    __table_args__ = (
+        UniqueConstraint("user_id", "local_date"),
+        one_of("status", RunStatus),
+        one_of("morning_response", MorningResponse),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    local_date: Mapped[date] = mapped_column(Date)
+    stage: Mapped[int] = mapped_column(SmallInteger)  # 0-based, the stage that was run
+    status: Mapped[str] = mapped_column(String(12))
+    pain_during: Mapped[int | None] = mapped_column(SmallInteger)
+    pain_after: Mapped[int | None] = mapped_column(SmallInteger)
+    morning_response: Mapped[str | None] = mapped_column(String(8))
+    decision: Mapped[str | None] = mapped_column(String(12))  # bot.domain.return_to_run.Move
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 class Exercise(Base):

@@ -28,6 +28,7 @@ class ButtonFamily(StrEnum):
     REPORT = "rp"
     FAQ = "faq"
     FEEDBACK = "fb"
+    RUN = "rr"  # rr:<action>[:<yyyymmdd>:...]: return to running (handlers/return_to_run.py)
     SAFETY = "sf"  # sf:<action>: the clinician follow-up and hold buttons
     LEGACY_CLINICIAN = "rf"  # rf:ok, on safety messages sent before the "sf" family
 

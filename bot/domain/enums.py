@@ -43,6 +43,14 @@ class MorningResponse(StrEnum):
     WORSE = "worse"
 
 
+class RunStatus(StrEnum):
+    """How a return-to-running session went (``run_logs.status``)."""
+
+    DONE = "done"  # done as planned
+    CUT_SHORT = "cut_short"
+    SKIPPED = "skipped"
+
+
 class NudgeCadence(StrEnum):
     OFF = "off"
     LOW = "low"

@@ -11,6 +11,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("report", "A report for your physical therapist"),
     ("faq", "Browse questions about rehab and running"),
     ("exercises", "See and edit your exercise plan"),
+    ("running", "Return to running: your walk-run plan"),
     ("settings", "Check-in time, timezone, nudges and more"),
     ("pause", "Pause reminders (e.g. /pause 7)"),
     ("resume", "Resume reminders"),

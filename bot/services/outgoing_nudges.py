@@ -28,6 +28,7 @@ from bot.services.nudge_triggers import is_lapsed
 from bot.services.outgoing import ButtonRows, Outgoing, SendContext, Skip, register_kind
 from bot.services.outgoing_checkin import _injury
 from bot.services.planner import plan_pt_sessions, plan_weekly_summary
+from bot.services.return_to_run import clearance_offer
 from bot.services.safety import state_of
 
 # Right after a flare, regular nudges stay gentle: no "keep it up" pushes for a few days.
@@ -254,7 +255,9 @@ class PtAfterKind:
         chosen = choose_nudge(load_nudges(), context, (), _rng(ctx))
         if chosen is None:  # nudges.toml has none for this trigger (a content test checks)
             return Skip("skipped", "no nudge written for after_pt_session")
-        return Outgoing(chosen.text, pt_after_buttons(ctx.row.local_date))
+        buttons = pt_after_buttons(ctx.row.local_date)
+        buttons += clearance_offer(profile, state_of(ctx.user))
+        return Outgoing(chosen.text, buttons)
 
     async def after_sent(self, ctx: SendContext) -> None:
         await _plan_following(ctx)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.domain.callbacks import ButtonFamily, encode
 from bot.domain.onboarding import CHECKIN_TIMES, PT_TIMES
 from bot.domain.settings_flow import MENU, QUIET_ENDS, QUIET_STARTS, SettingsDraft, SettingsStep
 from bot.domain.wording import button, t
@@ -32,7 +33,10 @@ def nudge_word(cadence: str) -> str:
 
 def menu_buttons() -> ButtonRows:
     items = [(button(MENU_LABELS[key]), f"st:m:{key}") for key in MENU]
-    return frozen([items[0:2], items[2:4], items[4:6], [(button("set_close"), "st:close")]])
+    running = ("🏃 Return to running", encode(ButtonFamily.RUN, "menu"))
+    return frozen(
+        [items[0:2], items[2:4], items[4:6], [running], [(button("set_close"), "st:close")]]
+    )
 
 
 def nudge_buttons() -> ButtonRows:

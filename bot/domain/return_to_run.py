@@ -1,0 +1,328 @@
+"""Return to running: the walk-run ladder and the rule that moves a user along it.
+
+The ladder is content (``bot/content/return_to_run.toml``, editable by a physical
+therapist); the pain numbers are the one pain model's (``bot.domain.pain``):
+
+* a run is **good** when it was done as planned, pain stayed at or below ``RUN_MAX`` during
+  and right after, and the next morning was not worse;
+* pain above ``RUN_MAX`` but within ``ACCEPTABLE_MAX`` (acceptable, not comfortable), or a run
+  cut short, means **repeat** the stage;
+* pain above the ceiling (``above_ceiling``), or a worse next morning, means **step back**
+  one stage and tell the physical therapist;
+* after the stage's number of good sessions the user **moves on**; never while a safety
+  concern is open (the caller says so with ``may_progress``).
+
+Nothing here knows Telegram or the database.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from bot.domain import pain as pain_model
+from bot.domain.enums import MorningResponse as Morning
+from bot.domain.enums import RunStatus
+
+CONTENT_FILE = Path(__file__).resolve().parent.parent / "content" / "return_to_run.toml"
+MAX_STAGES = 20
+MAX_MINUTES = 120
+
+
+class LadderError(ValueError):
+    """The ladder file (or a PT's custom plan) is not usable; the message says why."""
+
+
+class Verdict(StrEnum):
+    """How one run went under the pain model."""
+
+    GOOD = "good"
+    REPEAT = "repeat"
+    STEP_BACK = "step_back"
+    PENDING = "pending"  # not bad so far: the next morning decides
+    SKIPPED = "skipped"
+
+
+class Move(StrEnum):
+    """What the ladder does after a run's verdict."""
+
+    STAY = "stay"  # a good session, more needed at this stage
+    PROGRESS = "progress"
+    FINISHED = "finished"  # the last stage is done
+    REPEAT = "repeat"
+    STEP_BACK = "step_back"
+    HELD = "held"  # would progress, but a safety concern is open
+    WAIT = "wait"  # waiting for the morning answer
+    NONE = "none"  # skipped: nothing changes
+
+
+@dataclass(frozen=True)
+class Stage:
+    run_minutes: int
+    walk_minutes: int = 0
+    repeats: int = 1
+    sessions: int = 2
+
+    @property
+    def continuous(self) -> bool:
+        return self.walk_minutes == 0 and self.repeats == 1
+
+    @property
+    def total_minutes(self) -> int:
+        return (self.run_minutes + self.walk_minutes) * self.repeats
+
+    def describe(self) -> str:
+        if self.continuous:
+            return f"run {self.run_minutes} min without stopping"
+        return (
+            f"run {self.run_minutes} min, walk {self.walk_minutes} min, "
+            f"{self.repeats} times ({self.total_minutes} min)"
+        )
+
+
+@dataclass(frozen=True)
+class Ladder:
+    stages: tuple[Stage, ...]
+    rest_days_between: int
+    readiness_title: str
+    readiness: tuple[str, ...]
+    sources: tuple[str, ...]
+    texts: dict[str, str]
+
+    def stage(self, index: int) -> Stage:
+        return self.stages[max(0, min(index, len(self.stages) - 1))]
+
+    def text(self, key: str, **values: object) -> str:
+        return self.texts[key].format(**_NUMBERS, **values)
+
+    def with_stages(self, stages: Sequence[Stage]) -> Ladder:
+        """The same ladder with a PT's own stages instead of the template's."""
+        return replace(self, stages=_checked_stages(stages))
+
+    def readiness_text(self) -> str:
+        lines = [f"{self.readiness_title} (PT Coach can't test these for you):"]
+        lines += [f"• {c.format(**_NUMBERS)}" for c in self.readiness]
+        return "\n".join(lines)
+
+
+_NUMBERS = {"run_max": pain_model.RUN_MAX, "ceiling": pain_model.ACCEPTABLE_MAX}
+
+TEXT_KEYS = (
+    "clearance_ask",
+    "clearance_refused",
+    "clearance_done",
+    "already_returning",
+    "not_cleared",
+    "rules",
+    "good",
+    "progress",
+    "finished",
+    "repeat_pain",
+    "repeat_cut",
+    "step_back_pain",
+    "step_back_morning",
+    "step_back_first",
+    "held",
+    "morning_ask",
+    "skipped",
+)
+
+
+def _int(entry: dict[str, Any], key: str, low: int, high: int, default: int | None = None) -> int:
+    value = entry.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise LadderError(f"{key} must be a whole number from {low} to {high}, got {value!r}")
+    return value
+
+
+def _checked_stages(stages: Sequence[Stage]) -> tuple[Stage, ...]:
+    if not 1 <= len(stages) <= MAX_STAGES:
+        raise LadderError(f"a plan needs 1 to {MAX_STAGES} stages, got {len(stages)}")
+    for s in stages:
+        if s.total_minutes > MAX_MINUTES or s.run_minutes < 1 or s.sessions < 1:
+            raise LadderError(f"stage {s.describe()!r} is outside the limits")
+    return tuple(stages)
+
+
+def parse_ladder(data: dict[str, Any]) -> Ladder:
+    plan = data.get("plan", {})
+    stages = []
+    for i, entry in enumerate(data.get("stage", []), start=1):
+        try:
+            stages.append(
+                Stage(
+                    run_minutes=_int(entry, "run_minutes", 1, MAX_MINUTES),
+                    walk_minutes=_int(entry, "walk_minutes", 0, MAX_MINUTES, 0),
+                    repeats=_int(entry, "repeats", 1, 20, 1),
+                    sessions=_int(entry, "sessions", 1, 10, 2),
+                )
+            )
+        except LadderError as exc:
+            raise LadderError(f"stage {i}: {exc}") from None
+    readiness = data.get("readiness", {})
+    texts = data.get("text", {})
+    missing = [k for k in TEXT_KEYS if not isinstance(texts.get(k), str)]
+    if missing:
+        raise LadderError(f"[text] is missing {', '.join(missing)}")
+    sources = tuple(plan.get("sources", ()))
+    if not sources:
+        raise LadderError("[plan] sources: name at least one source")
+    return Ladder(
+        stages=_checked_stages(stages),
+        rest_days_between=_int(plan, "rest_days_between", 0, 6, 1),
+        readiness_title=str(readiness.get("title", "Checks to do with your PT")),
+        readiness=tuple(str(c) for c in readiness.get("checks", ())),
+        sources=sources,
+        texts={k: str(v) for k, v in texts.items()},
+    )
+
+
+@functools.cache
+def load_ladder(path: Path = CONTENT_FILE) -> Ladder:
+    try:
+        with path.open("rb") as handle:
+            return parse_ladder(tomllib.load(handle))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise LadderError(f"{path.name}: {exc}") from None
+    except LadderError as exc:
+        raise LadderError(f"{path.name}: {exc}") from None
+
+
+_STAGE_RE = re.compile(
+    r"^\s*run\s+(\d+)(?:\s*min\w*)?(?:\s*,?\s*walk\s+(\d+)(?:\s*min\w*)?)?"
+    r"(?:\s*[x×]\s*(\d+))?\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_custom_stages(text: str, sessions: int = 2) -> tuple[Stage, ...]:
+    """A PT's own plan, one stage a line: ``run 1 walk 2 x 6`` or ``run 20``."""
+    stages = []
+    for n, line in enumerate((ln for ln in text.splitlines() if ln.strip()), start=1):
+        match = _STAGE_RE.match(line)
+        if match is None:
+            raise LadderError(f"line {n}: write it like “run 1 walk 2 x 6” or “run 20”")
+        run, walk, times = match.groups()
+        stages.append(
+            Stage(int(run), int(walk or 0), int(times or 1) if walk else 1, sessions=sessions)
+        )
+    return _checked_stages(stages)
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """One logged run (``morning`` is filled in the next day)."""
+
+    status: RunStatus
+    pain_during: int | None = None
+    pain_after: int | None = None
+    morning: Morning | None = None
+
+    @property
+    def peak(self) -> int | None:
+        scores = [p for p in (self.pain_during, self.pain_after) if p is not None]
+        return max(scores) if scores else None
+
+
+def verdict(run: RunReport) -> Verdict:
+    """The pain model applied to one run."""
+    if run.status is RunStatus.SKIPPED:
+        return Verdict.SKIPPED
+    peak = run.peak
+    if pain_model.above_ceiling(peak) or run.morning is Morning.WORSE:
+        return Verdict.STEP_BACK
+    if run.morning is None:
+        return Verdict.PENDING
+    if peak is not None and peak > pain_model.RUN_MAX:
+        return Verdict.REPEAT
+    if run.status is RunStatus.CUT_SHORT:
+        return Verdict.REPEAT
+    return Verdict.GOOD
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a user is on the ladder: the stage (0-based) and good sessions done there."""
+
+    stage: int = 0
+    good: int = 0
+
+
+@dataclass(frozen=True)
+class Decision:
+    move: Move
+    verdict: Verdict
+    position: Position  # after the run
+    tell_pt: bool
+    explanation: str
+
+
+def decide(ladder: Ladder, at: Position, run: RunReport, *, may_progress: bool = True) -> Decision:
+    """What the ladder does after ``run`` at position ``at``, explained from the user's own
+    pain reports. ``may_progress`` is False while a safety concern is open."""
+    v = verdict(run)
+    stage = ladder.stage(at.stage)
+    peak = run.peak if run.peak is not None else 0
+    if v is Verdict.SKIPPED:
+        return Decision(Move.NONE, v, at, False, ladder.text("skipped", plan=stage.describe()))
+    if v is Verdict.PENDING:
+        return Decision(Move.WAIT, v, at, False, ladder.text("morning_ask"))
+    if v is Verdict.STEP_BACK:
+        back = Position(max(0, at.stage - 1), 0)
+        if at.stage == 0:
+            text = ladder.text("step_back_first")
+        else:
+            key = "step_back_pain" if pain_model.above_ceiling(run.peak) else "step_back_morning"
+            text = ladder.text(
+                key, peak=peak, stage=back.stage + 1, plan=ladder.stage(back.stage).describe()
+            )
+        return Decision(Move.STEP_BACK, v, back, True, text)
+    if v is Verdict.REPEAT:
+        if peak > pain_model.RUN_MAX:
+            text = ladder.text("repeat_pain", peak=peak)
+        else:
+            text = ladder.text("repeat_cut", plan=stage.describe())
+        return Decision(Move.REPEAT, v, at, False, text)
+    good = min(at.good + 1, stage.sessions)
+    said = ladder.text("good", peak=peak, good=good, needed=stage.sessions)
+    if good < stage.sessions:
+        return Decision(Move.STAY, v, Position(at.stage, good), False, said)
+    if not may_progress:
+        return Decision(
+            Move.HELD, v, Position(at.stage, good), False, f"{said} {ladder.text('held')}"
+        )
+    if at.stage >= len(ladder.stages) - 1:
+        return Decision(
+            Move.FINISHED,
+            v,
+            Position(at.stage, good),
+            False,
+            f"{said} {ladder.text('finished', plan=stage.describe())}",
+        )
+    nxt = Position(at.stage + 1, 0)
+    text = ladder.text(
+        "progress",
+        needed=stage.sessions,
+        stage=nxt.stage + 1,
+        plan=ladder.stage(nxt.stage).describe(),
+    )
+    return Decision(Move.PROGRESS, v, nxt, False, f"{said} {text}")
+
+
+def next_run_day(last_run: date | None, today: date, rest_days_between: int) -> date:
+    """The next day to run: after ``rest_days_between`` rest days since the last run."""
+    if last_run is None:
+        return today
+    return max(today, last_run + timedelta(days=rest_days_between + 1))
+
+
+def pain_day(run: RunReport) -> pain_model.PainDay:
+    """A run as the pain model's escalation rule sees it."""
+    return pain_model.PainDay(run.peak, run.morning.value if run.morning else None)

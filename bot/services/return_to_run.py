@@ -1,0 +1,402 @@
+"""Return-to-running use cases: clearance, logging a run, the morning answer, a PT's plan.
+
+The ladder and the progression rule are in ``bot.domain.return_to_run`` (numbers from
+``bot.domain.pain``); the safety state is ``bot.services.safety``'s. Each use case is one
+short transaction and returns an ``Outcome``; buttons use the ``rr`` callback family.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import RehabProfile, RunLog
+from bot.domain import pain as pain_model
+from bot.domain.callbacks import ButtonFamily, encode
+from bot.domain.enums import MorningResponse, RunStatus
+from bot.domain.return_to_run import (
+    Decision,
+    Ladder,
+    LadderError,
+    Move,
+    Position,
+    RunReport,
+    Stage,
+    decide,
+    load_ladder,
+    next_run_day,
+    pain_day,
+    parse_custom_stages,
+)
+from bot.domain.safety import SafetyState
+from bot.services import safety
+from bot.services.context import Readiness, UserContext, load, not_ready_text
+from bot.services.dialogs import clear_dialog, set_dialog
+from bot.services.outcome import ButtonRows, Outcome, Reply
+
+PLAN_FLOW = "run_plan"
+REFUSED = "refused"
+"""``Outcome.extra["result"]`` when clearance is refused because a safety concern is open."""
+OPEN_DAYS = 1  # a run can be logged on its day or the day after
+ESCALATION_WINDOW = 6  # recent runs the pain model's escalation rule looks at
+
+STATUS_CODES = {"d": RunStatus.DONE, "c": RunStatus.CUT_SHORT, "s": RunStatus.SKIPPED}
+MORNING_LABELS = {"better": "Better", "same": "Same", "worse": "Worse"}
+EXPIRED = "That button has expired. Send /running to see your plan."
+NOT_RETURNING = "Your running plan starts once your PT has cleared you: send /running."
+ASK_PLAN = (
+    "Type the stages your PT gave you, one a line, like:\n"
+    "run 1 walk 2 x 6\nrun 2 walk 2 x 5\nrun 20\n"
+    "Each stage needs two good sessions before the next. /cancel to keep the current plan."
+)
+
+
+def _b(*parts: object) -> str:
+    return encode(ButtonFamily.RUN, *parts)
+
+
+def _day(day: date) -> str:
+    return day.strftime("%Y%m%d")
+
+
+def parse_day(text: str) -> date | None:
+    try:
+        return datetime.strptime(text, "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+def ladder_for(profile: RehabProfile) -> Ladder:
+    ladder = load_ladder()
+    if profile.run_plan:
+        return ladder.with_stages([Stage(**s) for s in profile.run_plan])
+    return ladder
+
+
+def _position(profile: RehabProfile) -> Position:
+    return Position(profile.run_stage or 0, profile.run_good_sessions or 0)
+
+
+async def _ready(session: AsyncSession, telegram_id: int, now: datetime) -> UserContext | str:
+    ctx = await load(session, telegram_id, now)
+    if ctx is None:
+        return not_ready_text(Readiness.UNKNOWN)
+    if not ctx.ready or ctx.profile is None:
+        return not_ready_text(Readiness.ONBOARDING)
+    return ctx
+
+
+def _clearance_offer() -> ButtonRows:
+    return ((("🏃 My PT cleared me to run", _b("clr")),),)
+
+
+def clearance_offer(profile: RehabProfile | None, state: SafetyState) -> ButtonRows:
+    """The "my PT cleared me" button for other messages (after a PT session): only in rehab,
+    and never while a safety hold or pain escalation is open."""
+    if profile is None or profile.returning_to_run or state.active:
+        return ()
+    return _clearance_offer()
+
+
+def _refused(ctx: UserContext) -> Outcome:
+    ladder = load_ladder()
+    return Outcome(
+        (Reply(ladder.text("clearance_refused"), safety.seen_button()),),
+        extra={"result": REFUSED},
+    )
+
+
+def _log_buttons(day: date) -> ButtonRows:
+    d = _day(day)
+    return (
+        (("✅ Done as planned", _b("log", d, "d")), ("✂️ Cut short", _b("log", d, "c"))),
+        (("Skipped", _b("log", d, "s")),),
+    )
+
+
+def _pain_buttons(*prefix: object) -> ButtonRows:
+    row1 = tuple((str(n), _b(*prefix, n)) for n in range(0, 6))
+    row2 = tuple((str(n), _b(*prefix, n)) for n in range(6, 11))
+    return (row1, row2)
+
+
+def _morning_buttons(day: date) -> ButtonRows:
+    return (tuple((label, _b("mo", _day(day), key)) for key, label in MORNING_LABELS.items()),)
+
+
+async def _last_log(session: AsyncSession, user_id: int) -> RunLog | None:
+    return (
+        await session.execute(
+            select(RunLog)
+            .where(RunLog.user_id == user_id, RunLog.status != RunStatus.SKIPPED)
+            .order_by(RunLog.local_date.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+async def _stage_text(session: AsyncSession, ctx: UserContext) -> Reply:
+    assert ctx.profile is not None
+    profile = ctx.profile
+    ladder = ladder_for(profile)
+    at = _position(profile)
+    stage = ladder.stage(at.stage)
+    last = await _last_log(session, ctx.user.id)
+    if last is not None and last.decision == Move.WAIT and last.local_date < ctx.today:
+        return Reply(ladder.text("morning_ask"), _morning_buttons(last.local_date))
+    nxt = next_run_day(last.local_date if last else None, ctx.today, ladder.rest_days_between)
+    lines = [
+        f"Return to running: stage {at.stage + 1} of {len(ladder.stages)}"
+        f"{' (your PT’s plan)' if profile.run_plan else ''}.",
+        f"This stage: {stage.describe()}. Good sessions here: {at.good} of {stage.sessions}.",
+        ladder.text("rules"),
+    ]
+    if nxt > ctx.today:
+        lines.append(
+            f"Next run: {nxt:%A}. Today is a rest day: home exercises or an easy walk instead."
+        )
+        return Reply("\n\n".join(lines), ((("Set my PT’s stages", _b("plan")),),))
+    lines.append("How did today's run go?")
+    return Reply(
+        "\n\n".join(lines), (*_log_buttons(ctx.today), (("Set my PT’s stages", _b("plan")),))
+    )
+
+
+async def open_running(session: AsyncSession, telegram_id: int, now: datetime) -> Outcome:
+    """/running: the plan and today's run, or the clearance offer while in rehab."""
+    ctx = await _ready(session, telegram_id, now)
+    if isinstance(ctx, str):
+        return Outcome.say(ctx)
+    assert ctx.profile is not None
+    if ctx.profile.returning_to_run:
+        return Outcome((await _stage_text(session, ctx),))
+    if ctx.safety.active:
+        return _refused(ctx)
+    return Outcome.say(
+        "You're in the rehab phase. When your physical therapist clears you to start running "
+        "again, tap below and I'll guide you back with a walk-run plan.",
+        _clearance_offer(),
+    )
+
+
+async def request_clearance(session: AsyncSession, telegram_id: int, now: datetime) -> Outcome:
+    """ "My PT cleared me": asks to confirm it was the clinician's decision; refused while a
+    safety hold or pain escalation is open."""
+    ctx = await _ready(session, telegram_id, now)
+    if isinstance(ctx, str):
+        return Outcome.say(ctx)
+    ladder = load_ladder()
+    assert ctx.profile is not None
+    if ctx.profile.returning_to_run:
+        return Outcome.say(ladder.text("already_returning"))
+    if ctx.safety.active:
+        return _refused(ctx)
+    text = f"{ladder.text('clearance_ask')}\n\n{ladder.readiness_text()}"
+    buttons = (
+        (("Yes, my clinician cleared me", _b("yes")),),
+        (("Not yet", _b("no")),),
+    )
+    return Outcome.say(text, buttons)
+
+
+async def confirm_clearance(session: AsyncSession, telegram_id: int, now: datetime) -> Outcome:
+    ctx = await _ready(session, telegram_id, now)
+    if isinstance(ctx, str):
+        return Outcome.say(ctx)
+    ladder = load_ladder()
+    profile = ctx.profile
+    assert profile is not None
+    if profile.returning_to_run:
+        return Outcome.say(ladder.text("already_returning"))
+    if ctx.safety.active:
+        return _refused(ctx)
+    profile.returning_to_run = True
+    profile.run_cleared_on = ctx.today
+    profile.run_stage = 0
+    profile.run_good_sessions = 0
+    ctx.user.updated_at = now
+    stage = ladder_for(profile).stage(0)
+    text = (
+        f"{ladder.text('clearance_done')}\n\n{ladder.text('rules')}\n\n"
+        f"Stage 1: {stage.describe()}. When you've run, tell me how it went."
+    )
+    return Outcome.say(text, _log_buttons(ctx.today))
+
+
+async def decline_clearance(session: AsyncSession, telegram_id: int, now: datetime) -> Outcome:
+    return Outcome.say(load_ladder().text("not_cleared"), edit=True)
+
+
+def ask_pain(day: date, code: str, during: int | None = None) -> Outcome:
+    """The pain questions of a run, one after the other (the answers ride on the buttons)."""
+    if during is None:
+        return Outcome.say(
+            "Pain during the run, 0 (none) to 10 (worst)?", _pain_buttons("pd", _day(day), code)
+        )
+    return Outcome.say(
+        f"Pain during: {during}/10. And right after the run?",
+        _pain_buttons("pa", _day(day), code, during),
+    )
+
+
+async def _escalate(session: AsyncSession, ctx: UserContext, now: datetime) -> tuple[Reply, ...]:
+    """The pain model's escalation rule over the user's recent runs."""
+    rows = (
+        await session.execute(
+            select(RunLog)
+            .where(RunLog.user_id == ctx.user.id, RunLog.status != RunStatus.SKIPPED)
+            .order_by(RunLog.local_date.desc())
+            .limit(ESCALATION_WINDOW)
+        )
+    ).scalars()
+    days = [pain_day(_report(r)) for r in reversed(list(rows))]
+    reason = pain_model.escalation(days)
+    if reason is None or safety.state_of(ctx.user).active:
+        return ()
+    return (await safety.raise_for_pain(session, ctx.user, reason, now, detail="on a run"),)
+
+
+def _report(row: RunLog) -> RunReport:
+    return RunReport(
+        RunStatus(row.status),
+        row.pain_during,
+        row.pain_after,
+        MorningResponse(row.morning_response) if row.morning_response else None,
+    )
+
+
+def _apply(profile: RehabProfile, decision: Decision) -> None:
+    profile.run_stage = decision.position.stage
+    profile.run_good_sessions = decision.position.good
+
+
+async def log_run(
+    session: AsyncSession,
+    telegram_id: int,
+    day: date,
+    status: RunStatus,
+    pain_during: int | None,
+    pain_after: int | None,
+    now: datetime,
+) -> Outcome:
+    """A run: done as planned / cut short / skipped, pain during and right after."""
+    ctx = await _ready(session, telegram_id, now)
+    if isinstance(ctx, str):
+        return Outcome.say(ctx)
+    profile = ctx.profile
+    assert profile is not None
+    if not profile.returning_to_run:
+        return Outcome.say(NOT_RETURNING)
+    if not ctx.today - timedelta(days=OPEN_DAYS) <= day <= ctx.today:
+        return Outcome.nothing(EXPIRED)
+    if status is not RunStatus.SKIPPED:
+        if pain_during is None or pain_after is None:
+            return Outcome.nothing(EXPIRED)
+        pain_model.check_score(pain_during)
+        pain_model.check_score(pain_after)
+    existing = (
+        await session.execute(
+            select(RunLog).where(RunLog.user_id == ctx.user.id, RunLog.local_date == day)
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        return Outcome.say("That run is already logged. Send /running to see your plan.")
+    ladder = ladder_for(profile)
+    report = RunReport(status, pain_during, pain_after)
+    decision = decide(ladder, _position(profile), report, may_progress=not ctx.safety.active)
+    session.add(
+        RunLog(
+            user_id=ctx.user.id,
+            local_date=day,
+            stage=profile.run_stage or 0,
+            status=status,
+            pain_during=pain_during,
+            pain_after=pain_after,
+            decision=decision.move,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    _apply(profile, decision)
+    await session.flush()
+    text = decision.explanation
+    if decision.move is Move.WAIT:
+        text = (
+            f"Logged: pain {pain_during}/10 during, {pain_after}/10 right after. "
+            "The next morning decides how this stage went: tomorrow, send /running and tell "
+            "me how it feels."
+        )
+    replies: tuple[Reply, ...] = (Reply(text, edit=True),)
+    replies += await _escalate(session, ctx, now)
+    hold = safety.hold_reply(ctx.safety)
+    if hold is not None and ctx.safety.on_hold:
+        replies += (hold,)
+    return Outcome(replies, extra={"move": decision.move.value})
+
+
+async def answer_morning(
+    session: AsyncSession, telegram_id: int, day: date, morning: MorningResponse, now: datetime
+) -> Outcome:
+    """The morning after a run: better / same / worse decides the stage."""
+    ctx = await _ready(session, telegram_id, now)
+    if isinstance(ctx, str):
+        return Outcome.say(ctx)
+    profile = ctx.profile
+    assert profile is not None
+    row = (
+        await session.execute(
+            select(RunLog).where(RunLog.user_id == ctx.user.id, RunLog.local_date == day)
+        )
+    ).scalar_one_or_none()
+    if row is None or row.decision != Move.WAIT or not profile.returning_to_run:
+        return Outcome.nothing("Already noted. Send /running to see your plan.")
+    row.morning_response = morning
+    row.updated_at = now
+    decision = decide(
+        ladder_for(profile), _position(profile), _report(row), may_progress=not ctx.safety.active
+    )
+    row.decision = decision.move
+    _apply(profile, decision)
+    await session.flush()
+    replies: tuple[Reply, ...] = (Reply(decision.explanation, edit=True),)
+    replies += await _escalate(session, ctx, now)
+    return Outcome(replies, extra={"move": decision.move.value})
+
+
+async def start_custom_plan(session: AsyncSession, telegram_id: int, now: datetime) -> Outcome:
+    ctx = await _ready(session, telegram_id, now)
+    if isinstance(ctx, str):
+        return Outcome.say(ctx)
+    await set_dialog(session, ctx.user.id, PLAN_FLOW, "stages", {}, now)
+    return Outcome.say(ASK_PLAN)
+
+
+async def save_custom_plan(
+    session: AsyncSession, telegram_id: int, text: str | None, now: datetime
+) -> Outcome:
+    """The stages the user's PT gave them replace the template; they start at stage 1."""
+    ctx = await _ready(session, telegram_id, now)
+    if isinstance(ctx, str):
+        return Outcome.say(ctx)
+    profile = ctx.profile
+    assert profile is not None
+    try:
+        stages = parse_custom_stages(text or "")
+    except LadderError as exc:
+        return Outcome.say(f"I couldn't read that: {exc}. Try again, or /cancel.")
+    profile.run_plan = [
+        {
+            "run_minutes": s.run_minutes,
+            "walk_minutes": s.walk_minutes,
+            "repeats": s.repeats,
+            "sessions": s.sessions,
+        }
+        for s in stages
+    ]
+    profile.run_stage = 0
+    profile.run_good_sessions = 0
+    await clear_dialog(session, ctx.user.id)
+    listed = "\n".join(f"{i}. {s.describe()}" for i, s in enumerate(stages, start=1))
+    return Outcome.say(f"Saved your PT's plan, starting at stage 1:\n{listed}")
