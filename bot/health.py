@@ -40,7 +40,7 @@ async def database_ok(services: Services) -> bool:
 class HealthServer:
     """Serves ``GET /healthz`` (200 when the database answers, else 503) and ``GET /metrics``."""
 
-    def __init__(self, services: Services, host: str = "0.0.0.0", port: int = 0) -> None:
+    def __init__(self, services: Services, host: str = "127.0.0.1", port: int = 0) -> None:
         self.services = services
         self.host = host
         self.port = port
@@ -106,7 +106,7 @@ async def start_health(app: Any) -> HealthServer | None:
     port = services.settings.telegram.health_port
     if port <= 0:
         return None
-    server = HealthServer(services, services.settings.telegram.webhook_listen, port)
+    server = HealthServer(services, services.settings.telegram.health_listen, port)
     await server.start()
     app.bot_data[_KEY] = server
     return server
