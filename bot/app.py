@@ -75,7 +75,7 @@ def build_application(
     engine: AsyncEngine | None = None,
     run_ticks: bool = True,
 ) -> PTBApp:
-    engine = engine or create_engine(settings.database.url)
+    engine = engine or create_engine(settings.database.url, limits=settings.database)
     services = Services(
         settings=settings,
         clock=clock or SystemClock(),
