@@ -21,6 +21,9 @@ def run_bot(settings: Settings) -> int:
     try:
         if settings.telegram.mode == "webhook":
             tg = settings.telegram
+            from bot.webhook import cap_request_bodies
+
+            cap_request_bodies(tg.max_body_bytes)
             app.run_webhook(
                 listen=tg.webhook_listen,
                 port=tg.webhook_port,
