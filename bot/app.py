@@ -113,6 +113,9 @@ def build_application(
     from handlers.router import register_fallbacks
 
     register_fallbacks(app)
+    from bot.outage_retry import wrap_handlers
+
+    wrap_handlers(app, services)
     return app
 
 
