@@ -97,8 +97,39 @@ def create_engine(
     if is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        event.listen(engine.sync_engine, "connect", _secure_delete)
     return engine
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _secure_delete(dbapi_connection: Any, _record: Any) -> None:
+    """Deleted rows are overwritten with zeros, so erased text does not linger in free pages."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.close()
+
+
+async def checkpoint_wal(engine: AsyncEngine) -> bool:
+    """Copy SQLite's write-ahead log into the database file and truncate it (after /delete).
+
+    Until a checkpoint, the WAL still holds old page images, i.e. the erased text. Runs on a
+    pooled connection outside any transaction; a no-op on PostgreSQL. False when readers
+    kept the checkpoint from completing (the next one, or SQLite's own, finishes it).
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+
+    def _run(sync_conn: Any) -> bool:
+        cursor = sync_conn.connection.cursor()  # the raw DBAPI connection: no BEGIN first
+        try:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return row is None or int(row[0]) == 0
+
+    async with engine.connect() as conn:
+        return bool(await conn.run_sync(_run))
