@@ -25,7 +25,13 @@ READ_TIMEOUT = 5.0
 MAX_LINE = 8192  # a request line or header longer than this is answered 400
 MAX_HEADERS = 100
 _KEY = "health_server"
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    503: "Service Unavailable",
+}
 
 
 async def database_ok(services: Services) -> bool:

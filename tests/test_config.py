@@ -106,7 +106,7 @@ def test_servers_listen_on_loopback_unless_told_otherwise() -> None:
 
 
 def test_a_bad_database_url_error_masks_the_password() -> None:
-    with pytest.raises(ConfigError, match="database.url") as err:
+    with pytest.raises(ConfigError, match=r"database\.url") as err:
         load({"PTCOACH_DATABASE_URL": "mysql://ptcoach:hunter2-p@ss@db.internal/ptcoach"})
     assert "hunter2" not in str(err.value) and "ss@db" not in str(err.value)
     assert "ptcoach:***@db.internal" in str(err.value)

@@ -80,7 +80,8 @@ async def test_health_text_and_the_token_never_reach_the_logs_at_debug(
         # A database error about the user's text, logged with its traceback.
         try:
             async with harness.services.engine.connect() as conn:
-                await conn.execute(text("SELECT nope FROM checkins WHERE note = :n"), {"n": HEALTH_TEXT})
+                statement = text("SELECT nope FROM checkins WHERE note = :n")
+                await conn.execute(statement, {"n": HEALTH_TEXT})
         except sa_exc.DBAPIError:
             logging.getLogger("test").exception("statement failed")
     finally:
@@ -188,6 +189,10 @@ async def test_an_outage_longer_than_the_budget_ends_in_the_apology(
         await harness.stop()
 
 
+def _read(path: Path) -> bytes:
+    return path.read_bytes() if path.exists() else b""
+
+
 async def test_erased_text_is_not_left_in_the_sqlite_wal_or_file(
     sqlite_url: str, clock: FakeClock
 ) -> None:
@@ -203,12 +208,12 @@ async def test_erased_text_is_not_left_in_the_sqlite_wal_or_file(
         await alex.say(marker)
         db_path = Path(str(make_url(sqlite_url).database))
         wal = db_path.with_name(db_path.name + "-wal")
-        on_disk = wal.read_bytes() + db_path.read_bytes()
+        on_disk = _read(wal) + _read(db_path)
         assert marker.encode() in on_disk  # the test would see it
         await alex.say("/delete")
         await alex.press("Yes, delete everything")
         assert "erased" in (alex.last.text or "")
-        leftover = (wal.read_bytes() if wal.exists() else b"") + db_path.read_bytes()
+        leftover = _read(wal) + _read(db_path)
         assert marker.encode() not in leftover
     finally:
         await harness.stop()
