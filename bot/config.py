@@ -44,7 +44,9 @@ class TelegramSettings:
     webhook_path: str = "telegram"
     webhook_secret: str = ""
     rate_limit: bool = True
-    max_messages_per_second: float = 30.0
+    max_messages_per_second: float = 29.0
+    # Messages an idle instance may send at once before the steady rate applies.
+    send_burst: float = 1.0
     health_port: int = 0
     health_listen: str = "127.0.0.1"
     # Telegram's updates are a few kB; a body larger than this is refused before it is read.
@@ -231,6 +233,11 @@ def _validate(settings: Settings) -> None:
             )
     if settings.telegram.webhook_port > 65535 or settings.telegram.health_port > 65535:
         raise ConfigError("telegram.webhook_port/health_port: expected a port number up to 65535")
+    if settings.telegram.max_messages_per_second <= 0 or settings.telegram.send_burst < 1:
+        raise ConfigError(
+            "telegram.max_messages_per_second and telegram.send_burst: expected a rate > 0 "
+            "and a burst of at least 1"
+        )
     if settings.telegram.max_body_bytes < 64 * 1024:
         raise ConfigError("telegram.max_body_bytes: expected at least 65536 (64 KiB)")
 
