@@ -15,16 +15,14 @@ import pytest
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
-from telegram.ext._utils.webhookhandler import WebhookAppClass
 
 import handlers.errors
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.health import MAX_LINE, HealthServer
 from bot.logs import make_handler, quiet_libraries
-from bot.webhook import capped_server_class
+from bot.webhook import cap_request_bodies
 from tests.conftest import make_settings
 from tests.harness.bot import BotHarness
 from tests.test_checkin_flow import checkins, make_user
@@ -240,34 +238,57 @@ async def test_health_server_answers_an_over_long_request_line_with_400(
         await server.stop()
 
 
-async def test_webhook_refuses_an_oversized_body_without_reading_it() -> None:
-    queue: asyncio.Queue[object] = asyncio.Queue()
-    secret = "s" * 16
-    app = WebhookAppClass("/telegram", Bot(TOKEN), queue, secret)
-    port = free_port()
-    server = capped_server_class(1024 * 1024)("127.0.0.1", port, app, None)
-    await server.serve_forever()
+async def _post(port: int, head: bytes, body: bytes = b"") -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(head + body)
+    await writer.drain()
     try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(
-            b"POST /telegram HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            b"Content-Length: 90000000\r\n\r\n"
-        )
-        await writer.drain()  # the 90 MB never follow: the answer must come without them
-        raw = await asyncio.wait_for(reader.read(), 5)
+        return await asyncio.wait_for(reader.read(), 5)
+    finally:
         writer.close()
+
+
+async def test_webhook_refuses_an_oversized_body_without_reading_it(
+    harness: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import telegram.ext._updater as updater_module
+
+    monkeypatch.setattr(updater_module, "WebhookServer", updater_module.WebhookServer)
+    cap_request_bodies(1024 * 1024)  # what bot.runner does before run_webhook
+    secret, port = "s" * 16, free_port()
+    updater = harness.app.updater
+    assert updater is not None
+    await updater.start_webhook(
+        listen="127.0.0.1",
+        port=port,
+        url_path="telegram",
+        webhook_url="https://coach.example.org/telegram",
+        secret_token=secret,
+    )
+    try:
+        head = b"POST /telegram HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        # The 90 MB never follow: the answer must come from the Content-Length alone.
+        raw = await _post(port, head + b"Content-Length: 90000000\r\n\r\n")
         assert raw.startswith(b"HTTP/1.1 400 ")
         body = b'{"update_id": 1}'
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(
-            b"POST /telegram HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            + f"X-Telegram-Bot-Api-Secret-Token: {secret}\r\n".encode()
-            + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
-            + body
-        )
-        await writer.drain()
-        assert (await asyncio.wait_for(reader.read(), 5)).startswith(b"HTTP/1.1 200 ")
-        writer.close()
-        assert queue.qsize() == 1
+        auth = f"X-Telegram-Bot-Api-Secret-Token: {secret}\r\n".encode()
+        length = f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+        assert (await _post(port, head + auth + length, body)).startswith(b"HTTP/1.1 200 ")
+        assert harness.app.update_queue.qsize() == 1
     finally:
-        await server.shutdown()
+        await updater.stop()
+
+
+async def test_a_scheduled_send_that_fails_on_the_network_is_logged(
+    harness: BotHarness, captured: list[io.StringIO]
+) -> None:
+    await make_user(harness)
+    harness.telegram.inject(0, method="sendMessage", chat_id=1001, times=1)
+    await harness.advance(timedelta(hours=10, minutes=5))
+    lines = [
+        line
+        for line in captured[0].getvalue().splitlines()
+        if "sending a scheduled" in line and "network trouble" in line
+    ]
+    assert lines and " WARNING " in lines[0]
+    assert harness.user(1001).texts  # and the check-in still arrived on a later tick
