@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +20,8 @@ from telegram.error import InvalidToken, NetworkError
 
 import handlers.errors
 from bot.clock import FakeClock
-from bot.config import Settings
+from bot.config import DatabaseSettings, Settings
+from bot.db.engine import create_engine
 from bot.health import MAX_LINE, HealthServer
 from bot.logs import make_handler, quiet_libraries
 from bot.webhook import cap_request_bodies
@@ -292,3 +294,33 @@ async def test_a_scheduled_send_that_fails_on_the_network_is_logged(
     ]
     assert lines and " WARNING " in lines[0]
     assert harness.user(1001).texts  # and the check-in still arrived on a later tick
+
+
+async def test_postgres_statements_are_cancelled_after_the_statement_timeout(pg_url: str) -> None:
+    limits = DatabaseSettings(statement_timeout=0.5)
+    engine = create_engine(pg_url, limits=limits)
+    try:
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SHOW statement_timeout"))).scalar_one() == "500ms"
+            started = time.monotonic()
+            with pytest.raises(sa_exc.DBAPIError):
+                await conn.execute(text("SELECT pg_sleep(10)"))
+            assert time.monotonic() - started < 3
+    finally:
+        await engine.dispose()
+
+
+async def test_waiting_for_a_pooled_connection_gives_up_after_the_pool_timeout(
+    sqlite_url: str,
+) -> None:
+    limits = DatabaseSettings(pool_timeout=0.3)
+    engine = create_engine(sqlite_url, limits=limits, pool_size=1, max_overflow=0)
+    try:
+        async with engine.connect():
+            started = time.monotonic()
+            with pytest.raises(sa_exc.TimeoutError):
+                async with engine.connect():
+                    pass
+            assert time.monotonic() - started < 2
+    finally:
+        await engine.dispose()
