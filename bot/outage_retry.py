@@ -4,8 +4,10 @@ Every handler callback is wrapped once, after all handlers are registered (``bot
 a callback meets a database outage (``bot.services.outage``), the wrapper waits (0.5 s,
 doubling, at most 5 s between tries) and runs the callback again, until
 ``database.outage_retry_seconds`` have passed; then the error goes to the error handler,
-which apologises. A retry is safe because use cases do all their database work in one
-transaction that the outage rolled back, before anything is sent to the user.
+which apologises. A retry repeats nothing the user saw when, as the architecture asks, the
+handler's database work happens in one transaction (rolled back by the outage) before it
+replies; a handler that wrote after replying would repeat that reply. A button press is
+answered on every attempt; a second answer is refused by Telegram and ignored.
 """
 
 from __future__ import annotations
