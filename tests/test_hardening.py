@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import time
 from collections.abc import Iterator
@@ -251,7 +252,7 @@ async def _post(port: int, head: bytes, body: bytes = b"") -> bytes:
 
 
 async def test_webhook_refuses_an_oversized_body_without_reading_it(
-    harness: BotHarness, monkeypatch: pytest.MonkeyPatch
+    harness: BotHarness, monkeypatch: pytest.MonkeyPatch, captured: list[io.StringIO]
 ) -> None:
     import telegram.ext._updater as updater_module
 
@@ -277,8 +278,15 @@ async def test_webhook_refuses_an_oversized_body_without_reading_it(
         length = f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
         assert (await _post(port, head + auth + length, body)).startswith(b"HTTP/1.1 200 ")
         assert harness.app.update_queue.qsize() == 1
+        # An update PTB cannot parse: logged at CRITICAL, without the user's text.
+        bad = json.dumps({"message": {"text": HEALTH_TEXT}}).encode()
+        length = f"Content-Length: {len(bad)}\r\nConnection: close\r\n\r\n".encode()
+        assert (await _post(port, head + auth + length, bad)).startswith(b"HTTP/1.1 400 ")
     finally:
         await updater.stop()
+    logs = _logs(captured)
+    assert "Something went wrong processing the data" in logs
+    assert HEALTH_TEXT not in logs
 
 
 async def test_a_scheduled_send_that_fails_on_the_network_is_logged(
