@@ -7,6 +7,7 @@ from the shell is what the bot does.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import asyncio
 import sys
 from collections.abc import Sequence
@@ -52,7 +53,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     settings = _settings()
 
     async def _go() -> None:
-        engine = create_engine(settings.database.url)
+        # A migration may rewrite a large table: no statement timeout for it.
+        limits = dataclasses.replace(settings.database, statement_timeout=0.0)
+        engine = create_engine(settings.database.url, limits=limits)
         try:
             await upgrade(engine)
         finally:
