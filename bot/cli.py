@@ -7,8 +7,8 @@ from the shell is what the bot does.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import asyncio
+import dataclasses
 import sys
 from collections.abc import Sequence
 
