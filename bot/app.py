@@ -73,6 +73,23 @@ def _handler_modules() -> list[Any]:
     ]
 
 
+def build_rate_limiter(settings: Settings) -> AIORateLimiter:
+    """A leaky bucket of ``send_burst`` messages draining at ``max_messages_per_second``.
+
+    aiolimiter's bucket holds ``overall_max_rate`` messages, so a period of 1 s would let an
+    idle instance send a whole second's budget at once and then its steady rate: up to twice
+    its share inside one wall-clock second. A small bucket bounds any one-second window to
+    ``rate + burst`` messages per instance (docs/deploy.md derives the per-instance share).
+    """
+    rate = settings.telegram.max_messages_per_second
+    burst = max(1.0, min(settings.telegram.send_burst, rate))
+    return AIORateLimiter(
+        overall_max_rate=burst,
+        overall_time_period=burst / rate,
+        max_retries=2,
+    )
+
+
 def build_application(
     settings: Settings,
     *,
@@ -81,7 +98,7 @@ def build_application(
     engine: AsyncEngine | None = None,
     run_ticks: bool = True,
 ) -> PTBApp:
-    engine = engine or create_engine(settings.database.url)
+    engine = engine or create_engine(settings.database.url, limits=settings.database)
     services = Services(
         settings=settings,
         clock=clock or SystemClock(),
@@ -103,13 +120,7 @@ def build_application(
         builder = builder.request(request).get_updates_request(request)
     if settings.telegram.rate_limit:
         # PTB types the builder's rate limiter too narrowly for AIORateLimiter's own generic.
-        builder = builder.rate_limiter(
-            AIORateLimiter(  # type: ignore[arg-type]
-                overall_max_rate=settings.telegram.max_messages_per_second,
-                overall_time_period=1,
-                max_retries=2,
-            )
-        )
+        builder = builder.rate_limiter(build_rate_limiter(settings))  # type: ignore[arg-type]
     builder = builder.post_init(_post_init).post_shutdown(_post_shutdown)
     app = builder.build()
     app.bot_data["services"] = services
@@ -119,6 +130,9 @@ def build_application(
     from handlers.router import register_fallbacks
 
     register_fallbacks(app)
+    from bot.outage_retry import wrap_handlers
+
+    wrap_handlers(app, services)
     return app
 
 

@@ -38,20 +38,31 @@ class ConfigError(ValueError):
 class TelegramSettings:
     base_url: str = ""
     mode: Literal["polling", "webhook"] = "polling"
-    webhook_listen: str = "0.0.0.0"
+    webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_url: str = ""
     webhook_path: str = "telegram"
     webhook_secret: str = ""
     rate_limit: bool = True
-    max_messages_per_second: float = 30.0
+    max_messages_per_second: float = 29.0
+    # Messages an idle instance may send at once before the steady rate applies.
+    send_burst: float = 1.0
     health_port: int = 0
+    health_listen: str = "127.0.0.1"
+    # Telegram's updates are a few kB; a body larger than this is refused before it is read.
+    max_body_bytes: int = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class DatabaseSettings:
     url: str = "sqlite+aiosqlite:///data/ptcoach.db"
     migrate_on_start: bool = True
+    # Seconds; a partitioned database must fail fast, not freeze every user and the dispatcher.
+    connect_timeout: float = 5.0
+    pool_timeout: float = 10.0
+    statement_timeout: float = 15.0
+    # How long a user's update that met a database outage is retried before the apology.
+    outage_retry_seconds: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,10 @@ _SECTIONS: dict[str, type] = {
     "logging": LoggingSettings,
     "admin": AdminSettings,
 }
+
+# Secrets may only come from the environment (or the untracked .env), never the tracked file.
+_SECRET_KEYS = {("telegram", "webhook_secret")}
+MIN_WEBHOOK_SECRET = 16
 
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -196,7 +211,7 @@ def _validate(settings: Settings) -> None:
     if scheme not in {"sqlite+aiosqlite", "postgresql+asyncpg"}:
         raise ConfigError(
             "database.url: expected sqlite+aiosqlite:///path.db or "
-            f"postgresql+asyncpg://user@host/db, got {url!r}"
+            f"postgresql+asyncpg://user@host/db, got {mask_password(url)!r}"
         )
     for key in ("base_url", "webhook_url"):
         value = getattr(settings.telegram, key)
@@ -209,13 +224,27 @@ def _validate(settings: Settings) -> None:
             raise ConfigError(
                 "telegram.webhook_url: required in webhook mode (the public HTTPS URL)"
             )
-        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", settings.telegram.webhook_secret):
+        pattern = rf"[A-Za-z0-9_-]{{{MIN_WEBHOOK_SECRET},256}}"
+        if not re.fullmatch(pattern, settings.telegram.webhook_secret):
             raise ConfigError(
-                "telegram.webhook_secret: required in webhook mode, 1-256 characters of "
+                f"telegram.webhook_secret: required in webhook mode, {MIN_WEBHOOK_SECRET}-256 "
+                "characters of "
                 "A-Z, a-z, 0-9, _ and - (set PTCOACH_TELEGRAM_WEBHOOK_SECRET)"
             )
-    if settings.telegram.webhook_port > 65535:
-        raise ConfigError("telegram.webhook_port: expected a port number up to 65535")
+    if settings.telegram.webhook_port > 65535 or settings.telegram.health_port > 65535:
+        raise ConfigError("telegram.webhook_port/health_port: expected a port number up to 65535")
+    if settings.telegram.max_messages_per_second <= 0 or settings.telegram.send_burst < 1:
+        raise ConfigError(
+            "telegram.max_messages_per_second and telegram.send_burst: expected a rate > 0 "
+            "and a burst of at least 1"
+        )
+    if settings.telegram.max_body_bytes < 64 * 1024:
+        raise ConfigError("telegram.max_body_bytes: expected at least 65536 (64 KiB)")
+
+
+def mask_password(url: str) -> str:
+    """The URL with its password replaced by ``***``, for error messages and logs."""
+    return re.sub(r"(://[^/:@\s]*:)[^/\s]*@", r"\1***@", url)
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -258,6 +287,12 @@ def load_settings(
         for key, raw in file_values.items():
             if key not in hints:
                 raise ConfigError(f"{section_name}.{key}: unknown setting (check the spelling)")
+            if (section_name, key) in _SECRET_KEYS and raw != "":
+                env_key = f"{ENV_PREFIX}{section_name}_{key}".upper()
+                raise ConfigError(
+                    f"{section_name}.{key}: a secret must not be written in "
+                    f"{config_path.name}; set {env_key} in the environment instead"
+                )
             values[key] = _coerce(f"{section_name}.{key}", hints[key], raw, from_env=False)
         for name in hints:
             env_key = f"{ENV_PREFIX}{section_name}_{name}".upper()

@@ -22,8 +22,16 @@ log = logging.getLogger(__name__)
 
 DB_TIMEOUT = 2.0  # a probe must answer quickly even while the database hangs
 READ_TIMEOUT = 5.0
+MAX_LINE = 8192  # a request line or header longer than this is answered 400
+MAX_HEADERS = 100
 _KEY = "health_server"
-_REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    503: "Service Unavailable",
+}
 
 
 async def database_ok(services: Services) -> bool:
@@ -40,7 +48,7 @@ async def database_ok(services: Services) -> bool:
 class HealthServer:
     """Serves ``GET /healthz`` (200 when the database answers, else 503) and ``GET /metrics``."""
 
-    def __init__(self, services: Services, host: str = "0.0.0.0", port: int = 0) -> None:
+    def __init__(self, services: Services, host: str = "127.0.0.1", port: int = 0) -> None:
         self.services = services
         self.host = host
         self.port = port
@@ -48,7 +56,9 @@ class HealthServer:
 
     async def start(self) -> int:
         """Start listening; returns the bound port (useful when ``port`` is 0)."""
-        self._server = await asyncio.start_server(self._handle, self.host, self.port)
+        self._server = await asyncio.start_server(
+            self._handle, self.host, self.port, limit=MAX_LINE
+        )
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("health endpoint listening on %s:%d", self.host, self.port)
         return self.port
@@ -61,11 +71,19 @@ class HealthServer:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            async with asyncio.timeout(READ_TIMEOUT):
-                request_line = (await reader.readline()).decode("latin-1").strip()
-                while (await reader.readline()) not in (b"\r\n", b"\n", b""):
-                    pass  # headers are irrelevant to a probe
-            status, content_type, body = await self.respond(request_line)
+            try:
+                async with asyncio.timeout(READ_TIMEOUT):
+                    request_line = (await reader.readline()).decode("latin-1").strip()
+                    for _ in range(MAX_HEADERS + 1):  # headers are irrelevant to a probe
+                        if (await reader.readline()) in (b"\r\n", b"\n", b""):
+                            break
+                    else:
+                        raise ValueError("too many headers")
+            except ValueError:  # a line over MAX_LINE (asyncio's LimitOverrunError) or too many
+                request_line = ""
+                status, content_type, body = 400, "text/plain; charset=utf-8", b"bad request\n"
+            else:
+                status, content_type, body = await self.respond(request_line)
             method = request_line.split(" ", 1)[0]
             head = (
                 f"HTTP/1.1 {status} {_REASONS.get(status, 'OK')}\r\n"
@@ -106,7 +124,7 @@ async def start_health(app: Any) -> HealthServer | None:
     port = services.settings.telegram.health_port
     if port <= 0:
         return None
-    server = HealthServer(services, services.settings.telegram.webhook_listen, port)
+    server = HealthServer(services, services.settings.telegram.health_listen, port)
     await server.start()
     app.bot_data[_KEY] = server
     return server

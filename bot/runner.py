@@ -6,6 +6,7 @@ import logging
 import signal
 
 from telegram import Update
+from telegram.error import InvalidToken
 
 from bot.app import MigrationsPending, build_application
 from bot.config import Settings
@@ -21,6 +22,9 @@ def run_bot(settings: Settings) -> int:
     try:
         if settings.telegram.mode == "webhook":
             tg = settings.telegram
+            from bot.webhook import cap_request_bodies
+
+            cap_request_bodies(tg.max_body_bytes)
             app.run_webhook(
                 listen=tg.webhook_listen,
                 port=tg.webhook_port,
@@ -36,4 +40,8 @@ def run_bot(settings: Settings) -> int:
     except MigrationsPending as exc:
         log.error("%s", exc)
         return 3
+    except InvalidToken:
+        # PTB's message quotes the token; the formatter would scrub it, but say it plainly.
+        log.error("Telegram rejected the bot token: check TELEGRAM_BOT_TOKEN (@BotFather)")
+        return 78
     return 0

@@ -1,13 +1,21 @@
-"""The last line of defence: log the failure with context, apologise, keep running."""
+"""The last line of defence: log the failure with context, apologise, keep running.
+
+Telegram being unreachable is not a bug: a failed long poll (no update) is logged once per
+outage, at WARNING, as network trouble and without a traceback; the next one is logged only
+after ``NETWORK_QUIET`` seconds without such failures. A database outage reaches this handler
+only after ``bot.outage_retry`` has retried the update for ``database.outage_retry_seconds``.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application
 
+from bot.logs import scrub
 from handlers.common import Context, services
 
 log = logging.getLogger(__name__)
@@ -16,10 +24,32 @@ SORRY = (
     "Sorry, something went wrong on my side while handling that. Nothing you did caused it. "
     "Please try again in a moment; if it keeps happening, /help lists what I can do."
 )
+NETWORK_QUIET = 300.0  # seconds without a failed poll before the next one is logged again
+_LAST_NETWORK = "errors_last_network_failure"
+
+
+def _network_trouble(update: object, error: BaseException | None, context: Context) -> bool:
+    """Log a failed poll (or a send outside any update) once per outage; True if it was one."""
+    if update is not None or not isinstance(error, NetworkError | RetryAfter):
+        return False
+    bot_data = context.application.bot_data
+    now = time.monotonic()
+    last: float | None = bot_data.get(_LAST_NETWORK)
+    bot_data[_LAST_NETWORK] = now
+    services(context).metrics.inc("network_errors")
+    if last is None or now - last > NETWORK_QUIET:
+        log.warning(
+            "Telegram unreachable (%s: %s); retrying quietly until it answers",
+            type(error).__name__,
+            scrub(str(error))[:200],
+        )
+    return True
 
 
 async def on_error(update: object, context: Context) -> None:
     error = context.error
+    if _network_trouble(update, error, context):
+        return
     chat_id = (
         update.effective_chat.id if isinstance(update, Update) and update.effective_chat else None
     )

@@ -206,6 +206,12 @@ class Dispatcher:
             )
             await self.outbox.finish(job.row_id, now, str(exc)[:200])
         except (TimedOut, NetworkError) as exc:
+            log.warning(
+                "sending a scheduled %s message failed: network trouble (%s); will retry",
+                job.kind,
+                type(exc).__name__,
+                extra={"message_id": job.row_id},
+            )
             await self.outbox.retry_or_give_up(job.row_id, now, type(exc).__name__)
         return None
 

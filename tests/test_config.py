@@ -82,8 +82,34 @@ def test_webhook_mode_needs_a_secret() -> None:
     env = {"PTCOACH_TELEGRAM_MODE": "webhook", "PTCOACH_TELEGRAM_WEBHOOK_URL": "https://x.example"}
     with pytest.raises(ConfigError, match="webhook_secret"):
         load(env)
-    ok = load({**env, "PTCOACH_TELEGRAM_WEBHOOK_SECRET": "s3cret-Token_1"})
+    with pytest.raises(ConfigError, match="16-256 characters"):
+        load({**env, "PTCOACH_TELEGRAM_WEBHOOK_SECRET": "s3cret-Token_1"})  # 14: guessable
+    ok = load({**env, "PTCOACH_TELEGRAM_WEBHOOK_SECRET": "s3cret-Token_1234"})
     assert ok.telegram.mode == "webhook"
+
+
+def test_a_webhook_secret_written_in_config_toml_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[telegram]\nwebhook_secret = "a-long-enough-secret-1234"\n')
+    with pytest.raises(ConfigError, match="PTCOACH_TELEGRAM_WEBHOOK_SECRET") as err:
+        load(path=path)
+    assert "a-long-enough-secret-1234" not in str(err.value)
+
+
+def test_servers_listen_on_loopback_unless_told_otherwise() -> None:
+    settings = load()
+    assert settings.telegram.webhook_listen == "127.0.0.1"
+    assert settings.telegram.health_listen == "127.0.0.1"
+    moved = load({"PTCOACH_TELEGRAM_HEALTH_LISTEN": "10.0.0.11"})
+    assert moved.telegram.health_listen == "10.0.0.11"
+    assert moved.telegram.webhook_listen == "127.0.0.1"
+
+
+def test_a_bad_database_url_error_masks_the_password() -> None:
+    with pytest.raises(ConfigError, match=r"database\.url") as err:
+        load({"PTCOACH_DATABASE_URL": "mysql://ptcoach:hunter2-p@ss@db.internal/ptcoach"})
+    assert "hunter2" not in str(err.value) and "ss@db" not in str(err.value)
+    assert "ptcoach:***@db.internal" in str(err.value)
 
 
 def test_every_setting_in_config_toml_has_a_comment() -> None:

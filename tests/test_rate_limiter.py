@@ -46,3 +46,36 @@ async def test_a_reply_that_meets_flood_control_once_is_retried_and_arrives(
     assert len(calls) == 2 and calls[0].params["text"] == calls[1].params["text"]
     assert len(limited.telegram.messages(1001)) == 1
     assert "error" not in (alex.last.text or "").lower()
+
+
+async def test_no_one_second_window_carries_more_than_the_rate_plus_the_burst(
+    sqlite_url: str,
+) -> None:
+    """The budget arithmetic of docs/deploy.md: an instance at rate r with burst b sends at
+    most r + b in any wall-clock second, so N instances at 30 / N - b stay within 30."""
+    import asyncio
+    import time
+
+    from bot.app import build_rate_limiter
+
+    settings = make_settings(sqlite_url).with_overrides(
+        telegram={"max_messages_per_second": 9.0, "send_burst": 1.0}
+    )
+    limiter = build_rate_limiter(settings)
+    await limiter.initialize()
+    stamps: list[float] = []
+
+    async def send() -> bool:
+        stamps.append(time.monotonic())
+        return True
+
+    await asyncio.gather(
+        *(
+            limiter.process_request(send, (), {}, "sendMessage", {"chat_id": 5000 + i}, None)
+            for i in range(22)
+        )
+    )
+    await limiter.shutdown()
+    worst = max(sum(1 for t in stamps if start <= t < start + 1.0) for start in stamps)
+    assert len(stamps) == 22
+    assert worst <= 10  # 9 per second + a burst of 1; a 1-second bucket allowed 18

@@ -25,10 +25,14 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from bot.db.engine import create_engine
     from bot.db.migrate import upgrade
 
-    url = settings().database.url
+    import dataclasses
+
+    database = settings().database
+    # A migration may rewrite a large table: no statement timeout for it.
+    limits = dataclasses.replace(database, statement_timeout=0.0)
 
     async def _go() -> None:
-        engine = create_engine(url)
+        engine = create_engine(database.url, limits=limits)
         try:
             await upgrade(engine)
         finally:

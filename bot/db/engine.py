@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from bot.config import ROOT
+from bot.config import ROOT, DatabaseSettings
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -59,9 +59,36 @@ def resolve_sqlite_path(url: str) -> str:
     return parsed.set(database=str(path)).render_as_string(hide_password=False)
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def _timeouts(is_sqlite: bool, url: str, limits: DatabaseSettings, kwargs: dict[str, Any]) -> None:
+    """Connect, pool and statement timeouts, so an outage fails fast instead of freezing.
+
+    PostgreSQL: asyncpg's connect timeout, a server-side ``statement_timeout`` and, for a
+    partition where the server never answers, a client-side ``command_timeout`` a little
+    longer. SQLite has no statement timeout; its lock wait is the busy timeout pragma.
+    """
+    pooled = "poolclass" not in kwargs and ":memory:" not in url
+    if pooled:
+        kwargs.setdefault("pool_timeout", limits.pool_timeout)
+    if is_sqlite:
+        return
+    connect_args = dict(kwargs.get("connect_args") or {})
+    connect_args.setdefault("timeout", limits.connect_timeout)
+    if limits.statement_timeout > 0:
+        connect_args.setdefault("command_timeout", limits.statement_timeout + 5)
+        server = dict(connect_args.get("server_settings") or {})
+        server.setdefault("statement_timeout", str(int(limits.statement_timeout * 1000)))
+        connect_args["server_settings"] = server
+    kwargs["connect_args"] = connect_args
+
+
+def create_engine(
+    url: str, *, limits: DatabaseSettings | None = None, **kwargs: Any
+) -> AsyncEngine:
     url = resolve_sqlite_path(url)
     is_sqlite = make_url(url).get_backend_name() == "sqlite"
+    # A database error must never print the bound parameters: they are users' health notes.
+    kwargs.setdefault("hide_parameters", True)
+    _timeouts(is_sqlite, url, limits or DatabaseSettings(), kwargs)
     if not is_sqlite:
         kwargs.setdefault("pool_pre_ping", True)
         if "poolclass" not in kwargs:
@@ -70,8 +97,39 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        event.listen(engine.sync_engine, "connect", _secure_delete)
     return engine
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _secure_delete(dbapi_connection: Any, _record: Any) -> None:
+    """Deleted rows are overwritten with zeros, so erased text does not linger in free pages."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.close()
+
+
+async def checkpoint_wal(engine: AsyncEngine) -> bool:
+    """Copy SQLite's write-ahead log into the database file and truncate it (after /delete).
+
+    Until a checkpoint, the WAL still holds old page images, i.e. the erased text. Runs on a
+    pooled connection outside any transaction; a no-op on PostgreSQL. False when readers
+    kept the checkpoint from completing (the next one, or SQLite's own, finishes it).
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+
+    def _run(sync_conn: Any) -> bool:
+        cursor = sync_conn.connection.cursor()  # the raw DBAPI connection: no BEGIN first
+        try:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return row is None or int(row[0]) == 0
+
+    async with engine.connect() as conn:
+        return bool(await conn.run_sync(_run))

@@ -19,8 +19,9 @@ from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import Table, delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bot.db.engine import checkpoint_wal
 from bot.db.models import Base, CheckIn, User
 from bot.domain.wording import button, t
 from bot.services.outcome import Document, Outcome, Reply, rows
@@ -29,6 +30,8 @@ from bot.services.users import get_user
 log = logging.getLogger(__name__)
 
 CONFIRM_SECONDS = 15 * 60
+
+log = logging.getLogger(__name__)
 
 CHECKIN_CSV_COLUMNS = (
     "local_date",
@@ -108,7 +111,9 @@ async def delete_user(session: AsyncSession, user_id: int) -> bool:
     """Erase the user and everything referring to them; False if there was nothing to erase.
 
     The foreign keys cascade, but rows are deleted table by table first so erasure does not
-    depend on a database setting (SQLite's foreign_keys pragma) being on.
+    depend on a database setting (SQLite's foreign_keys pragma) being on. The erasure is
+    committed here, and SQLite's write-ahead log is then checkpointed, so the erased text is
+    gone from the files on disk too (``secure_delete`` zeroes the freed pages).
     """
     exists = (await session.execute(select(User.id).where(User.id == user_id))).scalar_one_or_none()
     if exists is None:
@@ -117,6 +122,10 @@ async def delete_user(session: AsyncSession, user_id: int) -> bool:
         await session.execute(delete(table).where(table.c.user_id == user_id))
     await session.execute(delete(User).where(User.id == user_id))
     session.expunge_all()
+    await session.commit()
+    bind = session.bind
+    if isinstance(bind, AsyncEngine) and not await checkpoint_wal(bind):
+        log.warning("WAL checkpoint after an erasure was incomplete; SQLite will finish it")
     return True
 
 
