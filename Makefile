@@ -38,7 +38,7 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	@$(BIN)/lint-imports
 
-check: lint typecheck  # add contracts once the handler modules are converted (issue 13)
+check: lint typecheck contracts
 
 bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

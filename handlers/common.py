@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import html
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import (
     InlineKeyboardButton,
@@ -23,6 +23,7 @@ from telegram.ext import ContextTypes
 from bot.services.container import Services
 from bot.services.outcome import Attachment, Outcome, Reply
 
+T = TypeVar("T")
 Button = tuple[str, str]  # (label, callback data)
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -206,8 +207,8 @@ async def _send_with_reply_keyboard(update: Update, context: Context, item: Repl
 
 
 async def run_use_case(
-    context: Context, use_case: Callable[..., Awaitable[Outcome]], *args: Any, **kwargs: Any
-) -> Outcome:
+    context: Context, use_case: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any
+) -> T:
     """Run one use case in its own short transaction and return its outcome.
 
     The session is committed and closed before the handler renders anything, so no database

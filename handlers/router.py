@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -20,11 +19,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.db.models import Dialog, User
-from bot.services import safety
-from bot.services.dialogs import DialogState, current_state, get_dialog
-from bot.services.users import get_user
-from handlers.common import Context, answer_query, render, reply, services
+from bot.services.dialogs import DialogState, current_state
+from bot.services.triage_incoming import triage_text
+from handlers.common import Context, answer_query, render, reply, run_use_case, services
 
 
 @dataclass(frozen=True)
@@ -43,20 +40,9 @@ FlowHandler = Callable[[Update, Context, DialogState, Incoming], Awaitable[None]
 use cases (each its own short transaction) and renders their outcomes."""
 FreeHandler = Callable[[Update, Context, Incoming], Awaitable[None]]
 
-LegacyFlowHandler = Callable[
-    [Update, Context, AsyncSession, User, Dialog, Incoming], Awaitable[None]
-]
-"""The old shape, with the router's session held open across the handler's Telegram calls.
-Kept only while flows move to ``FlowHandler``; do not add new ones."""
-LegacyFreeHandler = Callable[
-    [Update, Context, AsyncSession, User | None, Incoming], Awaitable[None]
-]
-
 _flows: dict[str, FlowHandler] = {}
 _see_flagged: set[str] = set()
-_legacy_flows: dict[str, LegacyFlowHandler] = {}
 _free: list[FreeHandler] = []
-_legacy_free: list[LegacyFreeHandler] = []
 
 
 def register_flow(name: str, handler: FlowHandler, *, see_flagged: bool = False) -> None:
@@ -67,18 +53,8 @@ def register_flow(name: str, handler: FlowHandler, *, see_flagged: bool = False)
         _see_flagged.add(name)
 
 
-def register_legacy_flow(name: str, handler: LegacyFlowHandler) -> None:
-    _legacy_flows[name] = handler
-
-
 def register_free_text(handler: FreeHandler) -> None:
     _free[:] = [handler]
-    _legacy_free.clear()
-
-
-def register_legacy_free_text(handler: LegacyFreeHandler) -> None:
-    _legacy_free[:] = [handler]
-    _free.clear()
 
 
 def incoming_from(update: Update) -> Incoming:
@@ -104,39 +80,22 @@ async def on_message(update: Update, context: Context) -> None:
     if incoming.text is not None and incoming.text.strip():
         # Safety first, in every step: a red flag is answered and recorded, and never
         # consumed as a step's value (the step keeps waiting for its answer).
-        async with svc.sessions() as session:
-            user = await get_user(session, tg_user.id)
-            flagged = await safety.report_red_flag(
-                session, user, incoming.text.strip(), svc.clock.now()
-            )
-            await session.commit()
+        flagged = await run_use_case(
+            context, triage_text, tg_user.id, incoming.text, svc.clock.now()
+        )
         if flagged is not None:
             svc.metrics.inc("red_flags")
-            await render(update, context, flagged.outcome)
-            async with svc.sessions() as session:
-                state = await current_state(session, tg_user.id)
+            await render(update, context, flagged)
+            state = await run_use_case(context, current_state, tg_user.id)
             if state is not None and state.flow in _see_flagged and state.flow in _flows:
                 flagged_in = Incoming(text=incoming.text, flagged=True)
                 await _flows[state.flow](update, context, state, flagged_in)
             return
-    async with svc.sessions() as session:
-        state = await current_state(session, tg_user.id)
+    state = await run_use_case(context, current_state, tg_user.id)
     if state is not None and state.flow in _flows:
         await _flows[state.flow](update, context, state, incoming)
         return
-    if (state is None or state.flow not in _legacy_flows) and _free:
-        await _free[0](update, context, incoming)
-        return
-    async with svc.sessions() as session:  # legacy handlers: to be removed
-        user = await get_user(session, tg_user.id)
-        dialog = await get_dialog(session, user.id) if user is not None else None
-        if user is not None and dialog is not None and dialog.flow in _legacy_flows:
-            await _legacy_flows[dialog.flow](update, context, session, user, dialog, incoming)
-        elif _legacy_free:
-            await _legacy_free[0](update, context, session, user, incoming)
-        else:
-            await reply(update, context, "I didn't catch that. /help shows what I can do.")
-        await session.commit()
+    await pass_to_free_text(update, context, incoming)
 
 
 async def pass_to_free_text(update: Update, context: Context, incoming: Incoming) -> None:
@@ -145,11 +104,7 @@ async def pass_to_free_text(update: Update, context: Context, incoming: Incoming
     if _free:
         await _free[0](update, context, incoming)
         return
-    async with services(context).sessions() as session:  # legacy free text: to be removed
-        user = await get_user(session, update.effective_user.id) if update.effective_user else None
-        if _legacy_free:
-            await _legacy_free[0](update, context, session, user, incoming)
-        await session.commit()
+    await reply(update, context, "I didn't catch that. /help shows what I can do.")
 
 
 async def on_edited_message(update: Update, context: Context) -> None:
@@ -168,15 +123,12 @@ async def on_edited_message(update: Update, context: Context) -> None:
         and not message.text.startswith("/")
     ):
         svc = services(context)
-        async with svc.sessions() as session:
-            user = await get_user(session, tg_user.id)
-            flagged = await safety.report_red_flag(
-                session, user, message.text.strip(), svc.clock.now(), unless_reported=True
-            )
-            await session.commit()
+        flagged = await run_use_case(
+            context, triage_text, tg_user.id, message.text, svc.clock.now(), unless_reported=True
+        )
         if flagged is not None:
             svc.metrics.inc("red_flags")
-            await render(update, context, flagged.outcome)
+            await render(update, context, flagged)
     raise ApplicationHandlerStop
 
 

@@ -22,10 +22,10 @@ Registrar = Callable[[Any], None]
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    import dataclasses
+
     from bot.db.engine import create_engine
     from bot.db.migrate import upgrade
-
-    import dataclasses
 
     database = settings().database
     # A migration may rewrite a large table: no statement timeout for it.
