@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import pending_revisions, upgrade
 from bot.services.container import Services
+from bot.update_order import ChatOrderedUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,12 @@ def build_application(
         .application_class(FinishingApplication)
         .token(settings.token or "0:offline")
         .defaults(Defaults())
+        .concurrent_updates(
+            ChatOrderedUpdateProcessor(
+                settings.telegram.max_concurrent_updates,
+                settings.telegram.max_pending_updates,
+            )
+        )
     )
     if settings.telegram.base_url:
         base = settings.telegram.base_url.rstrip("/")

@@ -51,6 +51,11 @@ class TelegramSettings:
     health_listen: str = "127.0.0.1"
     # Telegram's updates are a few kB; a body larger than this is refused before it is read.
     max_body_bytes: int = 4 * 1024 * 1024
+    # Updates from different chats handled at once; one chat's updates always run in order.
+    max_concurrent_updates: int = 64
+    # Updates accepted and waiting (for their chat's turn or a free slot) beyond which the
+    # update queue is not drained further: bounds memory under a flood.
+    max_pending_updates: int = 1024
 
 
 @dataclass(frozen=True)
@@ -237,6 +242,11 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(
             "telegram.max_messages_per_second and telegram.send_burst: expected a rate > 0 "
             "and a burst of at least 1"
+        )
+    if not 1 <= settings.telegram.max_concurrent_updates <= settings.telegram.max_pending_updates:
+        raise ConfigError(
+            "telegram.max_concurrent_updates and telegram.max_pending_updates: expected "
+            "1 <= max_concurrent_updates <= max_pending_updates"
         )
     if settings.telegram.max_body_bytes < 64 * 1024:
         raise ConfigError("telegram.max_body_bytes: expected at least 65536 (64 KiB)")

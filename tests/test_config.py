@@ -61,6 +61,14 @@ def test_dotenv_supplies_the_token_but_real_environment_wins(tmp_path: Path) -> 
         ({"PTCOACH_SCHEDULE_TICK_SECONDS": "soon"}, "PTCOACH_SCHEDULE_TICK_SECONDS"),
         ({"PTCOACH_SCHEDULE_QUIET_STAR": "22:00"}, "PTCOACH_SCHEDULE_QUIET_STAR"),
         ({"PTCOACH_TELEGRAM_MODE": "webhook"}, "telegram.webhook_url"),
+        ({"PTCOACH_TELEGRAM_MAX_CONCURRENT_UPDATES": "0"}, "telegram.max_concurrent_updates"),
+        (
+            {
+                "PTCOACH_TELEGRAM_MAX_CONCURRENT_UPDATES": "64",
+                "PTCOACH_TELEGRAM_MAX_PENDING_UPDATES": "8",
+            },
+            "telegram.max_pending_updates",
+        ),
     ],
 )
 def test_a_wrong_value_names_the_key_in_one_line(env: dict[str, str], names: str) -> None:

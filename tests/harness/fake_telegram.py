@@ -133,9 +133,35 @@ class FakeTelegram(InProcessRequest):
         self._message_ids = itertools.count(1000)
         self.pending_updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.latency: float = 0.0
+        self.holds: dict[int, asyncio.Event] = {}
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.waiting: list[tuple[str, int]] = []  # (method, chat) of calls held right now
 
     # --- the transport ---------------------------------------------------------------------
+    def hold(self, chat_id: int) -> asyncio.Event:
+        """Calls to ``chat_id`` hang (a slow round trip) until the returned event is set."""
+        return self.holds.setdefault(chat_id, asyncio.Event())
+
     async def answer(
+        self, api_method: str, params: dict[str, Any], uploads: dict[str, Upload]
+    ) -> tuple[int, bytes]:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            held = self.holds.get(int(params["chat_id"])) if "chat_id" in params else None
+            if held is not None and not held.is_set():
+                entry = (api_method, int(params["chat_id"]))
+                self.waiting.append(entry)
+                try:
+                    await held.wait()
+                finally:
+                    self.waiting.remove(entry)
+            return await self._answer(api_method, params, uploads)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(
         self, api_method: str, params: dict[str, Any], uploads: dict[str, Upload]
     ) -> tuple[int, bytes]:
         files = {name: upload.content for name, upload in uploads.items()}
