@@ -1,0 +1,35 @@
+"""Filling a content template with a user's values, leaving unknown placeholders visible."""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+# --------------------------------------------------------------------------- rendering
+
+
+class _KeepMissing(dict[str, Any]):
+    """Leaves ``{unknown}`` visible so a missing field shows up in review, not as a crash."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def render_template(template: str, **fields: object) -> str:
+    """Fill ``{placeholders}``; unknown ones stay as written and bad syntax never raises."""
+    try:
+        return template.format_map(_KeepMissing(fields))
+    except (ValueError, IndexError, AttributeError, KeyError, TypeError):
+        return template
+
+
+def placeholders_in(template: str) -> set[str]:
+    """Names of the ``{fields}`` used by a template; raises ValueError on broken braces."""
+    names: set[str] = set()
+    for _literal, name, _spec, _conv in string.Formatter().parse(template):
+        if name is None:
+            continue
+        if name == "" or name.isdigit():
+            raise ValueError("positional placeholder '{}' is not allowed; use a name")
+        names.add(name)
+    return names
