@@ -108,6 +108,19 @@ async def edit_or_reply(
     await reply(update, context, text, markup, html_mode=html_mode)
 
 
+async def edit_buttons(update: Update, markup: InlineKeyboardMarkup | None) -> None:
+    """Change only the pressed message's buttons; a message that is gone stays gone."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    try:
+        await query.edit_message_reply_markup(reply_markup=markup)
+    except BadRequest as exc:
+        text = str(exc).lower()
+        if not any(known in text for known in ("not modified", "can't be edited", "not found")):
+            raise
+
+
 async def answer_query(update: Update, text: str | None = None, *, alert: bool = False) -> None:
     """Every button press must be answered once, or the user's client shows a spinner."""
     query = update.callback_query
@@ -155,6 +168,8 @@ async def render(update: Update, context: Context, outcome: Outcome) -> None:
             await _send_document(update, context, item)
         elif item.request_location is not None or item.remove_keyboard:
             await _send_with_reply_keyboard(update, context, item)
+        elif item.buttons_only:
+            await edit_buttons(update, markup)
         elif item.edit:
             await edit_or_reply(update, context, item.text, markup)
         else:

@@ -256,3 +256,29 @@ async def test_each_button_press_is_answered_exactly_once(harness: BotHarness) -
     ids = [c.params["callback_query_id"] for c in answers]
     assert len(ids) == 3 and len(set(ids)) == 3
     assert "expired" in (answers[-1].params.get("text") or "")
+
+
+async def test_a_completed_check_in_costs_two_chat_messages_and_skip_keeps_the_advice(
+    harness: BotHarness,
+) -> None:
+    """At the evening peak every call to a chat counts against Telegram's budget: after the
+    prompt, "did them all" and the pain score take two, and the answer stays readable."""
+    await make_user(harness)
+    alex = harness.user(1001)
+    await harness.advance(timedelta(hours=10, minutes=5))
+    harness.telegram.reset_calls()
+    await alex.press("Did them all")
+    await alex.press("4")
+    to_chat = [c.method for c in harness.telegram.calls if c.chat_id == 1001]
+    assert to_chat == ["editMessageText", "editMessageText"]
+    answer = alex.last
+    assert "4/10" in (answer.text or "") and "note" in (answer.text or "").lower()
+    await alex.press("Skip")
+    assert "4/10" in (alex.last.text or "")  # the advice was not edited away
+    assert alex.last.buttons == []
+    assert any(
+        "no note today" in (c.params.get("text") or "").lower()
+        for c in harness.telegram.calls_to("answerCallbackQuery")
+    )
+    rows = await checkins(harness)
+    assert rows[0].pain == 4 and rows[0].note is None

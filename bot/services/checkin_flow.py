@@ -337,13 +337,17 @@ async def _log_pain(
     if pain > 0:
         await plan_morning_question(session, user, day, now)
     escalated = await _escalate(session, ctx, day, now)
-    replies: list[Reply] = []
     head = f"Pain during exercise: {pain}/10"
+    d = day_code(day)
+    ask_note = text.pick("ask_note", _rng())
+    skip = rows([(text.button("skip"), f"ci:{d}:nonote")])
+    replies: list[Reply] = []
     if escalated is not None:
         # Calm advice to contact the therapist instead of the standard reply; a new
         # message with its own buttons, so it is never edited away.
         replies.append(Reply(head, edit=edit) if edit else Reply(head))
         replies.append(escalated)
+        replies.append(Reply(ask_note, skip))
     else:
         parts = [
             text.render(
@@ -359,13 +363,11 @@ async def _log_pain(
             settled = await safety.pain_settled(session, user, now)
             if settled is not None:
                 parts.append(settled.text)
-        replies.append(Reply(head + "\n\n" + "\n\n".join(parts), edit=edit))
+        # The answer and the note question are one message (one Telegram call fewer at the
+        # evening peak); "Skip" later removes only the button, so the answer stays readable.
+        replies.append(Reply("\n\n".join([head, *parts, ask_note]), skip, edit=edit))
     await nudge_triggers.on_checkin(session, user, checkin, now)
     await set_dialog(session, user.id, FLOW, "note", {"day": day.isoformat()}, now)
-    d = day_code(day)
-    replies.append(
-        Reply(text.pick("ask_note", _rng()), rows([(text.button("skip"), f"ci:{d}:nonote")]))
-    )
     return Outcome(tuple(replies))
 
 
@@ -375,7 +377,7 @@ async def _skip_note(
     dialog = await get_dialog(session, ctx.user.id)
     if dialog is not None and dialog.flow == FLOW:
         await clear_dialog(session, ctx.user.id)
-        return Outcome.say("OK, no note today. See you tomorrow!", edit=True)
+        return Outcome((Reply("", buttons_only=True),), toast="OK, no note today. See you tomorrow!")
     return Outcome.nothing()
 
 

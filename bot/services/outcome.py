@@ -40,6 +40,9 @@ class Reply:
     """Take away a reply keyboard shown before (e.g. the location request)."""
     document: Document | None = None
     """Send this file with ``text`` as its caption, instead of a text message."""
+    buttons_only: bool = False
+    """Replace only the buttons of the pressed message (``text`` is ignored): its words stay
+    readable in the chat, e.g. the pain advice above a "Skip" that was tapped."""
 
 
 @dataclass(frozen=True)
