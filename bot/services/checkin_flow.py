@@ -377,7 +377,9 @@ async def _skip_note(
     dialog = await get_dialog(session, ctx.user.id)
     if dialog is not None and dialog.flow == FLOW:
         await clear_dialog(session, ctx.user.id)
-        return Outcome((Reply("", buttons_only=True),), toast="OK, no note today. See you tomorrow!")
+        return Outcome(
+            (Reply("", buttons_only=True),), toast="OK, no note today. See you tomorrow!"
+        )
     return Outcome.nothing()
 
 
