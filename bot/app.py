@@ -10,13 +10,14 @@ import logging
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import pending_revisions, upgrade
+from bot.send_budget import PriorityRateLimiter, SendBudget
 from bot.services.container import Services
 from bot.update_order import ChatOrderedUpdateProcessor
 
@@ -74,21 +75,17 @@ def _handler_modules() -> list[Any]:
     ]
 
 
-def build_rate_limiter(settings: Settings) -> AIORateLimiter:
-    """A leaky bucket of ``send_burst`` messages draining at ``max_messages_per_second``.
+def build_rate_limiter(settings: Settings) -> PriorityRateLimiter:
+    """A bucket of ``send_burst`` messages refilled at ``max_messages_per_second``, replies
+    first (``bot/send_budget.py``).
 
-    aiolimiter's bucket holds ``overall_max_rate`` messages, so a period of 1 s would let an
-    idle instance send a whole second's budget at once and then its steady rate: up to twice
-    its share inside one wall-clock second. A small bucket bounds any one-second window to
-    ``rate + burst`` messages per instance (docs/deploy.md derives the per-instance share).
+    A small bucket bounds any one-second window to ``rate + burst`` messages per instance
+    (docs/deploy.md derives the per-instance share); a large one would let an idle instance
+    send a whole second's budget at once and then its steady rate.
     """
     rate = settings.telegram.max_messages_per_second
     burst = max(1.0, min(settings.telegram.send_burst, rate))
-    return AIORateLimiter(
-        overall_max_rate=burst,
-        overall_time_period=burst / rate,
-        max_retries=2,
-    )
+    return PriorityRateLimiter(SendBudget(rate, burst), max_retries=2)
 
 
 def build_application(
@@ -126,7 +123,7 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     if settings.telegram.rate_limit:
-        # PTB types the builder's rate limiter too narrowly for AIORateLimiter's own generic.
+        # PTB types the builder's rate limiter too narrowly for a limiter's own generic.
         builder = builder.rate_limiter(build_rate_limiter(settings))  # type: ignore[arg-type]
     builder = builder.post_init(_post_init).post_shutdown(_post_shutdown)
     app = builder.build()

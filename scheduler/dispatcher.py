@@ -63,6 +63,7 @@ from bot.domain.dispatch_policy import (  # re-exported: tests and benches tune 
     backoff,
 )
 from bot.logs import correlation_id
+from bot.send_budget import scheduled_sends
 from bot.services.container import Services
 from bot.services.outbox import Job, Outbox
 from scheduler.recorder import Recorder
@@ -160,6 +161,10 @@ class Dispatcher:
             # CONCURRENCY of these share one iterator: a sender takes the next job only after
             # its previous message is recorded, so at most CONCURRENCY messages are ever
             # sent-but-unrecorded, which bounds the crash window.
+            with scheduled_sends():  # behind users' replies in the send budget
+                await _send_all()
+
+        async def _send_all() -> None:
             for job in queue:
                 correlation_id.set(f"msg-{job.row_id}")
                 try:
