@@ -62,6 +62,8 @@ _IDIOM, _RESOLVED, _RELAPSE, _HISTORY, _PRESENT, _RECOVERED = (
     "@recovered",
 )
 _MODIFIERS = frozenset({_IDIOM, _RESOLVED, _RELAPSE, _HISTORY, _PRESENT, _RECOVERED})
+# Words that carry a symptom over a clause break into its resolution ("but it's gone").
+_PRONOUNS = frozenset({"it", "that", "this", "they", "which", "thank", "thankfully"})
 _LEVEL_RANK: dict[str, int] = {"emergency": 0, "urgent": 1, "contact": 2}
 
 
@@ -214,17 +216,32 @@ class Triager:
         mods: Sequence[_Match],
         symptom: set[int],
         negated: set[int],
+        cross_ok: bool = True,
     ) -> bool:
         """``m`` is followed in its clause by "has gone down", "went away", ... and not
-        by "came back"; the clause may run over "and" only between two symptoms."""
+        by "came back"; the clause may run over "and" only between two symptoms.  The
+        resolution may also open the next clause with a pronoun ("a fever last week but
+        it's gone now", "pins and needles, it went away when I stood up"), except for
+        messages with an emergency concept of ``[recovery].keep`` ("chest pain on my run,
+        it went away after a minute" still needs a doctor): ``cross_ok`` is False there,
+        and nothing in such a message counts as resolved."""
+        if not cross_ok:
+            return False  # chest pain, fainting: "it went away" still needs a doctor
         end = m.positions[-1]
         for r in mods:
             if r.concept != _RESOLVED or r.positions[0] <= end or r.positions[0] in negated:
                 continue  # "the pain did not subside" is no resolution
             between = range(end + 1, r.positions[0])
-            if any(
-                stems[i] == BREAK or (stems[i] in self._breakers and not {i - 1, i + 1} <= symptom)
+            bounds = [
+                i
                 for i in between
+                if stems[i] == BREAK
+                or (stems[i] in self._breakers and not {i - 1, i + 1} <= symptom)
+            ]
+            if bounds and not (
+                len(bounds) == 1
+                and cross_ok
+                and all(stems[i] in _PRONOUNS for i in range(bounds[0] + 1, r.positions[0]))
             ):
                 continue
             after = r.positions[-1] + 1
@@ -300,20 +317,24 @@ class Triager:
             m for m in mods if not (m.concept == _RECOVERED and negated.intersection(m.positions))
         ]
         symptom = {p for m in matches for p in m.positions}
+        cross_ok = not any(
+            m.concept in self._recovery_keep and not negated.intersection(m.positions)
+            for m in matches
+        )
         live = {
             i
             for i, m in enumerate(matches)
             if not negated.intersection(m.positions)
-            and not self._resolved(stems, m, mods, symptom, negated)
+            and not self._resolved(stems, m, mods, symptom, negated, cross_ok)
             and not self._historical(stems, m, mods)
         }
         cut, history = self._recovered_before(mods, matches, live)
-        return {
-            m.concept
-            for i, m in enumerate(matches)
-            if i in live
-            and not (m.positions[-1] < cut and (history or m.concept not in self._recovery_keep))
-        }
+        if not history and any(
+            matches[i].concept in self._recovery_keep and matches[i].positions[-1] < cut
+            for i in live
+        ):
+            cut = -1  # chest pain, fainting: "I'm fine now" still needs a doctor
+        return {m.concept for i, m in enumerate(matches) if i in live and m.positions[-1] >= cut}
 
     def triage(self, text: str) -> TriageResult:
         present = self.present_concepts(text)
