@@ -281,18 +281,26 @@ class Triager:
         )
 
     def _recovered_before(
-        self, mods: Sequence[_Match], matches: Sequence[_Match], live: set[int]
+        self,
+        stems: Sequence[str],
+        mods: Sequence[_Match],
+        matches: Sequence[_Match],
+        live: set[int],
     ) -> tuple[int, bool]:
         """Position of the recovery that ends the story (-1 if none), and whether the
         story is marked as history.  A recovery counts only when no live symptom,
-        relapse or present word follows it."""
+        relapse or present word follows it; a bare "again" after it is about running
+        ("how soon can I run again?"), not the symptom."""
         for r in sorted(
             (m for m in mods if m.concept == _RECOVERED), key=lambda m: -m.positions[0]
         ):
             end = r.positions[-1]
             after_symptom = any(i in live and m.positions[0] > end for i, m in enumerate(matches))
             after_mod = any(
-                x.concept in (_RELAPSE, _PRESENT) and x.positions[0] > end for x in mods
+                x.concept in (_RELAPSE, _PRESENT)
+                and x.positions[0] > end
+                and [stems[p] for p in x.positions] != ["again"]
+                for x in mods
             )
             if after_symptom or after_mod:
                 return -1, False
@@ -328,7 +336,7 @@ class Triager:
             and not self._resolved(stems, m, mods, symptom, negated, cross_ok)
             and not self._historical(stems, m, mods)
         }
-        cut, history = self._recovered_before(mods, matches, live)
+        cut, history = self._recovered_before(stems, mods, matches, live)
         if not history and any(
             matches[i].concept in self._recovery_keep and matches[i].positions[-1] < cut
             for i in live
