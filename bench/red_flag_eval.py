@@ -11,7 +11,11 @@ Dev misses and dev false alarms are listed so rules can be tuned on them. Blind 
 are only counted, never listed: they are there to show how far dev gains generalise.
 The last line is one JSON object with every figure.
 
-    python bench/red_flag_eval.py [--evalset PATH]
+    python bench/red_flag_eval.py [--evalset PATH] [--blind]
+
+Without ``--blind`` only the dev split is evaluated, so tuning never sees a blind
+figure by accident; ``--blind`` adds the blind split (record each such run in
+bench/README.md).
 """
 
 from __future__ import annotations
@@ -55,9 +59,11 @@ def fired(result: TriageResult) -> tuple[str, ...]:
     return (result.flag, *result.also) if result.flag else ()
 
 
-def evaluate(cases: list[Case]) -> dict[str, dict[str, float | int]]:
+def evaluate(
+    cases: list[Case], splits: tuple[str, ...] = SPLITS
+) -> dict[str, dict[str, float | int]]:
     figures: dict[str, dict[str, float | int]] = {}
-    for split in SPLITS:
+    for split in splits:
         part = [c for c in cases if c.split == split]
         pos = [c for c in part if c.flag != NONE]
         neg = [c for c in part if c.flag == NONE]
@@ -88,8 +94,12 @@ def evaluate(cases: list[Case]) -> dict[str, dict[str, float | int]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--evalset", type=Path, default=EVALSET)
+    parser.add_argument(
+        "--blind", action="store_true", help="also measure the blind split (count each run)"
+    )
     args = parser.parse_args(argv)
-    figures = evaluate(load_cases(args.evalset))
+    splits = SPLITS if args.blind else ("dev",)
+    figures = evaluate(load_cases(args.evalset), splits)
     for split, f in figures.items():
         print(
             f"{split:5}  recall {f['recall']:.1%} ({f['positives']} flags, {f['missed']} missed)"

@@ -21,7 +21,16 @@ Matching works on folded, typo-corrected, stemmed tokens:
 * a symptom in a clause told as history ("I had a DVT years ago", "a cancer
   survivor") is switched off, unless the clause also says it is back or still
   there ("still", "again", "now"); concepts listed in ``[history].keep`` are
-  history by nature and stay on.
+  history by nature and stay on;
+* a story that ends in recovery ("... I took two months off, and now I have zero
+  pain anywhere", "... Now I'm back to running marathons") switches off every
+  symptom told before it, as long as nothing after it is a symptom, a relapse or
+  a present word; concepts in ``[recovery].keep`` (chest pain, fainting: "it has
+  passed" still needs a doctor) are switched off only when the story is marked as
+  history ("in the fall of 2016");
+* a flag's ``unless`` concepts (an explained cause: "because I'd laced my shoes too
+  tightly") cancel it, except when one of its ``unless_cancelled_by`` concepts is
+  there too ("I loosened my laces but it still happens").
 
 False alarms cost trust but a missed emergency costs far more, so ties and
 doubts resolve towards firing.
@@ -44,14 +53,17 @@ RED_FLAGS_PATH = CONTENT_DIR / "red_flags.toml"
 GAP = "..."
 MAX_GAP = 3
 # Reserved names for the modifier phrases of red_flags.toml, matched like concepts.
-_IDIOM, _RESOLVED, _RELAPSE, _HISTORY, _PRESENT = (
+_IDIOM, _RESOLVED, _RELAPSE, _HISTORY, _PRESENT, _RECOVERED = (
     "@idiom",
     "@resolved",
     "@relapse",
     "@history",
     "@present",
+    "@recovered",
 )
-_MODIFIERS = frozenset({_IDIOM, _RESOLVED, _RELAPSE, _HISTORY, _PRESENT})
+_MODIFIERS = frozenset({_IDIOM, _RESOLVED, _RELAPSE, _HISTORY, _PRESENT, _RECOVERED})
+# Words that carry a symptom over a clause break into its resolution ("but it's gone").
+_PRONOUNS = frozenset({"it", "that", "this", "they", "which", "thank", "thankfully"})
 _LEVEL_RANK: dict[str, int] = {"emergency": 0, "urgent": 1, "contact": 2}
 
 
@@ -79,6 +91,7 @@ class RedFlag:
     message: str
     rules: tuple[frozenset[str], ...]
     unless: frozenset[str]
+    unless_cancelled_by: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -110,6 +123,8 @@ class Triager:
         history_stops: Iterable[str] = (),
         history_present: Iterable[str] = (),
         history_keep: Iterable[str] = (),
+        recovered: Iterable[str] = (),
+        recovery_keep: Iterable[str] = (),
     ) -> None:
         self._flags = tuple(flags)
         # Modifier phrases are matched like concepts, under reserved names.
@@ -119,6 +134,7 @@ class Triager:
             _RELAPSE: list(relapse),
             _HISTORY: list(history_markers),
             _PRESENT: list(history_present),
+            _RECOVERED: list(recovered),
         }
         clash = set(modifiers) & set(concepts)
         if clash:
@@ -127,6 +143,7 @@ class Triager:
         self._resolved_then = frozenset(stem(w) for w in resolved_then)
         self._history_stops = frozenset(stem(w) for w in history_stops)
         self._history_keep = frozenset(history_keep)
+        self._recovery_keep = frozenset(recovery_keep)
         self._negators = frozenset(stem(w) for w in negators)
         self._scope = scope
         self._breakers = frozenset(stem(w) for w in breakers)
@@ -199,17 +216,32 @@ class Triager:
         mods: Sequence[_Match],
         symptom: set[int],
         negated: set[int],
+        cross_ok: bool = True,
     ) -> bool:
         """``m`` is followed in its clause by "has gone down", "went away", ... and not
-        by "came back"; the clause may run over "and" only between two symptoms."""
+        by "came back"; the clause may run over "and" only between two symptoms.  The
+        resolution may also open the next clause with a pronoun ("a fever last week but
+        it's gone now", "pins and needles, it went away when I stood up"), except for
+        messages with an emergency concept of ``[recovery].keep`` ("chest pain on my run,
+        it went away after a minute" still needs a doctor): ``cross_ok`` is False there,
+        and nothing in such a message counts as resolved."""
+        if not cross_ok:
+            return False  # chest pain, fainting: "it went away" still needs a doctor
         end = m.positions[-1]
         for r in mods:
             if r.concept != _RESOLVED or r.positions[0] <= end or r.positions[0] in negated:
                 continue  # "the pain did not subside" is no resolution
             between = range(end + 1, r.positions[0])
-            if any(
-                stems[i] == BREAK or (stems[i] in self._breakers and not {i - 1, i + 1} <= symptom)
+            bounds = [
+                i
                 for i in between
+                if stems[i] == BREAK
+                or (stems[i] in self._breakers and not {i - 1, i + 1} <= symptom)
+            ]
+            if bounds and not (
+                len(bounds) == 1
+                and cross_ok
+                and all(stems[i] in _PRONOUNS for i in range(bounds[0] + 1, r.positions[0]))
             ):
                 continue
             after = r.positions[-1] + 1
@@ -248,6 +280,35 @@ class Triager:
             x.concept == _PRESENT for x in inside
         )
 
+    def _recovered_before(
+        self,
+        stems: Sequence[str],
+        mods: Sequence[_Match],
+        matches: Sequence[_Match],
+        live: set[int],
+    ) -> tuple[int, bool]:
+        """Position of the recovery that ends the story (-1 if none), and whether the
+        story is marked as history.  A recovery counts only when no live symptom,
+        relapse or present word follows it; a bare "again" after it is about running
+        ("how soon can I run again?"), not the symptom."""
+        for r in sorted(
+            (m for m in mods if m.concept == _RECOVERED), key=lambda m: -m.positions[0]
+        ):
+            end = r.positions[-1]
+            after_symptom = any(i in live and m.positions[0] > end for i, m in enumerate(matches))
+            after_mod = any(
+                x.concept in (_RELAPSE, _PRESENT)
+                and x.positions[0] > end
+                and [stems[p] for p in x.positions] != ["again"]
+                for x in mods
+            )
+            if after_symptom or after_mod:
+                return -1, False
+            start = r.positions[0]
+            history = any(x.concept == _HISTORY and x.positions[0] < start for x in mods)
+            return start, history
+        return -1, False
+
     def present_concepts(self, text: str) -> set[str]:
         """Concepts found un-negated in ``text`` (exposed for tests and tuning)."""
         tokens = tokenize(text, keep_breaks=True)
@@ -255,26 +316,41 @@ class Triager:
         stems = stem_all(tokens)
         found = self._matches(stems)
         mods = [m for m in found if m.concept in _MODIFIERS]
-        masked = {p for m in mods if m.concept == _IDIOM for p in m.positions}
+        masked = {p for m in mods if m.concept in (_IDIOM, _RECOVERED) for p in m.positions}
         matches = [
             m for m in found if m.concept not in _MODIFIERS and not masked.intersection(m.positions)
         ]
         negated = self._negated(stems, [*matches, *mods])
+        mods = [
+            m for m in mods if not (m.concept == _RECOVERED and negated.intersection(m.positions))
+        ]
         symptom = {p for m in matches for p in m.positions}
-        return {
-            m.concept
+        cross_ok = not any(
+            m.concept in self._recovery_keep and not negated.intersection(m.positions)
             for m in matches
+        )
+        live = {
+            i
+            for i, m in enumerate(matches)
             if not negated.intersection(m.positions)
-            and not self._resolved(stems, m, mods, symptom, negated)
+            and not self._resolved(stems, m, mods, symptom, negated, cross_ok)
             and not self._historical(stems, m, mods)
         }
+        cut, history = self._recovered_before(stems, mods, matches, live)
+        if not history and any(
+            matches[i].concept in self._recovery_keep and matches[i].positions[-1] < cut
+            for i in live
+        ):
+            cut = -1  # chest pain, fainting: "I'm fine now" still needs a doctor
+        return {m.concept for i, m in enumerate(matches) if i in live and m.positions[-1] >= cut}
 
     def triage(self, text: str) -> TriageResult:
         present = self.present_concepts(text)
         fired = [
             flag
             for flag in self._flags
-            if not (flag.unless & present) and any(rule <= present for rule in flag.rules)
+            if (not (flag.unless & present) or (flag.unless_cancelled_by & present))
+            and any(rule <= present for rule in flag.rules)
         ]
         if not fired:
             return NO_FLAG
@@ -321,7 +397,8 @@ def load_triager(path: Path | None = None) -> Triager:
         if not rules:
             raise ValueError(f"{where}: no rules")
         unless = raw.get("unless", [])
-        for name in [c for rule in rules for c in rule] + list(unless):
+        cancelled_by = raw.get("unless_cancelled_by", [])
+        for name in [c for rule in rules for c in rule] + list(unless) + list(cancelled_by):
             if name not in concepts:
                 raise ValueError(f"{where}: unknown concept {name!r}")
         flags.append(
@@ -331,6 +408,7 @@ def load_triager(path: Path | None = None) -> Triager:
                 message=message,
                 rules=tuple(frozenset(rule) for rule in rules),
                 unless=frozenset(unless),
+                unless_cancelled_by=frozenset(cancelled_by),
             )
         )
     if not flags:
@@ -339,9 +417,11 @@ def load_triager(path: Path | None = None) -> Triager:
     typo = data.get("typo", {})
     res = data.get("resolution", {})
     hist = data.get("history", {})
-    for name in hist.get("keep", []):
-        if name not in concepts:
-            raise ValueError(f"{source}: [history].keep names unknown concept {name!r}")
+    rec = data.get("recovery", {})
+    for table, names in (("history", hist.get("keep", [])), ("recovery", rec.get("keep", []))):
+        for name in names:
+            if name not in concepts:
+                raise ValueError(f"{source}: [{table}].keep names unknown concept {name!r}")
     return Triager(
         concepts,
         flags,
@@ -359,6 +439,8 @@ def load_triager(path: Path | None = None) -> Triager:
         history_stops=hist.get("stops", []),
         history_present=hist.get("present", []),
         history_keep=hist.get("keep", []),
+        recovered=rec.get("phrases", []),
+        recovery_keep=rec.get("keep", []),
     )
 
 

@@ -1,5 +1,6 @@
 """The red-flag evaluation set (issue 14.5) is well-formed: enough messages of each kind,
-every flag it names exists and every shipped flag is covered, every message has a source,
+every flag it names exists and every shipped flag is covered, every message has a source
+(a real post, or for dev only a plain "written:" note),
 and the dev/blind split is the fixed hash of the text (so nobody can move a message)."""
 
 from __future__ import annotations
@@ -34,7 +35,12 @@ def test_every_message_is_complete_and_unique() -> None:
     messages = _messages()
     for m in messages:
         assert set(m) == {"text", "source", "flag", "split"}, m
-        assert m["text"].strip() and m["source"].startswith(("http://", "https://")), m
+        assert m["text"].strip(), m
+        # Blind messages all come from real posts; dev may also hold messages written in
+        # forum style for tuning, and says so in its source.
+        real = m["source"].startswith(("http://", "https://"))
+        written = m["source"].startswith("written:") and m["split"] == "dev"
+        assert real or written, m
     assert len({m["text"] for m in messages}) == len(messages)
 
 
@@ -49,5 +55,8 @@ def test_split_is_the_fixed_hash_of_the_text_and_roughly_half() -> None:
     messages = _messages()
     for m in messages:
         assert m["split"] == _split_of(m["text"]), m["text"]
-    dev = sum(m["split"] == "dev" for m in messages)
-    assert 0.35 <= dev / len(messages) <= 0.65
+    # The hash lottery is over the real posts; written dev examples were kept only when
+    # their hash said dev, so they are outside it.
+    real = [m for m in messages if not m["source"].startswith("written:")]
+    dev = sum(m["split"] == "dev" for m in real)
+    assert 0.35 <= dev / len(real) <= 0.65

@@ -336,3 +336,68 @@ def test_dev_set_phrasings_fire(text: str, flag: str) -> None:
 )
 def test_dev_set_everyday_phrasings_stay_quiet(text: str) -> None:
     assert not triage(text).is_red_flag, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a story that ends in recovery
+        "I had arch pain, probably a stress fracture. I took time off, and now I have zero pain.",
+        "I had a clot years ago and chest pain soon after. Now I'm back to running marathons.",
+        "I had a fever last week but it's gone now, when can I start running again?",
+        "I had the flu with a fever, I'm feeling much better now. How soon can I run again?",
+        # an explained cause
+        "my toes went numb, but it was all because I'd laced my shoes up too tightly",
+        "I got stung by a bee on my run and my ankle swelled up around the sting",
+        # prevention, charity, cold, hands, head rush
+        "How do I avoid a stress fracture when I'm scared of getting one?",
+        "running the 10k for cancer research and my legs are sore",
+        "my fingers swell up like sausages on long runs",
+        "my fingers were numb from the cold for the first two miles",
+        "I felt lightheaded after standing up too fast",
+        "I popped a blister on my heel and it stings",
+        "when I hop out of bed my heel hurts for the first steps",
+    ],
+)
+def test_resolved_explained_and_figurative_messages_stay_quiet(text: str) -> None:
+    result = triage(text)
+    assert not result.is_red_flag, (text, result.flag, result.also)
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        # recovery wished for, or contradicted, is no recovery
+        (
+            "My calf has been swollen and hot since my flight. I want to get back to running.",
+            "calf-pain-swelling",
+        ),
+        ("I'm back to running after a cast but my calf is swollen and sore", "calf-pain-swelling"),
+        (
+            "My shin hurts at one spot on the bone when I run but zero pain when walking",
+            "bone-pinpoint",
+        ),
+        # chest pain and fainting that passed still need a doctor
+        ("I had chest pain on my run yesterday, it went away after a minute", "chest-faint"),
+        ("I fainted at mile 10 on Sunday, I'm fine now", "chest-faint"),
+        (
+            "Pins and needles in both legs after my run, it went away when I sat down",
+            "cauda-equina",
+        ),
+        # a cause that did not explain it
+        ("I loosened my laces but my foot still goes numb after two miles", "numbness-tingling"),
+        (
+            "My foot goes numb whenever I run, I've tried tight laces and looser laces",
+            "numbness-tingling",
+        ),
+        # history followed by a present symptom, relapse
+        ("I had a DVT years ago and my calf is swollen", "calf-pain-swelling"),
+        ("The numbness in my foot went away for a week but it's back", "numbness-tingling"),
+        ("My foot goes numb at mile 3 and it goes away when I stop", "numbness-tingling"),
+        # rest pain while sitting
+        ("My shin was aching while I sat through class", "rest-night-pain"),
+    ],
+)
+def test_present_red_flags_fire_next_to_recovery_and_causes(text: str, flag: str) -> None:
+    result = triage(text)
+    assert flag in (result.flag, *result.also), (text, result.flag, result.also)
