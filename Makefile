@@ -6,13 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test chat migrate lint typecheck contracts check bench clean
+.PHONY: run test chat migrate lint typecheck contracts check bench constraints clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "PT Coach needs Python 3.11 or newer (found " + sys.version.split()[0] + ")")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet -e '.[dev]' -c constraints-dev.txt
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -42,6 +42,12 @@ check: lint typecheck contracts
 
 bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# After upgrading a development tool in .venv: pin what is installed now (see the file's header).
+constraints:
+	@$(BIN)/python scripts/dev_constraints.py > constraints-dev.txt.new
+	@mv constraints-dev.txt.new constraints-dev.txt
+	@touch $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

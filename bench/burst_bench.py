@@ -146,7 +146,7 @@ async def pt_coach(
             distinct = await session.scalar(
                 select(func.count(func.distinct(CheckIn.user_id))).where(CheckIn.status == "done")
             )
-        errors = services.metrics.counters.get("handler_errors", 0)
+        errors = int(services.metrics.count("errors", source="handler"))
         processor = app.update_processor
         await app.shutdown()
         await services.engine.dispose()

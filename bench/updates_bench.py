@@ -105,7 +105,7 @@ async def run_backend(backend: str, users: int, concurrency: int, with_faq: bool
                 await asyncio.gather(*(one(kind, raw) for kind, raw in batch))
                 total += len(batch)
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-        errors = services.metrics.counters.get("handler_errors", 0)
+        errors = int(services.metrics.count("errors", source="handler"))
         await app.shutdown()
         await services.engine.dispose()
     per_kind = {

@@ -2,8 +2,10 @@
 
 It runs on its own port (``telegram.health_port``, off when 0) rather than inside the webhook
 server, so it works the same in polling mode and is never exposed through the public TLS
-proxy. Plain ``asyncio.start_server`` keeps it free of dependencies; it speaks just enough
-HTTP/1.1 for probes (one request per connection, GET and HEAD only).
+proxy. Plain ``asyncio.start_server`` keeps it free of dependencies (``prometheus_client``
+only formats the registry, its own HTTP server runs in a thread and knows no database
+probe); it speaks just enough HTTP/1.1 for probes (one request per connection, GET and HEAD
+only).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from bot.metrics import CONTENT_TYPE
 from bot.services.container import Services
 
 log = logging.getLogger(__name__)
@@ -113,8 +116,7 @@ class HealthServer:
             }
             return (200 if ok else 503), "application/json", json.dumps(payload).encode()
         if path == "/metrics":
-            body = self.services.metrics.render_prometheus().encode()
-            return 200, "text/plain; version=0.0.4; charset=utf-8", body
+            return 200, CONTENT_TYPE, self.services.metrics.render_prometheus()
         return 404, "text/plain; charset=utf-8", b"not found\n"
 
 

@@ -49,7 +49,7 @@ def retrying(callback: Callback, services: Services) -> Callback:
                     delay,
                     extra={"update_id": getattr(update, "update_id", None)},
                 )
-                services.metrics.inc("outage_retries")
+                services.metrics.outage_retry()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, MAX_DELAY)
 

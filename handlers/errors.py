@@ -36,7 +36,7 @@ def _network_trouble(update: object, error: BaseException | None, context: Conte
     now = time.monotonic()
     last: float | None = bot_data.get(_LAST_NETWORK)
     bot_data[_LAST_NETWORK] = now
-    services(context).metrics.inc("network_errors")
+    services(context).metrics.error("network")
     if last is None or now - last > NETWORK_QUIET:
         log.warning(
             "Telegram unreachable (%s: %s); retrying quietly until it answers",
@@ -64,7 +64,7 @@ async def on_error(update: object, context: Context) -> None:
         exc_info=error,
         extra={"update_id": update_id, "chat_id": chat_id},
     )
-    services(context).metrics.inc("handler_errors")
+    services(context).metrics.error("handler")
     if chat_id is None or isinstance(error, NetworkError | RetryAfter):
         return
     try:

@@ -44,11 +44,11 @@ async def before_every_update(update: Update, context: Context) -> None:
             exc_info=True,
             extra={"update_id": update.update_id},
         )
-        svc.metrics.inc("dedupe_errors")
+        svc.metrics.error("dedupe")
         return
     bot_data[_LAST_PRUNE] = claim.last_prune
     if not claim.first:
-        svc.metrics.inc("duplicate_updates")
+        svc.metrics.ignored_update("duplicate")
         log.info("ignored a redelivered update", extra={"update_id": update.update_id})
         raise ApplicationHandlerStop
     owned = getattr(context.application, "owned_updates", None)
@@ -65,6 +65,10 @@ class FinishingApplication(Application):  # type: ignore[type-arg]
         self.owned_updates: set[int] = set()
 
     async def process_update(self, update: object) -> None:
+        with self.bot_data["services"].metrics.update_seconds.time():
+            await self._process_and_finish(update)
+
+    async def _process_and_finish(self, update: object) -> None:
         await super().process_update(update)
         if not isinstance(update, Update) or update.update_id not in self.owned_updates:
             return

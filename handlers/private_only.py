@@ -50,7 +50,7 @@ async def only_in_private(update: Update, context: Context) -> None:
     if update.my_chat_member is not None or _is_private_conversation(update):
         return
     svc = services(context)
-    svc.metrics.inc("non_private_updates")
+    svc.metrics.ignored_update("non_private")
     query = update.callback_query
     if query is not None:
         chat = update.effective_chat

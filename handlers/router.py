@@ -84,7 +84,7 @@ async def on_message(update: Update, context: Context) -> None:
             context, triage_text, tg_user.id, incoming.text, svc.clock.now()
         )
         if flagged is not None:
-            svc.metrics.inc("red_flags")
+            svc.metrics.red_flag()
             await render(update, context, flagged)
             state = await run_use_case(context, current_state, tg_user.id)
             if state is not None and state.flow in _see_flagged and state.flow in _flows:
@@ -127,7 +127,7 @@ async def on_edited_message(update: Update, context: Context) -> None:
             context, triage_text, tg_user.id, message.text, svc.clock.now(), unless_reported=True
         )
         if flagged is not None:
-            svc.metrics.inc("red_flags")
+            svc.metrics.red_flag()
             await render(update, context, flagged)
     raise ApplicationHandlerStop
 

@@ -106,7 +106,7 @@ class Dispatcher:
             await self.outbox.resume_finished_pauses(now)
         except Exception:
             log.exception("resuming finished pauses failed; will retry next tick")
-            self.services.metrics.inc("tick_errors")
+            self.services.metrics.error("tick")
         batch = await self._claim_and_prepare(now)
         sent = batches = 0
         while batch is not None:
@@ -138,7 +138,7 @@ class Dispatcher:
             ids = await self.outbox.claim(now)
         except Exception:
             log.exception("tick could not claim due messages; will retry next tick")
-            self.services.metrics.inc("tick_errors")
+            self.services.metrics.error("tick")
             return None
         if not ids:
             return None
@@ -146,7 +146,7 @@ class Dispatcher:
             jobs = await self.outbox.prepare(ids, now)
         except Exception:
             log.exception("preparing claimed messages failed; they will be retried")
-            self.services.metrics.inc("send_errors")
+            self.services.metrics.error("send")
             for row_id in ids:
                 await self.outbox.release(row_id, now, "internal error")
             return None
@@ -173,7 +173,7 @@ class Dispatcher:
                     log.exception(
                         "sending a scheduled message failed", extra={"message_id": job.row_id}
                     )
-                    self.services.metrics.inc("send_errors")
+                    self.services.metrics.error("send")
                     await self.outbox.release(job.row_id, now, "internal error")
                     continue
                 if message_id is not None:
@@ -191,10 +191,11 @@ class Dispatcher:
     async def _deliver(self, job: Job, now: datetime) -> int | None:
         """Send one message; on failure, settle its row. Returns Telegram's message id."""
         try:
-            return await send(self.bot, job.chat_id, job.outgoing)
+            with self.services.metrics.send_seconds.time():
+                return await send(self.bot, job.chat_id, job.outgoing)
         except RetryAfter as exc:
             delay = retry_after_seconds(exc)
-            self.services.metrics.inc("retried")
+            self.services.metrics.message("retried")
             await self.outbox.reschedule(
                 job.row_id,
                 now + timedelta(seconds=float(delay)),
@@ -202,10 +203,10 @@ class Dispatcher:
                 count_attempt=False,
             )
         except Forbidden:
-            self.services.metrics.inc("blocked")
+            self.services.metrics.message("blocked")
             await self.outbox.user_blocked(job.row_id, now)
         except BadRequest as exc:
-            self.services.metrics.inc("failed")
+            self.services.metrics.message("failed")
             log.warning(
                 "Telegram refused a %s message: %s", job.kind, exc, extra={"message_id": job.row_id}
             )

@@ -31,7 +31,7 @@ class Recorder:
 
     async def put(self, job: Job, message_id: int) -> None:
         """Hand over a sent message; returns once it is recorded (or given up on)."""
-        self.services.metrics.inc("sent")
+        self.services.metrics.message("sent")
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.queue.put_nowait((job, message_id, done))
         await done

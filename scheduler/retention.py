@@ -74,7 +74,7 @@ def register_retention(app: Any) -> None:
             log.exception("pruning settled reminders failed; will try again in an hour")
             return
         if deleted:
-            services.metrics.inc("pruned", deleted)
+            services.metrics.pruned(deleted)
             log.info("pruned %d settled reminder(s)", deleted)
 
     app.job_queue.run_repeating(

@@ -198,14 +198,14 @@ def test_random_input_never_breaks_the_bot_or_touches_another_users_data(
 ) -> None:
     h = world.harness
     before = world.run(snapshot(h, world.victim_id))
-    errors_before = h.services.metrics.counters["handler_errors"]
+    errors_before = h.services.metrics.count("errors", source="handler")
     victim_chat_before = len(h.telegram.messages(VICTIM))
     unanswered: list[tuple[str, str]] = []
     for act in actions:
         for query_id in world.run(perform(world, act)):
             if query_id not in h.telegram.answered_queries:
                 unanswered.append((act[0], str(act[2])))
-    assert h.services.metrics.counters["handler_errors"] == errors_before, "a handler raised"
+    assert h.services.metrics.count("errors", source="handler") == errors_before, "a handler raised"
     routed = [u for u in unanswered if u[0] != "press" or is_routed(u[1])]
     assert not routed, f"button presses left spinning: {routed}"
     assert world.run(snapshot(h, world.victim_id)) == before, "another user's data changed"

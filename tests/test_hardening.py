@@ -164,7 +164,7 @@ async def test_a_transient_database_outage_during_an_update_is_retried(
     assert handlers.errors.SORRY not in alex.texts
     rows = await checkins(harness)
     assert rows[0].note == "Bridges felt easier today" and rows[0].pain == 4
-    assert harness.services.metrics.counters["outage_retries"] == 2
+    assert harness.services.metrics.count("outage_retries") == 2
 
 
 async def test_an_outage_longer_than_the_budget_ends_in_the_apology(

@@ -43,7 +43,7 @@ def free_port() -> int:
 async def test_healthz_reports_a_reachable_database_and_metrics_show_counters(
     harness: BotHarness,
 ) -> None:
-    harness.services.metrics.inc("sent", 3)
+    harness.services.metrics.message("sent", 3)
     harness.services.metrics.tick_lag_seconds = 1.5
     server = HealthServer(harness.services, "127.0.0.1", 0)
     port = await server.start()
@@ -53,11 +53,67 @@ async def test_healthz_reports_a_reachable_database_and_metrics_show_counters(
         assert json.loads(body)["database"] == "ok"
         status, headers, body = await http_get(port, "/metrics")
         assert status == 200 and headers["content-type"].startswith("text/plain")
-        assert "ptcoach_sent_total 3" in body.splitlines()
-        assert "ptcoach_tick_lag_seconds 1.500" in body.splitlines()
+        assert 'ptcoach_messages_total{outcome="sent"} 3.0' in body.splitlines()
+        assert "ptcoach_tick_lag_seconds 1.5" in body.splitlines()
+        assert "process_resident_memory_bytes" in body  # the process collector is registered
         assert (await http_get(port, "/nope"))[0] == 404
     finally:
         await server.stop()
+
+
+def samples(body: str) -> dict[str, float]:
+    """Prometheus text format as {'name{labels}': value}, comments left out."""
+    pairs = (line.rsplit(" ", 1) for line in body.splitlines() if line and line[0] != "#")
+    return {name: float(value) for name, value in pairs}
+
+
+async def test_metrics_count_what_the_bot_did_with_labels_and_latencies(
+    harness: BotHarness,
+) -> None:
+    from tests.harness import updates
+    from tests.test_checkin_flow import make_user
+    from tests.test_safety_stories import URGENT
+
+    await make_user(harness)
+    harness.clock.advance(timedelta(hours=10, minutes=5))  # Berlin 19:05: the check-in is due
+    await harness.tick()
+    raw = updates.text_update(1001, "Alex", URGENT)
+    await harness.process(raw)
+    await harness.process(raw)  # Telegram redelivers the same update
+    assert len(harness.telegram.messages(1001)) >= 2, "the check-in and the red-flag reply"
+
+    server = HealthServer(harness.services, "127.0.0.1", 0)
+    port = await server.start()
+    try:
+        status, _, body = await http_get(port, "/metrics")
+    finally:
+        await server.stop()
+    assert status == 200
+    got = samples(body)
+    assert got["ptcoach_red_flags_total"] == 1
+    assert got['ptcoach_updates_ignored_total{reason="duplicate"}'] == 1
+    assert got['ptcoach_updates_ignored_total{reason="non_private"}'] == 0
+    assert got['ptcoach_errors_total{source="handler"}'] == 0
+    # Both deliveries were handled (one of them dropped early): two observed update latencies.
+    assert got["ptcoach_update_seconds_count"] == 2
+    assert got['ptcoach_update_seconds_bucket{le="+Inf"}'] == 2
+    assert got["ptcoach_update_seconds_sum"] > 0
+    # The check-in was one scheduled message, timed as one send.
+    assert got['ptcoach_messages_total{outcome="sent"}'] == 1
+    assert got["ptcoach_send_seconds_count"] == 1
+    # The typed read API agrees with what Prometheus scrapes.
+    assert harness.services.metrics.count("updates_ignored", reason="duplicate") == 1
+    assert harness.services.metrics.observations("update") == 2
+
+
+async def test_two_applications_in_one_process_count_for_themselves(sqlite_url: str) -> None:
+    first = BotHarness(make_settings(sqlite_url), FakeClock(datetime.now(UTC)))
+    second = BotHarness(make_settings(sqlite_url), FakeClock(datetime.now(UTC)))
+    first.services.metrics.red_flag()
+    assert first.services.metrics.count("red_flags") == 1
+    assert second.services.metrics.count("red_flags") == 0
+    await first.services.engine.dispose()
+    await second.services.engine.dispose()
 
 
 async def test_healthz_fails_when_the_database_is_down(tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ async def test_a_redelivered_button_press_records_the_checkin_once(harness: BotH
     assert len(harness.telegram.calls_to("answerCallbackQuery")) == 1
     async with harness.services.sessions() as session:
         assert (await session.execute(select(func.count()).select_from(CheckIn))).scalar_one() == 1
-    assert harness.services.metrics.counters["duplicate_updates"] == 1
+    assert harness.services.metrics.count("updates_ignored", reason="duplicate") == 1
 
 
 async def test_old_update_ids_are_forgotten_after_two_days(harness: BotHarness) -> None:

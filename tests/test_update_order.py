@@ -177,4 +177,4 @@ async def test_many_users_pressing_at_once_are_each_recorded_exactly_once(
         await harness.app.stop()
     done = [r.user_id for r in await checkins(harness) if r.status == "done"]
     assert len(done) == len(users) == len(set(done))  # every press once, none twice
-    assert harness.services.metrics.counters.get("handler_errors", 0) == 0
+    assert harness.services.metrics.count("errors", source="handler") == 0

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
+from dateutil.relativedelta import relativedelta
+
 MAX_INPUT_CHARS = 200
 MAX_EXERCISE_NAME = 40
 
@@ -150,24 +152,14 @@ def _number(token: str) -> int | None:
     return _NUMBER_WORDS.get(token)
 
 
-def _subtract_months(day: date, months: int) -> date:
-    """Calendar month arithmetic that clamps 31 March minus a month to 28/29 February."""
-    index = day.year * 12 + (day.month - 1) - months
-    year, month = divmod(index, 12)
-    month += 1
-    for candidate_day in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, candidate_day))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")  # pragma: no cover
+def _months_back(day: date, months: int) -> date:
+    """Calendar months back, clamped to the month's end: 31 March minus a month is 28/29
+    February, 29 February minus a year is 28 February (``relativedelta`` does both)."""
+    return day - relativedelta(months=months)
 
 
 def _years_back(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
+    return day - relativedelta(years=years)
 
 
 # --- time of day ---------------------------------------------------------------------------
@@ -342,7 +334,7 @@ def parse_stop_date(text: object, today: date) -> date:
     elif s in {"last week"}:
         found = today - timedelta(days=7)
     elif s in {"last month"}:
-        found = _subtract_months(today, 1)
+        found = _months_back(today, 1)
     elif s in {"tomorrow"}:
         found = today + timedelta(days=1)
     else:
@@ -359,9 +351,9 @@ def parse_stop_date(text: object, today: date) -> date:
             elif unit == "week":
                 found = today - timedelta(weeks=n)
             elif unit == "month":
-                found = _subtract_months(today, n)
+                found = _months_back(today, n)
             else:
-                found = _subtract_months(today, 12 * n)
+                found = _years_back(today, n)
         else:
             weekday = re.match(r"^(last|this past|past)?\s*([a-z]+)$", s)
             if weekday and weekday.group(2) in _WEEKDAYS and len(weekday.group(2)) >= 3:

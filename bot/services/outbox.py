@@ -196,7 +196,7 @@ class Outbox:
                         log.exception(
                             "preparing a %s message failed", row.kind, extra={"message_id": row.id}
                         )
-                        self.services.metrics.inc("send_errors")
+                        self.services.metrics.error("send")
                         row.status = MessageStatus.PENDING
                         row.due_at = now + backoff(row.attempts)
                         row.last_error = "internal error while preparing"
@@ -230,7 +230,7 @@ class Outbox:
             row.last_error = decision.reason
             if decision.status != MessageStatus.CANCELLED:
                 await handler.after_skip(ctx, decision)
-            self.services.metrics.inc(f"skipped_{decision.status}")
+            self.services.metrics.message(decision.status)
             return None
         return Job(row.id, row.kind, user.chat_id, decision), ctx
 
@@ -305,7 +305,7 @@ class Outbox:
                     row.kind,
                     extra={"message_id": row.id},
                 )
-                self.services.metrics.inc("send_errors")
+                self.services.metrics.error("send")
 
     # --- settle what did not go out ------------------------------------------------------
 
@@ -346,12 +346,12 @@ class Outbox:
                     reason,
                     extra={"message_id": row_id},
                 )
-                self.services.metrics.inc("failed")
+                self.services.metrics.message("failed")
             else:
                 row.status = MessageStatus.PENDING
                 row.due_at = now + backoff(row.attempts)
                 row.last_error = reason
-                self.services.metrics.inc("retried")
+                self.services.metrics.message("retried")
             await session.commit()
 
     async def finish(self, row_id: int, now: datetime, reason: str) -> None:
