@@ -103,11 +103,11 @@ def build_application(
         engine=engine,
         sessions=create_session_factory(engine),
     )
-    from handlers.middleware import FinishingApplication
+    from handlers.middleware import ExactlyOnceApplication
 
     builder = (
         ApplicationBuilder()
-        .application_class(FinishingApplication)
+        .application_class(ExactlyOnceApplication)
         .token(settings.token or "0:offline")
         .defaults(Defaults())
         .concurrent_updates(

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import html
+import logging
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from telegram import (
@@ -18,8 +21,9 @@ from telegram import (
 )
 from telegram.constants import ChatAction, MessageLimit
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.services.activity import claim_in, claim_update
 from bot.services.container import Services
 from bot.services.outcome import Attachment, Outcome, Reply
 
@@ -28,8 +32,67 @@ Button = tuple[str, str]  # (label, callback data)
 Context = ContextTypes.DEFAULT_TYPE
 
 
+log = logging.getLogger(__name__)
+
+
 def services(context: Context) -> Services:
     return context.application.bot_data["services"]  # type: ignore[no-any-return]
+
+
+# --- exactly once ---------------------------------------------------------------------------
+
+
+@dataclass
+class UpdateClaim:
+    """The update being handled in this task, and whether this delivery has claimed it.
+
+    Set by ``handlers.middleware.ExactlyOnceApplication`` around every update. The claim is
+    made in the first use case's own transaction (``run_use_case``), or, for an update that
+    runs none, just before its first reply (``ensure_claimed``); see ``bot.services.activity``.
+    """
+
+    update_id: int
+    taken: bool = False
+    duplicate: bool = False
+
+
+current_claim: contextvars.ContextVar[UpdateClaim | None] = contextvars.ContextVar(
+    "update_claim", default=None
+)
+
+
+def _drop_duplicate(context: Context, claim: UpdateClaim) -> None:
+    claim.duplicate = True
+    services(context).metrics.ignored_update("duplicate")
+    log.info("ignored a redelivered update", extra={"update_id": claim.update_id})
+    raise ApplicationHandlerStop
+
+
+async def ensure_claimed(context: Context) -> None:
+    """Before anything is sent for an update that ran no use case: claim it, or stop here.
+
+    If the database cannot be reached the update is let through (fail open): the user hears
+    an answer instead of nothing, at the price of a rare second answer on a redelivery.
+    """
+    claim = current_claim.get()
+    if claim is not None and claim.duplicate:
+        raise ApplicationHandlerStop  # a later handler of a redelivered update: stay silent
+    if claim is None or claim.taken:
+        return
+    svc = services(context)
+    try:
+        first = await claim_update(svc.engine, claim.update_id, svc.clock.now())
+    except Exception:
+        log.warning(
+            "could not record the update id; handling it anyway",
+            exc_info=True,
+            extra={"update_id": claim.update_id},
+        )
+        svc.metrics.error("dedupe")
+        first = True
+    claim.taken = True
+    if not first:
+        _drop_duplicate(context, claim)
 
 
 def keyboard(rows: Iterable[Sequence[Button]]) -> InlineKeyboardMarkup:
@@ -74,6 +137,7 @@ async def reply(
     chat = update.effective_chat
     if chat is None:
         return
+    await ensure_claimed(context)
     parts = split_long(text)
     for i, part in enumerate(parts):
         await context.bot.send_message(
@@ -93,6 +157,7 @@ async def edit_or_reply(
     html_mode: bool = False,
 ) -> None:
     """After a button press, replace the pressed message so the chat stays tidy."""
+    await ensure_claimed(context)
     query = update.callback_query
     if query is not None and query.message is not None and len(text) <= 4096:
         try:
@@ -108,8 +173,11 @@ async def edit_or_reply(
     await reply(update, context, text, markup, html_mode=html_mode)
 
 
-async def edit_buttons(update: Update, markup: InlineKeyboardMarkup | None) -> None:
+async def edit_buttons(
+    update: Update, context: Context, markup: InlineKeyboardMarkup | None
+) -> None:
     """Change only the pressed message's buttons; a message that is gone stays gone."""
+    await ensure_claimed(context)
     query = update.callback_query
     if query is None or query.message is None:
         return
@@ -124,8 +192,9 @@ async def edit_buttons(update: Update, markup: InlineKeyboardMarkup | None) -> N
 async def answer_query(update: Update, text: str | None = None, *, alert: bool = False) -> None:
     """Every button press must be answered once, or the user's client shows a spinner."""
     query = update.callback_query
-    if query is None:
-        return
+    claim = current_claim.get()
+    if query is None or (claim is not None and claim.duplicate):
+        return  # a redelivered press: the first delivery answered it
     # Too old or already answered: nothing useful to do for the user.
     with contextlib.suppress(BadRequest):
         await query.answer(text, show_alert=alert)
@@ -162,6 +231,7 @@ def markup_for(buttons: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | No
 
 async def render(update: Update, context: Context, outcome: Outcome) -> None:
     """Send a use case's replies in order (editing the pressed message where asked)."""
+    await ensure_claimed(context)
     for item in outcome.replies:
         markup = markup_for(item.buttons)
         if item.document is not None:
@@ -169,7 +239,7 @@ async def render(update: Update, context: Context, outcome: Outcome) -> None:
         elif item.request_location is not None or item.remove_keyboard:
             await _send_with_reply_keyboard(update, context, item)
         elif item.buttons_only:
-            await edit_buttons(update, markup)
+            await edit_buttons(update, context, markup)
         elif item.edit:
             await edit_or_reply(update, context, item.text, markup)
         else:
@@ -227,9 +297,23 @@ async def run_use_case(
     """Run one use case in its own short transaction and return its outcome.
 
     The session is committed and closed before the handler renders anything, so no database
-    lock is ever held across a Telegram call. ``use_case(session, *args, **kwargs)``.
+    lock is ever held across a Telegram call. ``use_case(session, *args, **kwargs)``. The
+    update's first use case also claims the update in this same transaction (exactly once,
+    atomic with its effects); a redelivered update stops here, having changed nothing.
     """
-    async with services(context).sessions() as session:
+    svc = services(context)
+    claim = current_claim.get()
+    if claim is not None and claim.duplicate:
+        raise ApplicationHandlerStop
+    async with svc.sessions() as session:
+        if claim is not None and not claim.taken:
+            first = await claim_in(session, claim.update_id, svc.clock.now())
+            if not first:
+                await session.rollback()
+                claim.taken = True
+                _drop_duplicate(context, claim)
         outcome = await use_case(session, *args, **kwargs)
         await session.commit()
+    if claim is not None:
+        claim.taken = True
     return outcome

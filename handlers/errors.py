@@ -13,10 +13,10 @@ import time
 
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter
-from telegram.ext import Application
+from telegram.ext import Application, ApplicationHandlerStop
 
 from bot.logs import scrub
-from handlers.common import Context, services
+from handlers.common import Context, ensure_claimed, services
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,10 @@ async def on_error(update: object, context: Context) -> None:
     services(context).metrics.error("handler")
     if chat_id is None or isinstance(error, NetworkError | RetryAfter):
         return
+    try:
+        await ensure_claimed(context)  # a redelivery of this update will not run it again
+    except ApplicationHandlerStop:
+        return  # this was itself a redelivery: the first one apologised
     try:
         await context.bot.send_message(chat_id, SORRY)
     except Exception:  # the apology itself failed: the log line above is all we can do

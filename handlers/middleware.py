@@ -1,29 +1,27 @@
-"""Runs before every other handler: names the update in the logs and drops redeliveries.
+"""Every update, first and last: its correlation id in the logs, and exactly-once handling.
 
-Whether a delivery is the one to handle its update is decided in ``bot.services.activity``
-(see its docstring: first delivery wins, an abandoned one is taken over). This adapter asks it
-before every update and stops a true duplicate here; ``FinishingApplication`` marks the update
-finished when the application has run every handler for it, whether they succeeded or the
-error handler apologised.
+``before_every_update`` names the update in the logs. ``ExactlyOnceApplication`` wraps the
+handling of each update in an ``UpdateClaim`` (``handlers.common``): the update is claimed
+in its first use case's transaction, or just before its first reply, and a redelivery stops
+there (``bot.services.activity`` explains why the claim lives inside the transaction). An
+update that sent nothing and ran no use case is claimed after its handlers, so a
+redelivery of it is recognised too. Old update ids are forgotten once an hour.
 
-A handler that raised is not retried by a redelivery: it ran to its end, and a check-in
-recorded twice or a red-flag reply sent twice is worse than one apology. If the database
-cannot be reached the update is let through (fail open): the handlers meet the same outage and
-the error handler apologises once, instead of the user hearing nothing.
+A handler that raised is not retried by a redelivery: its apology claimed the update. A check-in
+recorded twice or a red-flag reply sent twice is worse than one apology.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+from telegram.ext import Application, TypeHandler
 
 from bot.logs import correlation_id
-from bot.services.activity import claim_update, finish_update
-from handlers.common import Context, services
+from bot.services.activity import PRUNE_EVERY, claim_update, forget_old_updates
+from handlers.common import Context, UpdateClaim, current_claim
 
 log = logging.getLogger(__name__)
 
@@ -33,54 +31,33 @@ _LAST_PRUNE = "middleware_last_prune"
 
 async def before_every_update(update: Update, context: Context) -> None:
     correlation_id.set(f"u{update.update_id}")
-    svc = services(context)
-    bot_data = context.application.bot_data
-    last_prune: datetime | None = bot_data.get(_LAST_PRUNE)
-    try:
-        claim = await claim_update(svc.engine, update.update_id, svc.clock.now(), last_prune)
-    except Exception:
-        log.warning(
-            "could not record the update id; handling it anyway",
-            exc_info=True,
-            extra={"update_id": update.update_id},
-        )
-        svc.metrics.error("dedupe")
-        return
-    bot_data[_LAST_PRUNE] = claim.last_prune
-    if not claim.first:
-        svc.metrics.ignored_update("duplicate")
-        log.info("ignored a redelivered update", extra={"update_id": update.update_id})
-        raise ApplicationHandlerStop
-    owned = getattr(context.application, "owned_updates", None)
-    if owned is not None:
-        owned.add(update.update_id)
 
 
-class FinishingApplication(Application):  # type: ignore[type-arg]
-    """PTB's Application, plus one step after every handler has run for an update: mark it
-    finished, so that only a delivery whose process died half-way is ever handled again."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.owned_updates: set[int] = set()
+class ExactlyOnceApplication(Application):  # type: ignore[type-arg]
+    """PTB's Application, with each update handled inside its own ``UpdateClaim``."""
 
     async def process_update(self, update: object) -> None:
-        with self.bot_data["services"].metrics.update_seconds.time():
-            await self._process_and_finish(update)
-
-    async def _process_and_finish(self, update: object) -> None:
-        await super().process_update(update)
-        if not isinstance(update, Update) or update.update_id not in self.owned_updates:
+        if not isinstance(update, Update):
+            await super().process_update(update)
             return
-        self.owned_updates.discard(update.update_id)
-        svc = self.bot_data["services"]
+        claim = UpdateClaim(update.update_id)
+        token = current_claim.set(claim)
         try:
-            await finish_update(svc.engine, update.update_id, svc.clock.now())
+            await super().process_update(update)
+        finally:
+            current_claim.reset(token)
+        svc = self.bot_data["services"]
+        now: datetime = svc.clock.now()
+        try:
+            if not claim.taken:
+                await claim_update(svc.engine, update.update_id, now)
+            last: datetime | None = self.bot_data.get(_LAST_PRUNE)
+            if last is None or now - last >= PRUNE_EVERY:
+                self.bot_data[_LAST_PRUNE] = now
+                await forget_old_updates(svc.engine, now)
         except Exception:
-            # Left unfinished: a redelivery after ABANDONED would be handled again. Telegram
-            # redelivers only what it thinks was not handled, so this is rare and logged.
             log.warning(
-                "could not mark an update finished",
+                "could not record or prune handled updates",
                 exc_info=True,
                 extra={"update_id": update.update_id},
             )

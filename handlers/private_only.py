@@ -25,7 +25,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from handlers.common import Context, answer_query, services
+from handlers.common import Context, answer_query, ensure_claimed, services
 
 GROUP = -90
 """After the redelivery check (-100), before the edit triage (-10) and every feature (>= 0)."""
@@ -65,6 +65,7 @@ async def only_in_private(update: Update, context: Context) -> None:
         and update.effective_chat is not None
     ):
         # Best effort: a group that muted the bot must not turn into an error apology.
+        await ensure_claimed(context)
         with contextlib.suppress(TelegramError):
             await context.bot.send_message(
                 update.effective_chat.id,

@@ -75,39 +75,62 @@ async def test_log_lines_inside_a_handler_carry_the_update_id(
 async def test_a_press_whose_handling_died_is_handled_when_telegram_redelivers_it(
     harness: BotHarness,
 ) -> None:
-    """The process dies half-way through a button press (SIGKILL, a deploy). Telegram
-    redelivers the update to the restarted bot: the check-in is recorded, once."""
+    """The process dies half-way through a button press (SIGKILL, a deploy), after the
+    check-in was written but before it committed. Telegram redelivers the update to the
+    restarted bot: it is handled at once (the claim died with the transaction), once."""
     await make_user(harness)
     harness.clock.advance(timedelta(hours=10, minutes=5))  # Berlin 19:05: the check-in is out
     await harness.tick()
     prompt = harness.telegram.last_with_buttons(1001)
     raw = updates.callback_update(1001, "Alex", prompt.button_data("Did them all"), prompt)
 
-    async def process_dies(update: Update, context: object) -> None:
-        raise SystemExit("killed")  # not an Exception: PTB's error handler never sees it
+    from bot.services import checkin_flow
 
-    harness.app.add_handler(TypeHandler(Update, process_dies), group=-1)
-    with pytest.raises(SystemExit):
-        await harness.process(raw)
+    real_press = checkin_flow.press
+
+    async def press_then_die(*args: object, **kwargs: object) -> object:
+        await real_press(*args, **kwargs)  # type: ignore[arg-type]
+        raise SystemExit("killed")  # not an Exception: nothing is committed, nothing is sent
+
+    checkin_flow.press = press_then_die  # type: ignore[assignment]
+    try:
+        with pytest.raises(SystemExit):
+            await harness.process(raw)
+    finally:
+        checkin_flow.press = real_press
+    assert await count_checkins(harness) == 0
+    edits = len(harness.telegram.calls_to("editMessageText"))
     restarted = await harness.restart()
     try:
-        # Seconds later the first delivery may still be running elsewhere: not taken twice.
         restarted.clock.advance(timedelta(seconds=30))
         await restarted.process(raw)
-        assert await count_checkins(restarted) == 0
-        assert not restarted.telegram.calls_to("answerCallbackQuery")
-        # Minutes later it is clearly abandoned: this delivery handles it.
-        restarted.clock.advance(timedelta(minutes=3))
-        await restarted.process(raw)
         assert await count_checkins(restarted) == 1
-        assert len(restarted.telegram.calls_to("answerCallbackQuery")) == 1
+        assert len(restarted.telegram.calls_to("editMessageText")) == edits + 1  # pain scale
         # Handled to the end now: any further redelivery is a plain duplicate.
         restarted.clock.advance(timedelta(minutes=10))
         await restarted.process(raw)
         assert await count_checkins(restarted) == 1
-        assert len(restarted.telegram.calls_to("answerCallbackQuery")) == 1
+        assert len(restarted.telegram.calls_to("editMessageText")) == edits + 1
     finally:
         await restarted.stop()
+
+
+async def test_a_redelivery_while_the_first_delivery_is_still_running_changes_nothing(
+    harness: BotHarness,
+) -> None:
+    """Two deliveries of one press at the same moment (two webhook instances): one records."""
+    import asyncio
+
+    await make_user(harness)
+    harness.clock.advance(timedelta(hours=10, minutes=5))
+    await harness.tick()
+    prompt = harness.telegram.last_with_buttons(1001)
+    raw = updates.callback_update(1001, "Alex", prompt.button_data("Did them all"), prompt)
+    harness.telegram.latency = 0.01
+    await asyncio.gather(harness.process(raw), harness.process(raw))
+    assert await count_checkins(harness) == 1
+    assert len(harness.telegram.calls_to("editMessageText")) == 1
+    assert harness.services.metrics.count("updates_ignored", reason="duplicate") == 1
 
 
 async def test_an_update_is_marked_finished_even_when_its_handler_fails(

@@ -1,108 +1,68 @@
-"""Which updates this bot has taken for handling: exactly-once handling across redeliveries.
+"""Which updates this bot has handled: exactly-once handling across redeliveries.
 
 Telegram redelivers an update when it did not see it handled (a webhook without a timely 200,
 or polling after a restart), and behind a load balancer the second delivery may land on
-another instance. Each delivery first tries to take the update in ``processed_updates``:
+another instance. An update is *claimed* by inserting its id into ``processed_updates``
+(an insert that does nothing on conflict): whichever delivery inserts first handles it, a
+later one is a duplicate and is dropped.
 
-* an insert that does nothing on conflict: whichever delivery inserts first handles it;
-* a later delivery is refused, unless the first one started more than ``ABANDONED`` ago and
-  never finished: its process died half-way (SIGKILL, a crash, a deploy), so this delivery
-  takes the update over with one conditional UPDATE, and the user's press or message is not
-  lost. ``finish_update`` marks it finished once every handler has run for it.
+The claim is made **inside the transaction of the update's first use case** (``claim_in``),
+so it commits together with what the update changed, or not at all: a process that dies
+half-way leaves no claim behind, and Telegram's redelivery is handled at once, in full; a
+second delivery that arrives while the first is still running waits on the row (PostgreSQL)
+or the write lock (SQLite) and then finds it taken. An update that runs no use case (/help,
+a message in a group) is claimed in its own short transaction just before its first reply
+(``claim_update``), or after its handlers if it sent nothing. Before this, every update paid
+for two extra transactions (claim, then a "finished" mark) around its use case.
 
-These run on a plain connection, not an ORM session: every update pays for them, so both
-stay as cheap as a transaction can be. Used by the ``handlers.middleware`` adapter.
+These run on the session's (or a plain) connection with Core statements: every update pays
+for them, so they stay as cheap as a statement can be. Used by ``handlers.common``.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy import update as sql_update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from bot.db.models import ProcessedUpdate
 
-log = logging.getLogger(__name__)
-
 KEEP = timedelta(days=2)  # Telegram gives up redelivering long before this
-# Handling an update takes milliseconds; one unfinished for this long belongs to a dead process.
-ABANDONED = timedelta(minutes=2)
 PRUNE_EVERY = timedelta(hours=1)
 
 
-@dataclass(frozen=True)
-class Claim:
-    """Whether this delivery is the one to handle the update, and when old ids were last
-    pruned (``now`` if this call pruned them, else the ``last_prune`` it was given)."""
-
-    first: bool
-    last_prune: datetime | None
+async def claim_in(session: AsyncSession, update_id: int, now: datetime) -> bool:
+    """Claim the update in ``session``'s transaction: True if this delivery is the first."""
+    return await record_update(await session.connection(), update_id, now)
 
 
-async def claim_update(
-    engine: AsyncEngine, update_id: int, now: datetime, last_prune: datetime | None
-) -> Claim:
-    """Take the update for handling (one short transaction); prune old ids once an hour."""
+async def claim_update(engine: AsyncEngine, update_id: int, now: datetime) -> bool:
+    """Claim the update in a transaction of its own (an update that runs no use case)."""
     async with engine.begin() as conn:
-        first = await record_update(conn, update_id, now)
-        if first and (last_prune is None or now - last_prune >= PRUNE_EVERY):
-            await prune_processed(conn, now)
-            last_prune = now
-    return Claim(first, last_prune)
+        return await record_update(conn, update_id, now)
 
 
-async def finish_update(engine: AsyncEngine, update_id: int, now: datetime) -> None:
+async def forget_old_updates(engine: AsyncEngine, now: datetime) -> int:
+    """Forget update ids older than ``KEEP``; the table stays small however long the bot runs."""
     async with engine.begin() as conn:
-        await mark_finished(conn, update_id, now)
+        return await prune_processed(conn, now)
 
 
 async def record_update(conn: AsyncConnection, update_id: int, now: datetime) -> bool:
-    """Take the update for handling: True on its first delivery, or when an earlier delivery
-    started more than ``ABANDONED`` ago and never finished; False for a true duplicate."""
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     stmt = (
         insert(ProcessedUpdate)
-        .values(update_id=update_id, processed_at=now)
+        .values(update_id=update_id, processed_at=now, finished_at=now)
         .on_conflict_do_nothing(index_elements=["update_id"])
         .returning(ProcessedUpdate.update_id)
     )
-    if (await conn.execute(stmt)).scalar_one_or_none() is not None:
-        return True
-    taken_over = await conn.execute(
-        sql_update(ProcessedUpdate)
-        .where(
-            ProcessedUpdate.update_id == update_id,
-            ProcessedUpdate.finished_at.is_(None),
-            ProcessedUpdate.processed_at < now - ABANDONED,
-        )
-        .values(processed_at=now)
-        .returning(ProcessedUpdate.update_id)
-    )
-    if taken_over.scalar_one_or_none() is None:
-        return False
-    log.warning(
-        "taking over an update whose first handling never finished",
-        extra={"update_id": update_id},
-    )
-    return True
-
-
-async def mark_finished(conn: AsyncConnection, update_id: int, now: datetime) -> None:
-    await conn.execute(
-        sql_update(ProcessedUpdate)
-        .where(ProcessedUpdate.update_id == update_id)
-        .values(finished_at=now)
-    )
+    return (await conn.execute(stmt)).scalar_one_or_none() is not None
 
 
 async def prune_processed(conn: AsyncConnection, now: datetime) -> int:
-    """Forget update ids older than ``KEEP``; the table stays small however long the bot runs."""
     result = await conn.execute(
         delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < now - KEEP)
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CheckIn, Exercise, User
+from bot.db.upsert import dialect_insert
 
 
 async def get_checkin(session: AsyncSession, user_id: int, day: date) -> CheckIn | None:
@@ -41,33 +43,25 @@ async def record(
     exercises_done: list[str] | None = None,
     skip_reason: str | None = None,
 ) -> CheckIn:
-    """Create or update the day's check-in; a double press lands on the same row."""
-    checkin = await get_checkin(session, user.id, day)
-    if checkin is None:
-        checkin = CheckIn(
-            user_id=user.id,
-            local_date=day,
-            status=status,
-            exercises_done=exercises_done or [],
-            skip_reason=skip_reason,
-            created_at=now,
-            updated_at=now,
-        )
-        try:
-            async with session.begin_nested():
-                session.add(checkin)
-        except IntegrityError:
-            # The same answer arrived twice at once (a double tap): update the winner's row.
-            checkin = await get_checkin(session, user.id, day)
-            assert checkin is not None
-    checkin.status = status
-    checkin.exercises_done = list(exercises_done or [])
-    checkin.skip_reason = skip_reason
+    """Create or update the day's check-in in one upsert; a double press lands on the same
+    row (also when two arrive at the same moment: the unique day decides)."""
+    values: dict[str, Any] = {
+        "status": status,
+        "exercises_done": list(exercises_done or []),
+        "skip_reason": skip_reason,
+        "updated_at": now,
+    }
     if status == "skipped":
-        checkin.pain = None
-    checkin.updated_at = now
-    await session.flush()
-    return checkin
+        values["pain"] = None
+    insert = dialect_insert(session)
+    stmt = (
+        insert(CheckIn)
+        .values(user_id=user.id, local_date=day, created_at=now, **values)
+        .on_conflict_do_update(index_elements=["user_id", "local_date"], set_=values)
+        .returning(CheckIn)
+    )
+    result = await session.execute(stmt, execution_options={"populate_existing": True})
+    return result.scalar_one()
 
 
 async def mark_missed(session: AsyncSession, user: User, day: date, now: datetime) -> bool:

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from bot.db.models import RehabProfile, User
 from bot.domain.enums import UserStatus
@@ -89,7 +89,7 @@ async def load(
     """The user with their profile in one query, and the facts derived from them."""
     user = (
         await session.execute(
-            select(User).options(selectinload(User.profile)).where(User.telegram_id == telegram_id)
+            select(User).options(joinedload(User.profile)).where(User.telegram_id == telegram_id)
         )
     ).scalar_one_or_none()
     if user is None:

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Dialog, User
+from bot.db.upsert import dialect_insert
 
 
 async def get_dialog(session: AsyncSession, user_id: int) -> Dialog | None:
@@ -32,15 +33,18 @@ async def set_dialog(
     data: dict[str, Any],
     now: datetime,
 ) -> Dialog:
-    dialog = await get_dialog(session, user_id)
-    if dialog is None:
-        dialog = Dialog(user_id=user_id, flow=flow, step=step, data=dict(data), updated_at=now)
-        session.add(dialog)
-    else:
-        dialog.flow, dialog.step, dialog.updated_at = flow, step, now
-        dialog.data = dict(data)  # a new dict, so SQLAlchemy sees the JSON change
-    await session.flush()
-    return dialog
+    """Put the user at ``flow``/``step`` (one upsert; the user has at most one step)."""
+    await session.flush()  # rows this one refers to (a new user) must exist first
+    insert = dialect_insert(session)
+    values = {"flow": flow, "step": step, "data": dict(data), "updated_at": now}
+    stmt = (
+        insert(Dialog)
+        .values(user_id=user_id, **values)
+        .on_conflict_do_update(index_elements=["user_id"], set_=values)
+        .returning(Dialog)
+    )
+    result = await session.execute(stmt, execution_options={"populate_existing": True})
+    return result.scalar_one()
 
 
 async def clear_dialog(session: AsyncSession, user_id: int) -> None:
