@@ -40,13 +40,14 @@ class ExactlyOnceApplication(Application):  # type: ignore[type-arg]
         if not isinstance(update, Update):
             await super().process_update(update)
             return
+        svc = self.bot_data["services"]
         claim = UpdateClaim(update.update_id)
         token = current_claim.set(claim)
         try:
-            await super().process_update(update)
+            with svc.metrics.update_seconds.time():
+                await super().process_update(update)
         finally:
             current_claim.reset(token)
-        svc = self.bot_data["services"]
         now: datetime = svc.clock.now()
         try:
             if not claim.taken:

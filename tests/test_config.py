@@ -62,6 +62,7 @@ def test_dotenv_supplies_the_token_but_real_environment_wins(tmp_path: Path) -> 
         ({"PTCOACH_SCHEDULE_QUIET_STAR": "22:00"}, "PTCOACH_SCHEDULE_QUIET_STAR"),
         ({"PTCOACH_TELEGRAM_MODE": "webhook"}, "telegram.webhook_url"),
         ({"PTCOACH_TELEGRAM_MAX_CONCURRENT_UPDATES": "0"}, "telegram.max_concurrent_updates"),
+        ({"PTCOACH_TELEGRAM_MAX_MESSAGES_PER_SECOND": "100"}, "allow_paid_broadcast"),
         (
             {
                 "PTCOACH_TELEGRAM_MAX_CONCURRENT_UPDATES": "64",
