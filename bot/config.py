@@ -245,7 +245,8 @@ def _validate(settings: Settings) -> None:
             "telegram.max_messages_per_second and telegram.send_burst: expected a rate > 0 "
             "and a burst of at least 1"
         )
-    if settings.telegram.max_messages_per_second > 30 and not settings.telegram.allow_paid_broadcast:
+    telegram = settings.telegram
+    if telegram.max_messages_per_second > 30 and not telegram.allow_paid_broadcast:
         raise ConfigError(
             "telegram.max_messages_per_second: Telegram allows about 30 a second per bot; "
             "a higher rate needs telegram.allow_paid_broadcast = true (see docs/deploy.md)"
