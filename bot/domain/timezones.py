@@ -506,25 +506,29 @@ def _filter_by_hint(entries: tuple[int, ...], hint: str) -> tuple[int, ...]:
 
 
 def _ranked(entries: tuple[int, ...]) -> list[tuple[_Place, float]]:
-    """One place per zone, most populous first, without the ones nobody would mean.
+    """One place per zone, the ones people most likely mean first, without the rest.
 
-    A match on an alternate name weighs less than one on the city's own name, a capital
-    more; a zone is kept only if its place weighs at least a tenth of the biggest one
-    (``DOMINANCE``).
+    Places called by their own name come before places for which it is an alternate or
+    former name ("Philadelphia" is also Amman's ancient name, "Victoria" Hong Kong's
+    centre), then the most populous (capitals count ``CAPITAL_WEIGHT`` times). A zone is
+    kept only if its place weighs at least a tenth (``DOMINANCE``) of the biggest place
+    that has the name as its own, or of the biggest alternate when none does; an
+    alternate counts for ``ALTERNATE_WEIGHT`` of its population.
     """
     index = _index()
-    best: dict[str, tuple[_Place, float]] = {}
+    best: dict[str, tuple[_Place, float, bool]] = {}
     for number in entries:
         place = index.places[number // 2]
-        weight = place.population * (ALTERNATE_WEIGHT if number % 2 else 1.0)
+        alternate = bool(number % 2)
+        weight = place.population * (ALTERNATE_WEIGHT if alternate else 1.0)
         if place.capital:
             weight *= CAPITAL_WEIGHT
         current = best.get(place.zone)
-        if current is None or weight > current[1]:
-            best[place.zone] = (place, weight)
-    ranked = sorted(best.values(), key=lambda pw: -pw[1])
+        if current is None or (not alternate, weight) > (not current[2], current[1]):
+            best[place.zone] = (place, weight, alternate)
+    ranked = sorted(best.values(), key=lambda pwa: (pwa[2], -pwa[1]))
     top = ranked[0][1]
-    return [pw for pw in ranked if pw[1] * DOMINANCE >= top]
+    return [(p, w) for p, w, _ in ranked if w * DOMINANCE >= top]
 
 
 def _from_places(entries: tuple[int, ...], score: float, raw: str) -> TimezoneResolution:
