@@ -106,8 +106,9 @@ _REGION_CODE_COUNTRIES = ("US", "CA", "AU")
 # A place ten times bigger than any other of the same name is the one people mean
 # ("Paris", "London", "Sydney"); closer than that, the bot asks ("Portland", "Birmingham").
 DOMINANCE = 10.0
-# A match on an alternate or historical name counts as a fifth of a city's population, so
-# "Newcastle" offers Newcastle upon Tyne but an old name of a district never outranks a city.
+# A match on an alternate or former name counts as a fifth of a city's population (and comes
+# after places that have the name as their own), so "Newcastle" still offers Newcastle upon
+# Tyne but Richmond, Virginia's old district "Manchester" does not.
 ALTERNATE_WEIGHT = 0.2
 # A national capital counts three times its population: "Wellington" is New Zealand's
 # capital (380,000 people) more than Wellington, Florida (60,000).

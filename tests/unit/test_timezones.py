@@ -96,6 +96,8 @@ def test_ambiguous_city_offers_choices(text: str, zones: set[str]) -> None:
         ("Manchester", "Europe/London"),
         ("st louis", "America/Chicago"),
         ("Birmingham", "Europe/London"),
+        # Philadelphia was also Amman's name in antiquity: a city's own name comes first.
+        ("Philadelphia", "America/New_York"),
     ],
 )
 def test_ambiguous_choices_put_the_bigger_place_first(text: str, zone: str) -> None:
@@ -108,6 +110,16 @@ def test_a_hint_settles_an_ambiguous_name() -> None:
     assert resolve_timezone("Manchester UK").confident
     assert resolve_timezone("St. Louis, Missouri").best.zone == "America/Chicago"
     assert resolve_timezone("Manchester, NH").best.zone == "America/New_York"
+    assert resolve_timezone("London ON").best.zone == "America/Toronto"
+    assert resolve_timezone("Newcastle, England").best.zone == "Europe/London"
+
+
+def test_two_letter_nicknames_are_cities_and_country_names_are_countries() -> None:
+    assert resolve_timezone("LA").best.zone == "America/Los_Angeles"
+    assert resolve_timezone("KL").best.zone == "Asia/Kuala_Lumpur"
+    mexico = resolve_timezone("Mexico")  # the country, not Mexico City or Mexico, Pampanga
+    assert not mexico.confident and "more than one time zone" in (mexico.note or "")
+    assert resolve_timezone("Deutschland").best.zone == "Europe/Berlin"
 
 
 @pytest.mark.parametrize(
