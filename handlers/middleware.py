@@ -1,5 +1,8 @@
 """Runs before every other handler: names the update in the logs and drops redeliveries.
 
+Every update is first cleaned (``clean_update``): text that PostgreSQL or UTF-8 cannot take
+(NUL, lone surrogates) never reaches a handler, so what is stored is the cleaned text.
+
 Whether a delivery is the one to handle its update is decided in ``bot.services.activity``
 (see its docstring: first delivery wins, an abandoned one is taken over). This adapter asks it
 before every update and stops a true duplicate here; ``FinishingApplication`` marks the update
@@ -21,6 +24,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
+from bot.domain.textnorm import clean_payload
 from bot.logs import correlation_id
 from bot.services.activity import claim_update, finish_update
 from handlers.common import Context, services
@@ -56,6 +60,19 @@ async def before_every_update(update: Update, context: Context) -> None:
         owned.add(update.update_id)
 
 
+def clean_update(update: Update, bot: Any) -> Update:
+    """The update every handler sees: no NUL and no lone surrogate in any text (message
+    text, captions, names, callback data, ...), so nothing stored or encoded can fail on it.
+    Every update, polled, from the webhook or from a test, enters through
+    ``FinishingApplication.process_update``, so this is the one place it is done."""
+    raw = update.to_dict()
+    cleaned = clean_payload(raw)
+    if cleaned == raw:
+        return update
+    assert isinstance(cleaned, dict)
+    return Update.de_json(cleaned, bot)
+
+
 class FinishingApplication(Application):  # type: ignore[type-arg]
     """PTB's Application, plus one step after every handler has run for an update: mark it
     finished, so that only a delivery whose process died half-way is ever handled again."""
@@ -65,6 +82,8 @@ class FinishingApplication(Application):  # type: ignore[type-arg]
         self.owned_updates: set[int] = set()
 
     async def process_update(self, update: object) -> None:
+        if isinstance(update, Update):
+            update = clean_update(update, self.bot)
         await super().process_update(update)
         if not isinstance(update, Update) or update.update_id not in self.owned_updates:
             return
