@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import FakeClock
-from bot.db.models import CheckIn, Dialog, User
+from bot.db.models import ButtonPress, CheckIn, Dialog, User
 from tests.conftest import START, make_settings
 from tests.harness import updates
 from tests.harness.bot import BotHarness
@@ -148,3 +148,14 @@ async def test_a_pain_press_handled_by_two_instances_at_once_answers_once(
     async with a.services.sessions() as session:
         (row,) = (await session.execute(select(CheckIn))).scalars().all()
     assert row.pain == 7
+
+
+async def test_remembered_presses_are_forgotten_after_two_days(harness: BotHarness) -> None:
+    prompt = await _checkin_prompt(harness)
+    await harness.user(1001).press("Did them all", message=prompt)
+    async with harness.services.sessions() as session:
+        assert (await session.execute(select(ButtonPress))).scalars().all() != []
+    harness.clock.advance(timedelta(days=3))
+    await harness.user(1001).say("/help")  # any update prunes, at most once an hour
+    async with harness.services.sessions() as session:
+        assert (await session.execute(select(ButtonPress))).scalars().all() == []
