@@ -22,6 +22,7 @@ from bot.domain.content import load_checkin_text, load_exercise_templates
 from bot.domain.kinds import MessageKind
 from bot.domain.timing import in_quiet_hours, local_date
 from bot.services import checkins, nudge_triggers, safety
+from bot.services.activity import first_press, forget_press
 from bot.services.context import UserContext, load
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
 from bot.services.outcome import ButtonRows, Outcome, Reply, rows
@@ -89,8 +90,18 @@ async def _set_pain_step(session: AsyncSession, ctx: UserContext, day: date, now
 Action = Callable[[AsyncSession, UserContext, date, str | None, datetime], Awaitable[Outcome]]
 
 
-async def press(session: AsyncSession, telegram_id: int, data: str, now: datetime) -> Outcome:
-    """A check-in button (``ci:<day>:<action>[:<arg>]``) pressed by ``telegram_id``."""
+async def press(
+    session: AsyncSession,
+    telegram_id: int,
+    data: str,
+    now: datetime,
+    message_id: int | None = None,
+) -> Outcome:
+    """A check-in button (``ci:<day>:<action>[:<arg>]``) pressed by ``telegram_id`` on the
+    message ``message_id``. Each button takes effect once per message: a second press of it
+    (a quick double tap, or the same tap handled by another instance) changes nothing and
+    sends nothing, whatever the clock says. The exercise toggles may be pressed again, and so
+    may a button whose press was refused and changed nothing."""
     parts = data.split(":")
     day = parse_day(parts[1]) if len(parts) >= 3 else None
     action, arg = (parts[2], parts[3] if len(parts) > 3 else None) if day else ("", None)
@@ -99,7 +110,15 @@ async def press(session: AsyncSession, telegram_id: int, data: str, now: datetim
         return Outcome.nothing("That check-in is closed.")
     if day != ctx.today:
         return Outcome.nothing(load_checkin_text().pick("closed", _rng()), alert=True)
-    return await _ACTIONS.get(action, _unknown)(session, ctx, day, arg, now)
+    handle = _ACTIONS.get(action, _unknown)
+    once = message_id if handle is not _unknown and action not in REPEATABLE else None
+    if once is not None and not await first_press(session, ctx.user.id, once, data, now):
+        return Outcome.nothing()  # pressed already: the first press answered
+    outcome = await handle(session, ctx, day, arg, now)
+    if once is not None and not outcome.changed:
+        # Refused (Done with nothing ticked yet): the same button may be pressed again.
+        await forget_press(session, ctx.user.id, once, data)
+    return outcome
 
 
 async def _unknown(
@@ -329,8 +348,6 @@ async def _log_pain(
     checkin = await checkins.get_checkin(session, user.id, day)
     if checkin is None or checkin.status not in ("done", "partial"):
         return Outcome.nothing("Log today's exercises first with /checkin.")
-    if checkin.pain == pain and checkin.updated_at == now:
-        return Outcome.nothing()  # a double press
     checkin.pain = pain
     checkin.updated_at = now
     text = load_checkin_text()
@@ -401,6 +418,9 @@ async def _keep_today(
 ) -> Outcome:
     return Outcome.say("Kept as it was. /today shows your status.", edit=True)
 
+
+#: Buttons that mean something new each time they are pressed on the same message.
+REPEATABLE = frozenset({"t"})  # an exercise toggle: on, off, on again
 
 _ACTIONS: dict[str, Action] = {
     "done": _done,
