@@ -38,6 +38,10 @@ EMPTY = "That message looks empty. Type a question, or see /help."
 TOO_LONG = f"That's a long message! Could you ask it in under {QUESTION_MAX} characters?"
 SUGGEST = "I'm not completely sure what you mean. Did you mean one of these?"
 EXPIRED = "That button has expired."
+DIDNT_HELP = "Sorry that didn't help. I've noted it so the answers can be improved."
+DIDNT_HELP_NEXT = DIDNT_HELP + " Is it one of these?"
+DIDNT_HELP_BUTTON = "👎 That didn't help"
+BROWSED_PREFIX = "[browsed] "
 
 # Small talk: short messages made only of these phrases (and the filler words below) get a
 # short reply and are not recorded as questions. The first kind found, in this order, wins,
@@ -167,8 +171,30 @@ SMALL_TALK_PHRASES: dict[str, tuple[str, ...]] = {
     ),
 }
 SMALL_TALK_FILLER = frozenset(
-    "so much very a lot again coach bot pt mate buddy oh ah and then for that this it all "
-    "you too".split()
+    {
+        "so",
+        "much",
+        "very",
+        "a",
+        "lot",
+        "again",
+        "coach",
+        "bot",
+        "pt",
+        "mate",
+        "buddy",
+        "oh",
+        "ah",
+        "and",
+        "then",
+        "for",
+        "that",
+        "this",
+        "it",
+        "all",
+        "you",
+        "too",
+    }
 )
 SMALL_TALK_EMOJI = {
     "👍": "ack",
@@ -216,9 +242,9 @@ def small_talk_kind(text: str) -> str | None:
     while i < len(words):
         for size in range(min(_SMALL_TALK_LONGEST, len(words) - i), 0, -1):
             chunk = tuple(words[i : i + size])
-            kind = next((k for k, ps in _SMALL_TALK_WORDS.items() if chunk in ps), None)
-            if kind is not None:
-                found.append(kind)
+            hit = next((k for k, ps in _SMALL_TALK_WORDS.items() if chunk in ps), None)
+            if hit is not None:
+                found.append(hit)
                 i += size
                 break
         else:
@@ -316,7 +342,7 @@ def answer_buttons(entry: FaqEntry, question_id: int | None, index: FaqIndex) ->
         lines.append(
             [
                 ("👍 Helpful", callbacks.encode(ButtonFamily.FEEDBACK, question_id, "y")),
-                ("👎 Not helpful", callbacks.encode(ButtonFamily.FEEDBACK, question_id, "n")),
+                (DIDNT_HELP_BUTTON, callbacks.encode(ButtonFamily.FEEDBACK, question_id, "n")),
             ]
         )
     related = [e for e in (find_entry(index, rid) for rid in entry.related[:3]) if e is not None]
@@ -398,23 +424,42 @@ async def browse_entry(
         return Outcome.nothing(EXPIRED)
     user = await get_user(session, telegram_id)
     qid = await _log_question(
-        session, user, f"[browsed] {entry.title}", FaqDecision.ANSWER, entry.id, 1.0, now
+        session, user, f"{BROWSED_PREFIX}{entry.title}", FaqDecision.ANSWER, entry.id, 1.0, now
     )
     buttons = answer_buttons(entry, qid, index) + rows([("« Topics", "faq:topics")])
     return Outcome.say(answer_text(entry), buttons)
 
 
+def next_best(index: FaqIndex, question: str, served_id: str | None, k: int = 3) -> list[FaqEntry]:
+    """What to offer when an answer did not help: the next entries for the same question
+    (for an entry opened from a button, the entries it links to)."""
+    served = find_entry(index, served_id) if served_id else None
+    found: list[FaqEntry] = []
+    if not question.startswith(BROWSED_PREFIX):
+        found = [m.entry for m in index.search(question, k + 1) if m.entry.id != served_id]
+    if served is not None:
+        found += [e for e in (find_entry(index, r) for r in served.related) if e is not None]
+    unique = {e.id: e for e in found if e.id != served_id}
+    return list(unique.values())[:k]
+
+
 async def give_feedback(
-    session: AsyncSession, telegram_id: int, question_id: int, helpful: bool
+    session: AsyncSession, telegram_id: int, question_id: int, helpful: bool, index: FaqIndex
 ) -> Outcome:
-    """👍 / 👎 under an answer: only the asker's own question can be rated."""
+    """👍 / "that didn't help" under an answer: only the asker's own question can be rated.
+    A miss is recorded for authors (`faq unanswered`) and the next best entries are offered."""
     user = await get_user(session, telegram_id)
     row = await session.get(FaqQuestion, question_id)
     if user is None or row is None or row.user_id != user.id:
         return Outcome.nothing(EXPIRED)
     row.helpful = helpful
-    toast = "Thanks for the feedback!" if helpful else "Thanks, that helps us improve the answers."
-    return Outcome((), toast=toast)
+    if helpful:
+        return Outcome((), toast="Thanks for the feedback!")
+    others = next_best(index, row.text, row.entry_id)
+    lines = [[entry_button(e, 48, "→ ")] for e in others]
+    lines.append([TOPICS_BUTTON])
+    text = DIDNT_HELP_NEXT if others else DIDNT_HELP
+    return Outcome.say(text, rows(*lines)).then(Outcome((), toast="Noted, thank you."))
 
 
 async def answer_safety_button(
@@ -441,3 +486,41 @@ async def unanswered(session: AsyncSession, limit: int = 50) -> list[tuple[str, 
         .limit(limit)
     )
     return [(str(text), int(count)) for text, count in found]
+
+
+async def not_helped(session: AsyncSession, limit: int = 50) -> list[tuple[str, str, int]]:
+    """Answers users said did not help: (question, entry id, times), most frequent first."""
+    normalised = func.lower(func.trim(FaqQuestion.text))
+    found = await session.execute(
+        select(normalised, FaqQuestion.entry_id, func.count())
+        .where(FaqQuestion.helpful.is_(False))
+        .group_by(normalised, FaqQuestion.entry_id)
+        .order_by(func.count().desc(), normalised)
+        .limit(limit)
+    )
+    return [(str(text), str(entry), int(count)) for text, entry, count in found]
+
+
+@dataclass(frozen=True)
+class EntryUse:
+    """How often an entry was shown (typed questions and opened from buttons) and rated."""
+
+    entry_id: str
+    served: int
+    helpful: int
+    not_helpful: int
+
+
+async def entry_use(session: AsyncSession) -> dict[str, EntryUse]:
+    """Serve and feedback counts per entry, for content authors (`faq served`)."""
+    found = await session.execute(
+        select(
+            FaqQuestion.entry_id,
+            func.count(),
+            func.count().filter(FaqQuestion.helpful.is_(True)),
+            func.count().filter(FaqQuestion.helpful.is_(False)),
+        )
+        .where(FaqQuestion.decision == FaqDecision.ANSWER, FaqQuestion.entry_id.is_not(None))
+        .group_by(FaqQuestion.entry_id)
+    )
+    return {str(eid): EntryUse(str(eid), int(n), int(yes), int(no)) for eid, n, yes, no in found}
