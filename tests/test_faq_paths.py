@@ -135,3 +135,26 @@ async def test_that_didnt_help_records_the_miss_offers_other_entries_and_counts_
         "didnt_help": 1,
     }
     assert sum(r["served"] for r in by_id.values()) == 2  # the answer and the entry opened
+
+
+async def test_questions_the_knowledge_base_used_to_miss_get_their_own_sourced_entries(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await onboard(user)
+    asked = {
+        "can i do yoga": "yoga, pilates",
+        "how much protein should I eat": "protein",
+        "can you book me an appointment": "book appointments",
+        "is paracetamol ok for my sore knee": "paracetamol",
+        "are you a real person?": "book appointments",
+    }
+    for question, title_part in asked.items():
+        await user.say(question)
+        text = user.last.text or ""
+        assert title_part in text.split("\n", 1)[0].lower(), (question, text[:80])
+        assert "http" in text.split("Sources:", 1)[1]  # a source the user can open
+    await user.say("is paracetamol ok for my sore knee")
+    assert "anti-inflammator" not in (user.last.text or "").split("\n", 1)[0].lower()
+    await user.say("what's the capital of France")
+    assert "I can help with running injuries and physical therapy" in (user.last.text or "")

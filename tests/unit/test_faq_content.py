@@ -253,3 +253,10 @@ def test_devset_does_not_copy_entry_questions() -> None:
             assert matcher.ratio() < NEAR_COPY_RATIO, (
                 f"dev-set text {c['text']!r} is a trivial edit of entry question {q!r}"
             )
+
+
+def test_every_entry_has_a_source_a_user_can_open_and_none_cites_internal_notes() -> None:
+    for e in entries():
+        assert any("http" in s for s in e["sources"]), f"{e['id']} has no source with a link"
+        internal = [s for s in e["sources"] if "pt coach" in s.casefold()]
+        assert not internal, f"{e['id']} cites internal notes: {internal}"
