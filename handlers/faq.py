@@ -94,15 +94,21 @@ async def on_faq_button(update: Update, context: Context) -> None:
 
 async def on_feedback(update: Update, context: Context) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None and update.effective_user
-    parts = query.data.split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in ("y", "n"):
+    assert query is not None and update.effective_user
+    try:
+        decoded = callbacks.decode(query.data)
+    except ValueError:
+        decoded = None
+    qid, vote = (decoded.part(0), decoded.part(1)) if decoded else (None, None)
+    if qid is None or not qid.isdigit() or vote not in ("y", "n"):
         await answer_query(update, EXPIRED)
         return
+    svc = services(context)
     outcome = await run_use_case(
-        context, faq.give_feedback, update.effective_user.id, int(parts[1]), parts[2] == "y"
+        context, faq.give_feedback, update.effective_user.id, int(qid), vote == "y", svc.faq
     )
     await answer_query(update, outcome.toast)
+    await render(update, context, outcome)
 
 
 async def on_safety_button(update: Update, context: Context) -> None:
@@ -134,7 +140,9 @@ async def on_safety_button(update: Update, context: Context) -> None:
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("faq", faq_command))
     app.add_handler(CallbackQueryHandler(on_faq_button, pattern=r"^faq:"))
-    app.add_handler(CallbackQueryHandler(on_feedback, pattern=r"^fb:"))
+    app.add_handler(
+        CallbackQueryHandler(on_feedback, pattern=callbacks.pattern(ButtonFamily.FEEDBACK))
+    )
     app.add_handler(
         CallbackQueryHandler(
             on_safety_button,
