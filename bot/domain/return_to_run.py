@@ -131,6 +131,7 @@ TEXT_KEYS = (
     "step_back_first",
     "held",
     "morning_ask",
+    "logged_wait",
     "skipped",
 )
 

@@ -16,6 +16,7 @@ from bot.db.models import RehabProfile, RunLog
 from bot.domain import pain as pain_model
 from bot.domain.callbacks import ButtonFamily, encode
 from bot.domain.enums import MorningResponse, RunStatus
+from bot.domain.kinds import MessageKind
 from bot.domain.return_to_run import (
     Decision,
     Ladder,
@@ -34,6 +35,7 @@ from bot.domain.safety import SafetyState
 from bot.services import safety
 from bot.services.context import Readiness, UserContext, load, not_ready_text
 from bot.services.dialogs import clear_dialog, set_dialog
+from bot.services.outgoing_checkin import plan_morning_question
 from bot.services.outcome import ButtonRows, Outcome, Reply
 
 PLAN_FLOW = "run_plan"
@@ -122,7 +124,7 @@ def _pain_buttons(*prefix: object) -> ButtonRows:
     return (row1, row2)
 
 
-def _morning_buttons(day: date) -> ButtonRows:
+def morning_buttons(day: date) -> ButtonRows:
     return (tuple((label, _b("mo", _day(day), key)) for key, label in MORNING_LABELS.items()),)
 
 
@@ -145,7 +147,7 @@ async def _stage_text(session: AsyncSession, ctx: UserContext) -> Reply:
     stage = ladder.stage(at.stage)
     last = await _last_log(session, ctx.user.id)
     if last is not None and last.decision == Move.WAIT and last.local_date < ctx.today:
-        return Reply(ladder.text("morning_ask"), _morning_buttons(last.local_date))
+        return Reply(ladder.text("morning_ask"), morning_buttons(last.local_date))
     nxt = next_run_day(last.local_date if last else None, ctx.today, ladder.rest_days_between)
     lines = [
         f"Return to running: stage {at.stage + 1} of {len(ladder.stages)}"
@@ -323,11 +325,11 @@ async def log_run(
     await session.flush()
     text = decision.explanation
     if decision.move is Move.WAIT:
-        text = (
-            f"Logged: pain {pain_during}/10 during, {pain_after}/10 right after. "
-            "The next morning decides how this stage went: tomorrow, send /running and tell "
-            "me how it feels."
-        )
+        text = ladder.text("logged_wait", during=pain_during, after=pain_after)
+        if ctx.user.timezone:
+            await plan_morning_question(
+                session, ctx.user, day, now, kind=MessageKind.RUN_MORNING
+            )
     replies: tuple[Reply, ...] = (Reply(text, edit=True),)
     replies += await _escalate(session, ctx, now)
     hold = safety.hold_reply(ctx.safety)

@@ -41,7 +41,7 @@ def test_the_template_goes_from_short_intervals_to_30_minutes_continuous() -> No
 
 
 def test_every_text_renders_with_the_pain_models_numbers() -> None:
-    values = {"peak": 4, "good": 1, "needed": 2, "stage": 2, "plan": "x"}
+    values = {"peak": 4, "good": 1, "needed": 2, "stage": 2, "plan": "x", "during": 2, "after": 1}
     for key in LADDER.texts:
         LADDER.text(key, **values)
     assert f"{pain.RUN_MAX}/10" in LADDER.text("rules")

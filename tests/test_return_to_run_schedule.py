@@ -1,0 +1,112 @@
+"""Return to running over simulated days, through the real Application and dispatcher, on
+both databases: the morning-after question that the bot sends by itself, which respects quiet
+hours and the safety hold, and whose answer moves the ladder."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.db.models import RehabProfile, RunLog, ScheduledMessage
+from tests.harness.bot import BotHarness, SimUser
+from tests.harness.fake_telegram import SentMessage
+from tests.test_checkin_flow import make_user
+from tests.test_return_to_run import URGENT, _clear, _run
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def _run_mornings(user: SimUser) -> list[SentMessage]:
+    return [
+        m
+        for m in user.tg.messages(user.id)
+        if any(d.startswith("rr:mo:") for _, d in m.buttons)
+    ]
+
+
+async def _run_morning_rows(h: BotHarness) -> list[ScheduledMessage]:
+    async with h.services.sessions() as session:
+        return list(
+            (
+                await session.execute(
+                    select(ScheduledMessage).where(ScheduledMessage.kind == "run_morning")
+                )
+            ).scalars()
+        )
+
+
+async def test_the_morning_after_a_run_the_bot_asks_after_quiet_hours_and_the_answer_counts(
+    harness: BotHarness,
+) -> None:
+    user_id = await make_user(harness, at=time(19, 0))
+    user = harness.user(1001)
+    await _clear(user)
+    logged = await _run(user, 2, 1)  # Friday morning, Berlin
+    assert "ask you tomorrow morning" in logged
+
+    # The evening and the night pass: nothing about the run is asked in quiet hours.
+    await harness.advance(timedelta(hours=21), step=timedelta(minutes=30))
+    assert _run_mornings(user) == []
+    await harness.advance(timedelta(hours=3), step=timedelta(minutes=30))
+    asked = _run_mornings(user)
+    assert len(asked) == 1 and "this morning" in (asked[0].text or "")
+    (row,) = await _run_morning_rows(harness)
+    assert row.status == "sent" and row.sent_at is not None
+    sent_local = row.sent_at.astimezone(BERLIN).time()
+    assert time(8, 0) <= sent_local < time(21, 0)
+
+    worse = asked[0].button_data("Worse")
+    await user.press("Better", asked[0])
+    assert "1 of 2" in (user.last.text or "") and "2/10" in (user.last.text or "")
+    async with harness.services.sessions() as session:
+        run = (await session.execute(select(RunLog))).scalar_one()
+        profile = await session.get(RehabProfile, user_id)
+    assert run.morning_response == "better" and run.decision == "stay"
+    assert profile is not None and profile.run_good_sessions == 1
+
+    # The button answered it: a second press and the following days ask nothing more.
+    await user.press_data(worse)
+    async with harness.services.sessions() as session:
+        run = (await session.execute(select(RunLog))).scalar_one()
+    assert run.morning_response == "better"
+    before = len(user.texts)
+    await harness.advance(timedelta(days=2), step=timedelta(hours=2))
+    assert not any("this morning" in t for t in user.texts[before:])
+    assert [r.status for r in await _run_morning_rows(harness)] == ["sent"]
+
+
+async def test_a_morning_answered_in_running_first_is_not_asked_again(
+    harness: BotHarness,
+) -> None:
+    await make_user(harness, at=time(19, 0))
+    user = harness.user(1001)
+    await _clear(user)
+    await _run(user, 1, 1)
+    # Just after midnight the user opens /running and answers there.
+    await harness.advance(timedelta(hours=15), step=timedelta(hours=1))
+    menu = await user.say("/running")
+    assert menu is not None and "this morning" in (menu.text or "")
+    await user.press("Same", menu)
+    before = len(user.texts)
+    await harness.advance(timedelta(hours=12), step=timedelta(minutes=30))
+    assert not any("this morning" in t for t in user.texts[before:])
+    (row,) = await _run_morning_rows(harness)
+    assert row.status == "skipped"
+
+
+async def test_no_morning_run_question_goes_out_during_a_safety_hold(harness: BotHarness) -> None:
+    user_id = await make_user(harness, at=time(19, 0))
+    user = harness.user(1001)
+    await _clear(user)
+    await _run(user, 2, 2)
+    await user.say(URGENT)  # an urgent red flag the same day: the hold starts
+    before = len(user.texts)
+    await harness.advance(timedelta(days=1, hours=4), step=timedelta(hours=1))
+    assert not any("this morning" in t for t in user.texts[before:])
+    (row,) = await _run_morning_rows(harness)
+    assert row.status == "skipped"
+    async with harness.services.sessions() as session:
+        profile = await session.get(RehabProfile, user_id)
+    assert profile is not None and profile.run_good_sessions == 0  # nothing moved on
