@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import RehabProfile, RunLog
+from bot.db.models import RehabProfile, RunLog, User
 from bot.domain import pain as pain_model
 from bot.domain.callbacks import ButtonFamily, encode
 from bot.domain.enums import MorningResponse, RunStatus
@@ -100,6 +100,20 @@ def clearance_offer(profile: RehabProfile | None, state: SafetyState) -> ButtonR
     if profile is None or profile.returning_to_run or state.active:
         return ()
     return _clearance_offer()
+
+
+async def offer_if_cleared(session: AsyncSession, user: User, text: str) -> Reply | None:
+    """A typed reply (the note after a check-in or a PT session) that says the user's
+    clinician cleared them to run gets the clearance offer; the same guards as the button
+    (rehab phase only, never while a safety concern is open)."""
+    ladder = load_ladder()
+    if not ladder.mentions_clearance(text):
+        return None
+    profile = await session.get(RehabProfile, user.id)
+    buttons = clearance_offer(profile, safety.state_of(user))
+    if not buttons:
+        return None
+    return Reply(ladder.text("clearance_noticed"), buttons)
 
 
 def _refused(ctx: UserContext) -> Outcome:
