@@ -20,9 +20,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 def _run_mornings(user: SimUser) -> list[SentMessage]:
     return [
-        m
-        for m in user.tg.messages(user.id)
-        if any(d.startswith("rr:mo:") for _, d in m.buttons)
+        m for m in user.tg.messages(user.id) if any(d.startswith("rr:mo:") for _, d in m.buttons)
     ]
 
 
@@ -110,3 +108,54 @@ async def test_no_morning_run_question_goes_out_during_a_safety_hold(harness: Bo
     async with harness.services.sessions() as session:
         profile = await session.get(RehabProfile, user_id)
     assert profile is not None and profile.run_good_sessions == 0  # nothing moved on
+
+
+def _by_button(user: SimUser) -> SentMessage:
+    asked = _run_mornings(user)
+    assert asked, "no morning-after question was sent"
+    return asked[-1]
+
+
+async def test_a_week_of_running_shows_in_the_weekly_summary_progress_and_the_pt_report(
+    harness: BotHarness,
+) -> None:
+    await make_user(harness, at=time(19, 0))
+    user = harness.user(1001)
+    await _clear(user)
+    await _run(user, 2, 1)  # Friday
+    await harness.advance(timedelta(hours=24), step=timedelta(minutes=30))  # Saturday 09:00
+    await user.press("Better", _by_button(user))
+    rest = await user.say("/running")
+    assert rest is not None and "rest day" in (rest.text or "")
+    await harness.advance(timedelta(hours=25), step=timedelta(minutes=30))  # Sunday 10:00
+    await _run(user, 1, 3)
+
+    # Sunday 19:00: the weekly summary speaks about the runs.
+    await harness.advance(timedelta(hours=9, minutes=30), step=timedelta(minutes=30))
+    (summary,) = [t for t in user.texts if "Runs this week" in t]
+    assert "Runs this week: 2 (now at stage 1 of 8)" in summary
+    assert "Highest pain on a run: 3/10" in summary
+
+    # Monday morning: the question comes by itself; a settled morning moves the user on.
+    await harness.advance(timedelta(hours=13, minutes=30), step=timedelta(minutes=30))
+    await user.press("Same", _by_button(user))
+    assert "move on to stage 2" in (user.last.text or "")
+
+    progress = await user.say("/progress")
+    shown = (progress.text or progress.caption or "") if progress else ""
+    assert "stage 2 of 8" in shown and "Runs logged: 2" in shown
+    assert "27 Nov 2/1" in shown and "29 Nov 1/3" in shown
+    # Friday run, Saturday rest day, Sunday run: no home-exercise check-in, and the streak
+    # still counts the days that followed the plan (the rest day does not break it).
+    assert "Streak: 2 days" in shown
+
+    await user.say("/report")
+    doc = user.last
+    assert doc.kind == "document" and doc.file is not None
+    from tests.unit.test_reports import _pdf_text
+
+    text = _pdf_text(doc.file)
+    assert "Return to running" in text
+    assert "stage 2 of 8" in text
+    assert "Fri 27 Nov: stage 1, done as planned; pain 2/10 during, 1/10 right after" in text
+    assert "next morning same: good session, moved on to the next" in text

@@ -97,6 +97,11 @@ class Ladder:
     sources: tuple[str, ...]
     texts: dict[str, str]
     clearance_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def label(self, key: str) -> str:
+        """A short word for a run's status, morning answer or decision (``[labels]``)."""
+        return self.labels.get(key, key.replace("_", " "))
 
     def stage(self, index: int) -> Stage:
         return self.stages[max(0, min(index, len(self.stages) - 1))]
@@ -120,9 +125,7 @@ class Ladder:
         def has(group: str) -> bool:
             return any(f" {fold(w)} " in folded for w in words.get(group, ()))
 
-        return (
-            has("clinician") and has("cleared") and has("running") and not has("negation")
-        )
+        return has("clinician") and has("cleared") and has("running") and not has("negation")
 
     def readiness_text(self) -> str:
         lines = [f"{self.readiness_title} (PT Coach can't test these for you):"]
@@ -151,6 +154,11 @@ TEXT_KEYS = (
     "morning_ask",
     "logged_wait",
     "clearance_noticed",
+    "progress_headline",
+    "run_line",
+    "run_short",
+    "pain_per_run",
+    "weekly_runs",
     "skipped",
 )
 
@@ -201,6 +209,7 @@ def parse_ladder(data: dict[str, Any]) -> Ladder:
         readiness=tuple(str(c) for c in readiness.get("checks", ())),
         sources=sources,
         texts={k: str(v) for k, v in texts.items()},
+        labels={str(k): str(v) for k, v in data.get("labels", {}).items()},
         clearance_words={
             str(k): tuple(str(w) for w in v) for k, v in data.get("clearance_words", {}).items()
         },

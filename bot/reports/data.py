@@ -73,3 +73,6 @@ class ReportInput:
     pt_sessions: tuple[date, ...] = ()
     red_flags: tuple[tuple[datetime, str], ...] = ()
     questions: tuple[tuple[datetime, str], ...] = ()
+    running: tuple[str, ...] = ()
+    """Return to running: the ladder position first, then one line per run, latest first
+    (empty in the rehab phase: the report then has no return-to-running section)."""

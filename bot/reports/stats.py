@@ -176,7 +176,9 @@ def exercise_adherence(
     records = list(by_day(days).values())
     # A run day planned a run, not the home exercises.
     planned = [
-        r for r in records if r.status not in NOT_PLANNED_STATUSES and r.status not in ("none", "run")
+        r
+        for r in records
+        if r.status not in NOT_PLANNED_STATUSES and r.status not in ("none", "run")
     ]
     counts: Counter[str] = Counter()
     plan_keys = [_key(item) for item in plan]

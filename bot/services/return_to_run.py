@@ -7,6 +7,7 @@ short transaction and returns an ``Outcome``; buttons use the ``rr`` callback fa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -35,8 +36,8 @@ from bot.domain.safety import SafetyState
 from bot.services import safety
 from bot.services.context import Readiness, UserContext, load, not_ready_text
 from bot.services.dialogs import clear_dialog, set_dialog
-from bot.services.outgoing_checkin import plan_morning_question
 from bot.services.outcome import ButtonRows, Outcome, Reply
+from bot.services.outgoing_checkin import plan_morning_question
 
 PLAN_FLOW = "run_plan"
 REFUSED = "refused"
@@ -341,9 +342,7 @@ async def log_run(
     if decision.move is Move.WAIT:
         text = ladder.text("logged_wait", during=pain_during, after=pain_after)
         if ctx.user.timezone:
-            await plan_morning_question(
-                session, ctx.user, day, now, kind=MessageKind.RUN_MORNING
-            )
+            await plan_morning_question(session, ctx.user, day, now, kind=MessageKind.RUN_MORNING)
     replies: tuple[Reply, ...] = (Reply(text, edit=True),)
     replies += await _escalate(session, ctx, now)
     hold = safety.hold_reply(ctx.safety)
@@ -416,3 +415,130 @@ async def save_custom_plan(
     await clear_dialog(session, ctx.user.id)
     listed = "\n".join(f"{i}. {s.describe()}" for i, s in enumerate(stages, start=1))
     return Outcome.say(f"Saved your PT's plan, starting at stage 1:\n{listed}")
+
+
+# --- seeing it: /progress, the PT report, the weekly summary ----------------------------------
+
+
+@dataclass(frozen=True)
+class RunLine:
+    day: date
+    stage: int  # 1-based
+    status: str
+    pain_during: int | None
+    pain_after: int | None
+    morning: str | None
+    decision: str | None
+
+
+@dataclass(frozen=True)
+class LadderView:
+    """The ladder as the user (and their PT) sees it: where they are and every run."""
+
+    headline: str
+    runs: tuple[RunLine, ...]  # oldest first
+    ladder: Ladder
+    stage: int  # 1-based, where the user is now
+
+    def _score(self, value: int | None) -> str:
+        return "–" if value is None else f"{value}/10"
+
+    def lines(self) -> tuple[str, ...]:
+        """One sentence per run, latest first (the PT report)."""
+        out = []
+        for r in reversed(self.runs):
+            skipped = r.status == RunStatus.SKIPPED
+            out.append(
+                self.ladder.text(
+                    "run_line",
+                    day=f"{r.day:%a %d %b}",
+                    stage=r.stage,
+                    status=self.ladder.label(r.status),
+                    during=self._score(r.pain_during),
+                    after=self._score(r.pain_after),
+                    morning=self.ladder.label("skipped" if skipped else r.morning or "no_morning"),
+                    decision=self.ladder.label(r.decision or "wait"),
+                )
+            )
+        return tuple(out)
+
+    def pain_per_run(self, last: int = 6) -> str | None:
+        """The last runs' pain during/after in one line (/progress)."""
+        shown = [r for r in self.runs if r.status != RunStatus.SKIPPED][-last:]
+        if not shown:
+            return None
+        runs = ", ".join(
+            self.ladder.text(
+                "run_short", day=f"{r.day:%d %b}", during=r.pain_during, after=r.pain_after
+            )
+            for r in shown
+        )
+        return self.ladder.text("pain_per_run", runs=runs)
+
+    def progress_text(self) -> str:
+        per_run = self.pain_per_run()
+        return self.headline if per_run is None else f"{self.headline}\n{per_run}"
+
+
+async def ladder_view(
+    session: AsyncSession,
+    user_id: int,
+    profile: RehabProfile | None,
+    start: date | None = None,
+    end: date | None = None,
+) -> LadderView | None:
+    """The ladder and the runs between ``start`` and ``end`` (all when omitted); None for a
+    user who has not started the return to running."""
+    if profile is None or not profile.returning_to_run:
+        return None
+    query = select(RunLog).where(RunLog.user_id == user_id)
+    if start is not None:
+        query = query.where(RunLog.local_date >= start)
+    if end is not None:
+        query = query.where(RunLog.local_date <= end)
+    rows = list((await session.execute(query.order_by(RunLog.local_date))).scalars())
+    ladder = ladder_for(profile)
+    at = _position(profile)
+    stage = ladder.stage(at.stage)
+    headline = ladder.text(
+        "progress_headline",
+        stage=at.stage + 1,
+        stages=len(ladder.stages),
+        whose=" (your PT’s plan)" if profile.run_plan else "",
+        plan=stage.describe(),
+        good=at.good,
+        needed=stage.sessions,
+        runs=sum(1 for r in rows if r.status != RunStatus.SKIPPED),
+    )
+    runs = tuple(
+        RunLine(
+            r.local_date,
+            r.stage + 1,
+            r.status,
+            r.pain_during,
+            r.pain_after,
+            r.morning_response,
+            r.decision,
+        )
+        for r in rows
+    )
+    return LadderView(headline, runs, ladder, at.stage + 1)
+
+
+def weekly_runs_text(view: LadderView, today: date) -> tuple[str | None, bool]:
+    """The weekly summary's line about runs, and whether the week had a step back (a flare:
+    no cheering)."""
+    week = [r for r in view.runs if today - timedelta(days=6) <= r.day <= today]
+    ran = [r for r in week if r.status != RunStatus.SKIPPED]
+    stepped_back = any(r.decision == Move.STEP_BACK for r in week)
+    if not ran:
+        return None, stepped_back
+    peaks = [p for r in ran for p in (r.pain_during, r.pain_after) if p is not None]
+    text = view.ladder.text(
+        "weekly_runs",
+        runs=len(ran),
+        stage=view.stage,
+        stages=len(view.ladder.stages),
+        peak=f"{max(peaks)}/10" if peaks else "–",
+    )
+    return text, stepped_back
