@@ -159,3 +159,34 @@ async def test_a_week_of_running_shows_in_the_weekly_summary_progress_and_the_pt
     assert "stage 2 of 8" in text
     assert "Fri 27 Nov: stage 1, done as planned; pain 2/10 during, 1/10 right after" in text
     assert "next morning same: good session, moved on to the next" in text
+
+
+async def test_a_painful_run_brings_the_gentle_flare_nudge_not_cheering(
+    harness: BotHarness,
+) -> None:
+    from bot.db.models import NudgeLog, User
+    from bot.domain.content import load_nudges
+    from bot.services.nudge_planner import plan_next_nudge
+    from bot.services.outgoing_nudges import GENTLE_THEMES
+
+    user_id = await make_user(harness, at=time(19, 0))
+    async with harness.services.sessions() as session:
+        me = await session.get(User, user_id)
+        assert me is not None
+        me.nudge_cadence = "normal"
+        now = harness.clock.now()
+        await plan_next_nudge(session, me, now, now)
+        await session.commit()
+    user = harness.user(1001)
+    await _clear(user)
+    said = await _run(user, 6, 4)  # above the 5/10 ceiling, not high enough to escalate
+    assert "6/10" in said and "tell your physical therapist" in said
+    async with harness.services.sessions() as session:
+        me = await session.get(User, user_id)
+        assert me is not None and me.safety_level == "none"
+    await harness.advance(timedelta(days=3), step=timedelta(hours=1))
+    async with harness.services.sessions() as session:
+        sent = list((await session.execute(select(NudgeLog).order_by(NudgeLog.sent_at))).scalars())
+    theme = {n.id: n.theme for n in load_nudges()}
+    assert [n.trigger for n in sent][:1] == ["pain_flare"]
+    assert all(theme[n.nudge_id] in GENTLE_THEMES for n in sent), [n.nudge_id for n in sent]

@@ -150,6 +150,8 @@ TEXT_KEYS = (
     "step_back_pain",
     "step_back_morning",
     "step_back_first",
+    "why_pain",
+    "why_morning",
     "held",
     "morning_ask",
     "logged_wait",
@@ -309,7 +311,9 @@ def decide(ladder: Ladder, at: Position, run: RunReport, *, may_progress: bool =
     if v is Verdict.STEP_BACK:
         back = Position(max(0, at.stage - 1), 0)
         if at.stage == 0:
-            text = ladder.text("step_back_first")
+            above = pain_model.above_ceiling(run.peak)
+            why = ladder.text("why_pain" if above else "why_morning", peak=peak)
+            text = ladder.text("step_back_first", why=why)
         else:
             key = "step_back_pain" if pain_model.above_ceiling(run.peak) else "step_back_morning"
             text = ladder.text(

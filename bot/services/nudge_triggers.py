@@ -221,3 +221,20 @@ async def on_morning_response(
     if not _eligible(user) or checkin.morning_response != "worse":
         return
     await _pain_flare(session, user, now, "worse next morning")
+
+
+async def on_run(
+    session: AsyncSession, user: User, day: date, flare: str | None, ran: bool, now: datetime
+) -> None:
+    """A run was logged or its morning answered (return to running): a flare (``flare`` says
+    why) calls for the pain-flare nudge, a run day may reach a streak milestone."""
+    if not _eligible(user):
+        return
+    assert user.timezone
+    await session.flush()
+    if flare is not None:
+        await _pain_flare(session, user, now, flare)
+        return
+    if ran:
+        days = await load_days(session, user, day - timedelta(days=HISTORY_DAYS), day)
+        await _milestone(session, user, days, day, now)

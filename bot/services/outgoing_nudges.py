@@ -28,7 +28,12 @@ from bot.services.nudge_triggers import is_lapsed
 from bot.services.outgoing import ButtonRows, Outgoing, SendContext, Skip, register_kind
 from bot.services.outgoing_checkin import _injury
 from bot.services.planner import plan_pt_sessions, plan_weekly_summary
-from bot.services.return_to_run import clearance_offer, ladder_view, weekly_runs_text
+from bot.services.return_to_run import (
+    clearance_offer,
+    ladder_view,
+    run_flare_since,
+    weekly_runs_text,
+)
 from bot.services.safety import state_of
 
 # Right after a flare, regular nudges stay gentle: no "keep it up" pushes for a few days.
@@ -107,7 +112,10 @@ class NudgeKind:
                     row.local_date - timedelta(days=FLARE_GENTLE_DAYS),
                     row.local_date,
                 )
-                if _recent_flare(days, row.local_date):
+                since = row.local_date - timedelta(days=FLARE_GENTLE_DAYS)
+                if _recent_flare(days, row.local_date) or await run_flare_since(
+                    ctx.session, user.id, since
+                ):
                     pool = tuple(n for n in pool if n.theme in GENTLE_THEMES)
             chosen = choose_nudge(pool, context, await _sent_nudge_ids(ctx), _rng(ctx, trigger))
             nudge_id = chosen.id if chosen is not None else ""

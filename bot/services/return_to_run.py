@@ -284,6 +284,22 @@ def _report(row: RunLog) -> RunReport:
     )
 
 
+async def _triggers(
+    session: AsyncSession, ctx: UserContext, day: date, run: RunReport, now: datetime
+) -> None:
+    """The nudge triggers a run feeds, as a check-in does: a flare (the pain model's), or a
+    run day toward a streak milestone."""
+    from bot.services import nudge_triggers
+
+    flare = None
+    if pain_model.is_flare(run.peak, run.morning.value if run.morning else None):
+        above = pain_model.above_ceiling(run.peak)
+        flare = f"run pain {run.peak}" if above else "worse the morning after a run"
+    await nudge_triggers.on_run(
+        session, ctx.user, day, flare, run.status is not RunStatus.SKIPPED, now
+    )
+
+
 def _apply(profile: RehabProfile, decision: Decision) -> None:
     profile.run_stage = decision.position.stage
     profile.run_good_sessions = decision.position.good
@@ -338,6 +354,7 @@ async def log_run(
     )
     _apply(profile, decision)
     await session.flush()
+    await _triggers(session, ctx, day, report, now)
     text = decision.explanation
     if decision.move is Move.WAIT:
         text = ladder.text("logged_wait", during=pain_during, after=pain_after)
@@ -375,6 +392,7 @@ async def answer_morning(
     row.decision = decision.move
     _apply(profile, decision)
     await session.flush()
+    await _triggers(session, ctx, day, _report(row), now)
     replies: tuple[Reply, ...] = (Reply(decision.explanation, edit=True),)
     replies += await _escalate(session, ctx, now)
     return Outcome(replies, extra={"move": decision.move.value})
@@ -429,6 +447,34 @@ class RunLine:
     pain_after: int | None
     morning: str | None
     decision: str | None
+
+    @property
+    def flare(self) -> bool:
+        """The pain model's flare (above the ceiling, or worse the next morning)."""
+        scores = [p for p in (self.pain_during, self.pain_after) if p is not None]
+        return pain_model.is_flare(max(scores) if scores else None, self.morning)
+
+
+def _line(r: RunLog) -> RunLine:
+    return RunLine(
+        r.local_date,
+        r.stage + 1,
+        r.status,
+        r.pain_during,
+        r.pain_after,
+        r.morning_response,
+        r.decision,
+    )
+
+
+async def run_flare_since(session: AsyncSession, user_id: int, since: date) -> bool:
+    """Whether a run since ``since`` was a flare: the nudges then keep to gentle themes."""
+    rows = (
+        await session.execute(
+            select(RunLog).where(RunLog.user_id == user_id, RunLog.local_date >= since)
+        )
+    ).scalars()
+    return any(_line(r).flare for r in rows)
 
 
 @dataclass(frozen=True)
@@ -510,27 +556,16 @@ async def ladder_view(
         needed=stage.sessions,
         runs=sum(1 for r in rows if r.status != RunStatus.SKIPPED),
     )
-    runs = tuple(
-        RunLine(
-            r.local_date,
-            r.stage + 1,
-            r.status,
-            r.pain_during,
-            r.pain_after,
-            r.morning_response,
-            r.decision,
-        )
-        for r in rows
-    )
+    runs = tuple(_line(r) for r in rows)
     return LadderView(headline, runs, ladder, at.stage + 1)
 
 
 def weekly_runs_text(view: LadderView, today: date) -> tuple[str | None, bool]:
-    """The weekly summary's line about runs, and whether the week had a step back (a flare:
-    no cheering)."""
+    """The weekly summary's line about runs, and whether a run this week was a flare (then
+    the summary does not cheer)."""
     week = [r for r in view.runs if today - timedelta(days=6) <= r.day <= today]
     ran = [r for r in week if r.status != RunStatus.SKIPPED]
-    stepped_back = any(r.decision == Move.STEP_BACK for r in week)
+    stepped_back = any(r.flare for r in week)
     if not ran:
         return None, stepped_back
     peaks = [p for r in ran for p in (r.pain_during, r.pain_after) if p is not None]
