@@ -190,3 +190,34 @@ async def test_a_painful_run_brings_the_gentle_flare_nudge_not_cheering(
     theme = {n.id: n.theme for n in load_nudges()}
     assert [n.trigger for n in sent][:1] == ["pain_flare"]
     assert all(theme[n.nudge_id] in GENTLE_THEMES for n in sent), [n.nudge_id for n in sent]
+
+
+async def test_a_runner_on_plan_is_not_nagged_about_missed_check_ins(harness: BotHarness) -> None:
+    """Run day, rest day, run day...: the home-exercise check-ins go unanswered, but those
+    days followed the plan, so no "you've missed two days" nudge and the streak holds."""
+    from bot.db.models import NudgeLog, User
+    from bot.services.nudge_planner import plan_next_nudge
+
+    user_id = await make_user(harness, at=time(19, 0))
+    async with harness.services.sessions() as session:
+        me = await session.get(User, user_id)
+        assert me is not None
+        me.nudge_cadence = "normal"
+        now = harness.clock.now()
+        await plan_next_nudge(session, me, now, now)
+        await session.commit()
+    user = harness.user(1001)
+    await _clear(user)
+    for _ in range(3):  # Friday, Sunday, Tuesday
+        await _run(user, 1, 1)
+        await harness.advance(timedelta(hours=24), step=timedelta(minutes=30))
+        await user.press("Better", _by_button(user))
+        await harness.advance(timedelta(hours=24), step=timedelta(minutes=30))
+    async with harness.services.sessions() as session:
+        triggers = list((await session.execute(select(NudgeLog.trigger))).scalars())
+    assert "missed_days" not in triggers
+    progress = await user.say("/progress")
+    shown = (progress.text or progress.caption or "") if progress else ""
+    # Fri run, Sat rest, Sun run, Mon rest, Tue run, Wed rest: three planned days done, the
+    # rest days stepped over (they neither add to the streak nor break it).
+    assert "Streak: 3 days" in shown

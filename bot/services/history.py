@@ -51,7 +51,7 @@ async def load_days(session: AsyncSession, user: User, start: date, end: date) -
     }
     pauses = list((await session.execute(select(Pause).where(Pause.user_id == user.id))).scalars())
     rest = set(user.rest_weekdays or [])
-    runs, run_rest = await _run_days(session, user, start, end)
+    runs, run_rest = await run_plan_days(session, user, start, end)
     days: list[DayRecord] = []
     day = start
     while day <= end:
@@ -93,7 +93,7 @@ async def load_days(session: AsyncSession, user: User, start: date, end: date) -
     return days
 
 
-async def _run_days(
+async def run_plan_days(
     session: AsyncSession, user: User, start: date, end: date
 ) -> tuple[set[date], set[date]]:
     """In the return-to-running phase: the days with a logged run (done or cut short), and
@@ -117,3 +117,15 @@ async def _run_days(
     )
     rest = {run + timedelta(days=n) for run in ran for n in range(1, between + 1)} - ran
     return {d for d in ran if d >= start}, rest
+
+
+async def not_planned_for_exercises(
+    session: AsyncSession, user: User, start: date, end: date
+) -> set[date]:
+    """Days between ``start`` and ``end`` on which no home-exercise check-in was due: marked
+    rest weekdays, run days and the ladder's rest days. An unanswered check-in on one of them
+    is not a lapse."""
+    runs, run_rest = await run_plan_days(session, user, start, end)
+    rest = set(user.rest_weekdays or [])
+    weekly = {start + timedelta(days=n) for n in range((end - start).days + 1)}
+    return runs | run_rest | {d for d in weekly if d.weekday() in rest}
