@@ -79,3 +79,40 @@ async def test_a_note_after_the_pt_session_can_carry_the_clearance(harness: BotH
     assert asked is not None
     await user.press("Yes, my clinician cleared me", asked)
     assert (await _profile(harness, user_id)).returning_to_run
+
+
+async def test_rest_days_marked_in_settings_never_break_the_streak(harness: BotHarness) -> None:
+    """In rehab: exercises on Friday, Saturday marked as a rest day in /settings and left
+    unanswered, exercises on Sunday: the streak is 2, not broken by Saturday."""
+    from sqlalchemy import select
+
+    from bot.db.models import CheckIn
+
+    user_id = await make_user(harness)
+    user = harness.user(1001)
+    menu = await user.say("/settings")
+    assert menu is not None and "Rest days: none" in (menu.text or "")
+    asked = await user.press("Rest days", menu)
+    assert asked is not None and "never breaks your streak" in (asked.text or "")
+    await user.press("Sat", asked)
+    assert "✅ Sat" in [label for label, _ in user.last.buttons]
+    await user.press("Done", user.last)
+    assert "rest days are Sat" in (user.last.text or "")
+    async with harness.services.sessions() as session:
+        me = await session.get(User, user_id)
+        assert me is not None and me.rest_weekdays == [5]
+
+    await harness.advance(timedelta(hours=10, minutes=5))  # Friday 19:00 Berlin
+    await user.press("Did them all")
+    await user.press("1")
+    await harness.advance(timedelta(days=2), step=timedelta(minutes=30))  # Sunday 19:05
+    await user.press("Did them all")
+    await user.press("1")
+    async with harness.services.sessions() as session:
+        statuses = list(
+            (await session.execute(select(CheckIn.status).order_by(CheckIn.local_date))).scalars()
+        )
+    assert statuses == ["done", "missed", "done"]  # Saturday's check-in went unanswered
+    shown = await user.say("/progress")
+    text = (shown.text or shown.caption or "") if shown else ""
+    assert "Streak: 2 days" in text
