@@ -278,9 +278,9 @@ async def press(
         if arg == REST_DAYS:
             await clear_dialog(session, user.id)
             return _out(_ask_rest_days(user))
+        return _out(await _goto(session, user, MENU_STEPS[arg], SettingsDraft(), now))
     if action == "rd":
         return _out(_rest_day(user, arg, now))
-        return _out(await _goto(session, user, MENU_STEPS[arg], SettingsDraft(), now))
     if action == "nudge":
         if arg not in profile_service.NUDGE_CADENCES:
             return Outcome.nothing(t("common.stale"))
