@@ -221,3 +221,16 @@ async def test_a_runner_on_plan_is_not_nagged_about_missed_check_ins(harness: Bo
     # Fri run, Sat rest, Sun run, Mon rest, Tue run, Wed rest: three planned days done, the
     # rest days stepped over (they neither add to the streak nor break it).
     assert "Streak: 3 days" in shown
+
+
+async def test_a_week_with_a_painful_run_gets_the_flare_summary_not_cheering(
+    harness: BotHarness,
+) -> None:
+    await make_user(harness, at=time(19, 0))
+    user = harness.user(1001)
+    await _clear(user)
+    await _run(user, 6, 4)  # Friday: above the ceiling, a step back
+    await harness.advance(timedelta(days=2, hours=10, minutes=30), step=timedelta(minutes=30))
+    (summary,) = [t for t in user.texts if "Runs this week" in t]
+    assert "Highest pain on a run: 6/10" in summary
+    assert "Your pain was higher this week" in summary and "ease off" in summary
