@@ -172,3 +172,21 @@ def test_the_ladder_numbers_agree_with_the_pain_model_everywhere() -> None:
     assert f"{pain.RUN_MAX}/10" in weekly
     why = LADDER.text("why_pain", peak=6)
     assert f"{pain.ACCEPTABLE_MAX}/10" in why and "6/10" in why
+
+
+def test_faq_and_nudges_give_runners_the_ladders_numbers() -> None:
+    """No "stop and walk above 5" in one place and "walk above 3" in another: every text
+    that tells a runner when to walk says the pain model's run limit, and none says to keep
+    running up to the ceiling."""
+    import re
+
+    from bot.domain.content import load_nudges
+    from bot.domain.faq import load_entries
+
+    texts = [e.answer for e in load_entries()] + [n.text for n in load_nudges()]
+    for text in texts:
+        for number in re.findall(r"walk[^.]*?past (?:about )?(\d+)", text):
+            assert int(number) == pain.RUN_MAX, text
+    run_texts = [t for t in texts if "run" in t and "out of 10" in t]
+    assert any(f"past {pain.RUN_MAX}" in t for t in run_texts)
+    assert any(f"above {pain.ACCEPTABLE_MAX}" in t for t in run_texts)
