@@ -28,6 +28,7 @@ from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
 from bot.services.outcome import ButtonRows, Outcome, Reply, rows
 from bot.services.outgoing_checkin import checkin_buttons, day_code, plan_morning_question
 from bot.services.planner import cancel_pending, upsert_message
+from bot.services.return_to_run import offer_if_cleared
 
 FLOW = "checkin"
 NOTE_MAX = 1000
@@ -514,7 +515,9 @@ async def _note(
         return Outcome.say(load_checkin_text().pick("closed"))
     checkin.note = note
     checkin.updated_at = now
-    return Outcome.say(load_checkin_text().pick("note_saved", _rng()))
+    saved = Reply(load_checkin_text().pick("note_saved", _rng()))
+    offer = await offer_if_cleared(session, ctx.user, note)
+    return Outcome((saved, offer) if offer is not None else (saved,))
 
 
 # --- the next-morning question ---------------------------------------------------------------

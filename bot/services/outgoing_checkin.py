@@ -227,15 +227,18 @@ class MorningKind:
         return None
 
 
-async def plan_morning_question(ctx_session, user, about: date, now: datetime) -> None:  # type: ignore[no-untyped-def]
-    """Ask the next morning, half an hour after the user's quiet hours end."""
+async def plan_morning_question(  # type: ignore[no-untyped-def]
+    ctx_session, user, about: date, now: datetime, kind: MessageKind = MessageKind.MORNING
+) -> None:
+    """Ask the next morning, half an hour after the user's quiet hours end (after a painful
+    check-in, or with ``kind=RUN_MORNING`` after a logged run)."""
     assert user.timezone
     end = datetime.combine(about, user.quiet_end) + timedelta(minutes=30)
     due = local_instant(about + timedelta(days=1), end.time(), user.timezone)
     await upsert_message(
         ctx_session,
         user_id=user.id,
-        kind=MessageKind.MORNING,
+        kind=kind,
         day=about + timedelta(days=1),
         due_at=due,
         now=now,

@@ -28,6 +28,7 @@ from bot.services.reports import (
     load_progress,
     report_period,
 )
+from bot.services.return_to_run import ladder_view
 
 WEEK_CHOICES = (4, 12)
 DEFAULT_WEEKS = 4
@@ -69,7 +70,10 @@ def chart_title(data: ProgressData) -> str:
     return f"{who} last {data.weeks} weeks"
 
 
-def little_data_text(data: ProgressData) -> str:
+CAPTION_MAX = 1024  # Telegram's limit for a photo caption
+
+
+def little_data_text(data: ProgressData, running: str | None = None) -> str:
     count = stats.check_in_count(data.days)
     so_far = (
         "You haven't logged a check-in yet"
@@ -86,6 +90,8 @@ def little_data_text(data: ProgressData) -> str:
     if since >= 0:
         lines.append(f"Day {since} since you stopped running.")
     lines.append("Send /checkin after your exercises and your picture starts to grow.")
+    if running:
+        lines += ["", running]
     return "\n".join(lines)
 
 
@@ -98,8 +104,13 @@ async def show_progress(
     if weeks not in WEEK_CHOICES:
         return Outcome.nothing("That button has expired.")
     data = await load_progress(session, ctx.user, ctx.profile, ctx.today, weeks)
+    view = await ladder_view(session, ctx.user.id, ctx.profile)
+    running = view.progress_text() if view is not None else None
     if not stats.has_enough_data(data.visible_days):
-        return Outcome.say(little_data_text(data))
+        return Outcome.say(little_data_text(data, running))
+    caption = stats.caption(data.days, data.today, data.stopped_running)
+    if running:
+        caption = f"{caption}\n\n{running}"[:CAPTION_MAX]
 
     async def draw() -> bytes:
         chart = await renderer("bot.reports.chart")
@@ -117,7 +128,7 @@ async def show_progress(
             "photo",
             f"progress-{data.today.isoformat()}.png",
             draw,
-            caption=stats.caption(data.days, data.today, data.stopped_running),
+            caption=caption,
             buttons=weeks_buttons(weeks),
         )
     )
