@@ -14,6 +14,7 @@ from bot.domain.kinds import MessageKind
 from tests.harness.bot import BotHarness, SimUser
 from tests.harness.fake_telegram import SentMessage
 from tests.test_onboarding import onboard
+from tests.test_progress_report import pdf_text
 
 EMERGENCY = "pins and needles in both legs and I peed myself a bit"
 URGENT = "my calf is swollen and hot since my flight yesterday"
@@ -34,6 +35,12 @@ async def _user(h: BotHarness, telegram_id: int = 1001) -> User:
             await session.execute(select(User).where(User.telegram_id == telegram_id))
         ).scalar_one()
         return row
+
+
+async def _reports(h: BotHarness) -> list[RedFlagReport]:
+    async with h.services.sessions() as session:
+        found = await session.execute(select(RedFlagReport).order_by(RedFlagReport.id))
+        return list(found.scalars())
 
 
 def _since(user: SimUser, count: int) -> list[SentMessage]:
@@ -197,8 +204,16 @@ async def test_pain_7_then_8_then_worse_escalates_and_silences_cheering_nudges(
             )
         ).scalar_one()
     assert sent_nudges == 0
-    flags = await _count(harness, RedFlagReport)
-    assert flags >= 2  # each escalation is a line for the PT report
+    # One clear message for the open concern, not the whole message again each session.
+    full = [t for t in user.texts if "Pain above 6 out of 10" in t or "second session" in t]
+    assert len(full) == 1, full
+    # One line in the PT report, brought up to date with the scores behind it.
+    rows = await _reports(harness)
+    assert [r.flag for r in rows] == ["pain-very_high"]
+    assert rows[0].text == "pain 7/10, 8/10; worse next morning 1×"
+    await user.say("/report")
+    report = pdf_text(user.last.file or b"")
+    assert 'Pain above 6/10: "pain 7/10, 8/10; worse next morning 1×"' in report
 
 
 async def test_a_typed_pain_score_is_saved_like_a_tap(harness: BotHarness) -> None:
@@ -246,3 +261,93 @@ async def test_a_question_while_the_pain_buttons_show_still_gets_an_answer(
     assert "run" in (user.last.text or "").lower()  # the FAQ answered
     await user.press("3", pain_question)  # the buttons still work
     assert (await checkins(harness))[0].pain == 3
+
+
+async def _sent_count(h: BotHarness, kind: MessageKind) -> int:
+    async with h.services.sessions() as session:
+        found = await session.execute(
+            select(func.count())
+            .select_from(ScheduledMessage)
+            .where(ScheduledMessage.kind == kind, ScheduledMessage.status == "sent")
+        )
+        return int(found.scalar_one())
+
+
+async def test_worse_next_morning_twice_escalates_once_and_holds_missed_day_nudges(
+    harness: BotHarness,
+) -> None:
+    user = await _nudging_user(harness)
+    await harness.advance(timedelta(hours=10, minutes=5))  # day 1, 19:05 Berlin
+    await user.press("Did them all")
+    await user.press("5")
+    await user.press("Skip")
+    await harness.advance(timedelta(hours=13, minutes=30))  # day 2, 08:35: the morning question
+    await user.press("Worse")
+    assert (await _user(harness)).safety_level == "none"  # once is a flare, not an escalation
+    await harness.advance(timedelta(hours=10, minutes=30))  # day 2, 19:05
+    await user.press("Did them all")
+    await user.press("5")
+    await user.press("Skip")
+    await harness.advance(timedelta(hours=13, minutes=30))  # day 3, 08:35
+    before = len(user.texts)
+    await user.press("Worse")
+    said = " ".join(user.texts[before - 1 :])
+    assert "twice in a row" in said and "before your next session" in said
+    assert (await _user(harness)).safety_level == "watch"
+    assert [r.flag for r in await _reports(harness)] == ["pain-worse_mornings"]
+
+    # Three silent days after: no "a mini session counts", no nudge at all.
+    held_from = len(user.tg.messages(user.id))
+    nudges_before = await _sent_count(harness, MessageKind.NUDGE)
+    await harness.advance(timedelta(days=4), step=timedelta(hours=1))
+    for message in _since(user, held_from):
+        assert "mini session" not in (message.text or "").lower()
+    assert await _sent_count(harness, MessageKind.NUDGE) == nudges_before
+
+
+async def test_pain_on_runs_escalates_in_running_words_once_per_open_concern(
+    harness: BotHarness,
+) -> None:
+    from tests.test_checkin_flow import make_user
+    from tests.test_return_to_run import _clear, _next_day, _run
+
+    await make_user(harness)
+    user = harness.user(1001)
+    await _clear(user)
+    await _run(user, 7, 7)
+    first = user.texts[-1]
+    assert "on a run" in first and "before your next run" in first
+    assert "exercise" not in first  # worded for a run, not for home exercises
+    await _next_day(harness)
+    await _next_day(harness)
+    before = len(user.texts)
+    await _run(user, 8, 8)
+    again = user.texts[before:]
+    assert not any("Pain above 6 out of 10" in t for t in again)  # not the whole message again
+    assert any("still higher" in t and "before your next run" in t for t in again)
+    rows = await _reports(harness)
+    assert [(r.flag, r.text) for r in rows] == [("pain-very_high", "on runs: pain 7/10, 8/10")]
+
+
+async def test_worse_mornings_after_runs_escalate_and_hold_progression(
+    harness: BotHarness,
+) -> None:
+    from tests.test_checkin_flow import make_user
+    from tests.test_return_to_run import _clear, _morning, _next_day, _run
+
+    await make_user(harness)
+    user = harness.user(1001)
+    await _clear(user)
+    await _run(user, 2, 2)
+    await _next_day(harness)
+    await _morning(user, "Worse")
+    assert (await _user(harness)).safety_level == "none"
+    await _next_day(harness)
+    await _run(user, 2, 2)
+    await _next_day(harness)
+    before = len(user.texts)
+    await _morning(user, "Worse")
+    said = " ".join(user.texts[before:])
+    assert "morning after a run, twice in a row" in said and "before your next run" in said
+    assert (await _user(harness)).safety_level == "watch"  # progression is held
+    assert [r.flag for r in await _reports(harness)] == ["pain-worse_mornings"]

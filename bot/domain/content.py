@@ -590,6 +590,12 @@ SAFETY_REQUIRED: tuple[str, ...] = (
     "escalation.worse_mornings",
     "escalation.rising",
     "escalation.settled",
+    "escalation.still",
+    "escalation_run.very_high",
+    "escalation_run.ceiling_twice",
+    "escalation_run.worse_mornings",
+    "escalation_run.rising",
+    "escalation_run.still",
 )
 SAFETY_BUTTONS: tuple[str, ...] = (
     "seen",

@@ -300,15 +300,6 @@ async def _recent_pain_days(
     ]
 
 
-def _detail(days: list[pain_model.PainDay]) -> str:
-    scores = ", ".join(f"{d.pain}/10" for d in days if d.pain is not None)
-    worse = sum(1 for d in days if d.morning == "worse")
-    parts = [f"pain {scores}"] if scores else []
-    if worse:
-        parts.append(f"worse next morning {worse}×")
-    return "; ".join(parts)
-
-
 async def _escalate(
     session: AsyncSession, ctx: UserContext, day: date, now: datetime
 ) -> Reply | None:
@@ -318,7 +309,7 @@ async def _escalate(
     reason = pain_model.escalation(days)
     if reason is None:
         return None
-    return await safety.raise_for_pain(session, ctx.user, reason, now, detail=_detail(days))
+    return await safety.raise_for_pain(session, ctx.user, reason, now, detail=pain_model.describe(days))
 
 
 async def _log_pain(

@@ -253,9 +253,10 @@ async def _escalate(session: AsyncSession, ctx: UserContext, now: datetime) -> t
     ).scalars()
     days = [pain_day(_report(r)) for r in reversed(list(rows))]
     reason = pain_model.escalation(days)
-    if reason is None or safety.state_of(ctx.user).active:
+    if reason is None:
         return ()
-    return (await safety.raise_for_pain(session, ctx.user, reason, now, detail="on a run"),)
+    detail = pain_model.describe(days, on_runs=True)
+    return (await safety.raise_for_pain(session, ctx.user, reason, now, detail=detail, run=True),)
 
 
 def _report(row: RunLog) -> RunReport:

@@ -143,9 +143,32 @@ async def raise_for_pain(
     now: datetime,
     *,
     detail: str = "",
+    run: bool = False,
 ) -> Reply:
     """Pain escalated under the pain model: a watch-level concern, a line in the PT report
-    (``detail`` says which scores, in the user's terms), and one clear message."""
+    (``detail`` says which scores, in the user's terms), and one clear message, worded for a
+    run when ``run``. While that concern is open, further escalations bring its report line
+    up to date and get a short reminder instead of the whole message again."""
+    text = load_safety_text()
+    section = "escalation_run" if run else "escalation"
+    buttons: ButtonRows = (
+        (_button("pt_adjusted", SafetyAction.PT_ADJUSTED), _button("seen", SafetyAction.SEEN)),
+    )
+    open_row = (
+        await session.execute(
+            select(RedFlagReport)
+            .where(
+                RedFlagReport.user_id == user.id,
+                RedFlagReport.resolved_at.is_(None),
+                RedFlagReport.flag.like(f"{PAIN_FLAG_PREFIX}%"),
+            )
+            .order_by(RedFlagReport.created_at.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if open_row is not None:
+        open_row.text = detail[:TEXT_MAX]
+        return Reply(text.render(f"{section}.still"), buttons)
     state = state_of(user).raised_to(SafetyLevel.WATCH, now)
     _store(user, state, now)
     session.add(
@@ -157,11 +180,7 @@ async def raise_for_pain(
             created_at=now,
         )
     )
-    text = load_safety_text()
-    return Reply(
-        text.render(f"escalation.{reason.value}"),
-        ((_button("pt_adjusted", SafetyAction.PT_ADJUSTED), _button("seen", SafetyAction.SEEN)),),
-    )
+    return Reply(text.render(f"{section}.{reason.value}"), buttons)
 
 
 async def plan_followup(
