@@ -351,3 +351,56 @@ async def test_worse_mornings_after_runs_escalate_and_hold_progression(
     assert "morning after a run, twice in a row" in said and "before your next run" in said
     assert (await _user(harness)).safety_level == "watch"  # progression is held
     assert [r.flag for r in await _reports(harness)] == ["pain-worse_mornings"]
+
+
+async def test_during_a_hold_checkin_today_progress_and_old_buttons_explain_the_hold(
+    harness: BotHarness,
+) -> None:
+    from tests.test_checkin_flow import checkins, make_user
+
+    await make_user(harness)
+    user = harness.user(1001)
+    await harness.advance(timedelta(hours=10, minutes=5))  # 19:05: today's check-in arrives
+    old_checkin = user.tg.last_with_buttons(user.id)
+    await user.say(URGENT)
+
+    reply = await user.say("/checkin")
+    assert reply is not None and "paused exercise check-ins" in (reply.text or "")
+    assert not any("Did them all" in label for label, _ in reply.buttons)
+    assert any("clinician has seen me" in label for label, _ in reply.buttons)
+
+    today = await user.say("/today")
+    assert today is not None
+    assert "Streak" not in (today.text or "") and "Send /checkin" not in (today.text or "")
+    assert "paused" in (today.text or "")
+
+    progress = await user.say("/progress")
+    assert progress is not None and "every one of them counts" not in (progress.text or "")
+    assert "paused exercise check-ins" in (progress.text or "")
+
+    await user.press("Did them all", old_checkin)  # an old check-in message tapped
+    assert "paused exercise check-ins" in (user.last.text or "")
+    assert "brilliant" not in (user.last.text or "").lower()
+    assert await checkins(harness) == []  # nothing recorded during the hold
+
+
+async def test_during_a_watch_checkins_go_on_without_praise_or_streak_talk(
+    harness: BotHarness,
+) -> None:
+    from tests.test_checkin_flow import make_user
+
+    await make_user(harness)
+    user = harness.user(1001)
+    await user.say("my shin hurts when I hop on it")  # a "contact" sign: a watch
+    assert (await _user(harness)).safety_level == "watch"
+    await harness.advance(timedelta(hours=10, minutes=5))  # the check-in still comes
+    await user.press("Did them all")
+    assert "brilliant" not in (user.last.text or "").lower()
+    said = await user.press("2")
+    assert said is not None
+    texts = " ".join(user.texts[-2:])
+    assert "Nice work" not in texts and "Keep going" not in texts
+    assert "physical therapist" in texts
+    today = await user.say("/today")
+    assert today is not None and "Streak" not in (today.text or "")
+    assert "worth raising with your physical therapist" in (today.text or "")

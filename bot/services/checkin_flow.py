@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CheckIn, ScheduledMessage
 from bot.domain import pain as pain_model
-from bot.domain.content import load_checkin_text, load_exercise_templates
+from bot.domain.content import load_checkin_text, load_exercise_templates, load_safety_text
 from bot.domain.kinds import MessageKind
 from bot.domain.timing import in_quiet_hours, local_date
 from bot.services import checkins, nudge_triggers, safety
@@ -99,7 +99,16 @@ async def press(session: AsyncSession, telegram_id: int, data: str, now: datetim
         return Outcome.nothing("That check-in is closed.")
     if day != ctx.today:
         return Outcome.nothing(load_checkin_text().pick("closed", _rng()), alert=True)
+    if ctx.safety.on_hold and action not in _ALLOWED_ON_HOLD:
+        # An old check-in message tapped during a hold: explain the hold, record nothing.
+        hold = safety.hold_reply(ctx.safety)
+        assert hold is not None
+        return Outcome((hold,))
     return await _ACTIONS.get(action, _unknown)(session, ctx, day, arg, now)
+
+
+_ALLOWED_ON_HOLD = frozenset({"nonote", "keep"})
+"""Check-in buttons that still work during a safety hold (they ask for no exercise)."""
 
 
 async def _unknown(
@@ -115,9 +124,12 @@ async def _record_done(
     await cancel_pending(session, ctx.user.id, (MessageKind.FOLLOWUP, MessageKind.SNOOZE))
     await _set_pain_step(session, ctx, day, now)
     key = "done_all" if status == "done" else "did_some"
-    lead = load_checkin_text().render(
-        key, _rng(), first_name=ctx.user.first_name, injury=injury_phrase(ctx.injury_area)
-    )
+    if ctx.safety.allows_cheering:
+        lead = load_checkin_text().render(
+            key, _rng(), first_name=ctx.user.first_name, injury=injury_phrase(ctx.injury_area)
+        )
+    else:  # a concern is open: logged, without praise
+        lead = load_safety_text().render("watch.logged")
     return _ask_pain(lead, day)
 
 
@@ -336,20 +348,24 @@ async def _log_pain(
         replies.append(Reply(head, edit=edit) if edit else Reply(head))
         replies.append(escalated)
     else:
-        parts = [
-            text.render(
-                f"pain_response.{pain_model.band(pain)}",
-                _rng(),
-                first_name=user.first_name,
-                injury=injury_phrase(ctx.injury_area),
-            )
-        ]
+        low = pain_model.band(pain) is pain_model.PainBand.LOW
+        settled = await safety.pain_settled(session, user, now) if low else None
+        if low and settled is None and not safety.state_of(user).allows_cheering:
+            # Low pain while another concern is open: no "keep going".
+            parts = [load_safety_text().render("watch.low_pain")]
+        else:
+            parts = [
+                text.render(
+                    f"pain_response.{pain_model.band(pain)}",
+                    _rng(),
+                    first_name=user.first_name,
+                    injury=injury_phrase(ctx.injury_area),
+                )
+            ]
         if pain_model.rising(await checkins.recent_pains(session, user.id, day)):
             parts.append(text.render("rising_pain_warning", _rng(), first_name=user.first_name))
-        if pain_model.band(pain) is pain_model.PainBand.LOW:
-            settled = await safety.pain_settled(session, user, now)
-            if settled is not None:
-                parts.append(settled.text)
+        if settled is not None:
+            parts.append(settled.text)
         replies.append(Reply(head + "\n\n" + "\n\n".join(parts), edit=edit))
     await nudge_triggers.on_checkin(session, user, checkin, now)
     await set_dialog(session, user.id, FLOW, "note", {"day": day.isoformat()}, now)
@@ -509,6 +525,8 @@ async def answer_morning(
         escalated = await _escalate(session, ctx, about, now)
         if escalated is not None:
             return Outcome((Reply("Thanks for telling me.", edit=True), escalated))
+    if answer != "worse" and not safety.state_of(ctx.user).allows_cheering:
+        return Outcome.say(load_safety_text().render("watch.morning"), edit=True)
     reply_text = load_checkin_text().render(
         f"morning_response.{answer}",
         _rng(),

@@ -151,7 +151,7 @@ def weekly_text(user: User, days: list[DayRecord], today: date, held: bool) -> s
     lines = [
         text.render("weekly_header", rng, first_name=user.first_name, done=done, planned=planned),
         f"Adherence (7 days): {stats.percent(stats.adherence(days, today, 7))}",
-        f"Streak: {stats.plural(stats.streak(days, today), 'day')}",
+        *([] if held else [f"Streak: {stats.plural(stats.streak(days, today), 'day')}"]),
         PAIN_TREND_WORDS[stats.pain_trend(days, today, 14)],
         "",
         text.render(f"weekly_summary.{week_kind(done, flare)}", rng, first_name=user.first_name),

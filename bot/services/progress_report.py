@@ -17,6 +17,7 @@ from types import ModuleType
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reports import stats
+from bot.services import safety
 from bot.services.context import Readiness, UserContext, load, not_ready_text
 from bot.services.outcome import Attachment, ButtonRows, Outcome
 from bot.services.reports import (
@@ -99,6 +100,10 @@ async def show_progress(
         return Outcome.nothing("That button has expired.")
     data = await load_progress(session, ctx.user, ctx.profile, ctx.today, weeks)
     if not stats.has_enough_data(data.visible_days):
+        if not ctx.safety.allows_cheering:
+            hold = safety.hold_reply(ctx.safety)
+            assert hold is not None
+            return Outcome((hold,))  # no "every one counts, send /checkin" during a concern
         return Outcome.say(little_data_text(data))
 
     async def draw() -> bytes:
@@ -117,7 +122,12 @@ async def show_progress(
             "photo",
             f"progress-{data.today.isoformat()}.png",
             draw,
-            caption=stats.caption(data.days, data.today, data.stopped_running),
+            caption=stats.caption(
+                data.days,
+                data.today,
+                data.stopped_running,
+                with_streak=ctx.safety.allows_cheering,
+            ),
             buttons=weeks_buttons(weeks),
         )
     )
