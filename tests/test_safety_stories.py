@@ -404,3 +404,43 @@ async def test_during_a_watch_checkins_go_on_without_praise_or_streak_talk(
     today = await user.say("/today")
     assert today is not None and "Streak" not in (today.text or "")
     assert "worth raising with your physical therapist" in (today.text or "")
+
+
+async def test_red_flags_typed_as_onboarding_other_and_exercise_answers_are_never_saved(
+    harness: BotHarness,
+) -> None:
+    from tests.test_onboarding import _dialog
+
+    user = harness.user()
+    await user.say("/start")
+    await user.press("let's start")
+    await user.press("Other")
+    reply = await user.say("calf swollen and hot after my flight")
+    assert reply is not None and "doctor" in (reply.text or "").lower()
+    dialog = await _dialog(harness)
+    assert dialog is not None and not dialog.data.get("other")  # never the injury area
+    await user.say("lower back")  # the step waited: the real answer is taken
+    await user.say("2 weeks ago")
+    await user.say("0")
+    reply = await user.say("deep groin pain when I hop")  # typed at the exercise step
+    assert reply is not None and "doctor" in (reply.text or "").lower()
+    dialog = await _dialog(harness)
+    assert dialog is not None and dialog.data["other"] == "lower back"
+    assert not any("groin" in str(name).lower() for name in dialog.data.get("own", []))
+    assert len(await _reports(harness)) == 2
+
+
+async def test_a_red_flag_typed_as_a_checkin_note_or_pt_note_is_not_saved(
+    harness: BotHarness,
+) -> None:
+    from tests.test_checkin_flow import checkins, make_user
+
+    await make_user(harness)
+    user = harness.user(1001)
+    await harness.advance(timedelta(hours=10, minutes=5))
+    await user.press("Did them all")
+    await user.press("3")  # the note step follows
+    reply = await user.say(URGENT)
+    assert reply is not None and "doctor" in (reply.text or "").lower()
+    assert (await checkins(harness))[0].note is None
+    assert await _count(harness, RedFlagReport) == 1
