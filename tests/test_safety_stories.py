@@ -444,3 +444,45 @@ async def test_a_red_flag_typed_as_a_checkin_note_or_pt_note_is_not_saved(
     assert reply is not None and "doctor" in (reply.text or "").lower()
     assert (await checkins(harness))[0].note is None
     assert await _count(harness, RedFlagReport) == 1
+
+
+async def test_a_runs_pain_can_be_typed_and_a_flag_in_it_is_triaged(harness: BotHarness) -> None:
+    from bot.db.models import RunLog
+    from tests.test_checkin_flow import make_user
+    from tests.test_return_to_run import _clear, _running
+
+    await make_user(harness)
+    user = harness.user(1001)
+    await _clear(user)
+    await user.press("Done as planned", await _running(user))
+    await user.say("3")
+    assert "Pain during: 3/10" in (user.last.text or "")
+    before = len(user.texts)
+    await user.say("7 and it woke me at night")
+    said = " ".join(user.texts[before:])
+    assert "night" in said.lower() and "Pain above 6 out of 10 on a run" in said
+    async with harness.services.sessions() as session:
+        runs = list((await session.execute(select(RunLog))).scalars())
+    assert [(r.pain_during, r.pain_after) for r in runs] == [(3, 7)]
+    assert {r.flag for r in await _reports(harness)} == {"rest-night-pain", "pain-very_high"}
+
+
+async def test_a_question_at_a_runs_pain_step_is_answered_and_the_buttons_still_work(
+    harness: BotHarness,
+) -> None:
+    from bot.db.models import RunLog
+    from tests.test_checkin_flow import make_user
+    from tests.test_return_to_run import _clear, _running
+
+    await make_user(harness)
+    user = harness.user(1001)
+    await _clear(user)
+    await user.press("Done as planned", await _running(user))
+    asked = user.last
+    await user.say("how long until I can run again?")
+    assert "Pain during" not in (user.last.text or "")
+    await user.press("2", asked)
+    await user.press("1", user.last)
+    async with harness.services.sessions() as session:
+        runs = list((await session.execute(select(RunLog))).scalars())
+    assert [(r.pain_during, r.pain_after) for r in runs] == [(2, 1)]
