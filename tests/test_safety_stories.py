@@ -486,3 +486,18 @@ async def test_a_question_at_a_runs_pain_step_is_answered_and_the_buttons_still_
     async with harness.services.sessions() as session:
         runs = list((await session.execute(select(RunLog))).scalars())
     assert [(r.pain_during, r.pain_after) for r in runs] == [(2, 1)]
+
+
+async def test_an_emergency_hold_leads_with_emergency_wording_in_every_hold_reply(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await onboard(user)
+    advice = await user.say(EMERGENCY)
+    assert advice is not None
+    assert "emergency" in (advice.text or "").splitlines()[0].lower()
+    for command in ("/checkin", "/today"):
+        reply = await user.say(command)
+        assert reply is not None and "emergency care now" in (reply.text or ""), command
+    await user.say("my calf is swollen and hot")  # a lesser flag never lowers the hold
+    assert (await _user(harness)).safety_level == "emergency"

@@ -589,6 +589,7 @@ SAFETY_REQUIRED: tuple[str, ...] = (
     "watch.low_pain",
     "watch.morning",
     "hold.status",
+    "hold.emergency",
     "escalation.very_high",
     "escalation.ceiling_twice",
     "escalation.worse_mornings",

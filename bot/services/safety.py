@@ -62,6 +62,8 @@ def seen_button() -> ButtonRows:
 def hold_reply(state: SafetyState) -> Reply | None:
     """What a prompt for exercise says instead while a concern is open (None: no concern)."""
     text = load_safety_text()
+    if state.level is SafetyLevel.EMERGENCY:  # emergency wording first, always
+        return Reply(text.render("hold.emergency"), seen_button())
     if state.on_hold:
         return Reply(text.render("hold.urgent"), seen_button())
     if state.active:

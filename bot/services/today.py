@@ -27,7 +27,9 @@ async def show_today(session: AsyncSession, telegram_id: int, now: datetime) -> 
     hold = safety.hold_reply(ctx.safety)
     if hold is None:
         return Outcome.say(text)
-    # A concern is open: the hold explained, and no streak talk.
+    # A concern is open: the hold explained (first, on a hold), and no streak talk.
+    if ctx.safety.on_hold:
+        return Outcome.say(f"{hold.text}\n\n{text}", hold.buttons)
     return Outcome.say(f"{text}\n\n{hold.text}", hold.buttons)
 
 
