@@ -149,8 +149,30 @@ async def test_an_edit_is_triaged_once_and_never_handled_as_a_new_message(
     await user.edit(424242, URGENT)  # the same words again: no second report, no second reply
     assert len(_since(user, before)) == 1
     assert await _count(harness, RedFlagReport) == 1
+    await user.edit(424242, URGENT + "!")  # a typo fixed: the same sign, still one report
+    assert len(_since(user, before)) == 1
+    assert await _count(harness, RedFlagReport) == 1
     await user.edit(424243, "/delete")  # an edited command does nothing either
     assert len(_since(user, before)) == 1
+    await user.edit(424244, "and now my chest hurts on my runs")  # a new sign: answered
+    assert len(_since(user, before)) == 2 and "emergency" in (user.last.text or "").lower()
+    assert await _count(harness, RedFlagReport) == 2
+
+
+async def test_editing_a_step_answer_changes_nothing_and_a_flagged_edit_is_not_saved(
+    harness: BotHarness,
+) -> None:
+    from tests.test_checkin_flow import checkins, make_user
+
+    await make_user(harness)
+    user = harness.user(1001)
+    await harness.advance(timedelta(hours=10, minutes=5))
+    await user.press("Did them all")
+    await user.press("3")
+    await user.say("Felt fine on the bridges")
+    await user.edit(777, URGENT)  # the note's message edited into a red flag
+    assert "doctor" in (user.last.text or "").lower()
+    assert (await checkins(harness))[0].note == "Felt fine on the bridges"
 
 
 async def _nudging_user(h: BotHarness) -> SimUser:

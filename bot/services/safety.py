@@ -103,7 +103,7 @@ async def report_red_flag(
         return None
     if user is None:
         return Triaged(result, SafetyState(), Outcome.say(result.message))
-    if unless_reported and await _already_reported(session, user.id, text):
+    if unless_reported and await _already_reported(session, user.id, text, result.flag or ""):
         return None
     session.add(
         RedFlagReport(
@@ -121,10 +121,16 @@ async def report_red_flag(
     return Triaged(result, state, Outcome.say(result.message, seen_button()))
 
 
-async def _already_reported(session: AsyncSession, user_id: int, text: str) -> bool:
+async def _already_reported(session: AsyncSession, user_id: int, text: str, flag: str) -> bool:
+    """An edit repeats a report when its words were reported already, or when it raises a
+    sign this user reported and has not resolved yet (a typo fixed in the same message)."""
     found = await session.execute(
         select(RedFlagReport.id)
-        .where(RedFlagReport.user_id == user_id, RedFlagReport.text == text[:TEXT_MAX])
+        .where(
+            RedFlagReport.user_id == user_id,
+            (RedFlagReport.text == text[:TEXT_MAX])
+            | ((RedFlagReport.flag == flag) & RedFlagReport.resolved_at.is_(None)),
+        )
         .limit(1)
     )
     return found.first() is not None
