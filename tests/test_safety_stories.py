@@ -523,3 +523,23 @@ async def test_an_emergency_hold_leads_with_emergency_wording_in_every_hold_repl
         assert reply is not None and "emergency care now" in (reply.text or ""), command
     await user.say("my calf is swollen and hot")  # a lesser flag never lowers the hold
     assert (await _user(harness)).safety_level == "emergency"
+
+
+async def test_after_a_release_the_user_can_note_what_the_clinician_advised(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await onboard(user)
+    await user.say(URGENT)
+    await user.press("clinician has seen me")
+    await user.press("Cleared to carry on")
+    await user.press("Note what they advised")
+    await user.say("my calf is swollen and hot again")  # a flag: answered, never saved
+    assert "doctor" in (user.last.text or "").lower()
+    await user.say("compression socks on flights, back to exercises")
+    assert "Saved with your report" in (user.last.text or "")
+    rows = await _reports(harness)
+    advised = "(clinician advised: compression socks on flights, back to exercises)"
+    assert rows[0].text.endswith(advised) and rows[0].resolved_at is not None
+    await user.say("/report")
+    assert "clinician advised" in " ".join(pdf_text(user.last.file or b"").split())

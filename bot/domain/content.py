@@ -583,6 +583,8 @@ SAFETY_REQUIRED: tuple[str, ...] = (
     "answer.not_yet",
     "answer.need_help",
     "answer.undo",
+    "answer.ask_advice",
+    "answer.advice_saved",
     "hold.urgent",
     "hold.watch",
     "watch.logged",
@@ -610,6 +612,7 @@ SAFETY_BUTTONS: tuple[str, ...] = (
     "not_cleared",
     "undo",
     "pt_adjusted",
+    "advice",
 )
 
 

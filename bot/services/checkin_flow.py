@@ -321,7 +321,9 @@ async def _escalate(
     reason = pain_model.escalation(days)
     if reason is None:
         return None
-    return await safety.raise_for_pain(session, ctx.user, reason, now, detail=pain_model.describe(days))
+    return await safety.raise_for_pain(
+        session, ctx.user, reason, now, detail=pain_model.describe(days)
+    )
 
 
 async def _log_pain(

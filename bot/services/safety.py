@@ -9,6 +9,7 @@ a pain score, the follow-up buttons) behaves the same.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,8 +25,10 @@ from bot.domain.pain import EscalationReason
 from bot.domain.safety import SafetyLevel, SafetyState, level_for_triage
 from bot.domain.timing import local_date, next_outside_quiet_hours
 from bot.domain.triage import TriageResult, triage
+from bot.services.dialogs import clear_dialog, set_dialog
 from bot.services.outcome import ButtonRows, Outcome, Reply
 from bot.services.planner import cancel_pending, upsert_message
+from bot.services.users import get_user
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +266,12 @@ async def answer(session: AsyncSession, user: User, action: SafetyAction, now: d
         return Outcome.say(text.render("answer.need_help"), seen_button())
     if action is SafetyAction.UNDO:
         return await _undo(session, user, now)
+    if action is SafetyAction.ADVICE:
+        if state.active or state.resolved_at is None:
+            return Outcome.nothing("That button has expired.")
+        released = {"released": state.resolved_at.isoformat()}
+        await set_dialog(session, user.id, ADVICE_FLOW, "advice", released, now)
+        return Outcome.say(text.render("answer.ask_advice"))
     return Outcome.nothing("That button has expired.")
 
 
@@ -276,7 +285,49 @@ async def _release(session: AsyncSession, user: User, now: datetime) -> Outcome:
     )
     await cancel_pending(session, user.id, (MessageKind.SAFETY_FOLLOWUP,))
     key = "answer.cleared" if previous.on_hold else "answer.noted"
-    return Outcome.say(load_safety_text().render(key), ((_button("undo", SafetyAction.UNDO),),))
+    return Outcome.say(
+        load_safety_text().render(key),
+        ((_button("advice", SafetyAction.ADVICE), _button("undo", SafetyAction.UNDO)),),
+    )
+
+
+ADVICE_FLOW = "safety_advice"
+"""The step after "Note what they advised": the next typed message (triaged first, and never
+saved when it is a red flag) is added to the reports the release resolved."""
+ADVICE_MAX = 500
+
+
+async def save_advice(
+    session: AsyncSession,
+    telegram_id: int,
+    data: Mapping[str, object],
+    text: str | None,
+    now: datetime,
+) -> Outcome:
+    """What the clinician advised, in the user's words, added to the concern it resolved so
+    the physical therapist reads it in the report next to the sign."""
+    user = await get_user(session, telegram_id)
+    if user is None:
+        return Outcome.nothing()
+    advice = (text or "").strip()
+    if not advice:
+        return Outcome.say("Type what they advised in a few words, or /cancel.")
+    if len(advice) > ADVICE_MAX:
+        return Outcome.say(f"Please keep it under {ADVICE_MAX} characters.")
+    await clear_dialog(session, user.id)
+    released = data.get("released")
+    if released:
+        reports = (
+            await session.execute(
+                select(RedFlagReport).where(
+                    RedFlagReport.user_id == user.id,
+                    RedFlagReport.resolved_at == datetime.fromisoformat(str(released)),
+                )
+            )
+        ).scalars()
+        for report in reports:
+            report.text = f"{report.text} (clinician advised: {advice})"[:TEXT_MAX]
+    return Outcome.say(load_safety_text().render("answer.advice_saved"))
 
 
 async def _undo(session: AsyncSession, user: User, now: datetime) -> Outcome:

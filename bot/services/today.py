@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CheckIn
+from bot.domain.content import load_safety_text
 from bot.domain.enums import UserStatus
 from bot.reports import stats
 from bot.reports.data import DayRecord
-from bot.domain.content import load_safety_text
 from bot.services import checkins, safety
 from bot.services.context import Readiness, UserContext, load, not_ready_text
 from bot.services.history import load_days
