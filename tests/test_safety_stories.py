@@ -5,7 +5,7 @@ and its release (and taking a release back), and edited messages.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from sqlalchemy import func, select
 
@@ -543,3 +543,54 @@ async def test_after_a_release_the_user_can_note_what_the_clinician_advised(
     assert rows[0].text.endswith(advised) and rows[0].resolved_at is not None
     await user.say("/report")
     assert "clinician advised" in " ".join(pdf_text(user.last.file or b"").split())
+
+
+async def test_a_pain_watch_ends_when_the_pt_adjusted_the_plan_or_the_pain_settles(
+    harness: BotHarness,
+) -> None:
+    from tests.test_checkin_flow import make_user
+
+    await make_user(harness)
+    user = harness.user(1001)
+    await harness.advance(timedelta(hours=10, minutes=5))
+    await user.press("Did them all")
+    await user.press("8")
+    escalation = next(
+        m
+        for m in reversed(user.tg.messages(user.id))
+        if "adjusted" in " ".join(label for label, _ in m.buttons)
+    )
+    await user.press("My PT adjusted my plan", escalation)
+    assert (await _user(harness)).safety_level == "none"
+    assert "Pain above 6 out of 10" in (escalation.text or "")  # the advice stays in the chat
+    assert "Undo" in " ".join(
+        label for label, _ in user.last.buttons
+    )  # the confirmation is a new message
+
+    await harness.advance(timedelta(days=1))
+    await user.press("Did them all")
+    await user.press("7")  # a new concern: the whole message once more
+    assert any("Pain above 6 out of 10" in t for t in user.texts[-2:])
+    await harness.advance(timedelta(days=1))
+    await user.press("Did them all")
+    await user.press("2")
+    assert any("settled back into the comfortable range" in t for t in user.texts)
+    assert (await _user(harness)).safety_level == "none"
+    rows = await _reports(harness)
+    assert len(rows) == 2 and all(r.resolved_at is not None for r in rows)
+
+
+async def test_the_weekly_summary_during_a_watch_has_no_streak_line(harness: BotHarness) -> None:
+    from tests.test_checkin_flow import make_user
+    from tests.test_weekly_and_pt import _add_checkins
+
+    user_id = await make_user(harness, at=time(9, 0))
+    await _add_checkins(harness, user_id, 10, pain=2)
+    user = harness.user(1001)
+    await user.say("my shin hurts when I hop on it")
+    assert (await _user(harness)).safety_level == "watch"
+    await harness.advance(timedelta(days=2, hours=10, minutes=5), step=timedelta(minutes=30))
+    photos = [m for m in user.tg.messages(1001) if m.kind == "photo"]
+    assert len(photos) == 1
+    caption = photos[0].caption or ""
+    assert "Adherence (7 days)" in caption and "Streak" not in caption
