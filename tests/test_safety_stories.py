@@ -452,7 +452,7 @@ async def test_red_flags_typed_as_onboarding_other_and_exercise_answers_are_neve
     assert len(await _reports(harness)) == 2
 
 
-async def test_a_red_flag_typed_as_a_checkin_note_or_pt_note_is_not_saved(
+async def test_a_red_flag_typed_as_a_checkin_note_is_not_saved(
     harness: BotHarness,
 ) -> None:
     from tests.test_checkin_flow import checkins, make_user
@@ -594,3 +594,36 @@ async def test_the_weekly_summary_during_a_watch_has_no_streak_line(harness: Bot
     assert len(photos) == 1
     caption = photos[0].caption or ""
     assert "Adherence (7 days)" in caption and "Streak" not in caption
+
+
+async def test_a_red_flag_typed_as_a_pt_note_is_answered_and_the_note_step_waits(
+    harness: BotHarness,
+) -> None:
+    from sqlalchemy import update
+
+    from bot.db.models import PtSession
+    from bot.services.planner import schedule_user
+    from tests.test_checkin_flow import make_user
+
+    user_id = await make_user(harness, at=time(9, 0))
+    async with harness.services.sessions() as session:
+        await session.execute(
+            update(RehabProfile)
+            .where(RehabProfile.user_id == user_id)
+            .values(pt_weekdays=[4], pt_time=time(16, 0))  # Fridays at 16:00, today
+        )
+        me = await session.get(User, user_id)
+        assert me is not None
+        await schedule_user(session, me, harness.clock.now(), harness.settings)
+        await session.commit()
+    user = harness.user(1001)
+    await harness.advance(timedelta(hours=9, minutes=10), step=timedelta(minutes=15))
+    prompt = user.tg.last_with_buttons(1001)
+    await user.press("Note what changed", prompt)
+    reply = await user.say("my shin hurts when I hop on it")
+    assert reply is not None and "physical therapist" in (reply.text or "")
+    await user.say("Added single-leg bridges")  # the step waited for the real note
+    async with harness.services.sessions() as session:
+        notes = list((await session.execute(select(PtSession.note))).scalars())
+    assert notes == ["Added single-leg bridges"]
+    assert [r.flag for r in await _reports(harness)] == ["bone-stress-signs"]
