@@ -627,3 +627,33 @@ async def test_a_red_flag_typed_as_a_pt_note_is_answered_and_the_note_step_waits
         notes = list((await session.execute(select(PtSession.note))).scalars())
     assert notes == ["Added single-leg bridges"]
     assert [r.flag for r in await _reports(harness)] == ["bone-stress-signs"]
+
+
+async def test_a_hold_from_a_flag_during_onboarding_gets_its_follow_up_once_set_up(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await user.say("/start")
+    await user.press("let's start")
+    asked = user.tg.last_with_buttons(user.id)
+    await user.say(URGENT)  # no time zone yet: nothing can be planned
+    await user.press("Knee", asked)
+    await user.press("A few days ago")
+    await user.press("2")
+    await user.press("Tue")
+    await user.press("Thu")
+    await user.press("Done")
+    await user.say("17:30")
+    await user.press("Glute bridges")
+    await user.press("Confirm")
+    await user.press("19:00")
+    await user.say("Berlin")
+    await user.press("All set")
+    assert (await _user(harness)).safety_level == "urgent"
+    before = len(user.tg.messages(user.id))
+    await harness.advance(timedelta(days=2), step=timedelta(hours=1))
+    later = _since(user, before)
+    assert any(
+        "Were you able to see" in (m.text or "") or "looked at" in (m.text or "") for m in later
+    )
+    assert not any("Did them all" in " ".join(lb for lb, _ in m.buttons) for m in later)
