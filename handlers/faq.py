@@ -13,7 +13,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.domain import callbacks
 from bot.domain.callbacks import ButtonFamily, SafetyAction
-from bot.services import faq
+from bot.services import faq, safety
+from bot.services.dialogs import DialogState
 from bot.services.outcome import Outcome, rows
 from handlers.common import (
     Context,
@@ -23,7 +24,7 @@ from handlers.common import (
     run_use_case,
     services,
 )
-from handlers.router import Incoming, register_free_text
+from handlers.router import Incoming, register_flow, register_free_text
 
 EXPIRED = faq.EXPIRED
 
@@ -137,6 +138,22 @@ async def on_safety_button(update: Update, context: Context) -> None:
     await render(update, context, outcome)
 
 
+async def on_advice_text(
+    update: Update, context: Context, state: DialogState, incoming: Incoming
+) -> None:
+    """What the clinician advised, typed after "Note what they advised" (a red flag never
+    reaches this step: the router answers it and the step keeps waiting)."""
+    outcome = await run_use_case(
+        context,
+        safety.save_advice,
+        state.telegram_id,
+        state.data,
+        incoming.text,
+        services(context).clock.now(),
+    )
+    await render(update, context, outcome)
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("faq", faq_command))
     app.add_handler(CallbackQueryHandler(on_faq_button, pattern=r"^faq:"))
@@ -149,4 +166,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
             pattern=callbacks.pattern(ButtonFamily.SAFETY, ButtonFamily.LEGACY_CLINICIAN),
         )
     )
+    register_flow(safety.ADVICE_FLOW, on_advice_text)
     register_free_text(on_free_text)

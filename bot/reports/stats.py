@@ -220,10 +220,13 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def caption(days: Iterable[DayRecord], today: date, stopped_running: date) -> str:
-    """One line under the chart and in summaries, built from the same rules as above."""
+def caption(
+    days: Iterable[DayRecord], today: date, stopped_running: date, *, with_streak: bool = True
+) -> str:
+    """One line under the chart and in summaries, built from the same rules as above
+    (``with_streak=False`` while a safety concern is open: no streak talk)."""
     records = list(days)
-    parts = [f"Streak: {plural(streak(records, today), 'day')}"]
+    parts = [f"Streak: {plural(streak(records, today), 'day')}"] if with_streak else []
     week = adherence(records, today, 7)
     month = adherence(records, today, 28)
     if week is None and month is None:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CheckIn, ScheduledMessage
 from bot.domain import pain as pain_model
-from bot.domain.content import load_checkin_text, load_exercise_templates
+from bot.domain.content import load_checkin_text, load_exercise_templates, load_safety_text
 from bot.domain.kinds import MessageKind
 from bot.domain.timing import in_quiet_hours, local_date
 from bot.services import checkins, nudge_triggers, safety
@@ -111,6 +111,11 @@ async def press(
         return Outcome.nothing("That check-in is closed.")
     if day != ctx.today:
         return Outcome.nothing(load_checkin_text().pick("closed", _rng()), alert=True)
+    if ctx.safety.on_hold and action not in _ALLOWED_ON_HOLD:
+        # An old check-in message tapped during a hold: explain the hold, record nothing.
+        hold = safety.hold_reply(ctx.safety)
+        assert hold is not None
+        return Outcome((hold,))
     handle = _ACTIONS.get(action, _unknown)
     once = message_id if handle is not _unknown and action not in REPEATABLE else None
     if once is not None and not await first_press(session, ctx.user.id, once, data, now):
@@ -120,6 +125,10 @@ async def press(
         # Refused (Done with nothing ticked yet): the same button may be pressed again.
         await forget_press(session, ctx.user.id, once, data)
     return outcome
+
+
+_ALLOWED_ON_HOLD = frozenset({"nonote", "keep"})
+"""Check-in buttons that still work during a safety hold (they ask for no exercise)."""
 
 
 async def _unknown(
@@ -135,9 +144,12 @@ async def _record_done(
     await cancel_pending(session, ctx.user.id, (MessageKind.FOLLOWUP, MessageKind.SNOOZE))
     await _set_pain_step(session, ctx, day, now)
     key = "done_all" if status == "done" else "did_some"
-    lead = load_checkin_text().render(
-        key, _rng(), first_name=ctx.user.first_name, injury=injury_phrase(ctx.injury_area)
-    )
+    if ctx.safety.allows_cheering:
+        lead = load_checkin_text().render(
+            key, _rng(), first_name=ctx.user.first_name, injury=injury_phrase(ctx.injury_area)
+        )
+    else:  # a concern is open: logged, without praise
+        lead = load_safety_text().render("watch.logged")
     return _ask_pain(lead, day)
 
 
@@ -320,15 +332,6 @@ async def _recent_pain_days(
     ]
 
 
-def _detail(days: list[pain_model.PainDay]) -> str:
-    scores = ", ".join(f"{d.pain}/10" for d in days if d.pain is not None)
-    worse = sum(1 for d in days if d.morning == "worse")
-    parts = [f"pain {scores}"] if scores else []
-    if worse:
-        parts.append(f"worse next morning {worse}×")
-    return "; ".join(parts)
-
-
 async def _escalate(
     session: AsyncSession, ctx: UserContext, day: date, now: datetime
 ) -> Reply | None:
@@ -338,7 +341,9 @@ async def _escalate(
     reason = pain_model.escalation(days)
     if reason is None:
         return None
-    return await safety.raise_for_pain(session, ctx.user, reason, now, detail=_detail(days))
+    return await safety.raise_for_pain(
+        session, ctx.user, reason, now, detail=pain_model.describe(days)
+    )
 
 
 async def _log_pain(
@@ -367,20 +372,24 @@ async def _log_pain(
         replies.append(escalated)
         replies.append(Reply(ask_note, skip))
     else:
-        parts = [
-            text.render(
-                f"pain_response.{pain_model.band(pain)}",
-                _rng(),
-                first_name=user.first_name,
-                injury=injury_phrase(ctx.injury_area),
-            )
-        ]
+        low = pain_model.band(pain) is pain_model.PainBand.LOW
+        settled = await safety.pain_settled(session, user, now) if low else None
+        if low and settled is None and not safety.state_of(user).allows_cheering:
+            # Low pain while another concern is open: no "keep going".
+            parts = [load_safety_text().render("watch.low_pain")]
+        else:
+            parts = [
+                text.render(
+                    f"pain_response.{pain_model.band(pain)}",
+                    _rng(),
+                    first_name=user.first_name,
+                    injury=injury_phrase(ctx.injury_area),
+                )
+            ]
         if pain_model.rising(await checkins.recent_pains(session, user.id, day)):
             parts.append(text.render("rising_pain_warning", _rng(), first_name=user.first_name))
-        if pain_model.band(pain) is pain_model.PainBand.LOW:
-            settled = await safety.pain_settled(session, user, now)
-            if settled is not None:
-                parts.append(settled.text)
+        if settled is not None:
+            parts.append(settled.text)
         # The answer and the note question are one message (one Telegram call fewer at the
         # evening peak); "Skip" later removes only the button, so the answer stays readable.
         replies.append(Reply("\n\n".join([head, *parts, ask_note]), skip, edit=edit))
@@ -545,6 +554,8 @@ async def answer_morning(
         escalated = await _escalate(session, ctx, about, now)
         if escalated is not None:
             return Outcome((Reply("Thanks for telling me.", edit=True), escalated))
+    if answer != "worse" and not safety.state_of(ctx.user).allows_cheering:
+        return Outcome.say(load_safety_text().render("watch.morning"), edit=True)
     reply_text = load_checkin_text().render(
         f"morning_response.{answer}",
         _rng(),

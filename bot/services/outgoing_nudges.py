@@ -166,7 +166,7 @@ def weekly_text(
     lines = [
         text.render("weekly_header", rng, first_name=user.first_name, done=done, planned=planned),
         f"Adherence (7 days): {stats.percent(stats.adherence(days, today, 7))}",
-        f"Streak: {stats.plural(stats.streak(days, today), 'day')}",
+        *([] if held else [f"Streak: {stats.plural(stats.streak(days, today), 'day')}"]),
         PAIN_TREND_WORDS[stats.pain_trend(days, today, 14)],
         *([runs] if runs else []),
         "",

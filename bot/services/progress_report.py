@@ -17,6 +17,7 @@ from types import ModuleType
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reports import stats
+from bot.services import safety
 from bot.services.context import Readiness, UserContext, load, not_ready_text
 from bot.services.outcome import Attachment, ButtonRows, Outcome
 from bot.services.reports import (
@@ -107,8 +108,14 @@ async def show_progress(
     view = await ladder_view(session, ctx.user.id, ctx.profile)
     running = view.progress_text() if view is not None else None
     if not stats.has_enough_data(data.visible_days):
+        if not ctx.safety.allows_cheering:
+            hold = safety.hold_reply(ctx.safety)
+            assert hold is not None
+            return Outcome((hold,))  # no "every one counts, send /checkin" during a concern
         return Outcome.say(little_data_text(data, running))
-    caption = stats.caption(data.days, data.today, data.stopped_running)
+    caption = stats.caption(
+        data.days, data.today, data.stopped_running, with_streak=ctx.safety.allows_cheering
+    )
     if running:
         caption = f"{caption}\n\n{running}"[:CAPTION_MAX]
 

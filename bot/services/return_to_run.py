@@ -7,6 +7,8 @@ short transaction and returns an ``Outcome``; buttons use the ``rr`` callback fa
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -35,7 +37,7 @@ from bot.domain.return_to_run import (
 from bot.domain.safety import SafetyState
 from bot.services import safety
 from bot.services.context import Readiness, UserContext, load, not_ready_text
-from bot.services.dialogs import clear_dialog, set_dialog
+from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
 from bot.services.outcome import ButtonRows, Outcome, Reply
 from bot.services.outgoing_checkin import plan_morning_question
 
@@ -258,6 +260,59 @@ def ask_pain(day: date, code: str, during: int | None = None) -> Outcome:
     )
 
 
+PAIN_FLOW = "run_pain"
+"""The dialog while a run's pain question is shown, so a typed score works like a tap."""
+
+
+async def ask_run_pain(
+    session: AsyncSession,
+    telegram_id: int,
+    day: date,
+    code: str,
+    during: int | None,
+    now: datetime,
+) -> Outcome:
+    """Ask a run's pain question and wait for a tap or a typed score ("3", "about a 4")."""
+    ctx = await _ready(session, telegram_id, now)
+    if isinstance(ctx, str):
+        return Outcome.say(ctx)
+    data: dict[str, object] = {"day": day.isoformat(), "code": code}
+    if during is not None:
+        data["during"] = during
+    await set_dialog(session, ctx.user.id, PAIN_FLOW, "pain", data, now)
+    return ask_pain(day, code, during)
+
+
+async def typed_run_pain(
+    session: AsyncSession,
+    telegram_id: int,
+    data: Mapping[str, object],
+    text: str | None,
+    now: datetime,
+    *,
+    flagged: bool = False,
+) -> Outcome:
+    """A run's pain score typed instead of tapped. Text that is not a score leaves the step
+    (the buttons still work) and comes back unhandled (no replies, ``changed=False``) for the
+    free-text path; a red flag (already answered by the router) keeps the step waiting."""
+    score = pain_model.parse_typed_pain(text) if text is not None else None
+    code = str(data.get("code", ""))
+    status = STATUS_CODES.get(code)
+    ctx = await _ready(session, telegram_id, now)
+    if isinstance(ctx, str) or score is None or status is None:
+        if not flagged and not isinstance(ctx, str):
+            await clear_dialog(session, ctx.user.id)
+        return Outcome.nothing()
+    day = date.fromisoformat(str(data["day"]))
+    during = data.get("during")
+    if during is None:
+        return await ask_run_pain(session, telegram_id, day, code, score, now)
+    await clear_dialog(session, ctx.user.id)
+    outcome = await log_run(session, telegram_id, day, status, int(str(during)), score, now)
+    # Typed: the answers are new messages (there is no pressed message to edit).
+    return Outcome(tuple(dataclasses.replace(r, edit=False) for r in outcome.replies))
+
+
 async def _escalate(session: AsyncSession, ctx: UserContext, now: datetime) -> tuple[Reply, ...]:
     """The pain model's escalation rule over the user's recent runs."""
     rows = (
@@ -270,9 +325,10 @@ async def _escalate(session: AsyncSession, ctx: UserContext, now: datetime) -> t
     ).scalars()
     days = [pain_day(_report(r)) for r in reversed(list(rows))]
     reason = pain_model.escalation(days)
-    if reason is None or safety.state_of(ctx.user).active:
+    if reason is None:
         return ()
-    return (await safety.raise_for_pain(session, ctx.user, reason, now, detail="on a run"),)
+    detail = pain_model.describe(days, on_runs=True)
+    return (await safety.raise_for_pain(session, ctx.user, reason, now, detail=detail, run=True),)
 
 
 def _report(row: RunLog) -> RunReport:
@@ -320,6 +376,9 @@ async def log_run(
         return Outcome.say(ctx)
     profile = ctx.profile
     assert profile is not None
+    dialog = await get_dialog(session, ctx.user.id)
+    if dialog is not None and dialog.flow == PAIN_FLOW:
+        await clear_dialog(session, ctx.user.id)
     if not profile.returning_to_run:
         return Outcome.say(NOT_RETURNING)
     if not ctx.today - timedelta(days=OPEN_DAYS) <= day <= ctx.today:

@@ -1,7 +1,7 @@
 """Button presses that took effect, one per user, message and button
 
 Revision ID: e6f1a4c3b9d7
-Revises: d5e9f3b2a8c6
+Revises: e6f0a4c3b9d7
 Create Date: 2026-12-07 02:30:00
 
 A double press is recognised by the message and the button pressed, not by the clock: the
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e6f1a4c3b9d7"
-down_revision: str | Sequence[str] | None = "d5e9f3b2a8c6"
+down_revision: str | Sequence[str] | None = "e6f0a4c3b9d7"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
