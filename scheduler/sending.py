@@ -19,7 +19,8 @@ from typing import Any
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.warnings import PTBUserWarning
 
-from bot.services.outgoing import ButtonRows, Outgoing
+from bot.services.outcome import ButtonRows
+from bot.services.outgoing import Outgoing
 
 # do_api_request warns when a typed method exists for the endpoint; here the raw call is the
 # point. Only this one notice is silenced.

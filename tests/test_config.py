@@ -12,7 +12,7 @@ from bot.config import ConfigError, load_settings
 NO_DOTENV = Path("/nonexistent/.env")
 
 
-def load(env: dict[str, str] | None = None, path: Path | None = None):  # type: ignore[no-untyped-def]
+def load(env: dict[str, str] | None = None, path: Path | None = None):
     return load_settings(path=path, environ=env or {}, dotenv=NO_DOTENV)
 
 

@@ -11,7 +11,7 @@ user never acts; their rows are compared before and after every example.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -51,7 +51,9 @@ def world(
     templates: _Templates,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[World]:
-    database = fresh_database(templates, request.param, tmp_path_factory.mktemp("fuzz"))
+    database: Generator[str, None, None] = fresh_database(
+        templates, request.param, tmp_path_factory.mktemp("fuzz")
+    )
     url = next(database)
     loop = asyncio.new_event_loop()
     harness = BotHarness(make_settings(url), FakeClock(START))

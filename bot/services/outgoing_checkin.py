@@ -13,7 +13,8 @@ from bot.domain.kinds import MessageKind
 from bot.domain.timing import in_quiet_hours, local_date, local_instant, next_daily
 from bot.services.checkins import get_checkin, mark_missed
 from bot.services.context import rehab_day
-from bot.services.outgoing import ButtonRows, Outgoing, SendContext, Skip, register_kind
+from bot.services.outcome import ButtonRows
+from bot.services.outgoing import Outgoing, SendContext, Skip, register_kind
 from bot.services.planner import plan_next_checkin, upsert_many, upsert_message
 
 

@@ -25,7 +25,8 @@ from bot.services.context import rehab_day
 from bot.services.history import load_days
 from bot.services.nudge_planner import SCHEDULED, plan_next_nudge
 from bot.services.nudge_triggers import is_lapsed
-from bot.services.outgoing import ButtonRows, Outgoing, SendContext, Skip, register_kind
+from bot.services.outcome import ButtonRows
+from bot.services.outgoing import Outgoing, SendContext, Skip, register_kind
 from bot.services.outgoing_checkin import _injury
 from bot.services.planner import plan_pt_sessions, plan_weekly_summary
 from bot.services.return_to_run import (

@@ -166,7 +166,7 @@ async def build_report(
     ctx = await load(session, telegram_id, now)
     if ctx is None or not ctx.ready or ctx.profile is None:
         return Outcome.say(_not_ready(ctx))
-    period = await report_period(session, ctx.user, ctx.today, choice)  # type: ignore[arg-type]
+    period = await report_period(session, ctx.user, ctx.today, choice)
     inp = await build_report_input(session, ctx.user, ctx.profile, period)
 
     async def draw() -> bytes:
@@ -180,6 +180,6 @@ async def build_report(
             report_filename(period),
             draw,
             caption=report_caption(period),
-            buttons=period_buttons(choice),  # type: ignore[arg-type]
+            buttons=period_buttons(choice),
         )
     )

@@ -7,13 +7,13 @@ from datetime import date
 import pytest
 
 from bot.domain import pain
+from bot.domain.enums import MorningResponse as Morning
+from bot.domain.enums import RunStatus
 from bot.domain.return_to_run import (
     LadderError,
-    Morning,
     Move,
     Position,
     RunReport,
-    RunStatus,
     Stage,
     Verdict,
     decide,

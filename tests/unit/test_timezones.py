@@ -158,7 +158,8 @@ def test_utc_offsets_get_the_sign_right_and_suggest_a_city(
     assert result.best.zone == zone
     # The trap: Etc/GMT-2 is two hours *ahead* of UTC. Check the real clock.
     now = datetime(2027, 6, 1, 12, tzinfo=UTC)
-    assert now.astimezone(ZoneInfo(zone)).utcoffset().total_seconds() == offset_hours * 3600
+    offset = now.astimezone(ZoneInfo(zone)).utcoffset()
+    assert offset is not None and offset.total_seconds() == offset_hours * 3600
     assert result.note and "city" in result.note
 
 
