@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import CheckIn, Pause, RehabProfile, RunLog, User
 from bot.domain.enums import RunStatus
 from bot.domain.return_to_run import load_ladder
+from bot.domain.timing import is_rest_weekday
 from bot.reports.data import DayRecord
 
 
@@ -50,7 +51,6 @@ async def load_days(session: AsyncSession, user: User, start: date, end: date) -
         ).scalars()
     }
     pauses = list((await session.execute(select(Pause).where(Pause.user_id == user.id))).scalars())
-    rest = set(user.rest_weekdays or [])
     runs, run_rest = await run_plan_days(session, user, start, end)
     days: list[DayRecord] = []
     day = start
@@ -83,7 +83,7 @@ async def load_days(session: AsyncSession, user: User, start: date, end: date) -
             )
         elif any(p.start_date <= day and (p.end_date is None or day <= p.end_date) for p in pauses):
             days.append(DayRecord(day=day, status="paused"))
-        elif day.weekday() in rest or day in run_rest:
+        elif is_rest_weekday(day, user.rest_weekdays) or day in run_rest:
             days.append(DayRecord(day=day, status="rest"))
         elif checkin is not None or day < end:
             days.append(DayRecord(day=day, status="missed"))
@@ -126,6 +126,5 @@ async def not_planned_for_exercises(
     rest weekdays, run days and the ladder's rest days. An unanswered check-in on one of them
     is not a lapse."""
     runs, run_rest = await run_plan_days(session, user, start, end)
-    rest = set(user.rest_weekdays or [])
     weekly = {start + timedelta(days=n) for n in range((end - start).days + 1)}
-    return runs | run_rest | {d for d in weekly if d.weekday() in rest}
+    return runs | run_rest | {d for d in weekly if is_rest_weekday(d, user.rest_weekdays)}

@@ -10,7 +10,13 @@ from sqlalchemy import func, select
 from bot.db.models import CheckIn, RehabProfile, ScheduledMessage, User
 from bot.domain.content import load_checkin_text
 from bot.domain.kinds import MessageKind
-from bot.domain.timing import in_quiet_hours, local_date, local_instant, next_daily
+from bot.domain.timing import (
+    in_quiet_hours,
+    is_rest_weekday,
+    local_date,
+    local_instant,
+    next_daily,
+)
 from bot.services.checkins import get_checkin, mark_missed
 from bot.services.context import rehab_day
 from bot.services.outcome import ButtonRows
@@ -54,6 +60,8 @@ class CheckinKind:
     async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
         if await _checked_in(ctx):
             return Skip("skipped", "already checked in")
+        if is_rest_weekday(ctx.row.local_date, ctx.user.rest_weekdays):
+            return Skip("skipped", "planned rest day")
         profile = await _profile(ctx)
         text = load_checkin_text().render(
             "prompt",
@@ -173,6 +181,8 @@ class FollowupKind:
     async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
         if await _checked_in(ctx):
             return Skip("skipped", "already checked in")
+        if is_rest_weekday(ctx.row.local_date, ctx.user.rest_weekdays):
+            return Skip("skipped", "planned rest day")
         text = load_checkin_text().render("followup", _rng(ctx), first_name=ctx.user.first_name)
         return Outgoing(text, checkin_buttons(ctx.row.local_date))
 
