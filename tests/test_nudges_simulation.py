@@ -450,13 +450,14 @@ async def test_pain_plateau_and_red_flag_get_the_right_nudge_or_none(sqlite_url:
         # In pain: pain 7 on day 5 is above "see a professional" (issue 14.3): the reply itself
         # is the escalation advice, and the watch it raises holds nudges (so no day-5 flare
         # nudge) until pain settles the next session. A single "worse" morning on day 20 is a
-        # pain-flare nudge with the safety advice and no push; nudges right after stay gentle.
+        # pain-flare nudge with the safety advice and no push, the next day (the "worse" reply
+        # already said to ease off on day 20); nudges right after stay gentle.
         escalations = [
             m for m in tele.messages(2005) if "before your next session" in (m.text or "")
         ]
         assert len(escalations) == 1 and day_of(tele.sent_at[escalations[0].message_id]) == 5
         flares = [n for n in sent["in_pain"] if n.trigger == "pain_flare"]
-        assert [n.day for n in flares] == [20]
+        assert [n.day for n in flares] == [21]
         for n in flares:
             assert "doctor" in n.text and not any(w in n.text.lower() for w in PUSH_WORDS)
         for n in sent["in_pain"]:

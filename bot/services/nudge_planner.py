@@ -37,6 +37,10 @@ TRIGGER_PRIORITY: dict[str, int] = {
 # A trigger nudge follows the event after a short pause, so it never lands on top of the
 # check-in reply it reacts to.
 TRIGGER_DELAY = timedelta(minutes=30)
+# Triggers whose event already got its advice in the reply (a pain score above the ceiling,
+# "worse" next morning: "ease off and tell your PT"): their nudge comes the next day, as a
+# follow-up, never the same advice again half an hour later.
+NEXT_DAY_TRIGGERS = frozenset({"pain_flare"})
 
 
 def row_trigger(row: ScheduledMessage) -> str:
@@ -92,8 +96,11 @@ async def plan_next_nudge(
     return None
 
 
-def _trigger_slots(user: User, now: datetime) -> list[tuple[date, datetime]]:
-    """Where a trigger nudge may go, best first: soon today, later today, the next two days."""
+def _trigger_slots(
+    user: User, now: datetime, *, same_day: bool = True
+) -> list[tuple[date, datetime]]:
+    """Where a trigger nudge may go, best first: soon today, later today, the next two days
+    (without ``same_day``: the next three days)."""
     assert user.timezone
     zone, qs, qe = user.timezone, user.quiet_start, user.quiet_end
     today = local_date(now, zone)
@@ -102,12 +109,13 @@ def _trigger_slots(user: User, now: datetime) -> list[tuple[date, datetime]]:
     # "Soon" only if it and the half hour after it stay outside quiet hours on the same day,
     # so a late tick can never carry it into the night.
     if (
-        local_date(soon, zone) == today
+        same_day
+        and local_date(soon, zone) == today
         and not in_quiet_hours(soon, zone, qs, qe)
         and not in_quiet_hours(soon + TRIGGER_DELAY, zone, qs, qe)
     ):
         slots.append((today, soon))
-    for offset in range(3):
+    for offset in range(3) if same_day else range(1, 4):
         day = today + timedelta(days=offset)
         due = local_instant(day, nudge_local_time(day, user.nudge_seed, qs, qe), zone)
         if due >= now + TRIGGER_DELAY and day not in {d for d, _ in slots}:
@@ -131,7 +139,7 @@ async def plan_trigger_nudge(
         return None
     payload: dict[str, Any] = {**(extra or {}), "trigger": trigger}
     rank = TRIGGER_PRIORITY.get(trigger, 0)
-    for day, due in _trigger_slots(user, now):
+    for day, due in _trigger_slots(user, now, same_day=trigger not in NEXT_DAY_TRIGGERS):
         existing = await nudge_row(session, user.id, day)
         if existing is None:
             row = await upsert_message(

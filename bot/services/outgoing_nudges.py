@@ -17,7 +17,7 @@ from bot.db.models import NudgeLog, PtSession, RehabProfile, User
 from bot.domain import pain as pain_model
 from bot.domain.content import load_checkin_text, load_nudges, week_kind
 from bot.domain.kinds import MessageKind
-from bot.domain.nudges import NudgeContext, choose_nudge, phase_for_day
+from bot.domain.nudges import NudgeContext, choose_nudge, phase_for_day, situation_tags
 from bot.domain.timing import in_quiet_hours, local_date
 from bot.reports import stats
 from bot.reports.data import DONE_STATUSES, NOT_PLANNED_STATUSES, DayRecord
@@ -68,14 +68,40 @@ def _recent_flare(days: list[DayRecord], today: date) -> bool:
     return any(d.day >= since and (pain_model.is_flare(d.pain, d.morning)) for d in days)
 
 
-def _nudge_context(ctx: SendContext, profile: RehabProfile | None, trigger: str) -> NudgeContext:
-    day = rehab_day(profile, ctx.row.local_date)
+SITUATION_DAYS = 28  # check-ins counted over four weeks
+ADHERENCE_DAYS = 14  # "exercising": most planned days of two weeks done
+RECENT_PAIN_DAYS = 7  # "recent pain": a painful day in the last week
+
+
+def _flare_reason(payload: dict[str, object]) -> str | None:
+    reason = str(payload.get("reason", ""))
+    if reason.startswith("worse"):
+        return "morning"
+    return "score" if reason.startswith("pain") else None
+
+
+async def _nudge_context(
+    ctx: SendContext, profile: RehabProfile | None, trigger: str
+) -> NudgeContext:
+    """Who the user is right now, as the nudge tags describe it (see nudges.toml)."""
+    today = ctx.row.local_date
+    day = rehab_day(profile, today)
+    days = await load_days(ctx.session, ctx.user, today - timedelta(days=SITUATION_DAYS - 1), today)
+    since = today - timedelta(days=RECENT_PAIN_DAYS - 1)
+    situation = situation_tags(
+        check_ins=stats.check_in_count(days),
+        adherence=stats.adherence(days, today, ADHERENCE_DAYS),
+        recent_pain=any(d.day >= since and pain_model.painful_day(d.pain, d.morning) for d in days),
+        flare_reason=_flare_reason(ctx.row.payload or {}) if trigger == "pain_flare" else None,
+    )
     return NudgeContext(
         first_name=ctx.user.first_name,
         injury_label=_injury(profile),
         rehab_day=day,
         phase=phase_for_day(day, bool(profile and profile.returning_to_run)),
         trigger=trigger,
+        injury_area=profile.injury_area if profile is not None else "other",
+        situation=situation,
     )
 
 
@@ -91,7 +117,7 @@ class NudgeKind:
         if trigger == "missed_days" and not lapsed:
             return Skip("skipped", "checked in again")
         profile = await ctx.session.get(RehabProfile, user.id)
-        context = _nudge_context(ctx, profile, trigger)
+        context = await _nudge_context(ctx, profile, trigger)
         pool = load_nudges()
         if trigger == "milestone":
             # One celebration per streak length: the log id names the streak, not the text.
@@ -251,7 +277,7 @@ class PtAfterKind:
         if in_quiet_hours(ctx.now, ctx.user.timezone, ctx.user.quiet_start, ctx.user.quiet_end):
             return Skip("skipped", "quiet hours")
         profile = await ctx.session.get(RehabProfile, ctx.user.id)
-        context = _nudge_context(ctx, profile, "after_pt_session")
+        context = await _nudge_context(ctx, profile, "after_pt_session")
         chosen = choose_nudge(load_nudges(), context, (), _rng(ctx))
         if chosen is None:  # nudges.toml has none for this trigger (a content test checks)
             return Skip("skipped", "no nudge written for after_pt_session")
