@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ScheduledMessage, User
+from bot.domain.dispatch_policy import NUDGE_TRIGGER_PRIORITY
 from bot.domain.kinds import MessageKind
 from bot.domain.nudges import nudge_days_for_week, nudge_local_time
 from bot.domain.timing import in_quiet_hours, local_date, local_instant
@@ -26,14 +27,7 @@ from bot.services.planner import upsert_message
 
 SCHEDULED = "scheduled"
 # Higher wins when two reasons to nudge land on the same day.
-TRIGGER_PRIORITY: dict[str, int] = {
-    "pain_flare": 5,
-    "missed_days": 4,
-    "plateau": 3,
-    "milestone": 2,
-    "after_pt_session": 1,
-    SCHEDULED: 0,
-}
+TRIGGER_PRIORITY = NUDGE_TRIGGER_PRIORITY
 # A trigger nudge follows the event after a short pause, so it never lands on top of the
 # check-in reply it reacts to.
 TRIGGER_DELAY = timedelta(minutes=30)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot.db.models import NudgeLog, PtSession, RehabProfile, User
 from bot.domain import pain as pain_model
 from bot.domain.content import load_checkin_text, load_nudges, week_kind
+from bot.domain.dispatch_policy import BUDGET_REASON
 from bot.domain.kinds import MessageKind
 from bot.domain.nudges import NudgeContext, choose_nudge, phase_for_day, situation_tags
 from bot.domain.timing import in_quiet_hours, local_date
@@ -23,7 +24,7 @@ from bot.reports import stats
 from bot.reports.data import DONE_STATUSES, NOT_PLANNED_STATUSES, DayRecord
 from bot.services.context import rehab_day
 from bot.services.history import load_days
-from bot.services.nudge_planner import SCHEDULED, plan_next_nudge
+from bot.services.nudge_planner import SCHEDULED, plan_next_nudge, plan_trigger_nudge
 from bot.services.nudge_triggers import is_lapsed
 from bot.services.outgoing import ButtonRows, Outgoing, SendContext, Skip, register_kind
 from bot.services.outgoing_checkin import _injury
@@ -155,6 +156,13 @@ class NudgeKind:
         await plan_next_nudge(ctx.session, ctx.user, ctx.row.due_at, ctx.now)
 
     async def after_skip(self, ctx: SendContext, skip: Skip) -> None:
+        payload = dict(ctx.row.payload or {})
+        trigger = str(payload.pop("trigger", SCHEDULED))
+        payload.pop("nudge_id", None)
+        if skip.reason == BUDGET_REASON and trigger != SCHEDULED:
+            # Today was full: a trigger nudge (a lapse, a plateau, a streak) waits for a
+            # quieter day instead of being lost; a regular nudge simply gives way.
+            await plan_trigger_nudge(ctx.session, ctx.user, trigger, ctx.now, payload)
         await plan_next_nudge(ctx.session, ctx.user, max(ctx.row.due_at, ctx.now), ctx.now)
 
 
