@@ -252,3 +252,15 @@ async def test_the_budget_is_configurable(clock: object, db_url: str) -> None:
         assert [k for k in per_day if "pt_reminder" in k] == [["pt_reminder"], ["pt_reminder"]]
     finally:
         await h.app.shutdown()
+
+
+async def test_a_full_summary_day_moves_the_weekly_summary_to_monday(harness: BotHarness) -> None:
+    # PT on Sundays at 16:00: the reminder and the after-PT message fill Sunday's budget, so
+    # the weekly summary (Sunday 19:00) comes on Monday at 19:00 instead of being lost.
+    await make_user(harness, cadence="off", pt_weekdays=(6,), pt_time=time(16, 0))
+    await to_local_midnight(harness)
+    days = await live_days(harness, 1001, 10)
+    summaries = [t for day in days for t, m in day if kind(m) == "weekly"]
+    assert summaries == ["Mon 19:00", "Mon 19:00"]  # both weeks: the chain carries on
+    for day in days:
+        assert len(proactive(day)) <= BUDGET

@@ -19,7 +19,7 @@ from bot.domain.content import load_checkin_text, load_nudges, week_kind
 from bot.domain.dispatch_policy import BUDGET_REASON
 from bot.domain.kinds import MessageKind
 from bot.domain.nudges import NudgeContext, choose_nudge, phase_for_day, situation_tags
-from bot.domain.timing import in_quiet_hours, local_date
+from bot.domain.timing import in_quiet_hours, local_date, local_instant
 from bot.reports import stats
 from bot.reports.data import DONE_STATUSES, NOT_PLANNED_STATUSES, DayRecord
 from bot.services.context import rehab_day
@@ -28,7 +28,7 @@ from bot.services.nudge_planner import SCHEDULED, plan_next_nudge, plan_trigger_
 from bot.services.nudge_triggers import is_lapsed
 from bot.services.outgoing import ButtonRows, Outgoing, SendContext, Skip, register_kind
 from bot.services.outgoing_checkin import _injury
-from bot.services.planner import plan_pt_sessions, plan_weekly_summary
+from bot.services.planner import plan_pt_sessions, plan_weekly_summary, upsert_message
 from bot.services.return_to_run import clearance_offer
 from bot.services.safety import state_of
 
@@ -222,7 +222,24 @@ class WeeklyKind:
         await plan_weekly_summary(ctx.session, ctx.user, ctx.row.due_at, ctx.now)
 
     async def after_skip(self, ctx: SendContext, skip: Skip) -> None:
-        await plan_weekly_summary(ctx.session, ctx.user, max(ctx.row.due_at, ctx.now), ctx.now)
+        row = ctx.row
+        if skip.reason == BUDGET_REASON and not (row.payload or {}).get("deferred"):
+            # A full day (a PT session on summary day): the summary comes the next day, once.
+            await upsert_message(
+                ctx.session,
+                user_id=ctx.user.id,
+                kind=MessageKind.WEEKLY,
+                day=row.local_date + timedelta(days=1),
+                due_at=local_instant(
+                    row.local_date + timedelta(days=1),
+                    ctx.user.weekly_summary_time,
+                    ctx.user.timezone or "UTC",
+                ),
+                now=ctx.now,
+                payload={"deferred": True},
+            )
+            return
+        await plan_weekly_summary(ctx.session, ctx.user, max(row.due_at, ctx.now), ctx.now)
 
 
 # --- PT sessions ------------------------------------------------------------------------------
