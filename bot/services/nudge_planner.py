@@ -7,7 +7,9 @@ never inside the user's quiet hours.
 A trigger nudge (missed days, pain flare, plateau, milestone) shares the one nudge row a
 user may have per local day: it takes over a still-pending regular nudge of that day rather
 than adding a second message, and a more urgent trigger is never overwritten by a lighter
-one (a pain flare outranks a celebration).
+one (a pain flare outranks a celebration). How many proactive messages a day may actually
+go out, nudges among them, is the daily budget (``bot.domain.dispatch_policy``), applied when
+they are sent.
 """
 
 from __future__ import annotations
