@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Exercise, User
+from bot.domain.onboarding import MAX_EXERCISES, ExerciseDraft
 from bot.domain.parsing import InputError, parse_exercise
 from bot.domain.wording import button, describe_exercise, format_dose, t
 from bot.services import profile as profile_service
@@ -141,13 +142,11 @@ async def answer(
 
 async def _add(session: AsyncSession, user: User, text: str | None, now: datetime) -> Outcome:
     parsed = parse_exercise(text)
-    draft = profile_service.ExerciseDraft(
-        parsed.name, parsed.sets, parsed.reps, parsed.seconds, parsed.per_side
-    )
+    draft = ExerciseDraft(parsed.name, parsed.sets, parsed.reps, parsed.seconds, parsed.per_side)
     row = await profile_service.add_exercise(session, user.id, draft, now)
     await clear_dialog(session, user.id)
     if row is None:
-        return Outcome.say(t("exercises.too_many", max=profile_service.MAX_EXERCISES))
+        return Outcome.say(t("exercises.too_many", max=MAX_EXERCISES))
     return await _plan_outcome(session, user, t("exercises.added", exercise=label(row)))
 
 
