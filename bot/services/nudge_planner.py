@@ -135,6 +135,11 @@ async def plan_trigger_nudge(
         return None
     payload: dict[str, Any] = {**(extra or {}), "trigger": trigger}
     rank = TRIGGER_PRIORITY.get(trigger, 0)
+    if trigger in NEXT_DAY_TRIGGERS:
+        # The reply said what mattered today; a regular nudge later today would only be noise.
+        today = await nudge_row(session, user.id, local_date(now, user.timezone))
+        if today is not None and today.status == "pending" and row_trigger(today) == SCHEDULED:
+            today.status, today.last_error = "skipped", f"gives way after a {trigger}"
     for day, due in _trigger_slots(user, now, same_day=trigger not in NEXT_DAY_TRIGGERS):
         existing = await nudge_row(session, user.id, day)
         if existing is None:
