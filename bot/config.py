@@ -86,6 +86,7 @@ class ScheduleSettings:
     weekly_summary_day: str = "sunday"
     weekly_summary_time: time = time(19, 0)
     keep_settled_days: int = 60
+    proactive_per_day: int = 2
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,11 @@ def _validate(settings: Settings) -> None:
         )
     if settings.schedule.tick_seconds <= 0 or settings.schedule.batch_size <= 0:
         raise ConfigError("schedule.tick_seconds and schedule.batch_size: expected numbers > 0")
+    if settings.schedule.proactive_per_day < 0:
+        raise ConfigError(
+            "schedule.proactive_per_day: expected a whole number >= 0, "
+            f"got {settings.schedule.proactive_per_day}"
+        )
     keep = settings.schedule.keep_settled_days
     if keep != 0 and keep < MIN_KEEP_SETTLED_DAYS:
         raise ConfigError(

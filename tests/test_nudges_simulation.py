@@ -315,7 +315,8 @@ def scripts() -> dict[str, Script]:
         "drifting": Script(2004, answer=lambda d: "absent" if 10 <= d < 30 else "done"),
         "in_pain": Script(
             2005,
-            pain=lambda d: 7 if d == 5 else 1,
+            # 7 on day 5; 4 on day 19 (acceptable, so asked about the next morning).
+            pain=lambda d: {5: 7, 19: 4}.get(d, 1 + d % 2),
             morning=lambda d: "Worse" if d == 20 else "Better",
         ),
         "plateaued": Script(2006, pain=lambda d: 4 if d <= 20 else 2 if d <= 22 else 1),
@@ -365,11 +366,26 @@ async def test_sixty_days_cadence_milestones_and_pt_sessions(sqlite_url: str) ->
             "milestone-7",
             "milestone-14",
             "milestone-30",
-            "milestone-60",
         ]
-        assert all(0 <= n.day - d <= 1 for n, d in zip(milestones, (2, 6, 13, 29, 59), strict=True))
+        assert all(0 <= n.day - d <= 1 for n, d in zip(milestones, (2, 6, 13, 29), strict=True))
+        # The 60-day streak falls on day 60, a Tuesday: the PT reminder and the after-PT
+        # message fill that day's budget of two, so the celebration waits for the next day.
+        async with h.services.sessions() as session:
+            waiting = (
+                await session.execute(
+                    select(ScheduledMessage)
+                    .join(User, User.id == ScheduledMessage.user_id)
+                    .where(
+                        User.telegram_id == 2001,
+                        ScheduledMessage.kind == "nudge",
+                        ScheduledMessage.status == "pending",
+                        ScheduledMessage.local_date == DAY0 + timedelta(days=61),
+                    )
+                )
+            ).scalars()
+            assert [r.payload.get("streak") for r in waiting] == [60]
         # Each celebration is one of the nudges written for that streak length.
-        for logged, streak in zip(milestones, (3, 7, 14, 30, 60), strict=True):
+        for logged, streak in zip(milestones, (3, 7, 14, 30), strict=True):
             written = [n for n in load_nudges() if n.trigger == "milestone" and n.streak == streak]
             assert any(
                 all(part in logged.text for part in re.split(r"\{\w+\}", n.text) if part.strip())
@@ -450,13 +466,14 @@ async def test_pain_plateau_and_red_flag_get_the_right_nudge_or_none(sqlite_url:
         # In pain: pain 7 on day 5 is above "see a professional" (issue 14.3): the reply itself
         # is the escalation advice, and the watch it raises holds nudges (so no day-5 flare
         # nudge) until pain settles the next session. A single "worse" morning on day 20 is a
-        # pain-flare nudge with the safety advice and no push; nudges right after stay gentle.
+        # pain-flare nudge with the safety advice and no push, the next day (the "worse" reply
+        # already said to ease off on day 20); nudges right after stay gentle.
         escalations = [
             m for m in tele.messages(2005) if "before your next session" in (m.text or "")
         ]
         assert len(escalations) == 1 and day_of(tele.sent_at[escalations[0].message_id]) == 5
         flares = [n for n in sent["in_pain"] if n.trigger == "pain_flare"]
-        assert [n.day for n in flares] == [20]
+        assert [n.day for n in flares] == [21]
         for n in flares:
             assert "doctor" in n.text and not any(w in n.text.lower() for w in PUSH_WORDS)
         for n in sent["in_pain"]:

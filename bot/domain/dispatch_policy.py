@@ -26,6 +26,52 @@ RECORD_ATTEMPTS = 4
 """Recording a message Telegram accepted is retried, never turned into a resend."""
 
 
+# --- the daily budget of proactive messages ---------------------------------------------------
+
+NUDGE_TRIGGER_PRIORITY: dict[str, int] = {
+    "pain_flare": 5,
+    "missed_days": 4,
+    "plateau": 3,
+    "milestone": 2,
+    "after_pt_session": 1,
+    "scheduled": 0,
+}
+"""Higher wins when two reasons to nudge compete (one nudge row a day, and the budget)."""
+
+_KIND_RANK: dict[str, int] = {
+    MessageKind.PT_REMINDER: 60,  # tied to an appointment: always first
+    MessageKind.PT_AFTER: 40,
+    MessageKind.WEEKLY: 30,
+}
+_FLARE_NUDGE_RANK = 50  # a pain-flare nudge outranks the after-PT message
+_NUDGE_RANK = 20  # other nudges: 20 + their trigger priority
+BUDGET_REASON = "daily budget"
+
+
+def proactive_rank(kind: str, trigger: str | None = None) -> int | None:
+    """Priority of a message under the daily budget; None for what the budget never counts.
+
+    The check-in and everything that answers it (follow-up, snooze, next-morning question)
+    and every safety message are outside the budget: the user asked for them, or safety
+    needs them.
+    """
+    if kind == MessageKind.NUDGE:
+        if trigger == "pain_flare":
+            return _FLARE_NUDGE_RANK
+        return _NUDGE_RANK + NUDGE_TRIGGER_PRIORITY.get(trigger or "scheduled", 0)
+    return _KIND_RANK.get(kind)
+
+
+def over_budget(earlier_today: int, outranking_later: int, budget: int) -> bool:
+    """Whether one more proactive message today is too many.
+
+    ``earlier_today``: proactive messages already sent (or going out first) today;
+    ``outranking_later``: higher-priority ones still planned for later today, which keep
+    their place. So the lowest-priority messages of a crowded day are the ones held back.
+    """
+    return earlier_today + outranking_later >= budget
+
+
 def backoff(attempt: int) -> timedelta:
     """Exponential backoff for a failed send: 15 s, 30 s, 1 min, ... at most MAX_BACKOFF."""
     return min(timedelta(seconds=15 * 2 ** max(0, attempt - 1)), MAX_BACKOFF)

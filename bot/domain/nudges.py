@@ -14,13 +14,41 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from itertools import combinations, pairwise
 
-from bot.domain.content import PHASES, TRIGGERS, Nudge
+from bot.domain.content import PHASES, SITUATIONS, TRIGGERS, Nudge
 
 CADENCE: dict[str, int] = {"off": 0, "low": 2, "normal": 4}
 
 DEFAULT_WINDOW_START = time(10, 0)
 DEFAULT_WINDOW_END = time(19, 30)
 _DAY_SECONDS = 24 * 60 * 60
+
+
+EXERCISING_MIN_ADHERENCE = 0.5
+"""Exercised on at least half the planned days of the last two weeks: "exercising"."""
+
+
+def situation_tags(
+    *,
+    check_ins: int,
+    adherence: float | None,
+    recent_pain: bool,
+    flare_reason: str | None = None,
+) -> frozenset[str]:
+    """The situation tags (``requires`` in nudges.toml) that hold for a user right now.
+
+    ``check_ins`` counts answered check-ins; ``adherence`` is the share of planned days done
+    over the last two weeks (None: nothing planned yet); ``recent_pain`` is a score above the
+    comfortable band in the last week; ``flare_reason`` is "score" or "morning" for a flare.
+    """
+    tags: set[str] = set()
+    if check_ins > 0:
+        tags.add("has_checkins")
+        if adherence is not None and adherence >= EXERCISING_MIN_ADHERENCE:
+            tags.add("exercising")
+    tags.add("recent_pain" if recent_pain else "no_recent_pain")
+    if flare_reason in ("score", "morning"):
+        tags.add(f"flare_{flare_reason}")
+    return frozenset(tags)
 
 
 @dataclass(frozen=True)
@@ -32,12 +60,31 @@ class NudgeContext:
     rehab_day: int
     phase: str
     trigger: str
+    injury_area: str = "other"
+    situation: frozenset[str] = frozenset({"no_recent_pain"})
 
     def __post_init__(self) -> None:
         if self.phase not in PHASES:
             raise ValueError(f"unknown phase {self.phase!r}")
         if self.trigger not in TRIGGERS:
             raise ValueError(f"unknown trigger {self.trigger!r}")
+        unknown = self.situation - set(SITUATIONS)
+        if unknown:
+            raise ValueError(f"unknown situation tags {sorted(unknown)}")
+
+
+def fits(nudge: Nudge, ctx: NudgeContext) -> bool:
+    """Whether a nudge suits this user: trigger, phase, injury area and situation tags.
+
+    The one place that decides it; nothing reaches a user that this refuses.
+    """
+    return (
+        nudge.trigger == ctx.trigger
+        and ctx.phase in nudge.phases
+        and (not nudge.areas or ctx.injury_area in nudge.areas)
+        and ctx.injury_area not in nudge.not_areas
+        and set(nudge.requires) <= ctx.situation
+    )
 
 
 @dataclass(frozen=True)
@@ -62,9 +109,8 @@ def phase_for_day(rehab_day: int, returning: bool = False) -> str:
 
 
 def _candidates(nudges: Sequence[Nudge], ctx: NudgeContext) -> list[Nudge]:
-    same_trigger = [n for n in nudges if n.trigger == ctx.trigger]
-    in_phase = [n for n in same_trigger if ctx.phase in n.phases]
-    return in_phase or same_trigger
+    # No fallback to other phases or areas: better no nudge than one that does not fit.
+    return [n for n in nudges if fits(n, ctx)]
 
 
 def _used_in_current_cycle(candidate_ids: set[str], sent_ids: Sequence[str]) -> set[str]:
@@ -87,7 +133,7 @@ def choose_nudge(
     sent_ids: Sequence[str],
     rng: random.Random,
 ) -> RenderedNudge | None:
-    """Pick an unseen nudge for this trigger and phase, or None if none exist for it."""
+    """Pick an unseen nudge that fits (see ``fits``), or None if none is written for it."""
     candidates = _candidates(nudges, ctx)
     if not candidates:
         return None

@@ -77,9 +77,19 @@ def needs_professional(pain: int | None) -> bool:
     return pain is not None and pain > SEE_PROFESSIONAL_ABOVE
 
 
+def above_safe_band(pain: int | None) -> bool:
+    """Above the comfortable 0-3 band: worth watching how it settles."""
+    return pain is not None and pain > SAFE_MAX
+
+
 def ask_next_morning(pain: int | None) -> bool:
     """Whether the next-morning question matters: only above the safe band."""
-    return pain is not None and pain > SAFE_MAX
+    return above_safe_band(pain)
+
+
+def painful_day(pain: int | None, morning: str | None) -> bool:
+    """A day with pain worth taking into account: above the safe band, or worse next morning."""
+    return above_safe_band(pain) or morning == "worse"
 
 
 def is_flare(pain: int | None, morning: str | None) -> bool:

@@ -201,6 +201,27 @@ def next_outside_quiet_hours(instant: datetime, zone: str, start: time, end: tim
     return min(c for c in candidates if c > instant)
 
 
+QUIET_MARGIN = timedelta(minutes=15)
+"""How long before quiet hours begin a message moved out of them is sent."""
+
+
+def last_before_quiet_hours(
+    instant: datetime, zone: str, start: time, end: time, margin: timedelta = QUIET_MARGIN
+) -> datetime:
+    """``instant`` itself if it is allowed, otherwise shortly (``margin``) before the quiet
+    window it falls in began: for a reminder that must come before something, never after."""
+    _require_aware(instant, "instant")
+    if not in_quiet_hours(instant, zone, start, end):
+        return instant.astimezone(UTC)
+    tz = _zone(zone)
+    today = instant.astimezone(tz).date()
+    candidates = [
+        local_instant(day, _wall_time(start), zone) for day in (today - timedelta(days=1), today)
+    ]
+    began = max(c for c in candidates if c <= instant)
+    return (began - margin).astimezone(UTC)
+
+
 def is_rest_weekday(day: date, rest_weekdays: list[int] | tuple[int, ...] | None) -> bool:
     """A weekday the user marked as a planned rest day (0 = Monday): no exercises are due,
     so no check-in asks about them and the day never counts against a streak."""

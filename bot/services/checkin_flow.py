@@ -357,7 +357,9 @@ async def _log_pain(
     checkin.pain = pain
     checkin.updated_at = now
     text = load_checkin_text()
-    if pain > 0:
+    # Planned only when the pain model says the next morning matters; a score corrected down
+    # to the comfortable band drops the question again (its row re-checks when it is due).
+    if pain_model.ask_next_morning(pain):
         await plan_morning_question(session, user, day, now)
     escalated = await _escalate(session, ctx, day, now)
     head = f"Pain during exercise: {pain}/10"

@@ -7,7 +7,9 @@ never inside the user's quiet hours.
 A trigger nudge (missed days, pain flare, plateau, milestone) shares the one nudge row a
 user may have per local day: it takes over a still-pending regular nudge of that day rather
 than adding a second message, and a more urgent trigger is never overwritten by a lighter
-one (a pain flare outranks a celebration).
+one (a pain flare outranks a celebration). How many proactive messages a day may actually
+go out, nudges among them, is the daily budget (``bot.domain.dispatch_policy``), applied when
+they are sent.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ScheduledMessage, User
+from bot.domain.dispatch_policy import NUDGE_TRIGGER_PRIORITY
 from bot.domain.kinds import MessageKind
 from bot.domain.nudges import nudge_days_for_week, nudge_local_time
 from bot.domain.timing import in_quiet_hours, local_date, local_instant
@@ -26,17 +29,14 @@ from bot.services.planner import upsert_message
 
 SCHEDULED = "scheduled"
 # Higher wins when two reasons to nudge land on the same day.
-TRIGGER_PRIORITY: dict[str, int] = {
-    "pain_flare": 5,
-    "missed_days": 4,
-    "plateau": 3,
-    "milestone": 2,
-    "after_pt_session": 1,
-    SCHEDULED: 0,
-}
+TRIGGER_PRIORITY = NUDGE_TRIGGER_PRIORITY
 # A trigger nudge follows the event after a short pause, so it never lands on top of the
 # check-in reply it reacts to.
 TRIGGER_DELAY = timedelta(minutes=30)
+# Triggers whose event already got its advice in the reply (a pain score above the ceiling,
+# "worse" next morning: "ease off and tell your PT"): their nudge comes the next day, as a
+# follow-up, never the same advice again half an hour later.
+NEXT_DAY_TRIGGERS = frozenset({"pain_flare"})
 
 
 def row_trigger(row: ScheduledMessage) -> str:
@@ -92,8 +92,11 @@ async def plan_next_nudge(
     return None
 
 
-def _trigger_slots(user: User, now: datetime) -> list[tuple[date, datetime]]:
-    """Where a trigger nudge may go, best first: soon today, later today, the next two days."""
+def _trigger_slots(
+    user: User, now: datetime, *, same_day: bool = True
+) -> list[tuple[date, datetime]]:
+    """Where a trigger nudge may go, best first: soon today, later today, the next two days
+    (without ``same_day``: the next three days)."""
     assert user.timezone
     zone, qs, qe = user.timezone, user.quiet_start, user.quiet_end
     today = local_date(now, zone)
@@ -102,12 +105,13 @@ def _trigger_slots(user: User, now: datetime) -> list[tuple[date, datetime]]:
     # "Soon" only if it and the half hour after it stay outside quiet hours on the same day,
     # so a late tick can never carry it into the night.
     if (
-        local_date(soon, zone) == today
+        same_day
+        and local_date(soon, zone) == today
         and not in_quiet_hours(soon, zone, qs, qe)
         and not in_quiet_hours(soon + TRIGGER_DELAY, zone, qs, qe)
     ):
         slots.append((today, soon))
-    for offset in range(3):
+    for offset in range(3) if same_day else range(1, 4):
         day = today + timedelta(days=offset)
         due = local_instant(day, nudge_local_time(day, user.nudge_seed, qs, qe), zone)
         if due >= now + TRIGGER_DELAY and day not in {d for d, _ in slots}:
@@ -131,7 +135,12 @@ async def plan_trigger_nudge(
         return None
     payload: dict[str, Any] = {**(extra or {}), "trigger": trigger}
     rank = TRIGGER_PRIORITY.get(trigger, 0)
-    for day, due in _trigger_slots(user, now):
+    if trigger in NEXT_DAY_TRIGGERS:
+        # The reply said what mattered today; a regular nudge later today would only be noise.
+        today = await nudge_row(session, user.id, local_date(now, user.timezone))
+        if today is not None and today.status == "pending" and row_trigger(today) == SCHEDULED:
+            today.status, today.last_error = "skipped", f"gives way after a {trigger}"
+    for day, due in _trigger_slots(user, now, same_day=trigger not in NEXT_DAY_TRIGGERS):
         existing = await nudge_row(session, user.id, day)
         if existing is None:
             row = await upsert_message(

@@ -8,7 +8,7 @@ already spoke, so a state that lasts for days produces one nudge, not one a day:
 - missed_days: the two latest check-in days were both missed. Once per lapse: not again
   until the user has answered a check-in.
 - pain_flare: exercise pain above 5, or "worse" on the next-morning question. At most one
-  per ``FLARE_COOLDOWN``.
+  per ``FLARE_COOLDOWN``, and on a later day than the reply that already gave the advice.
 - plateau: two weeks of regular exercise (adherence >= 0.7, most days scored) with pain
   that is steady or rising and not trivial. At most one per ``PLATEAU_COOLDOWN``.
 - milestone: a done/partial check-in makes the streak 3, 7, 14, 30 or 60. Once per

@@ -22,6 +22,7 @@ from bot.domain.dispatch_policy import LEASE, Recipient, backoff, gate
 from bot.domain.enums import MessageStatus, UserStatus
 from bot.domain.timing import local_date
 from bot.services.container import Services
+from bot.services.daily_budget import budget_refusal, row_rank
 from bot.services.membership import block_user
 from bot.services.outgoing import KindHandler, Outgoing, SendContext, Skip, handler_for
 from bot.services.pausing import resume_user
@@ -222,6 +223,10 @@ class Outbox:
         ctx.extra["checked_in"] = (row.user_id, row.local_date) in checked_in
         ctx.extra["profile"] = profiles.get(row.user_id)
         refusal = gate(_recipient(user), row.kind, row.local_date, row.due_at, now)
+        if refusal is None and row_rank(row) is not None:
+            refusal = await budget_refusal(
+                session, row, user, now, self.settings.schedule.proactive_per_day
+            )
         decision = (
             Skip(refusal.status.value, refusal.reason)
             if refusal is not None

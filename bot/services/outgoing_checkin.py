@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from bot.db.models import CheckIn, RehabProfile, ScheduledMessage, User
+from bot.domain import pain as pain_model
 from bot.domain.content import load_checkin_text
 from bot.domain.kinds import MessageKind
 from bot.domain.timing import (
@@ -218,6 +219,8 @@ class MorningKind:
         checkin = await get_checkin(ctx.session, ctx.user.id, about)
         if checkin is None or checkin.morning_response is not None:
             return Skip("skipped", "nothing to ask")
+        if not pain_model.ask_next_morning(checkin.pain):
+            return Skip("skipped", "pain was in the comfortable band")
         text = load_checkin_text()
         d = day_code(about)
         buttons: ButtonRows = (

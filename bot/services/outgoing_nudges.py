@@ -16,19 +16,20 @@ from sqlalchemy import select
 from bot.db.models import NudgeLog, PtSession, RehabProfile, User
 from bot.domain import pain as pain_model
 from bot.domain.content import load_checkin_text, load_nudges, week_kind
+from bot.domain.dispatch_policy import BUDGET_REASON
 from bot.domain.kinds import MessageKind
-from bot.domain.nudges import NudgeContext, choose_nudge, phase_for_day
-from bot.domain.timing import in_quiet_hours, local_date
+from bot.domain.nudges import NudgeContext, choose_nudge, phase_for_day, situation_tags
+from bot.domain.timing import in_quiet_hours, local_date, local_instant
 from bot.reports import stats
 from bot.reports.data import DONE_STATUSES, NOT_PLANNED_STATUSES, DayRecord
 from bot.services.context import rehab_day
 from bot.services.history import load_days
-from bot.services.nudge_planner import SCHEDULED, plan_next_nudge
+from bot.services.nudge_planner import SCHEDULED, plan_next_nudge, plan_trigger_nudge
 from bot.services.nudge_triggers import is_lapsed
 from bot.services.outcome import ButtonRows
 from bot.services.outgoing import Outgoing, SendContext, Skip, register_kind
 from bot.services.outgoing_checkin import _injury
-from bot.services.planner import plan_pt_sessions, plan_weekly_summary
+from bot.services.planner import plan_pt_sessions, plan_weekly_summary, upsert_message
 from bot.services.return_to_run import (
     clearance_offer,
     ladder_view,
@@ -74,14 +75,40 @@ def _recent_flare(days: list[DayRecord], today: date) -> bool:
     return any(d.day >= since and (pain_model.is_flare(d.pain, d.morning)) for d in days)
 
 
-def _nudge_context(ctx: SendContext, profile: RehabProfile | None, trigger: str) -> NudgeContext:
-    day = rehab_day(profile, ctx.row.local_date)
+SITUATION_DAYS = 28  # check-ins counted over four weeks
+ADHERENCE_DAYS = 14  # "exercising": most planned days of two weeks done
+RECENT_PAIN_DAYS = 7  # "recent pain": a painful day in the last week
+
+
+def _flare_reason(payload: dict[str, object]) -> str | None:
+    reason = str(payload.get("reason", ""))
+    if reason.startswith("worse"):
+        return "morning"
+    return "score" if reason.startswith("pain") else None
+
+
+async def _nudge_context(
+    ctx: SendContext, profile: RehabProfile | None, trigger: str
+) -> NudgeContext:
+    """Who the user is right now, as the nudge tags describe it (see nudges.toml)."""
+    today = ctx.row.local_date
+    day = rehab_day(profile, today)
+    days = await load_days(ctx.session, ctx.user, today - timedelta(days=SITUATION_DAYS - 1), today)
+    since = today - timedelta(days=RECENT_PAIN_DAYS - 1)
+    situation = situation_tags(
+        check_ins=stats.check_in_count(days),
+        adherence=stats.adherence(days, today, ADHERENCE_DAYS),
+        recent_pain=any(d.day >= since and pain_model.painful_day(d.pain, d.morning) for d in days),
+        flare_reason=_flare_reason(ctx.row.payload or {}) if trigger == "pain_flare" else None,
+    )
     return NudgeContext(
         first_name=ctx.user.first_name,
         injury_label=_injury(profile),
         rehab_day=day,
         phase=phase_for_day(day, bool(profile and profile.returning_to_run)),
         trigger=trigger,
+        injury_area=profile.injury_area if profile is not None else "other",
+        situation=situation,
     )
 
 
@@ -97,7 +124,7 @@ class NudgeKind:
         if trigger == "missed_days" and not lapsed:
             return Skip("skipped", "checked in again")
         profile = await ctx.session.get(RehabProfile, user.id)
-        context = _nudge_context(ctx, profile, trigger)
+        context = await _nudge_context(ctx, profile, trigger)
         pool = load_nudges()
         if trigger == "milestone":
             # One celebration per streak length: the log id names the streak, not the text.
@@ -138,6 +165,13 @@ class NudgeKind:
         await plan_next_nudge(ctx.session, ctx.user, ctx.row.due_at, ctx.now)
 
     async def after_skip(self, ctx: SendContext, skip: Skip) -> None:
+        payload = dict(ctx.row.payload or {})
+        trigger = str(payload.pop("trigger", SCHEDULED))
+        payload.pop("nudge_id", None)
+        if skip.reason == BUDGET_REASON and trigger != SCHEDULED:
+            # Today was full: a trigger nudge (a lapse, a plateau, a streak) waits for a
+            # quieter day instead of being lost; a regular nudge simply gives way.
+            await plan_trigger_nudge(ctx.session, ctx.user, trigger, ctx.now, payload)
         await plan_next_nudge(ctx.session, ctx.user, max(ctx.row.due_at, ctx.now), ctx.now)
 
 
@@ -215,7 +249,24 @@ class WeeklyKind:
         await plan_weekly_summary(ctx.session, ctx.user, ctx.row.due_at, ctx.now)
 
     async def after_skip(self, ctx: SendContext, skip: Skip) -> None:
-        await plan_weekly_summary(ctx.session, ctx.user, max(ctx.row.due_at, ctx.now), ctx.now)
+        row = ctx.row
+        if skip.reason == BUDGET_REASON and not (row.payload or {}).get("deferred"):
+            # A full day (a PT session on summary day): the summary comes the next day, once.
+            await upsert_message(
+                ctx.session,
+                user_id=ctx.user.id,
+                kind=MessageKind.WEEKLY,
+                day=row.local_date + timedelta(days=1),
+                due_at=local_instant(
+                    row.local_date + timedelta(days=1),
+                    ctx.user.weekly_summary_time,
+                    ctx.user.timezone or "UTC",
+                ),
+                now=ctx.now,
+                payload={"deferred": True},
+            )
+            return
+        await plan_weekly_summary(ctx.session, ctx.user, max(row.due_at, ctx.now), ctx.now)
 
 
 # --- PT sessions ------------------------------------------------------------------------------
@@ -278,7 +329,7 @@ class PtAfterKind:
         if in_quiet_hours(ctx.now, ctx.user.timezone, ctx.user.quiet_start, ctx.user.quiet_end):
             return Skip("skipped", "quiet hours")
         profile = await ctx.session.get(RehabProfile, ctx.user.id)
-        context = _nudge_context(ctx, profile, "after_pt_session")
+        context = await _nudge_context(ctx, profile, "after_pt_session")
         chosen = choose_nudge(load_nudges(), context, (), _rng(ctx))
         if chosen is None:  # nudges.toml has none for this trigger (a content test checks)
             return Skip("skipped", "no nudge written for after_pt_session")

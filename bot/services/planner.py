@@ -21,7 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db.models import RehabProfile, ScheduledMessage, User
 from bot.domain.kinds import MessageKind
-from bot.domain.timing import in_quiet_hours, local_date, next_daily, next_weekly
+from bot.domain.timing import (
+    in_quiet_hours,
+    last_before_quiet_hours,
+    local_date,
+    next_daily,
+    next_weekly,
+)
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +182,11 @@ async def plan_pt_sessions(
         # Look from `after - before` so a session later today still gets its reminder.
         session_at = next_weekly(weekday, profile.pt_time, user.timezone, after)
         day = local_date(session_at, user.timezone)
-        reminder_at = session_at - before
+        # A reminder that would fall in quiet hours (a 07:00 session) comes at the last
+        # allowed moment before them, usually the evening before: never silently dropped.
+        reminder_at = last_before_quiet_hours(
+            session_at - before, user.timezone, user.quiet_start, user.quiet_end
+        )
         if reminder_at > after:
             await upsert_message(
                 session,

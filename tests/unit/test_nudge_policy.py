@@ -15,6 +15,7 @@ from bot.domain.nudges import (
     CADENCE,
     NudgeContext,
     choose_nudge,
+    fits,
     is_quiet,
     nudge_days_for_week,
     nudge_local_time,
@@ -85,7 +86,7 @@ def test_no_repeats_with_the_real_content_even_when_other_triggers_interleave() 
     rng = random.Random(7)
     sent: list[str] = []
     scheduled_seen: list[str] = []
-    candidates = {n.id for n in nudges if n.trigger == "scheduled" and "weeks_2_4" in n.phases}
+    candidates = {n.id for n in nudges if fits(n, _ctx())}
     for step in range(len(candidates)):
         if step % 3 == 0:
             sent.append(choose_nudge(nudges, _ctx(trigger="missed_days"), sent, rng).id)  # type: ignore[union-attr]
@@ -103,10 +104,10 @@ def test_new_cycle_does_not_start_with_the_nudge_just_sent() -> None:
         assert chosen is not None and chosen.id != "c"
 
 
-def test_falls_back_to_any_phase_when_none_fits() -> None:
+def test_never_falls_back_to_another_phase() -> None:
+    # Better no nudge than one written for someone else (a month-2 text in week one).
     nudges = [_nudge("late", ("month_2_plus",)), _nudge("pain", ("first_week",), "pain_flare")]
-    chosen = choose_nudge(nudges, _ctx(phase="first_week"), [], random.Random(0))
-    assert chosen is not None and chosen.id == "late"
+    assert choose_nudge(nudges, _ctx(phase="first_week"), [], random.Random(0)) is None
 
 
 def test_prefers_nudges_for_the_current_phase() -> None:
@@ -130,6 +131,8 @@ def test_chosen_nudge_is_personalised() -> None:
 @pytest.mark.parametrize("phase", PHASES)
 @pytest.mark.parametrize("trigger", TRIGGERS)
 def test_real_content_has_a_nudge_for_every_situation(phase: str, trigger: str) -> None:
+    if (trigger, phase) == ("plateau", "first_week"):
+        pytest.skip("a plateau needs two weeks of check-ins: never in the first week")
     chosen = choose_nudge(load_nudges(), _ctx(phase=phase, trigger=trigger), [], random.Random(3))
     assert chosen is not None
     assert "{" not in chosen.text

@@ -25,7 +25,8 @@ SAFETY_FILE = CONTENT_DIR / "safety.toml"
 
 @functools.cache
 def load_nudges(path: Path = NUDGES_FILE) -> tuple[Nudge, ...]:
-    return parse_nudges(_read_toml(path), path)
+    # Area tags must name the injury areas users can pick (exercises.toml).
+    return parse_nudges(_read_toml(path), path, load_exercise_templates().area_ids)
 
 
 @functools.cache

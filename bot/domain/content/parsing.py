@@ -29,6 +29,8 @@ from bot.domain.content.schema import (
     NUDGE_MAX_CHARS,
     NUDGE_PLACEHOLDERS,
     PHASES,
+    SITUATION_CONFLICTS,
+    SITUATIONS,
     THEMES,
     TRIGGERS,
     CheckinText,
@@ -117,8 +119,33 @@ class _Checker:
         return value
 
 
-def parse_nudges(data: Mapping[str, Any], path: Path) -> tuple[Nudge, ...]:
-    """Validate the ``[[nudge]]`` array of an already-parsed TOML document."""
+def _tag_list(
+    check: _Checker,
+    raw: Mapping[str, Any],
+    entry: str,
+    field: str,
+    allowed: Sequence[str] | None,
+) -> tuple[str, ...]:
+    """An optional list of tags from ``allowed`` (None: any identifier)."""
+    value = raw.get(field, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise check.fail(entry, field, "must be a list of strings")
+    for item in value:
+        if allowed is None and not _ID_RE.match(item):
+            raise check.fail(entry, field, f"{item!r} must be lowercase letters, digits, - or _")
+        if allowed is not None and item not in allowed:
+            raise check.fail(entry, field, f"unknown value {item!r}; allowed: {', '.join(allowed)}")
+    return tuple(dict.fromkeys(value))
+
+
+def parse_nudges(
+    data: Mapping[str, Any], path: Path, area_ids: Sequence[str] | None = None
+) -> tuple[Nudge, ...]:
+    """Validate the ``[[nudge]]`` array of an already-parsed TOML document.
+
+    ``area_ids`` are the injury areas of exercises.toml; when given, ``areas`` and
+    ``not_areas`` may name only those.
+    """
     check = _Checker(path)
     raw_list = data.get("nudge")
     if not isinstance(raw_list, list) or not raw_list:
@@ -159,6 +186,18 @@ def parse_nudges(data: Mapping[str, Any], path: Path) -> tuple[Nudge, ...]:
                 )
         elif streak is not None:
             raise check.fail(entry, "streak", "only milestone nudges have a streak")
+        areas = _tag_list(check, raw, entry, "areas", area_ids)
+        not_areas = _tag_list(check, raw, entry, "not_areas", area_ids)
+        if set(areas) & set(not_areas):
+            raise check.fail(entry, "not_areas", "an area cannot be both fitting and excluded")
+        requires = _tag_list(check, raw, entry, "requires", SITUATIONS)
+        for conflict in SITUATION_CONFLICTS:
+            if conflict <= set(requires):
+                raise check.fail(
+                    entry, "requires", f"{' and '.join(sorted(conflict))} exclude each other"
+                )
+        if trigger != "pain_flare" and {"flare_score", "flare_morning"} & set(requires):
+            raise check.fail(entry, "requires", "flare_score/flare_morning are for pain_flare")
         nudges.append(
             Nudge(
                 id=nudge_id,
@@ -168,6 +207,9 @@ def parse_nudges(data: Mapping[str, Any], path: Path) -> tuple[Nudge, ...]:
                 text=text,
                 source=source,
                 streak=streak,
+                areas=areas,
+                not_areas=not_areas,
+                requires=requires,
             )
         )
     return tuple(nudges)

@@ -39,6 +39,22 @@ EQUIPMENT: tuple[str, ...] = (
     "step",
 )
 
+# What a nudge may require of the user's situation (``requires`` in nudges.toml); every tag
+# is decided from the user's own records by ``bot.domain.nudges.Situation``.
+SITUATIONS: tuple[str, ...] = (
+    "has_checkins",  # at least one answered check-in
+    "exercising",  # exercised on most planned days of the last two weeks
+    "recent_pain",  # a pain score above the comfortable band in the last week
+    "no_recent_pain",  # no score above the comfortable band in the last week
+    "flare_score",  # pain_flare only: the flare is a score above the ceiling
+    "flare_morning",  # pain_flare only: the flare is "worse" the next morning
+)
+# Tags that exclude each other: a nudge requiring both could never be sent.
+SITUATION_CONFLICTS: tuple[frozenset[str], ...] = (
+    frozenset({"recent_pain", "no_recent_pain"}),
+    frozenset({"flare_score", "flare_morning"}),
+)
+
 NUDGE_PLACEHOLDERS: frozenset[str] = frozenset({"first_name", "day", "injury"})
 # The check-in also needs a few runtime values (snooze delay, weekly counts, session time).
 CHECKIN_PLACEHOLDERS: frozenset[str] = NUDGE_PLACEHOLDERS | frozenset(
@@ -80,6 +96,9 @@ class Nudge:
     text: str
     source: str
     streak: int | None = None  # milestone nudges only: the streak length they celebrate
+    areas: tuple[str, ...] = ()  # injury areas it fits; empty: every area
+    not_areas: tuple[str, ...] = ()  # injury areas it never goes to
+    requires: tuple[str, ...] = ()  # situation tags (SITUATIONS) that must all hold
 
     def render(self, **fields: object) -> str:
         return render_template(self.text, **fields)
