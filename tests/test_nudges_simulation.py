@@ -72,6 +72,8 @@ class Script:
     morning: Callable[[int], str] = lambda day: "Better"
     events: dict[tuple[int, time], str] = field(default_factory=dict)
     pt_weekdays: tuple[int, ...] = ()
+    area: str = "knee"
+    first_name: str = "Sam"
     answered: set[int] = field(default_factory=set)
     marks: dict[str, int] = field(default_factory=dict)  # event -> index in the chat
 
@@ -90,7 +92,7 @@ async def add_user(h: BotHarness, s: Script) -> None:
         user = User(
             telegram_id=s.tg,
             chat_id=s.tg,
-            first_name="Sam",
+            first_name=s.first_name,
             timezone=ZONE,
             checkin_time=time(19, 0),
             status="active",
@@ -111,7 +113,7 @@ async def add_user(h: BotHarness, s: Script) -> None:
         session.add(
             RehabProfile(
                 user_id=user.id,
-                injury_area="knee",
+                injury_area=s.area,
                 stopped_running_on=STOPPED,
                 pt_sessions_per_week=len(s.pt_weekdays),
                 pt_weekdays=list(s.pt_weekdays),
@@ -131,7 +133,7 @@ async def add_user(h: BotHarness, s: Script) -> None:
 async def react(h: BotHarness, s: Script, msg: SentMessage, day: int) -> None:
     """What the scripted user does when a message with buttons arrives."""
     data = [d for _, d in msg.buttons]
-    user = h.user(s.tg, "Sam")
+    user = h.user(s.tg, s.first_name)
     if any(d.startswith("ci:") and d.endswith(":done") for d in data) and day not in s.answered:
         action = s.answer(day)
         if action == "done":
@@ -148,7 +150,7 @@ async def react(h: BotHarness, s: Script, msg: SentMessage, day: int) -> None:
 
 
 async def act(h: BotHarness, s: Script, event: str) -> None:
-    user = h.user(s.tg, "Sam")
+    user = h.user(s.tg, s.first_name)
     s.marks[event] = len(h.telegram.messages(s.tg))
     if event == "redflag":
         await user.say(RED_FLAG_TEXT)
@@ -159,6 +161,14 @@ async def act(h: BotHarness, s: Script, event: str) -> None:
         asked = h.telegram.messages(s.tg)[-1]
         if any(d == cleared for _, d in asked.buttons):  # on hold: "did they clear you?"
             await user.press_data(cleared, asked)
+    elif event.startswith("say:"):  # the user types something (a question, a thank-you)
+        await user.say(event.removeprefix("say:"))
+    elif event == "clearance":  # the PT cleared them: the real /running flow
+        offer = await user.say("/running")
+        if offer is not None and any("cleared me" in label for label, _ in offer.buttons):
+            asked = await user.press("cleared me", offer)
+            if asked is not None:
+                await user.press("Yes, my clinician cleared me", asked)
     elif event == "pause":
         await user.say("/pause 7")
     elif event == "block":

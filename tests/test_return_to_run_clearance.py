@@ -105,6 +105,7 @@ async def test_rest_days_marked_in_settings_never_break_the_streak(harness: BotH
     await harness.advance(timedelta(hours=10, minutes=5))  # Friday 19:00 Berlin
     await user.press("Did them all")
     await user.press("1")
+
     def checkin_prompts() -> int:
         return sum(
             1
