@@ -166,9 +166,9 @@ async def act(h: BotHarness, s: Script, event: str) -> None:
     elif event == "clearance":  # the PT cleared them: the real /running flow
         offer = await user.say("/running")
         if offer is not None and any("cleared me" in label for label, _ in offer.buttons):
-            asked = await user.press("cleared me", offer)
-            if asked is not None:
-                await user.press("Yes, my clinician cleared me", asked)
+            confirm = await user.press("cleared me", offer)
+            if confirm is not None:
+                await user.press("Yes, my clinician cleared me", confirm)
     elif event == "pause":
         await user.say("/pause 7")
     elif event == "block":
