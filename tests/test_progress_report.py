@@ -131,10 +131,11 @@ async def test_progress_sends_a_chart_whose_caption_matches_the_data(harness: Bo
     streak = expected_streak(days)
     assert streak == 3  # the seed ends "...S D D D": worth checking the helper itself
     assert f"Streak: {streak} days" in caption
-    assert f"Adherence {expected_adherence(days, 7)} % (7 days)" in caption
-    assert f"{expected_adherence(days, 28)} % (28 days)" in caption
+    assert f"Adherence: {expected_adherence(days, 7)} % over 7 days" in caption
+    assert f"{expected_adherence(days, 28)} % over your first {len(days)} days" in caption
     assert "Pain: improving" in caption
-    assert f"Day {(TODAY - STOPPED).days} since you stopped running" in caption
+    # The same day number as the check-in and /today (bot.services.context.rehab_day).
+    assert f"Day {(TODAY - STOPPED).days + 1} of your rehab" in caption
     assert [label for label, _ in photo.buttons] == ["Show 12 weeks"]
 
 
@@ -197,7 +198,10 @@ async def test_paused_days_keep_the_streak_and_adherence(harness: BotHarness) ->
     alex = harness.user(1001)
     await alex.say("/progress")
     caption = alex.last.caption or ""
-    assert "Streak: 7 days" in caption and "Adherence 100 % (7 days), 100 % (28 days)" in caption
+    assert (
+        "Streak: 7 days" in caption
+        and "Adherence: 100 % over 7 days, 100 % over your first 10 days" in caption
+    )
 
 
 # --- /report ---------------------------------------------------------------------------------

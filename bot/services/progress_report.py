@@ -82,9 +82,7 @@ def little_data_text(data: ProgressData) -> str:
     ]
     if count:
         lines.append(f"Streak: {stats.plural(stats.streak(data.days, data.today), 'day')}.")
-    since = (data.today - data.stopped_running).days
-    if since >= 0:
-        lines.append(f"Day {since} since you stopped running.")
+    lines.append(f"Day {data.rehab_day} of your rehab.")
     lines.append("Send /checkin after your exercises and your picture starts to grow.")
     return "\n".join(lines)
 
@@ -117,7 +115,7 @@ async def show_progress(
             "photo",
             f"progress-{data.today.isoformat()}.png",
             draw,
-            caption=stats.caption(data.days, data.today, data.stopped_running),
+            caption=stats.caption(data.days, data.today, data.rehab_day),
             buttons=weeks_buttons(weeks),
         )
     )
@@ -129,7 +127,7 @@ def period_buttons(current: PeriodChoice) -> ButtonRows:
 
 def report_caption(period: ReportPeriod) -> str:
     return (
-        f"Your report for {period.description} ({period.length} days).\n"
+        f"Your report for {period.description}.\n"
         "It's meant for your physical therapist: show it at your next session or forward "
         "it to them. It's built from your own check-ins, so it's a conversation starter, "
         "not a medical record. Other periods below."

@@ -41,8 +41,7 @@ def render_today(
     lines = [
         f"Today (day {ctx.rehab_day} of your rehab): {status}",
         f"Streak: {stats.plural(stats.streak(days, today), 'day')}",
-        f"Adherence: {stats.percent(stats.adherence(days, today, 7))} over 7 days, "
-        f"{stats.percent(stats.adherence(days, today, 28))} over 28 days",
+        stats.adherence_text(days, today),
     ]
     user = ctx.user
     if user.status == UserStatus.PAUSED:

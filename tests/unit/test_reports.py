@@ -190,17 +190,17 @@ def test_morning_counts() -> None:
 
 
 def test_caption_numbers_match_the_data() -> None:
-    assert caption(month(), TODAY, STOPPED) == (
-        "Streak: 5 days · Adherence 86 % (7 days), 79 % (28 days) · Pain: improving"
-        " · Day 23 since you stopped running"
+    assert caption(month(), TODAY, 24) == (
+        "Streak: 5 days · Adherence: 86 % over 7 days, 79 % over 28 days · Pain: improving"
+        " · Day 24 of your rehab"
     )
 
 
 def test_caption_for_a_new_user_is_kind_not_zero() -> None:
-    text = caption(seed("N"), TODAY, TODAY - timedelta(days=1))
+    text = caption(seed("N"), TODAY, 2)
     assert text == (
         "Streak: 0 days · Adherence: no planned days yet · Pain: not enough data yet"
-        " · Day 1 since you stopped running"
+        " · Day 2 of your rehab"
     )
 
 
