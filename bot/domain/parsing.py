@@ -15,6 +15,8 @@ from datetime import date, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
+from bot.domain.wording import shorten
+
 MAX_INPUT_CHARS = 200
 MAX_EXERCISE_NAME = 40
 
@@ -121,8 +123,7 @@ _NUMBER_WORDS = {
 
 def _show(text: str, limit: int = 30) -> str:
     """Echo the user's text back without letting a wall of text flood the reply."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(text, limit)
 
 
 def _human(day: date) -> str:

@@ -20,7 +20,7 @@ from bot.domain.kinds import MessageKind
 from bot.domain.nudges import NudgeContext, choose_nudge, phase_for_day
 from bot.domain.timing import in_quiet_hours, local_date
 from bot.reports import stats
-from bot.reports.data import DONE_STATUSES, NOT_PLANNED_STATUSES, DayRecord
+from bot.reports.data import DayRecord
 from bot.services.context import rehab_day
 from bot.services.history import load_days
 from bot.services.nudge_planner import SCHEDULED, plan_next_nudge

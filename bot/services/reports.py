@@ -36,6 +36,7 @@ from bot.db.models import (
     User,
 )
 from bot.domain.content import load_checkin_text, load_safety_text
+from bot.domain.wording import shorten
 from bot.reports.data import DayRecord, ReportInput
 from bot.services.context import rehab_day
 from bot.services.history import load_days
@@ -94,8 +95,7 @@ def _short(day: date) -> str:
 
 
 def _cut(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return shorten(text, limit)
 
 
 def _local(when: datetime, zone: str) -> datetime:
