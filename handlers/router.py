@@ -138,9 +138,24 @@ async def on_unknown_button(update: Update, context: Context) -> None:
     await answer_query(update, "That button has expired. Send /help to see what I can do.")
 
 
+UNKNOWN_COMMAND = "I don't know the command {command}. Send /help to see what I can do."
+
+
+async def on_unknown_command(update: Update, context: Context) -> None:
+    """A command no feature claims (/foobar, a typo): say so rather than stay silent."""
+    message = update.effective_message
+    if message is None or not message.text or update.effective_chat is None:
+        return
+    if update.effective_chat.type != "private":
+        return
+    command = message.text.split()[0].split("@")[0][:32]
+    await reply(update, context, UNKNOWN_COMMAND.format(command=command))
+
+
 def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
     """Registered after every feature's handlers, so it only sees what none of them claimed."""
     app.add_handler(CallbackQueryHandler(on_unknown_button))
+    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, on_unknown_command))
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
