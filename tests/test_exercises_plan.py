@@ -60,6 +60,7 @@ async def test_buttons_never_touch_another_users_plan(harness: BotHarness) -> No
     await onboard(sam)
     await alex.say("/exercises")
     alex_remove = alex.last.button_data("Glute bridges").replace("ex:sel:", "ex:rm:")
+    await sam.say("/exercises")  # a message of Sam's own to press the forged data on
     await sam.press_data(alex_remove, sam.tg.last_with_buttons(sam.id))
     assert len(await _plan(harness, 1001)) == 2
     assert len(await _plan(harness, 1002)) == 2

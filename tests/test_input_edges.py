@@ -94,3 +94,32 @@ async def test_typed_area_is_stored(harness: BotHarness) -> None:
     async with harness.services.sessions() as session:
         area = (await session.execute(select(RehabProfile.injury_area))).scalar_one()
     assert area == "achilles_calf"
+
+
+async def test_a_typed_answer_closes_the_questions_keyboard_like_a_tap(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await _to_area(user)
+    await user.press("Knee")
+    question = user.last  # "When did you stop running?" with its buttons
+    assert question.buttons
+    await user.say("3 days ago")
+    assert not question.buttons  # the old "Today / A few days ago" buttons are gone
+    assert user.last.buttons  # the next question has its own
+    pt_question = user.last
+    await user.say("0")
+    assert not pt_question.buttons
+
+
+async def test_a_refused_typed_answer_leaves_a_live_keyboard_to_answer_with(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await _to_area(user)
+    await user.press("Knee")
+    await user.say("sometime")
+    assert "couldn't read" in (user.last.text or "")
+    assert user.last.buttons  # asked again, with buttons
+    await user.press("A few days ago")
+    assert (user.last.text or "").startswith("How many physical therapy sessions")
