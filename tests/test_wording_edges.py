@@ -63,6 +63,7 @@ REALISTIC: dict[str, object] = {
     "good": 1,
     "end": "07:30",
     "days": 3,
+    "how": "Lie on your side, knees bent; open the top knee.",
 }
 
 

@@ -15,12 +15,14 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Exercise, User
+from bot.db.models import Exercise, RehabProfile, User
+from bot.domain.content import load_exercise_templates
 from bot.domain.parsing import InputError, parse_exercise
 from bot.domain.wording import button, describe_exercise, format_dose, t
 from bot.services import profile as profile_service
 from bot.services.context import Readiness, readiness
 from bot.services.dialogs import clear_dialog, set_dialog
+from bot.services.onboarding_views import added_text
 from bot.services.outcome import ButtonRows, Outcome, Reply, rows
 from bot.services.users import get_user
 
@@ -68,6 +70,18 @@ async def _plan_outcome(
     return Outcome.say(f"{before}\n\n{text}" if before else text, buttons, edit=edit)
 
 
+async def _area(session: AsyncSession, user: User) -> str | None:
+    profile = await session.get(RehabProfile, user.id)
+    return profile.injury_area if profile is not None else None
+
+
+async def _how(session: AsyncSession, user: User, row: Exercise) -> str | None:
+    """The cues of the template this exercise came from (or one of its name), if any."""
+    catalog = load_exercise_templates()
+    template = catalog.template_for(await _area(session, user), row.template_id, row.name)
+    return template.how if template is not None else None
+
+
 async def _ready_user(session: AsyncSession, telegram_id: int) -> User | None:
     user = await get_user(session, telegram_id)
     return user if readiness(user) is Readiness.READY else None
@@ -103,7 +117,13 @@ async def press(
     if row is None:
         return Outcome.nothing(t("plan.gone"))
     if action == "sel":
-        return Outcome.say(t("plan.selected", exercise=label(row)), _item_buttons(row), edit=True)
+        how = await _how(session, user, row)
+        text = (
+            t("plan.selected_with_how", exercise=label(row), how=how)
+            if how
+            else t("plan.selected", exercise=label(row))
+        )
+        return Outcome.say(text, _item_buttons(row), edit=True)
     if action in ("up", "dn"):
         moved = await profile_service.move_exercise(
             session, user.id, row.id, -1 if action == "up" else 1
@@ -148,7 +168,8 @@ async def _add(session: AsyncSession, user: User, text: str | None, now: datetim
     await clear_dialog(session, user.id)
     if row is None:
         return Outcome.say(t("exercises.too_many", max=profile_service.MAX_EXERCISES))
-    return await _plan_outcome(session, user, t("exercises.added", exercise=label(row)))
+    area = await _area(session, user)
+    return await _plan_outcome(session, user, added_text(label(row), area, row.name))
 
 
 async def _save_dose(

@@ -216,7 +216,7 @@ async def answer_text(
             answer = PtTimeChosen(machine.read_time(text))
         elif step is Step.EXERCISES:
             answer = machine.read_own_exercise(text, answers)
-            prefix = t("exercises.added", exercise=answer.exercise.label)
+            prefix = views.added_text(answer.exercise.label, answers.area, answer.exercise.name)
         elif step is Step.CHECKIN_TIME:
             answer = CheckinTimeChosen(machine.read_time(text))
         elif step is Step.TIMEZONE:
@@ -418,7 +418,10 @@ async def _exercise_button(
         confirm = Reply(t("exercises.confirmed", plan=plan), edit=True)
         return _out(confirm, await _goto(session, user, transition, now, settings))
     await set_dialog(session, user.id, FLOW, transition.step, transition.answers.to_data(), now)
-    text, rows = views.exercises_prompt(transition.answers)
+    added = None
+    if isinstance(answer, machine.TemplateToggled) and answer.index in transition.answers.picks:
+        added = answer.index  # just ticked (not unticked): show its cues
+    text, rows = views.exercises_prompt(transition.answers, added)
     return _out(Reply(text, frozen(rows), edit=True))
 
 

@@ -142,6 +142,23 @@ class ExerciseCatalog:
                 return area
         raise KeyError(f"unknown injury area {area_id!r}")
 
+    def template_for(
+        self, area_id: str | None, template_id: str | None, name: str
+    ) -> ExerciseTemplate | None:
+        """The template an exercise of the plan came from, or one of the same name: first in
+        the user's own area (the same exercise may carry area-specific cues), then anywhere."""
+        key = " ".join(name.casefold().split())
+        areas = sorted(self.areas, key=lambda a: a.id != area_id)
+        for area in areas:
+            for item in area.templates:
+                if template_id is not None and item.id == template_id and area.id == area_id:
+                    return item
+        for area in areas:
+            for item in area.templates:
+                if " ".join(item.name.casefold().split()) == key:
+                    return item
+        return None
+
 
 # ----------------------------------------------------------------------------- check-in
 
