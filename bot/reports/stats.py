@@ -266,6 +266,13 @@ def caption(days: Iterable[DayRecord], today: date, rehab_day: int) -> str:
     parts = [f"Streak: {plural(streak(records, today), 'day')}"]
     parts.append(adherence_text(records, today))
     trend = pain_trend(records, today)
-    parts.append("Pain: not enough data yet" if trend == "not enough data" else f"Pain: {trend}")
+    if trend == "not enough data":
+        scored = sum(1 for r in _window(records, today, 14) if r.pain is not None)
+        parts.append(
+            f"Pain trend: after {PAIN_TREND_MIN_SCORES} scores in each of two weeks "
+            f"({scored} so far)"
+        )
+    else:
+        parts.append(f"Pain: {trend}")
     parts.append(f"Day {rehab_day} of your rehab")
     return " · ".join(parts)

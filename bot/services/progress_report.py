@@ -130,7 +130,9 @@ def report_caption(period: ReportPeriod) -> str:
         f"Your report for {period.description}.\n"
         "It's meant for your physical therapist: show it at your next session or forward "
         "it to them. It's built from your own check-ins, so it's a conversation starter, "
-        "not a medical record. Other periods below."
+        "not a medical record.\n"
+        "It includes your notes and the questions you asked me, word for word: have a look "
+        "before you share it. Other periods below."
     )
 
 
