@@ -127,3 +127,16 @@ def test_achilles_cues_do_not_send_insertional_pain_below_the_step() -> None:
         how = template.how.lower()
         if "below" in how and "step" in how:
             assert "only if your pt agrees" in how, template.id
+
+
+async def test_a_question_typed_when_adding_to_the_plan_is_not_added(harness: BotHarness) -> None:
+    user = harness.user()
+    await onboard(user)
+    await user.say("/exercises")
+    await user.press("Add")
+    before = await _plan(harness)
+    await user.say("Should i ice or heat it")
+    assert "doesn't look like an exercise" in (user.last.text or "")
+    assert await _plan(harness) == before
+    await user.say("Wall sit 3x30s")
+    assert any("Added: Wall sit" in text for text in user.texts[-2:])

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Exercise, RehabProfile, User
 from bot.domain.content import load_exercise_templates
+from bot.domain.onboarding import typed_intent
 from bot.domain.parsing import InputError, parse_exercise
 from bot.domain.wording import button, describe_exercise, format_dose, t
 from bot.services import profile as profile_service
@@ -160,6 +161,8 @@ async def answer(
 
 
 async def _add(session: AsyncSession, user: User, text: str | None, now: datetime) -> Outcome:
+    if typed_intent(text) != "exercise":  # "Should I ice it?" is not an exercise
+        raise InputError(t("exercises.not_an_exercise"))
     parsed = parse_exercise(text)
     draft = profile_service.ExerciseDraft(
         parsed.name, parsed.sets, parsed.reps, parsed.seconds, parsed.per_side

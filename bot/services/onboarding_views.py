@@ -18,6 +18,7 @@ from bot.domain.onboarding import (
 from bot.domain.timezones import describe_local_time
 from bot.domain.timing import local_date
 from bot.domain.wording import button, hhmm, human_date, t
+from bot.services.context import rehab_day
 from bot.services.outcome import ButtonRows, Reply
 from bot.services.setup_views import (
     Row,
@@ -73,13 +74,13 @@ def exercises_prompt(answers: Answers, added: int | None = None) -> tuple[str, l
 
 def summary_text(answers: Answers, now: datetime, default_zone: str) -> str:
     stop = answers.stop or today_for(answers, now, default_zone)
-    day = (today_for(answers, now, default_zone) - stop).days + 1
+    day = rehab_day(stop, today_for(answers, now, default_zone))
     zone = answers.timezone or default_zone
     lines = [
         t("summary.header"),
         "",
         t("summary.area", value=area_label(answers.area, answers.other)),
-        t("summary.stop", value=human_date(stop), day=max(day, 1)),
+        t("summary.stop", value=human_date(stop), day=day),
         t(
             "summary.pt",
             value=describe_pt(
