@@ -281,8 +281,8 @@ class _Report:
         self._line(f"{name}  ·  Injury area: {injury}", size=10.5, style="B", height=5.5)
         since = (self.end - inp.stopped_running).days
         since_text = (
-            f"Stopped running {_long_date(inp.stopped_running)} ({since} days before the end "
-            "of this period)"
+            f"Stopped running {_long_date(inp.stopped_running)} ({plural(since, 'day')} before "
+            "the end of this period)"
             if since >= 0
             else f"Stopped running {_long_date(inp.stopped_running)}"
         )
