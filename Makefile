@@ -32,7 +32,7 @@ lint: $(STAMP)
 	@$(BIN)/ruff check .
 
 typecheck: $(STAMP)
-	@$(BIN)/mypy bot handlers scheduler
+	@$(BIN)/mypy bot handlers scheduler tests
 
 # The layer rules of the README's layout section, written down in pyproject.toml.
 contracts: $(STAMP)

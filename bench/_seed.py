@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
 from bot.db.engine import create_engine  # noqa: E402
 from bot.db.migrate import upgrade  # noqa: E402
-from bot.db.models import Exercise, RehabProfile, ScheduledMessage, User  # noqa: E402
+from bot.db.models import CheckIn, Exercise, RehabProfile, ScheduledMessage, User  # noqa: E402
 
 PG_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -92,9 +92,15 @@ async def seed_users(
     now: datetime = NOW,
     due_checkins: bool = True,
     first_telegram_id: int = 10_000_000,
+    realistic: bool = False,
 ) -> list[int]:
     """``n`` onboarded, active users, each with a profile, 3 exercises and (optionally) a
-    pending check-in due one minute before ``now``. Returns their Telegram ids."""
+    pending check-in due one minute before ``now``. Returns their Telegram ids.
+
+    ``realistic`` models users a month in, as the evening peak meets them: nudges on (as for
+    new users), 30 days of check-in history (mostly done, some partial, skipped or missed,
+    with pain scores), the matching sent check-in rows, and yesterday's check-in left
+    unanswered by about a third of them. The ideal case (``realistic=False``) is day one."""
     due = now - timedelta(minutes=1)
     tg_ids = [first_telegram_id + i for i in range(n)]
     users = []
@@ -112,7 +118,7 @@ async def seed_users(
                 "status": "active",
                 "consent_at": now - timedelta(days=10),
                 "onboarded_at": now - timedelta(days=10),
-                "nudge_cadence": "off",
+                "nudge_cadence": "normal" if realistic else "off",
                 "nudge_seed": i,
                 "quiet_start": time(22, 0),
                 "quiet_end": time(7, 0),
@@ -128,8 +134,10 @@ async def seed_users(
             await conn.execute(insert(User), part)
     async with engine.connect() as conn:
         rows = (await conn.execute(select(User.id, User.timezone).order_by(User.id))).all()
-    profiles, exercises, messages = [], [], []
-    for user_id, zone in rows:
+    profiles, exercises, messages, history = [], [], [], []
+    for index, (user_id, zone) in enumerate(rows):
+        if realistic:
+            _history(index, user_id, zone, now, history, messages)
         profiles.append(
             {
                 "user_id": user_id,
@@ -162,6 +170,7 @@ async def seed_users(
                     "status": "pending",
                     "payload": {},
                     "attempts": 0,
+                    "sent_at": None,
                     "created_at": now,
                 }
             )
@@ -170,6 +179,7 @@ async def seed_users(
             (RehabProfile, profiles),
             (Exercise, exercises),
             (ScheduledMessage, messages),
+            (CheckIn, history),
         ):
             for part in _chunks(data):
                 await conn.execute(insert(table), part)
@@ -177,6 +187,60 @@ async def seed_users(
         async with engine.connect() as conn:
             await conn.exec_driver_sql("ANALYZE")
     return tg_ids
+
+
+def _history(
+    index: int,
+    user_id: int,
+    zone: str,
+    now: datetime,
+    history: list[dict[str, Any]],
+    messages: list[dict[str, Any]],
+) -> None:
+    """30 past days for one user: check-in rows and the sent prompts they answered."""
+    today = now.astimezone(ZoneInfo(zone)).date()
+    for back in range(1, 31):
+        day = today - timedelta(days=back)
+        due = now - timedelta(days=back)
+        unanswered = back == 1 and index % 3 == 0
+        messages.append(
+            {
+                "user_id": user_id,
+                "kind": "checkin",
+                "local_date": day,
+                "due_at": due,
+                "status": "sent",
+                "payload": {},
+                "attempts": 1,
+                "sent_at": due,
+                "created_at": due - timedelta(days=1),
+            }
+        )
+        if unanswered:
+            continue  # yesterday's prompt is still open: the evening finds it unanswered
+        roll = (index * 31 + back * 7) % 20
+        status = (
+            "done"
+            if roll < 13
+            else "partial"
+            if roll < 16
+            else "skipped"
+            if roll < 18
+            else "missed"
+        )
+        history.append(
+            {
+                "user_id": user_id,
+                "local_date": day,
+                "status": status,
+                "exercises_done": ["Clamshells", "Glute bridges"]
+                if status in ("done", "partial")
+                else [],
+                "pain": (roll % 6) if status in ("done", "partial") else None,
+                "created_at": due,
+                "updated_at": due,
+            }
+        )
 
 
 def machine() -> dict[str, Any]:
@@ -195,3 +259,13 @@ def machine() -> dict[str, Any]:
 
 def run(coro: Any) -> Any:
     return asyncio.run(coro)
+
+
+class BenchFailure(SystemExit):
+    """The benchmark's work did not happen as it must (a press lost, a message sent twice):
+    its figures mean nothing, so the script exits non-zero with the reason."""
+
+
+def require(condition: bool, what: str) -> None:
+    if not condition:
+        raise BenchFailure(f"benchmark check failed: {what}")

@@ -29,7 +29,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from _seed import NOW, fresh_database, machine, seed_users
+from _seed import NOW, fresh_database, machine, require, seed_users
 from dispatch_bench import InstantTelegram, bench_settings
 from sqlalchemy import func, select
 from telegram import Update
@@ -147,6 +147,8 @@ async def pt_coach(
                 select(func.count(func.distinct(CheckIn.user_id))).where(CheckIn.status == "done")
             )
         errors = int(services.metrics.count("errors", source="handler"))
+        require(done == users and distinct == users, f"every press recorded once ({done})")
+        require(errors == 0, f"no handler errors ({errors} seen)")
         processor = app.update_processor
         await app.shutdown()
         await services.engine.dispose()

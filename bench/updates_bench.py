@@ -19,12 +19,14 @@ import statistics
 import time
 from typing import Any
 
-from _seed import NOW, fresh_database, machine, seed_users
+from _seed import NOW, fresh_database, machine, require, seed_users
 from dispatch_bench import InstantTelegram, bench_settings
+from sqlalchemy import func, select
 from telegram import Update
 
 from bot.app import build_application, start_services
 from bot.clock import FakeClock
+from bot.db.models import CheckIn
 from tests.harness import updates
 from tests.harness.fake_telegram import SentMessage
 
@@ -51,7 +53,9 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def run_backend(backend: str, users: int, concurrency: int, with_faq: bool) -> dict[str, Any]:
+async def run_backend(
+    backend: str, users: int, concurrency: int, with_faq: bool, realistic: bool = True
+) -> dict[str, Any]:
     async with fresh_database(backend) as url:
         settings = bench_settings(url, 200)
         app = build_application(
@@ -59,7 +63,10 @@ async def run_backend(backend: str, users: int, concurrency: int, with_faq: bool
         )
         services = app.bot_data["services"]
         tg_ids = await seed_users(
-            services.engine, users * (2 if with_faq else 1), due_checkins=False
+            services.engine,
+            users * (2 if with_faq else 1),
+            due_checkins=False,
+            realistic=realistic,
         )
         await app.initialize()
         await start_services(app)
@@ -105,9 +112,19 @@ async def run_backend(backend: str, users: int, concurrency: int, with_faq: bool
                 await asyncio.gather(*(one(kind, raw) for kind, raw in batch))
                 total += len(batch)
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        async with services.sessions() as session:
+            recorded = await session.scalar(
+                select(func.count())
+                .select_from(CheckIn)
+                .where(
+                    CheckIn.local_date == NOW.date(), CheckIn.status == "done", CheckIn.pain == 3
+                )
+            )
         errors = int(services.metrics.count("errors", source="handler"))
         await app.shutdown()
         await services.engine.dispose()
+    require(errors == 0, f"no handler errors ({errors} seen)")
+    require(recorded == users, f"every press recorded: {recorded} of {users} check-ins with pain 3")
     per_kind = {
         kind: {
             "n": len(v),
@@ -124,6 +141,8 @@ async def run_backend(backend: str, users: int, concurrency: int, with_faq: bool
         "users": users,
         "concurrency": concurrency,
         "faq_included": with_faq,
+        "realistic_data": realistic,
+        "recorded": recorded,
         "updates": total,
         "seconds": round(wall, 2),
         "updates_per_s": round(total / wall, 1),
@@ -142,12 +161,17 @@ def main() -> None:
         "--users", type=int, default=1000, help="check-in users (and as many FAQ users)"
     )
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument(
+        "--ideal", action="store_true", help="day-one users with no history (the best case)"
+    )
     args = parser.parse_args()
     with_faq = faq_available()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     results = []
     for backend in backends:
-        result = asyncio.run(run_backend(backend, args.users, args.concurrency, with_faq))
+        result = asyncio.run(
+            run_backend(backend, args.users, args.concurrency, with_faq, realistic=not args.ideal)
+        )
         print(json.dumps(result), flush=True)
         results.append(result)
     print(json.dumps({"bench": "updates", "machine": machine(), "results": results}))

@@ -47,6 +47,8 @@ class TelegramSettings:
     max_messages_per_second: float = 29.0
     # Messages an idle instance may send at once before the steady rate applies.
     send_burst: float = 1.0
+    # Telegram's paid broadcasts: scheduled messages above 30 a second, charged in Stars.
+    allow_paid_broadcast: bool = False
     health_port: int = 0
     health_listen: str = "127.0.0.1"
     # Telegram's updates are a few kB; a body larger than this is refused before it is read.
@@ -243,6 +245,14 @@ def _validate(settings: Settings) -> None:
             "telegram.max_messages_per_second and telegram.send_burst: expected a rate > 0 "
             "and a burst of at least 1"
         )
+    telegram = settings.telegram
+    if telegram.max_messages_per_second > 30 and not telegram.allow_paid_broadcast:
+        raise ConfigError(
+            "telegram.max_messages_per_second: Telegram allows about 30 a second per bot; "
+            "a higher rate needs telegram.allow_paid_broadcast = true (see docs/deploy.md)"
+        )
+    if settings.telegram.max_messages_per_second > 1000:
+        raise ConfigError("telegram.max_messages_per_second: at most 1000 (paid broadcasts)")
     if not 1 <= settings.telegram.max_concurrent_updates <= settings.telegram.max_pending_updates:
         raise ConfigError(
             "telegram.max_concurrent_updates and telegram.max_pending_updates: expected "

@@ -99,6 +99,12 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=reg,
         )
+        self.send_lateness_seconds = Histogram(
+            "ptcoach_send_lateness_seconds",
+            "How long after its due time a scheduled message went out (the evening backlog)",
+            buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600),
+            registry=reg,
+        )
         self.send_seconds = Histogram(
             "ptcoach_send_seconds",
             "Time to send one scheduled message to Telegram (success or failure)",

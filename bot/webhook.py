@@ -27,4 +27,4 @@ def capped_server_class(max_body_bytes: int) -> type[WebhookServer]:
 
 def cap_request_bodies(max_body_bytes: int) -> None:
     """Make every webhook server PTB starts from now on refuse bodies over the cap."""
-    _updater.WebhookServer = capped_server_class(max_body_bytes)  # type: ignore[misc]
+    _updater.WebhookServer = capped_server_class(max_body_bytes)  # type: ignore[attr-defined]

@@ -4,7 +4,7 @@ next-morning question in ``handlers.morning``.
 
 Buttons carry the day they belong to (``ci:20261127:done``), never who may press them: the
 user is always the one Telegram says pressed. A button from an earlier day answers "closed"
-and changes nothing; pressing the same button twice records once.
+and changes nothing; the same button pressed twice on one message has one effect, one answer.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ async def on_checkin_button(update: Update, context: Context) -> None:
             update.effective_user.id,
             query.data,
             services(context).clock.now(),
+            query.message.message_id if query.message is not None else None,
         )
     except BaseException:
         await answer_query(update)

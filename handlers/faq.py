@@ -13,7 +13,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.domain import callbacks
 from bot.domain.callbacks import ButtonFamily, SafetyAction
-from bot.services import faq
+from bot.services import faq, safety
+from bot.services.dialogs import DialogState
 from bot.services.outcome import Outcome, rows
 from handlers.common import (
     Context,
@@ -23,7 +24,7 @@ from handlers.common import (
     run_use_case,
     services,
 )
-from handlers.router import Incoming, register_free_text
+from handlers.router import Incoming, register_flow, register_free_text
 
 EXPIRED = faq.EXPIRED
 
@@ -94,15 +95,21 @@ async def on_faq_button(update: Update, context: Context) -> None:
 
 async def on_feedback(update: Update, context: Context) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None and update.effective_user
-    parts = query.data.split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in ("y", "n"):
+    assert query is not None and update.effective_user
+    try:
+        decoded = callbacks.decode(query.data)
+    except ValueError:
+        decoded = None
+    qid, vote = (decoded.part(0), decoded.part(1)) if decoded else (None, None)
+    if qid is None or not qid.isdigit() or vote not in ("y", "n"):
         await answer_query(update, EXPIRED)
         return
+    svc = services(context)
     outcome = await run_use_case(
-        context, faq.give_feedback, update.effective_user.id, int(parts[1]), parts[2] == "y"
+        context, faq.give_feedback, update.effective_user.id, int(qid), vote == "y", svc.faq
     )
     await answer_query(update, outcome.toast)
+    await render(update, context, outcome)
 
 
 async def on_safety_button(update: Update, context: Context) -> None:
@@ -131,14 +138,33 @@ async def on_safety_button(update: Update, context: Context) -> None:
     await render(update, context, outcome)
 
 
+async def on_advice_text(
+    update: Update, context: Context, state: DialogState, incoming: Incoming
+) -> None:
+    """What the clinician advised, typed after "Note what they advised" (a red flag never
+    reaches this step: the router answers it and the step keeps waiting)."""
+    outcome = await run_use_case(
+        context,
+        safety.save_advice,
+        state.telegram_id,
+        state.data,
+        incoming.text,
+        services(context).clock.now(),
+    )
+    await render(update, context, outcome)
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("faq", faq_command))
     app.add_handler(CallbackQueryHandler(on_faq_button, pattern=r"^faq:"))
-    app.add_handler(CallbackQueryHandler(on_feedback, pattern=r"^fb:"))
+    app.add_handler(
+        CallbackQueryHandler(on_feedback, pattern=callbacks.pattern(ButtonFamily.FEEDBACK))
+    )
     app.add_handler(
         CallbackQueryHandler(
             on_safety_button,
             pattern=callbacks.pattern(ButtonFamily.SAFETY, ButtonFamily.LEGACY_CLINICIAN),
         )
     )
+    register_flow(safety.ADVICE_FLOW, on_advice_text)
     register_free_text(on_free_text)

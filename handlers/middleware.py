@@ -1,5 +1,8 @@
 """Every update, first and last: its correlation id in the logs, and exactly-once handling.
 
+Every update is first cleaned (``clean_update``): text that PostgreSQL or UTF-8 cannot take
+(NUL, lone surrogates) never reaches a handler, so what is stored is the cleaned text.
+
 ``before_every_update`` names the update in the logs. ``ExactlyOnceApplication`` wraps the
 handling of each update in an ``UpdateClaim`` (``handlers.common``): the update is claimed
 in its first use case's transaction, or just before its first reply, and a redelivery stops
@@ -15,10 +18,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
+from bot.domain.textnorm import clean_payload
 from bot.logs import correlation_id
 from bot.services.activity import PRUNE_EVERY, claim_update, forget_old_updates
 from handlers.common import Context, UpdateClaim, current_claim
@@ -33,20 +38,36 @@ async def before_every_update(update: Update, context: Context) -> None:
     correlation_id.set(f"u{update.update_id}")
 
 
+def clean_update(update: Update, bot: Any) -> Update:
+    """The update every handler sees: no NUL and no lone surrogate in any text (message
+    text, captions, names, callback data, ...), so nothing stored or encoded can fail on it.
+    Every update, polled, from the webhook or from a test, enters through
+    ``ExactlyOnceApplication.process_update``, so this is the one place it is done."""
+    raw = update.to_dict()
+    cleaned = clean_payload(raw)
+    if cleaned == raw:
+        return update
+    assert isinstance(cleaned, dict)
+    return Update.de_json(cleaned, bot)
+
+
 class ExactlyOnceApplication(Application):  # type: ignore[type-arg]
-    """PTB's Application, with each update handled inside its own ``UpdateClaim``."""
+    """PTB's Application, with each update cleaned and handled inside its own
+    ``UpdateClaim``."""
 
     async def process_update(self, update: object) -> None:
         if not isinstance(update, Update):
             await super().process_update(update)
             return
+        update = clean_update(update, self.bot)
+        svc = self.bot_data["services"]
         claim = UpdateClaim(update.update_id)
         token = current_claim.set(claim)
         try:
-            await super().process_update(update)
+            with svc.metrics.update_seconds.time():
+                await super().process_update(update)
         finally:
             current_claim.reset(token)
-        svc = self.bot_data["services"]
         now: datetime = svc.clock.now()
         try:
             if not claim.taken:

@@ -10,7 +10,9 @@ stops any update that is not one person talking to the bot in their own private 
 * a button pressed anywhere but on a message in the presser's own private chat (a group
   message, or forged callback data carrying someone else's message) is answered so the
   spinner stops, and changes nothing;
-* anything else from a group (ordinary chatter, service messages) is ignored.
+* anything else from a group (ordinary chatter, service messages) is ignored, and so is
+  anything with no person behind it (a channel post, a message without a sender): there is
+  nobody to answer, and no feature ever sees an update without ``effective_user``.
 
 Membership changes (``my_chat_member``) pass: being added to or removed from a group is
 handled by the membership feature, which itself only acts on private chats.
@@ -59,7 +61,8 @@ async def only_in_private(update: Update, context: Context) -> None:
         raise ApplicationHandlerStop
     message = update.message
     if (
-        message is not None
+        update.effective_user is not None
+        and message is not None
         and message.text is not None
         and message.text.startswith("/")
         and update.effective_chat is not None

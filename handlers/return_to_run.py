@@ -18,7 +18,7 @@ from bot.services import return_to_run as use_cases
 from bot.services.dialogs import DialogState
 from bot.services.outcome import Outcome
 from handlers.common import Context, button_handler, render, run_use_case, services
-from handlers.router import Incoming, register_flow
+from handlers.router import Incoming, pass_to_free_text, register_flow
 
 
 async def running_command(update: Update, context: Context) -> None:
@@ -56,7 +56,9 @@ async def _on_button(update: Update, context: Context, parts: list[str]) -> str 
                 context, use_cases.log_run, tg_id, day, code, None, None, now
             )
         else:
-            outcome = use_cases.ask_pain(day, args[1])
+            outcome = await run_use_case(
+                context, use_cases.ask_run_pain, tg_id, day, args[1], None, now
+            )
     elif (
         action == "pd"
         and day is not None
@@ -64,7 +66,9 @@ async def _on_button(update: Update, context: Context, parts: list[str]) -> str 
         and len(args) == 3
         and _score(args[2]) is not None
     ):
-        outcome = use_cases.ask_pain(day, args[1], _score(args[2]))
+        outcome = await run_use_case(
+            context, use_cases.ask_run_pain, tg_id, day, args[1], _score(args[2]), now
+        )
     elif action == "pa" and day is not None and code and len(args) == 4:
         during, after = _score(args[2]), _score(args[3])
         if during is None or after is None:
@@ -97,9 +101,30 @@ async def on_plan_text(
     await render(update, context, outcome)
 
 
+async def on_pain_text(
+    update: Update, context: Context, state: DialogState, incoming: Incoming
+) -> None:
+    """A run's pain score typed instead of tapped (also in "7 and it woke me at night",
+    which the router has answered as a red flag first)."""
+    outcome = await run_use_case(
+        context,
+        use_cases.typed_run_pain,
+        state.telegram_id,
+        state.data,
+        incoming.text,
+        services(context).clock.now(),
+        flagged=incoming.flagged,
+    )
+    if not outcome.replies and not incoming.flagged:
+        await pass_to_free_text(update, context, incoming)
+        return
+    await render(update, context, outcome)
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("running", running_command))
     app.add_handler(
         CallbackQueryHandler(button_handler(_on_button), pattern=pattern(ButtonFamily.RUN))
     )
     register_flow(use_cases.PLAN_FLOW, on_plan_text)
+    register_flow(use_cases.PAIN_FLOW, on_pain_text, see_flagged=True)

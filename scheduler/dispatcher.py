@@ -177,6 +177,9 @@ class Dispatcher:
                     await self.outbox.release(job.row_id, now, "internal error")
                     continue
                 if message_id is not None:
+                    if job.due_at is not None:
+                        late = (self.services.clock.now() - job.due_at).total_seconds()
+                        self.services.metrics.send_lateness_seconds.observe(max(0.0, late))
                     await recorder.put(job, message_id)
 
         worker = asyncio.create_task(recorder.run())
@@ -192,7 +195,12 @@ class Dispatcher:
         """Send one message; on failure, settle its row. Returns Telegram's message id."""
         try:
             with self.services.metrics.send_seconds.time():
-                return await send(self.bot, job.chat_id, job.outgoing)
+                return await send(
+                    self.bot,
+                    job.chat_id,
+                    job.outgoing,
+                    paid_broadcast=self.settings.telegram.allow_paid_broadcast,
+                )
         except RetryAfter as exc:
             delay = retry_after_seconds(exc)
             self.services.metrics.message("retried")

@@ -19,7 +19,8 @@ from typing import Any
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.warnings import PTBUserWarning
 
-from bot.services.outgoing import ButtonRows, Outgoing
+from bot.services.outcome import ButtonRows
+from bot.services.outgoing import Outgoing
 
 # do_api_request warns when a typed method exists for the endpoint; here the raw call is the
 # point. Only this one notice is silenced.
@@ -44,13 +45,23 @@ def _keyboard_json(buttons: ButtonRows) -> dict[str, Any]:
     return keyboard(buttons).to_dict()
 
 
-async def send(bot: Bot, chat_id: int, out: Outgoing) -> int:
-    """Send ``out`` to ``chat_id``; returns Telegram's message id. Raises PTB's errors."""
+async def send(bot: Bot, chat_id: int, out: Outgoing, *, paid_broadcast: bool = False) -> int:
+    """Send ``out`` to ``chat_id``; returns Telegram's message id. Raises PTB's errors.
+
+    ``paid_broadcast``: Telegram's paid broadcast (above 30 messages a second, in Stars)."""
     if out.photo is not None:
         markup = keyboard(out.buttons) if out.buttons else None
-        msg = await bot.send_photo(chat_id, out.photo, caption=out.text[:1024], reply_markup=markup)
+        msg = await bot.send_photo(
+            chat_id,
+            out.photo,
+            caption=out.text[:1024],
+            reply_markup=markup,
+            allow_paid_broadcast=paid_broadcast or None,
+        )
         return msg.message_id
     params: dict[str, Any] = {"chat_id": chat_id, "text": out.text}
+    if paid_broadcast:
+        params["allow_paid_broadcast"] = True
     if out.buttons:
         params["reply_markup"] = _keyboard_json(out.buttons)
     result = await bot.do_api_request("sendMessage", api_kwargs=params)

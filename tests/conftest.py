@@ -12,7 +12,7 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -111,7 +111,9 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Templates]:
     tpl.cleanup()
 
 
-def fresh_database(templates: _Templates, backend: str, tmp_path: Path) -> Iterator[str]:
+def fresh_database(
+    templates: _Templates, backend: str, tmp_path: Path
+) -> Generator[str, None, None]:
     if backend == "sqlite":
         path = tmp_path / f"{uuid.uuid4().hex[:8]}.db"
         shutil.copy(templates.sqlite(), path)

@@ -29,7 +29,7 @@ async def test_help_explains_what_the_bot_is_and_is_not(harness: BotHarness) -> 
 async def test_a_crashing_handler_is_logged_and_the_user_told_kindly(
     harness: BotHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def boom(update, context):  # type: ignore[no-untyped-def]
+    async def boom(update, context):
         raise RuntimeError("database exploded")
 
     harness.app.add_handler(CommandHandler("boom", boom), group=-10)

@@ -282,3 +282,22 @@ async def test_a_completed_check_in_costs_two_chat_messages_and_skip_keeps_the_a
     )
     rows = await checkins(harness)
     assert rows[0].pain == 4 and rows[0].note is None
+
+
+async def test_a_planned_rest_day_gets_no_check_in_and_the_next_day_does(
+    harness: BotHarness,
+) -> None:
+    """Friday is Alex's rest day: no "did you do your exercises?" that evening."""
+    user_id = await make_user(harness)
+    async with harness.services.sessions() as session:
+        user = await session.get(User, user_id)
+        assert user is not None
+        user.rest_weekdays = [harness.clock.now().date().weekday()]  # today (a Friday)
+        await session.commit()
+    alex = harness.user(1001)
+    await harness.advance(timedelta(hours=14))  # past 19:00 and the follow-up window
+    assert alex.texts == []
+    await harness.advance(timedelta(hours=24))  # Saturday evening
+    assert len(alex.texts) == 1 and "Did them all" in " ".join(
+        label for label, _ in alex.last.buttons
+    )

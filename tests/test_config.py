@@ -12,7 +12,7 @@ from bot.config import ConfigError, load_settings
 NO_DOTENV = Path("/nonexistent/.env")
 
 
-def load(env: dict[str, str] | None = None, path: Path | None = None):  # type: ignore[no-untyped-def]
+def load(env: dict[str, str] | None = None, path: Path | None = None):
     return load_settings(path=path, environ=env or {}, dotenv=NO_DOTENV)
 
 
@@ -62,6 +62,7 @@ def test_dotenv_supplies_the_token_but_real_environment_wins(tmp_path: Path) -> 
         ({"PTCOACH_SCHEDULE_QUIET_STAR": "22:00"}, "PTCOACH_SCHEDULE_QUIET_STAR"),
         ({"PTCOACH_TELEGRAM_MODE": "webhook"}, "telegram.webhook_url"),
         ({"PTCOACH_TELEGRAM_MAX_CONCURRENT_UPDATES": "0"}, "telegram.max_concurrent_updates"),
+        ({"PTCOACH_TELEGRAM_MAX_MESSAGES_PER_SECOND": "100"}, "allow_paid_broadcast"),
         (
             {
                 "PTCOACH_TELEGRAM_MAX_CONCURRENT_UPDATES": "64",

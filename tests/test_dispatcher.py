@@ -101,7 +101,7 @@ async def pg_pair(pg_url: str, clock: FakeClock) -> AsyncIterator[tuple[BotHarne
 async def tick_together(a: BotHarness, b: BotHarness, *, rounds: int = 100) -> None:
     for _ in range(rounds):
         sent = await asyncio.gather(a.tick(), b.tick())
-        if sent == [0, 0]:
+        if not any(sent):
             return
 
 

@@ -78,3 +78,83 @@ async def test_a_question_the_bot_could_not_answer_is_listed_by_faq_unanswered(
 
     out = await asyncio.to_thread(run_cli, "faq", "unanswered", db_url=db_url)
     assert out.split() == ["1", "which", "shoes", "does", "the", "moon", "wear?"]
+
+
+async def test_small_talk_gets_a_short_reply_and_is_not_an_unanswered_question(
+    harness: BotHarness, db_url: str
+) -> None:
+    said = ["ok", "you're great", "Thank you so much!", "hi there", "bye 👋"]
+    records = await asyncio.to_thread(ask_cli, *said)
+    assert [r["small_talk"] for r in records] == [
+        "ack",
+        "compliment",
+        "thanks",
+        "greeting",
+        "goodbye",
+    ]
+    user = harness.user()
+    await onboard(user)
+    for text, record in zip(said, records, strict=True):
+        await user.say(text)
+        assert user.last.text == record["answer"]
+        assert len(user.last.text or "") < 160 and "not sure" not in (user.last.text or "")
+
+    out = await asyncio.to_thread(run_cli, "faq", "unanswered", db_url=db_url)
+    assert out.strip() == "No unanswered questions yet."
+
+
+async def test_that_didnt_help_records_the_miss_offers_other_entries_and_counts_serves(
+    harness: BotHarness, db_url: str
+) -> None:
+    user = harness.user()
+    await onboard(user)
+    await user.say(QUESTION)
+    answer = user.last
+    assert any("didn't help" in label for label, _ in answer.buttons)
+
+    await user.press("didn't help", answer)
+    offer = user.last
+    assert "didn't help" in (offer.text or "") and "one of these" in (offer.text or "")
+    offered = [label for label, _ in offer.buttons if label.startswith("→")]
+    assert offered and not any("stress fracture" in label.lower() for label in offered)
+    assert any("topics" in label.lower() for label, _ in offer.buttons)
+
+    await user.press(offered[0], offer)
+    assert "Sources:" in (user.last.text or "")
+
+    out = await asyncio.to_thread(run_cli, "faq", "unanswered", db_url=db_url)
+    assert "didn't help" in out
+    assert f"1  [stress-fracture]  {QUESTION.lower()}" in out
+
+    served = await asyncio.to_thread(run_cli, "faq", "served", "--json", db_url=db_url)
+    by_id = {r["id"]: r for r in map(json.loads, served.splitlines())}
+    assert by_id["stress-fracture"] == {
+        "id": "stress-fracture",
+        "served": 1,
+        "helpful": 0,
+        "didnt_help": 1,
+    }
+    assert sum(r["served"] for r in by_id.values()) == 2  # the answer and the entry opened
+
+
+async def test_questions_the_knowledge_base_used_to_miss_get_their_own_sourced_entries(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await onboard(user)
+    asked = {
+        "can i do yoga": "yoga, pilates",
+        "how much protein should I eat": "protein",
+        "can you book me an appointment": "book appointments",
+        "is paracetamol ok for my sore knee": "paracetamol",
+        "are you a real person?": "book appointments",
+    }
+    for question, title_part in asked.items():
+        await user.say(question)
+        text = user.last.text or ""
+        assert title_part in text.split("\n", 1)[0].lower(), (question, text[:80])
+        assert "http" in text.split("Sources:", 1)[1]  # a source the user can open
+    await user.say("is paracetamol ok for my sore knee")
+    assert "anti-inflammator" not in (user.last.text or "").split("\n", 1)[0].lower()
+    await user.say("what's the capital of France")
+    assert "I can help with running injuries and physical therapy" in (user.last.text or "")

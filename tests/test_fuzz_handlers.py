@@ -1,30 +1,29 @@
 """Anything a user (or an attacker) can send: the bot answers or ignores cleanly, and never
 touches another user's data.
 
-Hypothesis drives the real Application (one per module, SQLite, to stay fast) with random text,
-emojis, 4096-character messages, unknown and known commands, random and forged callback data,
-and buttons pressed out of order or from someone else's chat. A victim user never acts; their
-rows are compared before and after every example.
+Hypothesis drives the real Application (one per module and backend: SQLite and PostgreSQL) with
+random text, emojis, 4096-character messages, NUL characters and lone surrogates (in text, first
+names, edits and callback data), edits of earlier messages, unknown and known commands, random
+and forged callback data, and buttons pressed out of order or from someone else's chat. A victim
+user never acts; their rows are compared before and after every example.
 """
 
 from __future__ import annotations
 
 import asyncio
-import shutil
-import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.clock import FakeClock
 from bot.db.models import Base, User
-from tests.conftest import START, _Templates, make_settings
+from tests.conftest import BACKENDS, START, _Templates, fresh_database, make_settings
 from tests.harness import updates
 from tests.harness.bot import BotHarness
 from tests.harness.fake_telegram import SentMessage
@@ -46,12 +45,18 @@ class World:
         return self.loop.run_until_complete(coro)
 
 
-@pytest.fixture(scope="module")
-def world(templates: _Templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    path = tmp_path_factory.mktemp("fuzz") / f"{uuid.uuid4().hex[:8]}.db"
-    shutil.copy(templates.sqlite(), path)
+@pytest.fixture(scope="module", params=BACKENDS)
+def world(
+    request: pytest.FixtureRequest,
+    templates: _Templates,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[World]:
+    database: Generator[str, None, None] = fresh_database(
+        templates, request.param, tmp_path_factory.mktemp("fuzz")
+    )
+    url = next(database)
     loop = asyncio.new_event_loop()
-    harness = BotHarness(make_settings(f"sqlite+aiosqlite:///{path}"), FakeClock(START))
+    harness = BotHarness(make_settings(url), FakeClock(START))
 
     async def _setup() -> World:
         await harness.start()
@@ -69,6 +74,7 @@ def world(templates: _Templates, tmp_path_factory: pytest.TempPathFactory) -> It
     finally:
         loop.run_until_complete(harness.stop())
         loop.close()
+        database.close()  # drops the PostgreSQL database
 
 
 async def snapshot(harness: BotHarness, user_id: int) -> dict[str, list[tuple[Any, ...]]]:
@@ -91,8 +97,17 @@ async def snapshot(harness: BotHarness, user_id: int) -> dict[str, list[tuple[An
 # --- what the fuzzer sends ------------------------------------------------------------------
 
 garbage = st.text(min_size=0, max_size=40)
+# What Telegram's JSON can carry but no database or UTF-8 encoder accepts, mixed with words.
+hostile = st.lists(
+    st.sampled_from(["\x00", "\ud800", "\udfff", "\ud83c", "knee", " ", "7", "/start", "🏃"]),
+    min_size=1,
+    max_size=12,
+).map("".join)
+names = st.one_of(st.just("Mallory"), hostile.map(lambda s: s[:60]), st.text(max_size=64))
 texts = st.one_of(
     st.text(min_size=1, max_size=200),
+    hostile,
+    st.text(alphabet=st.characters(exclude_categories=()), min_size=1, max_size=100),
     st.text(alphabet="🏃🦵💪😭🔥❤️‍🩹👍🏽 \n", min_size=1, max_size=50),
     st.text(min_size=4096, max_size=4096, alphabet=st.characters(codec="utf-8")),
     st.sampled_from(
@@ -117,6 +132,7 @@ texts = st.one_of(
 )
 callback_data = st.one_of(
     st.text(min_size=1, max_size=64).filter(lambda s: len(s.encode()) <= 64),
+    st.builds(lambda p, g: f"{p}:{g}", st.sampled_from(PREFIXES), hostile),
     st.builds(lambda p, g: f"{p}:{g}"[:64], st.sampled_from(PREFIXES), garbage),
     st.sampled_from(
         [
@@ -150,7 +166,8 @@ callback_data = st.one_of(
 )
 actor = st.sampled_from([ATTACKER, STRANGER])
 action = st.one_of(
-    st.tuples(st.just("say"), actor, texts),
+    st.tuples(st.just("say"), actor, st.tuples(names, texts)),
+    st.tuples(st.just("edit"), actor, st.tuples(st.integers(0, 50), texts)),
     st.tuples(st.just("press"), actor, callback_data),
     st.tuples(st.just("press_victims_button"), actor, st.integers(0, 10)),
     st.tuples(st.just("press_own_old_button"), actor, st.integers(0, 50)),
@@ -162,7 +179,12 @@ async def perform(w: World, act: tuple[str, int, Any]) -> list[str]:
     kind, who, arg = act
     h = w.harness
     if kind == "say":
-        await h.process(updates.text_update(who, "Mallory", arg))
+        name, text = arg
+        await h.process(updates.text_update(who, name, text))
+        return []
+    if kind == "edit":  # an edit of one of the actor's earlier messages (any id)
+        message_id, text = arg
+        await h.process(updates.edited_text_update(who, "Mallory", message_id, text))
         return []
     if kind == "press":
         data, message = arg, h.telegram.messages(who)[-1] if h.telegram.messages(who) else None
@@ -193,6 +215,14 @@ def is_routed(data: str) -> bool:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(actions=st.lists(action, min_size=1, max_size=6))
+@example(  # always tried: what PostgreSQL and UTF-8 refuse, in every place a user can put it
+    actions=[
+        ("say", ATTACKER, ("Mal\x00lory\ud800", "my knee\x00 hurts \ud83c")),
+        ("say", STRANGER, ("Eve\x00", "/start")),
+        ("edit", ATTACKER, (1, "calf swollen\x00 and hot \udfff")),
+        ("press", ATTACKER, "ci:\x00\ud800"),
+    ]
+)
 def test_random_input_never_breaks_the_bot_or_touches_another_users_data(
     world: World, actions: list[tuple[str, int, Any]]
 ) -> None:

@@ -256,7 +256,7 @@ async def test_webhook_refuses_an_oversized_body_without_reading_it(
 ) -> None:
     import telegram.ext._updater as updater_module
 
-    monkeypatch.setattr(updater_module, "WebhookServer", updater_module.WebhookServer)
+    monkeypatch.setattr(updater_module, "WebhookServer", updater_module.WebhookServer)  # type: ignore[attr-defined]
     cap_request_bodies(1024 * 1024)  # what bot.runner does before run_webhook
     secret, port = "s" * 16, free_port()
     updater = harness.app.updater

@@ -101,6 +101,10 @@ async def test_metrics_count_what_the_bot_did_with_labels_and_latencies(
     # The check-in was one scheduled message, timed as one send.
     assert got['ptcoach_messages_total{outcome="sent"}'] == 1
     assert got["ptcoach_send_seconds_count"] == 1
+    # It was due at 19:00 and went out at the 19:05 tick: five minutes late.
+    assert got["ptcoach_send_lateness_seconds_count"] == 1
+    assert got['ptcoach_send_lateness_seconds_bucket{le="300.0"}'] == 1
+    assert got['ptcoach_send_lateness_seconds_bucket{le="120.0"}'] == 0
     # The typed read API agrees with what Prometheus scrapes.
     assert harness.services.metrics.count("updates_ignored", reason="duplicate") == 1
     assert harness.services.metrics.observations("update") == 2
@@ -179,13 +183,15 @@ async def seed(db_url: str, now: datetime) -> None:
             ("checkin", "sent", now - timedelta(hours=2), now - timedelta(hours=2)),
             ("checkin", "sent", now - timedelta(hours=30), now - timedelta(hours=30)),
             ("nudge", "failed", now - timedelta(hours=1), None),
+            # Sent in the last hour, 90 s after it was due (an evening backlog).
+            ("nudge", "sent", now - timedelta(minutes=20), now - timedelta(minutes=18, seconds=30)),
             ("checkin", "pending", now - timedelta(minutes=10), None),  # overdue: the lag
             ("followup", "pending", now + timedelta(hours=3), None),
         ]
         for n, (kind, status, due, sent) in enumerate(rows):
             session.add(
                 ScheduledMessage(
-                    user_id=users[n].id,
+                    user_id=users[n % len(users)].id,
                     kind=kind,
                     local_date=date(2026, 1, 1) + timedelta(days=n),
                     due_at=due,
@@ -220,11 +226,13 @@ async def test_stats_command_counts_users_queue_sends_and_lag(db_url: str) -> No
     stats = json.loads(result.stdout)
     assert stats["users_by_status"] == {"active": 3, "blocked": 1, "paused": 1}
     assert stats["messages_by_kind_status"]["checkin"] == {"pending": 1, "sent": 2}
-    assert stats["sent_last_24h"] == 1 and stats["failed_last_24h"] == 1
+    assert stats["sent_last_24h"] == 2 and stats["failed_last_24h"] == 1
+    assert stats["sent_last_hour"] == 1 and stats["late_p95_seconds"] == 90
     assert stats["due_waiting"] == 1
     assert 9 * 60 <= stats["tick_lag_seconds"] <= 15 * 60
 
     table = await asyncio.to_thread(run_stats, db_url)
     assert table.returncode == 0, table.stderr
-    assert "Users: 5" in table.stdout and "Sent in the last 24 h:   1" in table.stdout
+    assert "Users: 5" in table.stdout and "Sent in the last 24 h:   2" in table.stdout
+    assert "95 % within 90 s" in table.stdout
     assert "Traceback" not in table.stderr

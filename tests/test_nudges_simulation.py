@@ -272,7 +272,7 @@ def iso_weeks(
     for n in nudges:
         key = tuple(local(n.sent_at).date().isocalendar())[:2]
         if key in weeks:
-            weeks[key].append(n)  # type: ignore[index]
+            weeks[key].append(n)
     return weeks
 
 

@@ -186,3 +186,26 @@ async def test_a_scheduled_send_under_flood_control_waits_and_is_sent_once(
     harness.telegram.inject(429, method="sendMessage", chat_id=4001, times=1, retry_after=1)
     assert await harness.tick() == 60
     assert len(harness.telegram.messages(4001)) == 1  # retried by the limiter, delivered once
+
+
+async def test_paid_broadcast_marks_scheduled_messages_only(
+    sqlite_url: str, clock: FakeClock
+) -> None:
+    """With paid broadcasts chosen, the dispatcher's messages carry the flag; replies don't."""
+    from tests.test_checkin_flow import make_user
+
+    base = make_settings(sqlite_url)
+    settings = dataclasses.replace(
+        base, telegram=dataclasses.replace(base.telegram, allow_paid_broadcast=True)
+    )
+    h = BotHarness(settings, clock)
+    await h.start()
+    try:
+        await make_user(h, 1001, at=time(19, 0))
+        await h.advance(timedelta(hours=10, minutes=5))
+        await h.user(1001).say("/help")
+        prompt, help_reply = h.telegram.calls_to("sendMessage", 1001)
+        assert prompt.params.get("allow_paid_broadcast") is True
+        assert "allow_paid_broadcast" not in help_reply.params
+    finally:
+        await h.stop()

@@ -5,7 +5,7 @@ and its release (and taking a release back), and edited messages.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from sqlalchemy import func, select
 
@@ -14,6 +14,7 @@ from bot.domain.kinds import MessageKind
 from tests.harness.bot import BotHarness, SimUser
 from tests.harness.fake_telegram import SentMessage
 from tests.test_onboarding import onboard
+from tests.test_progress_report import pdf_text
 
 EMERGENCY = "pins and needles in both legs and I peed myself a bit"
 URGENT = "my calf is swollen and hot since my flight yesterday"
@@ -34,6 +35,12 @@ async def _user(h: BotHarness, telegram_id: int = 1001) -> User:
             await session.execute(select(User).where(User.telegram_id == telegram_id))
         ).scalar_one()
         return row
+
+
+async def _reports(h: BotHarness) -> list[RedFlagReport]:
+    async with h.services.sessions() as session:
+        found = await session.execute(select(RedFlagReport).order_by(RedFlagReport.id))
+        return list(found.scalars())
 
 
 def _since(user: SimUser, count: int) -> list[SentMessage]:
@@ -142,8 +149,30 @@ async def test_an_edit_is_triaged_once_and_never_handled_as_a_new_message(
     await user.edit(424242, URGENT)  # the same words again: no second report, no second reply
     assert len(_since(user, before)) == 1
     assert await _count(harness, RedFlagReport) == 1
+    await user.edit(424242, URGENT + "!")  # a typo fixed: the same sign, still one report
+    assert len(_since(user, before)) == 1
+    assert await _count(harness, RedFlagReport) == 1
     await user.edit(424243, "/delete")  # an edited command does nothing either
     assert len(_since(user, before)) == 1
+    await user.edit(424244, "and now my chest hurts on my runs")  # a new sign: answered
+    assert len(_since(user, before)) == 2 and "emergency" in (user.last.text or "").lower()
+    assert await _count(harness, RedFlagReport) == 2
+
+
+async def test_editing_a_step_answer_changes_nothing_and_a_flagged_edit_is_not_saved(
+    harness: BotHarness,
+) -> None:
+    from tests.test_checkin_flow import checkins, make_user
+
+    await make_user(harness)
+    user = harness.user(1001)
+    await harness.advance(timedelta(hours=10, minutes=5))
+    await user.press("Did them all")
+    await user.press("3")
+    await user.say("Felt fine on the bridges")
+    await user.edit(777, URGENT)  # the note's message edited into a red flag
+    assert "doctor" in (user.last.text or "").lower()
+    assert (await checkins(harness))[0].note == "Felt fine on the bridges"
 
 
 async def _nudging_user(h: BotHarness) -> SimUser:
@@ -197,8 +226,16 @@ async def test_pain_7_then_8_then_worse_escalates_and_silences_cheering_nudges(
             )
         ).scalar_one()
     assert sent_nudges == 0
-    flags = await _count(harness, RedFlagReport)
-    assert flags >= 2  # each escalation is a line for the PT report
+    # One clear message for the open concern, not the whole message again each session.
+    full = [t for t in user.texts if "Pain above 6 out of 10" in t or "second session" in t]
+    assert len(full) == 1, full
+    # One line in the PT report, brought up to date with the scores behind it.
+    rows = await _reports(harness)
+    assert [r.flag for r in rows] == ["pain-very_high"]
+    assert rows[0].text == "pain 7/10, 8/10; worse next morning 1×"
+    await user.say("/report")
+    report = pdf_text(user.last.file or b"")
+    assert 'Pain above 6/10: "pain 7/10, 8/10; worse next morning 1×"' in report
 
 
 async def test_a_typed_pain_score_is_saved_like_a_tap(harness: BotHarness) -> None:
@@ -246,3 +283,377 @@ async def test_a_question_while_the_pain_buttons_show_still_gets_an_answer(
     assert "run" in (user.last.text or "").lower()  # the FAQ answered
     await user.press("3", pain_question)  # the buttons still work
     assert (await checkins(harness))[0].pain == 3
+
+
+async def _sent_count(h: BotHarness, kind: MessageKind) -> int:
+    async with h.services.sessions() as session:
+        found = await session.execute(
+            select(func.count())
+            .select_from(ScheduledMessage)
+            .where(ScheduledMessage.kind == kind, ScheduledMessage.status == "sent")
+        )
+        return int(found.scalar_one())
+
+
+async def test_worse_next_morning_twice_escalates_once_and_holds_missed_day_nudges(
+    harness: BotHarness,
+) -> None:
+    user = await _nudging_user(harness)
+    await harness.advance(timedelta(hours=10, minutes=5))  # day 1, 19:05 Berlin
+    await user.press("Did them all")
+    await user.press("5")
+    await user.press("Skip")
+    await harness.advance(timedelta(hours=13, minutes=30))  # day 2, 08:35: the morning question
+    await user.press("Worse")
+    assert (await _user(harness)).safety_level == "none"  # once is a flare, not an escalation
+    await harness.advance(timedelta(hours=10, minutes=30))  # day 2, 19:05
+    await user.press("Did them all")
+    await user.press("5")
+    await user.press("Skip")
+    await harness.advance(timedelta(hours=13, minutes=30))  # day 3, 08:35
+    before = len(user.texts)
+    await user.press("Worse")
+    said = " ".join(user.texts[before - 1 :])
+    assert "twice in a row" in said and "before your next session" in said
+    assert (await _user(harness)).safety_level == "watch"
+    assert [r.flag for r in await _reports(harness)] == ["pain-worse_mornings"]
+
+    # Three silent days after: no "a mini session counts", no nudge at all.
+    held_from = len(user.tg.messages(user.id))
+    nudges_before = await _sent_count(harness, MessageKind.NUDGE)
+    await harness.advance(timedelta(days=4), step=timedelta(hours=1))
+    for message in _since(user, held_from):
+        assert "mini session" not in (message.text or "").lower()
+    assert await _sent_count(harness, MessageKind.NUDGE) == nudges_before
+
+
+async def test_pain_on_runs_escalates_in_running_words_once_per_open_concern(
+    harness: BotHarness,
+) -> None:
+    from tests.test_checkin_flow import make_user
+    from tests.test_return_to_run import _clear, _next_day, _run
+
+    await make_user(harness)
+    user = harness.user(1001)
+    await _clear(user)
+    await _run(user, 7, 7)
+    first = user.texts[-1]
+    assert "on a run" in first and "before your next run" in first
+    assert "exercise" not in first  # worded for a run, not for home exercises
+    await _next_day(harness)
+    await _next_day(harness)
+    before = len(user.texts)
+    await _run(user, 8, 8)
+    again = user.texts[before:]
+    assert not any("Pain above 6 out of 10" in t for t in again)  # not the whole message again
+    assert any("still higher" in t and "before your next run" in t for t in again)
+    rows = await _reports(harness)
+    assert [(r.flag, r.text) for r in rows] == [("pain-very_high", "on runs: pain 7/10, 8/10")]
+
+
+async def test_worse_mornings_after_runs_escalate_and_hold_progression(
+    harness: BotHarness,
+) -> None:
+    from tests.test_checkin_flow import make_user
+    from tests.test_return_to_run import _clear, _morning, _next_day, _run
+
+    await make_user(harness)
+    user = harness.user(1001)
+    await _clear(user)
+    await _run(user, 2, 2)
+    await _next_day(harness)
+    await _morning(user, "Worse")
+    assert (await _user(harness)).safety_level == "none"
+    await _next_day(harness)
+    await _run(user, 2, 2)
+    await _next_day(harness)
+    before = len(user.texts)
+    await _morning(user, "Worse")
+    said = " ".join(user.texts[before:])
+    assert "morning after a run, twice in a row" in said and "before your next run" in said
+    assert (await _user(harness)).safety_level == "watch"  # progression is held
+    assert [r.flag for r in await _reports(harness)] == ["pain-worse_mornings"]
+
+
+async def test_during_a_hold_checkin_today_progress_and_old_buttons_explain_the_hold(
+    harness: BotHarness,
+) -> None:
+    from tests.test_checkin_flow import checkins, make_user
+
+    await make_user(harness)
+    user = harness.user(1001)
+    await harness.advance(timedelta(hours=10, minutes=5))  # 19:05: today's check-in arrives
+    old_checkin = user.tg.last_with_buttons(user.id)
+    await user.say(URGENT)
+
+    reply = await user.say("/checkin")
+    assert reply is not None and "paused exercise check-ins" in (reply.text or "")
+    assert not any("Did them all" in label for label, _ in reply.buttons)
+    assert any("clinician has seen me" in label for label, _ in reply.buttons)
+
+    today = await user.say("/today")
+    assert today is not None
+    assert "Streak" not in (today.text or "") and "Send /checkin" not in (today.text or "")
+    assert "paused" in (today.text or "")
+
+    progress = await user.say("/progress")
+    assert progress is not None and "every one of them counts" not in (progress.text or "")
+    assert "paused exercise check-ins" in (progress.text or "")
+
+    await user.press("Did them all", old_checkin)  # an old check-in message tapped
+    assert "paused exercise check-ins" in (user.last.text or "")
+    assert "brilliant" not in (user.last.text or "").lower()
+    assert await checkins(harness) == []  # nothing recorded during the hold
+
+
+async def test_during_a_watch_checkins_go_on_without_praise_or_streak_talk(
+    harness: BotHarness,
+) -> None:
+    from tests.test_checkin_flow import make_user
+
+    await make_user(harness)
+    user = harness.user(1001)
+    await user.say("my shin hurts when I hop on it")  # a "contact" sign: a watch
+    assert (await _user(harness)).safety_level == "watch"
+    await harness.advance(timedelta(hours=10, minutes=5))  # the check-in still comes
+    await user.press("Did them all")
+    assert "brilliant" not in (user.last.text or "").lower()
+    said = await user.press("2")
+    assert said is not None
+    texts = " ".join(user.texts[-2:])
+    assert "Nice work" not in texts and "Keep going" not in texts
+    assert "physical therapist" in texts
+    today = await user.say("/today")
+    assert today is not None and "Streak" not in (today.text or "")
+    assert "worth raising with your physical therapist" in (today.text or "")
+
+
+async def test_red_flags_typed_as_onboarding_other_and_exercise_answers_are_never_saved(
+    harness: BotHarness,
+) -> None:
+    from tests.test_onboarding import _dialog
+
+    user = harness.user()
+    await user.say("/start")
+    await user.press("let's start")
+    await user.press("Other")
+    reply = await user.say("calf swollen and hot after my flight")
+    assert reply is not None and "doctor" in (reply.text or "").lower()
+    dialog = await _dialog(harness)
+    assert dialog is not None and not dialog.data.get("other")  # never the injury area
+    await user.say("lower back")  # the step waited: the real answer is taken
+    await user.say("2 weeks ago")
+    await user.say("0")
+    reply = await user.say("deep groin pain when I hop")  # typed at the exercise step
+    assert reply is not None and "doctor" in (reply.text or "").lower()
+    dialog = await _dialog(harness)
+    assert dialog is not None and dialog.data["other"] == "lower back"
+    assert not any("groin" in str(name).lower() for name in dialog.data.get("own", []))
+    assert len(await _reports(harness)) == 2
+
+
+async def test_a_red_flag_typed_as_a_checkin_note_is_not_saved(
+    harness: BotHarness,
+) -> None:
+    from tests.test_checkin_flow import checkins, make_user
+
+    await make_user(harness)
+    user = harness.user(1001)
+    await harness.advance(timedelta(hours=10, minutes=5))
+    await user.press("Did them all")
+    await user.press("3")  # the note step follows
+    reply = await user.say(URGENT)
+    assert reply is not None and "doctor" in (reply.text or "").lower()
+    assert (await checkins(harness))[0].note is None
+    assert await _count(harness, RedFlagReport) == 1
+
+
+async def test_a_runs_pain_can_be_typed_and_a_flag_in_it_is_triaged(harness: BotHarness) -> None:
+    from bot.db.models import RunLog
+    from tests.test_checkin_flow import make_user
+    from tests.test_return_to_run import _clear, _running
+
+    await make_user(harness)
+    user = harness.user(1001)
+    await _clear(user)
+    await user.press("Done as planned", await _running(user))
+    await user.say("3")
+    assert "Pain during: 3/10" in (user.last.text or "")
+    before = len(user.texts)
+    await user.say("7 and it woke me at night")
+    said = " ".join(user.texts[before:])
+    assert "night" in said.lower() and "Pain above 6 out of 10 on a run" in said
+    async with harness.services.sessions() as session:
+        runs = list((await session.execute(select(RunLog))).scalars())
+    assert [(r.pain_during, r.pain_after) for r in runs] == [(3, 7)]
+    assert {r.flag for r in await _reports(harness)} == {"rest-night-pain", "pain-very_high"}
+
+
+async def test_a_question_at_a_runs_pain_step_is_answered_and_the_buttons_still_work(
+    harness: BotHarness,
+) -> None:
+    from bot.db.models import RunLog
+    from tests.test_checkin_flow import make_user
+    from tests.test_return_to_run import _clear, _running
+
+    await make_user(harness)
+    user = harness.user(1001)
+    await _clear(user)
+    await user.press("Done as planned", await _running(user))
+    asked = user.last
+    await user.say("how long until I can run again?")
+    assert "Pain during" not in (user.last.text or "")
+    await user.press("2", asked)
+    await user.press("1", user.last)
+    async with harness.services.sessions() as session:
+        runs = list((await session.execute(select(RunLog))).scalars())
+    assert [(r.pain_during, r.pain_after) for r in runs] == [(2, 1)]
+
+
+async def test_an_emergency_hold_leads_with_emergency_wording_in_every_hold_reply(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await onboard(user)
+    advice = await user.say(EMERGENCY)
+    assert advice is not None
+    assert "emergency" in (advice.text or "").splitlines()[0].lower()
+    for command in ("/checkin", "/today"):
+        reply = await user.say(command)
+        assert reply is not None and "emergency care now" in (reply.text or ""), command
+    await user.say("my calf is swollen and hot")  # a lesser flag never lowers the hold
+    assert (await _user(harness)).safety_level == "emergency"
+
+
+async def test_after_a_release_the_user_can_note_what_the_clinician_advised(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await onboard(user)
+    await user.say(URGENT)
+    await user.press("clinician has seen me")
+    await user.press("Cleared to carry on")
+    await user.press("Note what they advised")
+    await user.say("my calf is swollen and hot again")  # a flag: answered, never saved
+    assert "doctor" in (user.last.text or "").lower()
+    await user.say("compression socks on flights, back to exercises")
+    assert "Saved with your report" in (user.last.text or "")
+    rows = await _reports(harness)
+    advised = "(clinician advised: compression socks on flights, back to exercises)"
+    assert rows[0].text.endswith(advised) and rows[0].resolved_at is not None
+    await user.say("/report")
+    assert "clinician advised" in " ".join(pdf_text(user.last.file or b"").split())
+
+
+async def test_a_pain_watch_ends_when_the_pt_adjusted_the_plan_or_the_pain_settles(
+    harness: BotHarness,
+) -> None:
+    from tests.test_checkin_flow import make_user
+
+    await make_user(harness)
+    user = harness.user(1001)
+    await harness.advance(timedelta(hours=10, minutes=5))
+    await user.press("Did them all")
+    await user.press("8")
+    escalation = next(
+        m
+        for m in reversed(user.tg.messages(user.id))
+        if "adjusted" in " ".join(label for label, _ in m.buttons)
+    )
+    await user.press("My PT adjusted my plan", escalation)
+    assert (await _user(harness)).safety_level == "none"
+    assert "Pain above 6 out of 10" in (escalation.text or "")  # the advice stays in the chat
+    assert "Undo" in " ".join(
+        label for label, _ in user.last.buttons
+    )  # the confirmation is a new message
+
+    await harness.advance(timedelta(days=1))
+    await user.press("Did them all")
+    await user.press("7")  # a new concern: the whole message once more
+    assert any("Pain above 6 out of 10" in t for t in user.texts[-2:])
+    await harness.advance(timedelta(days=1))
+    await user.press("Did them all")
+    await user.press("2")
+    assert any("settled back into the comfortable range" in t for t in user.texts)
+    assert (await _user(harness)).safety_level == "none"
+    rows = await _reports(harness)
+    assert len(rows) == 2 and all(r.resolved_at is not None for r in rows)
+
+
+async def test_the_weekly_summary_during_a_watch_has_no_streak_line(harness: BotHarness) -> None:
+    from tests.test_checkin_flow import make_user
+    from tests.test_weekly_and_pt import _add_checkins
+
+    user_id = await make_user(harness, at=time(9, 0))
+    await _add_checkins(harness, user_id, 10, pain=2)
+    user = harness.user(1001)
+    await user.say("my shin hurts when I hop on it")
+    assert (await _user(harness)).safety_level == "watch"
+    await harness.advance(timedelta(days=2, hours=10, minutes=5), step=timedelta(minutes=30))
+    photos = [m for m in user.tg.messages(1001) if m.kind == "photo"]
+    assert len(photos) == 1
+    caption = photos[0].caption or ""
+    assert "Adherence (7 days)" in caption and "Streak" not in caption
+
+
+async def test_a_red_flag_typed_as_a_pt_note_is_answered_and_the_note_step_waits(
+    harness: BotHarness,
+) -> None:
+    from sqlalchemy import update
+
+    from bot.db.models import PtSession
+    from bot.services.planner import schedule_user
+    from tests.test_checkin_flow import make_user
+
+    user_id = await make_user(harness, at=time(9, 0))
+    async with harness.services.sessions() as session:
+        await session.execute(
+            update(RehabProfile)
+            .where(RehabProfile.user_id == user_id)
+            .values(pt_weekdays=[4], pt_time=time(16, 0))  # Fridays at 16:00, today
+        )
+        me = await session.get(User, user_id)
+        assert me is not None
+        await schedule_user(session, me, harness.clock.now(), harness.settings)
+        await session.commit()
+    user = harness.user(1001)
+    await harness.advance(timedelta(hours=9, minutes=10), step=timedelta(minutes=15))
+    prompt = user.tg.last_with_buttons(1001)
+    await user.press("Note what changed", prompt)
+    reply = await user.say("my shin hurts when I hop on it")
+    assert reply is not None and "physical therapist" in (reply.text or "")
+    await user.say("Added single-leg bridges")  # the step waited for the real note
+    async with harness.services.sessions() as session:
+        notes = list((await session.execute(select(PtSession.note))).scalars())
+    assert notes == ["Added single-leg bridges"]
+    assert [r.flag for r in await _reports(harness)] == ["bone-stress-signs"]
+
+
+async def test_a_hold_from_a_flag_during_onboarding_gets_its_follow_up_once_set_up(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await user.say("/start")
+    await user.press("let's start")
+    asked = user.tg.last_with_buttons(user.id)
+    await user.say(URGENT)  # no time zone yet: nothing can be planned
+    await user.press("Knee", asked)
+    await user.press("A few days ago")
+    await user.press("2")
+    await user.press("Tue")
+    await user.press("Thu")
+    await user.press("Done")
+    await user.say("17:30")
+    await user.press("Glute bridges")
+    await user.press("Confirm")
+    await user.press("19:00")
+    await user.say("Berlin")
+    await user.press("All set")
+    assert (await _user(harness)).safety_level == "urgent"
+    before = len(user.tg.messages(user.id))
+    await harness.advance(timedelta(days=2), step=timedelta(hours=1))
+    later = _since(user, before)
+    assert any(
+        "Were you able to see" in (m.text or "") or "looked at" in (m.text or "") for m in later
+    )
+    assert not any("Did them all" in " ".join(lb for lb, _ in m.buttons) for m in later)

@@ -17,7 +17,7 @@ from bot.db.models import Base, CheckIn, User
 async def test_migrations_and_models_agree(db_url: str) -> None:
     engine = create_engine(db_url)
 
-    def _diff(connection):  # type: ignore[no-untyped-def]
+    def _diff(connection):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         return compare_metadata(context, Base.metadata)
 
@@ -27,7 +27,7 @@ async def test_migrations_and_models_agree(db_url: str) -> None:
     assert diff == []
 
 
-async def _user(session, telegram_id: int = 42) -> User:  # type: ignore[no-untyped-def]
+async def _user(session, telegram_id: int = 42) -> User:
     now = datetime(2026, 11, 27, 8, tzinfo=UTC)
     user = User(
         telegram_id=telegram_id, chat_id=telegram_id, first_name="A", created_at=now, updated_at=now

@@ -64,6 +64,16 @@ REALISTIC: dict[str, object] = {
     "end": "07:30",
     "days": 3,
     "how": "Lie on your side, knees bent; open the top knee.",
+    "after": "07:30",
+    "decision": "repeat this stage",
+    "during": 3,
+    "morning": "the same",
+    "rest_days": "Sun",
+    "runs": "2 runs this week, both as planned",
+    "stages": "1. Run 1 min / walk 4 min × 5",
+    "status": "done as planned",
+    "whose": "your PT's",
+    "why": "pain stayed at 3/10 or below",
 }
 
 

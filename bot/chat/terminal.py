@@ -143,7 +143,7 @@ class TerminalTelegram(InProcessRequest):
                 data = button.get("callback_data")
                 if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
                     raise ApiRefusal("BUTTON_DATA_INVALID")
-        return markup  # type: ignore[no-any-return]
+        return markup
 
     @staticmethod
     def _text(params: dict[str, Any]) -> str:

@@ -12,6 +12,8 @@ import json
 import sys
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.cli.session import run_with_session
 from bot.domain.faq import FaqIndex
 from bot.services.faq import Decision, Kind, answer_question
@@ -60,19 +62,58 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_unanswered(args: argparse.Namespace) -> int:
-    from bot.services.faq import unanswered
+    from bot.services.faq import not_helped, unanswered
 
-    rows = run_with_session(lambda session: unanswered(session, args.limit))
-    if not rows:
+    async def both(
+        session: AsyncSession,
+    ) -> tuple[list[tuple[str, int]], list[tuple[str, str, int]]]:
+        return await unanswered(session, args.limit), await not_helped(session, args.limit)
+
+    rows, misses = run_with_session(both)
+    if not rows and not misses:
         print("No unanswered questions yet.")
     for text, count in rows:
         print(f"{count:5d}  {text}")
+    if misses:
+        print('\nAnswered, but users tapped "that didn\'t help" (times, entry, question):')
+        for text, entry_id, count in misses:
+            print(f"{count:5d}  [{entry_id}]  {text}")
+    return 0
+
+
+def cmd_served(args: argparse.Namespace) -> int:
+    """Every entry with how often it was served and rated, most served first; never-served
+    entries are listed too (with 0), so authors see what is not used."""
+    from bot.domain.faq import load_entries
+    from bot.services.faq import EntryUse, entry_use
+
+    use = run_with_session(entry_use)
+    ids = [e.id for e in load_entries()]
+    ids += sorted(set(use) - set(ids))  # entries removed since they were served
+    table = [use.get(i, EntryUse(i, 0, 0, 0)) for i in ids]
+    table.sort(key=lambda u: (-u.served, u.entry_id))
+    if args.json:
+        for u in table:
+            print(
+                json.dumps(
+                    {
+                        "id": u.entry_id,
+                        "served": u.served,
+                        "helpful": u.helpful,
+                        "didnt_help": u.not_helpful,
+                    }
+                )
+            )
+        return 0
+    print(f"{'served':>6}  {'helpful':>7}  {'didnt_help':>10}  entry")
+    for u in table:
+        print(f"{u.served:6d}  {u.helpful:7d}  {u.not_helpful:10d}  {u.entry_id}")
     return 0
 
 
 def register(sub: Any) -> None:
     faq = sub.add_parser(
-        "faq", help="check the knowledge base: ask questions, list unanswered ones"
+        "faq", help="check the knowledge base: ask questions, list unanswered ones, serve counts"
     )
     faq_sub = faq.add_subparsers(dest="faq_command", metavar="FAQ_COMMAND", required=True)
     ask = faq_sub.add_parser("ask", help="answer one question, or one per line from stdin")
@@ -84,3 +125,8 @@ def register(sub: Any) -> None:
     )
     unanswered.add_argument("--limit", type=int, default=50)
     unanswered.set_defaults(func=cmd_unanswered)
+    served = faq_sub.add_parser(
+        "served", help="how often each entry was served, and rated helpful or not"
+    )
+    served.add_argument("--json", action="store_true", help="one JSON object per entry")
+    served.set_defaults(func=cmd_served)

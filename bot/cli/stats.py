@@ -33,6 +33,8 @@ def format_stats(stats: DbStats) -> str:
         f"Failed in the last 24 h: {stats.failed_last_24h} (all time {stats.failed_total})",
         f"Due and waiting:         {stats.due_waiting} (oldest due {oldest})",
         f"Tick lag:                {stats.tick_lag_seconds:.0f} s",
+        f"Sent in the last hour:   {stats.sent_last_hour}, after their due time: median "
+        f"{stats.late_p50_seconds:.0f} s, 95 % within {stats.late_p95_seconds:.0f} s",
         f"Updates in the last 24 h: {stats.updates_last_24h}",
     ]
     return "\n".join(lines)

@@ -357,6 +357,21 @@ class Dialog(Base):
     updated_at: Mapped[datetime]
 
 
+class ButtonPress(Base):
+    """A press that took effect: one per user, message and button. Two quick presses of the
+    same button on the same message (or one on each of two instances) give one effect and one
+    answer, whatever their timestamps; kept as long as processed update ids."""
+
+    __tablename__ = "button_presses"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    data: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pressed_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class ProcessedUpdate(Base):
     """Update ids taken for handling: Telegram may deliver an update twice (webhook retries,
     polling after a restart), and only one delivery may act on it.

@@ -42,6 +42,7 @@ class SafetyAction(StrEnum):
     NEED_HELP = "help"
     UNDO = "undo"  # take back a "seen" tapped by mistake
     PT_ADJUSTED = "pta"  # pain escalation: my PT adjusted the plan
+    ADVICE = "adv"  # after a release: note what the clinician advised
 
 
 class CallbackError(ValueError):

@@ -19,3 +19,4 @@ class MessageKind(StrEnum):
     WEEKLY = "weekly_summary"
     SNOOZE = "snooze"
     SAFETY_FOLLOWUP = "safety_followup"
+    RUN_MORNING = "run_morning"  # the morning after a logged run: better / same / worse

@@ -156,11 +156,13 @@ def _number(token: str) -> int | None:
 def _months_back(day: date, months: int) -> date:
     """Calendar months back, clamped to the month's end: 31 March minus a month is 28/29
     February, 29 February minus a year is 28 February (``relativedelta`` does both)."""
-    return day - relativedelta(months=months)
+    earlier: date = day - relativedelta(months=months)
+    return earlier
 
 
 def _years_back(day: date, years: int) -> date:
-    return day - relativedelta(years=years)
+    earlier: date = day - relativedelta(years=years)
+    return earlier
 
 
 # --- time of day ---------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import functools
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -30,6 +30,7 @@ from typing import Any
 from bot.domain import pain as pain_model
 from bot.domain.enums import MorningResponse as Morning
 from bot.domain.enums import RunStatus
+from bot.domain.textnorm import fold, tokenize
 
 CONTENT_FILE = Path(__file__).resolve().parent.parent / "content" / "return_to_run.toml"
 MAX_STAGES = 20
@@ -95,6 +96,12 @@ class Ladder:
     readiness: tuple[str, ...]
     sources: tuple[str, ...]
     texts: dict[str, str]
+    clearance_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def label(self, key: str) -> str:
+        """A short word for a run's status, morning answer or decision (``[labels]``)."""
+        return self.labels.get(key, key.replace("_", " "))
 
     def stage(self, index: int) -> Stage:
         return self.stages[max(0, min(index, len(self.stages) - 1))]
@@ -105,6 +112,20 @@ class Ladder:
     def with_stages(self, stages: Sequence[Stage]) -> Ladder:
         """The same ladder with a PT's own stages instead of the template's."""
         return replace(self, stages=_checked_stages(stages))
+
+    def mentions_clearance(self, text: str) -> bool:
+        """Whether a typed message says a clinician cleared the user to run ("my physio
+        cleared me to start running"). Only ever used to *offer* the clearance step, which
+        still asks the user to confirm; a negation ("not yet", "hasn't") offers nothing."""
+        words = self.clearance_words
+        if not words:
+            return False
+        folded = " " + " ".join(tokenize(text)) + " "
+
+        def has(group: str) -> bool:
+            return any(f" {fold(w)} " in folded for w in words.get(group, ()))
+
+        return has("clinician") and has("cleared") and has("running") and not has("negation")
 
     def readiness_text(self) -> str:
         lines = [f"{self.readiness_title} (PT Coach can't test these for you):"]
@@ -129,8 +150,17 @@ TEXT_KEYS = (
     "step_back_pain",
     "step_back_morning",
     "step_back_first",
+    "why_pain",
+    "why_morning",
     "held",
     "morning_ask",
+    "logged_wait",
+    "clearance_noticed",
+    "progress_headline",
+    "run_line",
+    "run_short",
+    "pain_per_run",
+    "weekly_runs",
     "skipped",
 )
 
@@ -181,6 +211,10 @@ def parse_ladder(data: dict[str, Any]) -> Ladder:
         readiness=tuple(str(c) for c in readiness.get("checks", ())),
         sources=sources,
         texts={k: str(v) for k, v in texts.items()},
+        labels={str(k): str(v) for k, v in data.get("labels", {}).items()},
+        clearance_words={
+            str(k): tuple(str(w) for w in v) for k, v in data.get("clearance_words", {}).items()
+        },
     )
 
 
@@ -277,7 +311,9 @@ def decide(ladder: Ladder, at: Position, run: RunReport, *, may_progress: bool =
     if v is Verdict.STEP_BACK:
         back = Position(max(0, at.stage - 1), 0)
         if at.stage == 0:
-            text = ladder.text("step_back_first")
+            above = pain_model.above_ceiling(run.peak)
+            why = ladder.text("why_pain" if above else "why_morning", peak=peak)
+            text = ladder.text("step_back_first", why=why)
         else:
             key = "step_back_pain" if pain_model.above_ceiling(run.peak) else "step_back_morning"
             text = ladder.text(

@@ -61,6 +61,7 @@ _ALLOWED: dict[SafetyLevel, frozenset[MessageKind]] = {
         MessageKind.SNOOZE,
         MessageKind.FOLLOWUP,
         MessageKind.MORNING,
+        MessageKind.RUN_MORNING,  # asks how the leg feels; never pushes the next run
         MessageKind.PT_AFTER,
         MessageKind.WEEKLY,  # rendered without praise (see allows_cheering)
     },

@@ -14,7 +14,8 @@ from bot.domain.wording import hhmm
 FLOW = "settings"
 QUIET_STARTS = (time(20), time(21), time(22), time(23))
 QUIET_ENDS = (time(6), time(7), time(8), time(9))
-MENU = ("ct", "tz", "pt", "area", "nudge", "quiet")
+MENU = ("ct", "tz", "pt", "area", "nudge", "quiet", "rest")
+REST_DAYS = "rest"  # answered at once like "nudge": each tap toggles a weekday and saves
 
 
 class SettingsStep(StrEnum):

@@ -56,6 +56,39 @@ STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
 
 _stemmer = snowballstemmer.stemmer("english")
 
+#: Tokens longer than this are never cached: no real word is, and a cache keyed by whatever a
+#: user typed must stay small in bytes, not only in entries (4,000-letter "words" x 65,536).
+MAX_CACHED_TOKEN = 32
+
+
+def clean_text(text: str) -> str:
+    """Text as every part of the bot may safely store and process it.
+
+    Telegram's JSON can carry what no database or encoder accepts: NUL characters
+    (PostgreSQL refuses them in text) and lone UTF-16 surrogates (they cannot be encoded
+    as UTF-8). NULs are dropped; a lone surrogate becomes U+FFFD, the replacement
+    character, which keeps Telegram's UTF-16 entity offsets right. A correct surrogate
+    pair (two code points) is joined into its character. Clean text comes back unchanged.
+    """
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
+
+
+def clean_payload(value: object) -> object:
+    """``clean_text`` applied to every string (keys too) in decoded JSON."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(k): clean_payload(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_payload(v) for v in value]
+    return value
+
 
 def fold(text: str) -> str:
     """Lowercase, strip accents and apostrophes so "Can’t" and "cant" are one word."""
@@ -73,12 +106,19 @@ def tokenize(text: str, *, keep_breaks: bool = False) -> list[str]:
     return [tok for tok in tokens if tok not in ".,;:!?"]
 
 
-@lru_cache(maxsize=65536)
 def stem(token: str) -> str:
-    """Snowball stem, cached because the same few thousand words recur endlessly."""
+    """Snowball stem, cached because the same few thousand words recur endlessly (only
+    tokens of up to ``MAX_CACHED_TOKEN`` characters, so the cache stays a few MB)."""
     if token == BREAK:
         return token
-    return _stemmer.stemWord(token)
+    if len(token) > MAX_CACHED_TOKEN:
+        return str(_stemmer.stemWord(token))
+    return _cached_stem(token)
+
+
+@lru_cache(maxsize=65536)
+def _cached_stem(token: str) -> str:
+    return str(_stemmer.stemWord(token))
 
 
 def stem_all(tokens: Iterable[str]) -> list[str]:
@@ -216,12 +256,18 @@ class TypoCorrector:
         self, targets: Iterable[str], known: Iterable[str] = (), *, min_len: int = 5
     ) -> None:
         self._targets = sorted({t for t in targets if len(t) >= min_len - 1})
+        # Longer than any target by more than two edits: nothing can match it.
+        self._max_len = max((len(t) for t in self._targets), default=0) + 2
         self._known = frozenset(known) | frozenset(self._targets)
         self._min_len = min_len
         self._cache: dict[str, str] = {}
 
     def correct(self, token: str) -> str:
-        if token in self._known or len(token) < self._min_len or token.isdigit():
+        if (
+            token in self._known
+            or not self._min_len <= len(token) <= self._max_len
+            or token.isdigit()
+        ):
             return token
         hit = self._cache.get(token)
         if hit is not None:

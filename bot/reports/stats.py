@@ -3,7 +3,8 @@
 These numbers appear in the chart caption, the weekly summary, /today and the PT
 report, so they live in one place and follow one set of rules:
 
-- A day counts as *done* when its status is ``done`` or ``partial``.
+- A day counts as *done* when its status is ``done``, ``partial`` or ``run`` (a logged run
+  in the return-to-running phase): the streak counts days that followed the plan.
 - ``paused`` and ``rest`` days are not planned: they never break a streak and never
   lower adherence (pausing on a therapist's advice must not feel like failing).
 - Only days present in the input exist; the caller decides where the history starts.
@@ -93,7 +94,7 @@ def _planned(records: Sequence[DayRecord], end: date) -> list[DayRecord]:
 
 
 def _credit(record: DayRecord) -> float:
-    if record.status == "done":
+    if record.status in ("done", "run"):
         return 1.0
     if record.status == "partial":
         return PARTIAL_WEIGHT
@@ -215,7 +216,12 @@ def exercise_adherence(
     every exercise, because "did everything" is how most users answer.
     """
     records = list(by_day(days).values())
-    planned = [r for r in records if r.status not in NOT_PLANNED_STATUSES and r.status != "none"]
+    # A run day planned a run, not the home exercises.
+    planned = [
+        r
+        for r in records
+        if r.status not in NOT_PLANNED_STATUSES and r.status not in ("none", "run")
+    ]
     counts: Counter[str] = Counter()
     plan_keys = [_key(item) for item in plan]
     for record in planned:
@@ -256,14 +262,17 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def caption(days: Iterable[DayRecord], today: date, rehab_day: int) -> str:
-    """One line under the chart and in summaries, built from the same rules as above.
+def caption(
+    days: Iterable[DayRecord], today: date, rehab_day: int, *, with_streak: bool = True
+) -> str:
+    """One line under the chart and in summaries, built from the same rules as above
+    (``with_streak=False`` while a safety concern is open: no streak talk).
 
     ``rehab_day`` comes from ``bot.services.context.rehab_day``, so the chart says the same
     day number as the check-in and /today.
     """
     records = list(days)
-    parts = [f"Streak: {plural(streak(records, today), 'day')}"]
+    parts = [f"Streak: {plural(streak(records, today), 'day')}"] if with_streak else []
     parts.append(adherence_text(records, today))
     trend = pain_trend(records, today)
     if trend == "not enough data":

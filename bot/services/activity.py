@@ -17,6 +17,12 @@ for two extra transactions (claim, then a "finished" mark) around its use case.
 
 These run on the session's (or a plain) connection with Core statements: every update pays
 for them, so they stay as cheap as a statement can be. Used by ``handlers.common``.
+
+A redelivery is one update sent twice; a double press is two updates (two callback queries)
+for one tap of intent. ``first_press`` recognises it by the message and the button, inside
+the press's own transaction: the first press of a button on a message takes effect, any
+other press of it (a quick second tap, the same tap on another instance) changes nothing.
+Both kinds of row are forgotten after ``KEEP``.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from bot.db.models import ProcessedUpdate
+from bot.db.models import ButtonPress, ProcessedUpdate
 
 KEEP = timedelta(days=2)  # Telegram gives up redelivering long before this
 PRUNE_EVERY = timedelta(hours=1)
@@ -63,7 +69,38 @@ async def record_update(conn: AsyncConnection, update_id: int, now: datetime) ->
 
 
 async def prune_processed(conn: AsyncConnection, now: datetime) -> int:
+    """Forget update ids (and button presses) older than ``KEEP``; the tables stay small
+    however long the bot runs. Returns how many update ids were forgotten."""
     result = await conn.execute(
         delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < now - KEEP)
     )
+    await conn.execute(delete(ButtonPress).where(ButtonPress.pressed_at < now - KEEP))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def first_press(
+    session: AsyncSession, user_id: int, message_id: int, data: str, now: datetime
+) -> bool:
+    """True for the first press of button ``data`` on message ``message_id`` by the user;
+    False for any later one. Part of the press's transaction: if its handling fails, the press
+    is not remembered. On PostgreSQL a concurrent second press waits for the first to commit
+    and then finds its row; no IntegrityError either way."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(ButtonPress)
+        .values(user_id=user_id, message_id=message_id, data=data[:64], pressed_at=now)
+        .on_conflict_do_nothing(index_elements=["user_id", "message_id", "data"])
+        .returning(ButtonPress.user_id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def forget_press(session: AsyncSession, user_id: int, message_id: int, data: str) -> None:
+    """Undo ``first_press`` for a press that changed nothing, so it can be pressed again."""
+    await session.execute(
+        delete(ButtonPress).where(
+            ButtonPress.user_id == user_id,
+            ButtonPress.message_id == message_id,
+            ButtonPress.data == data[:64],
+        )
+    )

@@ -18,15 +18,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CheckIn, ScheduledMessage
 from bot.domain import pain as pain_model
-from bot.domain.content import load_checkin_text, load_exercise_templates
+from bot.domain.content import load_checkin_text, load_exercise_templates, load_safety_text
 from bot.domain.kinds import MessageKind
 from bot.domain.timing import in_quiet_hours, local_date
 from bot.services import checkins, nudge_triggers, safety
+from bot.services.activity import first_press, forget_press
 from bot.services.context import UserContext, load
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
 from bot.services.outcome import ButtonRows, Outcome, Reply, rows
 from bot.services.outgoing_checkin import checkin_buttons, day_code, plan_morning_question
 from bot.services.planner import cancel_pending, upsert_message
+from bot.services.return_to_run import offer_if_cleared
 
 FLOW = "checkin"
 NOTE_MAX = 1000
@@ -89,8 +91,18 @@ async def _set_pain_step(session: AsyncSession, ctx: UserContext, day: date, now
 Action = Callable[[AsyncSession, UserContext, date, str | None, datetime], Awaitable[Outcome]]
 
 
-async def press(session: AsyncSession, telegram_id: int, data: str, now: datetime) -> Outcome:
-    """A check-in button (``ci:<day>:<action>[:<arg>]``) pressed by ``telegram_id``."""
+async def press(
+    session: AsyncSession,
+    telegram_id: int,
+    data: str,
+    now: datetime,
+    message_id: int | None = None,
+) -> Outcome:
+    """A check-in button (``ci:<day>:<action>[:<arg>]``) pressed by ``telegram_id`` on the
+    message ``message_id``. Each button takes effect once per message: a second press of it
+    (a quick double tap, or the same tap handled by another instance) changes nothing and
+    sends nothing, whatever the clock says. The exercise toggles may be pressed again, and so
+    may a button whose press was refused and changed nothing."""
     parts = data.split(":")
     day = parse_day(parts[1]) if len(parts) >= 3 else None
     action, arg = (parts[2], parts[3] if len(parts) > 3 else None) if day else ("", None)
@@ -99,7 +111,24 @@ async def press(session: AsyncSession, telegram_id: int, data: str, now: datetim
         return Outcome.nothing("That check-in is closed.")
     if day != ctx.today:
         return Outcome.nothing(load_checkin_text().pick("closed", _rng()), alert=True)
-    return await _ACTIONS.get(action, _unknown)(session, ctx, day, arg, now)
+    if ctx.safety.on_hold and action not in _ALLOWED_ON_HOLD:
+        # An old check-in message tapped during a hold: explain the hold, record nothing.
+        hold = safety.hold_reply(ctx.safety)
+        assert hold is not None
+        return Outcome((hold,))
+    handle = _ACTIONS.get(action, _unknown)
+    once = message_id if handle is not _unknown and action not in REPEATABLE else None
+    if once is not None and not await first_press(session, ctx.user.id, once, data, now):
+        return Outcome.nothing()  # pressed already: the first press answered
+    outcome = await handle(session, ctx, day, arg, now)
+    if once is not None and not outcome.changed:
+        # Refused (Done with nothing ticked yet): the same button may be pressed again.
+        await forget_press(session, ctx.user.id, once, data)
+    return outcome
+
+
+_ALLOWED_ON_HOLD = frozenset({"nonote", "keep"})
+"""Check-in buttons that still work during a safety hold (they ask for no exercise)."""
 
 
 async def _unknown(
@@ -115,9 +144,12 @@ async def _record_done(
     await cancel_pending(session, ctx.user.id, (MessageKind.FOLLOWUP, MessageKind.SNOOZE))
     await _set_pain_step(session, ctx, day, now)
     key = "done_all" if status == "done" else "did_some"
-    lead = load_checkin_text().render(
-        key, _rng(), first_name=ctx.user.first_name, injury=injury_phrase(ctx.injury_area)
-    )
+    if ctx.safety.allows_cheering:
+        lead = load_checkin_text().render(
+            key, _rng(), first_name=ctx.user.first_name, injury=injury_phrase(ctx.injury_area)
+        )
+    else:  # a concern is open: logged, without praise
+        lead = load_safety_text().render("watch.logged")
     return _ask_pain(lead, day)
 
 
@@ -300,15 +332,6 @@ async def _recent_pain_days(
     ]
 
 
-def _detail(days: list[pain_model.PainDay]) -> str:
-    scores = ", ".join(f"{d.pain}/10" for d in days if d.pain is not None)
-    worse = sum(1 for d in days if d.morning == "worse")
-    parts = [f"pain {scores}"] if scores else []
-    if worse:
-        parts.append(f"worse next morning {worse}×")
-    return "; ".join(parts)
-
-
 async def _escalate(
     session: AsyncSession, ctx: UserContext, day: date, now: datetime
 ) -> Reply | None:
@@ -318,7 +341,9 @@ async def _escalate(
     reason = pain_model.escalation(days)
     if reason is None:
         return None
-    return await safety.raise_for_pain(session, ctx.user, reason, now, detail=_detail(days))
+    return await safety.raise_for_pain(
+        session, ctx.user, reason, now, detail=pain_model.describe(days)
+    )
 
 
 async def _log_pain(
@@ -329,8 +354,6 @@ async def _log_pain(
     checkin = await checkins.get_checkin(session, user.id, day)
     if checkin is None or checkin.status not in ("done", "partial"):
         return Outcome.nothing("Log today's exercises first with /checkin.")
-    if checkin.pain == pain and checkin.updated_at == now:
-        return Outcome.nothing()  # a double press
     checkin.pain = pain
     checkin.updated_at = now
     text = load_checkin_text()
@@ -349,20 +372,24 @@ async def _log_pain(
         replies.append(escalated)
         replies.append(Reply(ask_note, skip))
     else:
-        parts = [
-            text.render(
-                f"pain_response.{pain_model.band(pain)}",
-                _rng(),
-                first_name=user.first_name,
-                injury=injury_phrase(ctx.injury_area),
-            )
-        ]
+        low = pain_model.band(pain) is pain_model.PainBand.LOW
+        settled = await safety.pain_settled(session, user, now) if low else None
+        if low and settled is None and not safety.state_of(user).allows_cheering:
+            # Low pain while another concern is open: no "keep going".
+            parts = [load_safety_text().render("watch.low_pain")]
+        else:
+            parts = [
+                text.render(
+                    f"pain_response.{pain_model.band(pain)}",
+                    _rng(),
+                    first_name=user.first_name,
+                    injury=injury_phrase(ctx.injury_area),
+                )
+            ]
         if pain_model.rising(await checkins.recent_pains(session, user.id, day)):
             parts.append(text.render("rising_pain_warning", _rng(), first_name=user.first_name))
-        if pain_model.band(pain) is pain_model.PainBand.LOW:
-            settled = await safety.pain_settled(session, user, now)
-            if settled is not None:
-                parts.append(settled.text)
+        if settled is not None:
+            parts.append(settled.text)
         # The answer and the note question are one message (one Telegram call fewer at the
         # evening peak); "Skip" later removes only the button, so the answer stays readable.
         replies.append(Reply("\n\n".join([head, *parts, ask_note]), skip, edit=edit))
@@ -401,6 +428,9 @@ async def _keep_today(
 ) -> Outcome:
     return Outcome.say("Kept as it was. /today shows your status.", edit=True)
 
+
+#: Buttons that mean something new each time they are pressed on the same message.
+REPEATABLE = frozenset({"t"})  # an exercise toggle: on, off, on again
 
 _ACTIONS: dict[str, Action] = {
     "done": _done,
@@ -494,7 +524,9 @@ async def _note(
         return Outcome.say(load_checkin_text().pick("closed"))
     checkin.note = note
     checkin.updated_at = now
-    return Outcome.say(load_checkin_text().pick("note_saved", _rng()))
+    saved = Reply(load_checkin_text().pick("note_saved", _rng()))
+    offer = await offer_if_cleared(session, ctx.user, note)
+    return Outcome((saved, offer) if offer is not None else (saved,))
 
 
 # --- the next-morning question ---------------------------------------------------------------
@@ -522,6 +554,8 @@ async def answer_morning(
         escalated = await _escalate(session, ctx, about, now)
         if escalated is not None:
             return Outcome((Reply("Thanks for telling me.", edit=True), escalated))
+    if answer != "worse" and not safety.state_of(ctx.user).allows_cheering:
+        return Outcome.say(load_safety_text().render("watch.morning"), edit=True)
     reply_text = load_checkin_text().render(
         f"morning_response.{answer}",
         _rng(),

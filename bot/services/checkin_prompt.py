@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.content import load_checkin_text, load_exercise_templates
-from bot.services import checkins
+from bot.services import checkins, safety
 from bot.services.context import NOT_SET_UP, load
 from bot.services.outcome import Outcome
 from bot.services.outgoing_checkin import checkin_buttons, day_code
@@ -28,6 +28,9 @@ async def open_checkin(session: AsyncSession, telegram_id: int, now: datetime) -
     ctx = await load(session, telegram_id, now)
     if ctx is None or not ctx.ready:
         return Outcome.say(NOT_SET_UP)
+    hold = safety.hold_reply(ctx.safety)
+    if hold is not None and ctx.safety.on_hold:
+        return Outcome((hold,))  # no exercise question during a hold: why, and how it ends
     text = load_checkin_text()
     rng = random.Random()
     existing = await checkins.get_checkin(session, ctx.user.id, ctx.today)

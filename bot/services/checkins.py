@@ -61,7 +61,8 @@ async def record(
         .returning(CheckIn)
     )
     result = await session.execute(stmt, execution_options={"populate_existing": True})
-    return result.scalar_one()
+    checkin: CheckIn = result.scalar_one()
+    return checkin
 
 
 async def mark_missed(session: AsyncSession, user: User, day: date, now: datetime) -> bool:

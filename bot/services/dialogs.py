@@ -44,7 +44,8 @@ async def set_dialog(
         .returning(Dialog)
     )
     result = await session.execute(stmt, execution_options={"populate_existing": True})
-    return result.scalar_one()
+    dialog: Dialog = result.scalar_one()
+    return dialog
 
 
 async def clear_dialog(session: AsyncSession, user_id: int) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Exercise, RehabProfile, User
 from bot.domain.content import load_exercise_templates
-from bot.domain.onboarding import typed_intent
+from bot.domain.onboarding import MAX_EXERCISES, ExerciseDraft, typed_intent
 from bot.domain.parsing import InputError, parse_exercise
 from bot.domain.wording import button, describe_exercise, format_dose, t
 from bot.services import profile as profile_service
@@ -164,13 +164,11 @@ async def _add(session: AsyncSession, user: User, text: str | None, now: datetim
     if typed_intent(text) != "exercise":  # "Should I ice it?" is not an exercise
         raise InputError(t("exercises.not_an_exercise"))
     parsed = parse_exercise(text)
-    draft = profile_service.ExerciseDraft(
-        parsed.name, parsed.sets, parsed.reps, parsed.seconds, parsed.per_side
-    )
+    draft = ExerciseDraft(parsed.name, parsed.sets, parsed.reps, parsed.seconds, parsed.per_side)
     row = await profile_service.add_exercise(session, user.id, draft, now)
     await clear_dialog(session, user.id)
     if row is None:
-        return Outcome.say(t("exercises.too_many", max=profile_service.MAX_EXERCISES))
+        return Outcome.say(t("exercises.too_many", max=MAX_EXERCISES))
     area = await _area(session, user)
     return await _plan_outcome(session, user, added_text(label(row), area, row.name))
 

@@ -30,25 +30,229 @@ from bot.services.users import get_user
 QUESTION_MAX = 1000
 
 UNKNOWN = (
-    "I'm not sure about that one, and I'd rather not guess. Your physical therapist is the best "
-    "person to ask. You can also browse what I do know with /faq."
+    "I'm not sure about that one, and I'd rather not guess. I can help with running injuries "
+    "and physical therapy: stopping and returning to running, pain during rehab, treatments, "
+    "and logging your exercises. Browse what I know with /faq; for anything about your own "
+    "injury, your physical therapist is the best person to ask."
 )
 EMPTY = "That message looks empty. Type a question, or see /help."
 TOO_LONG = f"That's a long message! Could you ask it in under {QUESTION_MAX} characters?"
 SUGGEST = "I'm not completely sure what you mean. Did you mean one of these?"
 EXPIRED = "That button has expired."
+DIDNT_HELP = "Sorry that didn't help. I've noted it so the answers can be improved."
+DIDNT_HELP_NEXT = DIDNT_HELP + " Is it one of these?"
+DIDNT_HELP_BUTTON = "👎 That didn't help"
+BROWSED_PREFIX = "[browsed] "
 
-SMALL_TALK: dict[str, tuple[re.Pattern[str], str]] = {
-    "greeting": (
-        re.compile(r"^\W*(hi|hello|hey|hiya|good (morning|afternoon|evening)|yo)\W*$", re.I),
-        "Hi! Ask me anything about stopping running or physical therapy, or send /checkin to log "
-        "today's exercises. /help lists everything.",
-    ),
+# Small talk: short messages made only of these phrases (and the filler words below) get a
+# short reply and are not recorded as questions. The first kind found, in this order, wins,
+# so "ok thanks bye" is thanked.
+SMALL_TALK_PHRASES: dict[str, tuple[str, ...]] = {
     "thanks": (
-        re.compile(r"^\W*(thanks|thank you|thx|ty|cheers|great|ok|okay|cool|👍)\W*$", re.I),
-        "You're welcome! I'm here whenever you need me.",
+        "thanks",
+        "thank you",
+        "thank u",
+        "thankyou",
+        "thx",
+        "thnx",
+        "ty",
+        "tysm",
+        "cheers",
+        "ta",
+        "many thanks",
+        "much appreciated",
+        "appreciate it",
+        "appreciated",
+    ),
+    "goodbye": (
+        "bye",
+        "goodbye",
+        "bye bye",
+        "see you",
+        "see ya",
+        "cya",
+        "good night",
+        "goodnight",
+        "night",
+        "later",
+        "talk later",
+        "speak soon",
+        "talk soon",
+        "have a good day",
+        "have a nice day",
+    ),
+    "compliment": (
+        "youre great",
+        "you are great",
+        "youre awesome",
+        "you are awesome",
+        "youre the best",
+        "you are the best",
+        "youre amazing",
+        "you are amazing",
+        "youre brilliant",
+        "you rock",
+        "good bot",
+        "great bot",
+        "nice bot",
+        "love this bot",
+        "love you",
+        "love it",
+        "love this",
+        "this is great",
+        "thats great",
+        "this is helpful",
+        "thats helpful",
+        "very helpful",
+        "so helpful",
+        "really helpful",
+        "super helpful",
+        "helpful",
+        "that helped",
+        "that helps",
+        "well done",
+        "good job",
+    ),
+    "greeting": (
+        "hi",
+        "hello",
+        "hey",
+        "heya",
+        "hiya",
+        "yo",
+        "howdy",
+        "hola",
+        "good morning",
+        "good afternoon",
+        "good evening",
+        "morning",
+        "evening",
+        "hi there",
+        "hey there",
+        "hello there",
+    ),
+    "ack": (
+        "ok",
+        "okay",
+        "okey",
+        "k",
+        "kk",
+        "okie",
+        "cool",
+        "got it",
+        "gotcha",
+        "understood",
+        "alright",
+        "all right",
+        "fine",
+        "sure",
+        "noted",
+        "great",
+        "nice",
+        "perfect",
+        "sounds good",
+        "will do",
+        "yes",
+        "yep",
+        "yeah",
+        "yup",
+        "no worries",
+        "no problem",
+        "lol",
+        "haha",
+        "makes sense",
+        "fair enough",
+        "good",
+        "brilliant",
+        "awesome",
+        "amazing",
+        "wow",
+        "i see",
+        "right",
     ),
 }
+SMALL_TALK_FILLER = frozenset(
+    {
+        "so",
+        "much",
+        "very",
+        "a",
+        "lot",
+        "again",
+        "coach",
+        "bot",
+        "pt",
+        "mate",
+        "buddy",
+        "oh",
+        "ah",
+        "and",
+        "then",
+        "for",
+        "that",
+        "this",
+        "it",
+        "all",
+        "you",
+        "too",
+    }
+)
+SMALL_TALK_EMOJI = {
+    "👍": "ack",
+    "👌": "ack",
+    "🙏": "thanks",
+    "❤️": "compliment",
+    "❤": "compliment",
+    "😊": "ack",
+    "🙂": "ack",
+    "👋": "greeting",
+}
+SMALL_TALK_MAX = 60
+SMALL_TALK_REPLIES = {
+    "greeting": (
+        "Hi! Ask me anything about stopping running or physical therapy, or send /checkin to log "
+        "today's exercises. /help lists everything."
+    ),
+    "thanks": "You're welcome! I'm here whenever you need me.",
+    "goodbye": "Bye for now, take care! I'll be here when you need me.",
+    "compliment": "That's kind of you, thank you! Ask me anything else whenever you like.",
+    "ack": "Great. I'm here whenever you have a question, or send /help to see what I can do.",
+}
+_SMALL_TALK_WORDS = {
+    kind: {tuple(phrase.split()) for phrase in phrases}
+    for kind, phrases in SMALL_TALK_PHRASES.items()
+}
+_SMALL_TALK_LONGEST = max(len(p) for ps in _SMALL_TALK_WORDS.values() for p in ps)
+
+
+def small_talk_kind(text: str) -> str | None:
+    """The kind of small talk ``text`` is, or None if it says anything more."""
+    if len(text) > SMALL_TALK_MAX:
+        return None
+    found: list[str] = []
+    lowered = text.lower()
+    for emoji, kind in SMALL_TALK_EMOJI.items():
+        if emoji in lowered:
+            found.append(kind)
+            lowered = lowered.replace(emoji, " ")
+    lowered = lowered.replace("\u2019", "").replace("'", "")
+    if re.search(r"[^a-z\s!.,?~-]", lowered):
+        return None
+    words = re.findall(r"[a-z]+", lowered)
+    i = 0
+    while i < len(words):
+        for size in range(min(_SMALL_TALK_LONGEST, len(words) - i), 0, -1):
+            chunk = tuple(words[i : i + size])
+            hit = next((k for k, ps in _SMALL_TALK_WORDS.items() if chunk in ps), None)
+            if hit is not None:
+                found.append(hit)
+                i += size
+                break
+        else:
+            if words[i] not in SMALL_TALK_FILLER:
+                return None
+            i += 1
+    return next((k for k in SMALL_TALK_PHRASES if k in found), None)
 
 
 class Kind(StrEnum):
@@ -91,9 +295,9 @@ def answer_question(index: FaqIndex, text: str) -> Decision:
     flagged = safety.check_text(text)
     if flagged is not None:
         return Decision(Kind.SAFETY, flagged.message)
-    for name, (pattern, answer) in SMALL_TALK.items():
-        if pattern.match(text):
-            return Decision(Kind.SMALL_TALK, answer, small_talk=name)
+    chat = small_talk_kind(text)
+    if chat is not None:
+        return Decision(Kind.SMALL_TALK, SMALL_TALK_REPLIES[chat], small_talk=chat)
     if len(text) > QUESTION_MAX:
         return Decision(Kind.TOO_LONG, TOO_LONG)
     result = index.answer(text)
@@ -140,7 +344,7 @@ def answer_buttons(entry: FaqEntry, question_id: int | None, index: FaqIndex) ->
         lines.append(
             [
                 ("👍 Helpful", callbacks.encode(ButtonFamily.FEEDBACK, question_id, "y")),
-                ("👎 Not helpful", callbacks.encode(ButtonFamily.FEEDBACK, question_id, "n")),
+                (DIDNT_HELP_BUTTON, callbacks.encode(ButtonFamily.FEEDBACK, question_id, "n")),
             ]
         )
     related = [e for e in (find_entry(index, rid) for rid in entry.related[:3]) if e is not None]
@@ -222,23 +426,42 @@ async def browse_entry(
         return Outcome.nothing(EXPIRED)
     user = await get_user(session, telegram_id)
     qid = await _log_question(
-        session, user, f"[browsed] {entry.title}", FaqDecision.ANSWER, entry.id, 1.0, now
+        session, user, f"{BROWSED_PREFIX}{entry.title}", FaqDecision.ANSWER, entry.id, 1.0, now
     )
     buttons = answer_buttons(entry, qid, index) + rows([("« Topics", "faq:topics")])
     return Outcome.say(answer_text(entry), buttons)
 
 
+def next_best(index: FaqIndex, question: str, served_id: str | None, k: int = 3) -> list[FaqEntry]:
+    """What to offer when an answer did not help: the next entries for the same question
+    (for an entry opened from a button, the entries it links to)."""
+    served = find_entry(index, served_id) if served_id else None
+    found: list[FaqEntry] = []
+    if not question.startswith(BROWSED_PREFIX):
+        found = [m.entry for m in index.search(question, k + 1) if m.entry.id != served_id]
+    if served is not None:
+        found += [e for e in (find_entry(index, r) for r in served.related) if e is not None]
+    unique = {e.id: e for e in found if e.id != served_id}
+    return list(unique.values())[:k]
+
+
 async def give_feedback(
-    session: AsyncSession, telegram_id: int, question_id: int, helpful: bool
+    session: AsyncSession, telegram_id: int, question_id: int, helpful: bool, index: FaqIndex
 ) -> Outcome:
-    """👍 / 👎 under an answer: only the asker's own question can be rated."""
+    """👍 / "that didn't help" under an answer: only the asker's own question can be rated.
+    A miss is recorded for authors (`faq unanswered`) and the next best entries are offered."""
     user = await get_user(session, telegram_id)
     row = await session.get(FaqQuestion, question_id)
     if user is None or row is None or row.user_id != user.id:
         return Outcome.nothing(EXPIRED)
     row.helpful = helpful
-    toast = "Thanks for the feedback!" if helpful else "Thanks, that helps us improve the answers."
-    return Outcome((), toast=toast)
+    if helpful:
+        return Outcome((), toast="Thanks for the feedback!")
+    others = next_best(index, row.text, row.entry_id)
+    lines = [[entry_button(e, 48, "→ ")] for e in others]
+    lines.append([TOPICS_BUTTON])
+    text = DIDNT_HELP_NEXT if others else DIDNT_HELP
+    return Outcome.say(text, rows(*lines)).then(Outcome((), toast="Noted, thank you."))
 
 
 async def answer_safety_button(
@@ -265,3 +488,41 @@ async def unanswered(session: AsyncSession, limit: int = 50) -> list[tuple[str, 
         .limit(limit)
     )
     return [(str(text), int(count)) for text, count in found]
+
+
+async def not_helped(session: AsyncSession, limit: int = 50) -> list[tuple[str, str, int]]:
+    """Answers users said did not help: (question, entry id, times), most frequent first."""
+    normalised = func.lower(func.trim(FaqQuestion.text))
+    found = await session.execute(
+        select(normalised, FaqQuestion.entry_id, func.count())
+        .where(FaqQuestion.helpful.is_(False))
+        .group_by(normalised, FaqQuestion.entry_id)
+        .order_by(func.count().desc(), normalised)
+        .limit(limit)
+    )
+    return [(str(text), str(entry), int(count)) for text, entry, count in found]
+
+
+@dataclass(frozen=True)
+class EntryUse:
+    """How often an entry was shown (typed questions and opened from buttons) and rated."""
+
+    entry_id: str
+    served: int
+    helpful: int
+    not_helpful: int
+
+
+async def entry_use(session: AsyncSession) -> dict[str, EntryUse]:
+    """Serve and feedback counts per entry, for content authors (`faq served`)."""
+    found = await session.execute(
+        select(
+            FaqQuestion.entry_id,
+            func.count(),
+            func.count().filter(FaqQuestion.helpful.is_(True)),
+            func.count().filter(FaqQuestion.helpful.is_(False)),
+        )
+        .where(FaqQuestion.decision == FaqDecision.ANSWER, FaqQuestion.entry_id.is_not(None))
+        .group_by(FaqQuestion.entry_id)
+    )
+    return {str(eid): EntryUse(str(eid), int(n), int(yes), int(no)) for eid, n, yes, no in found}

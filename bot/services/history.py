@@ -12,7 +12,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import CheckIn, Pause, User
+from bot.db.models import CheckIn, Pause, RehabProfile, RunLog, User
+from bot.domain.enums import RunStatus
+from bot.domain.return_to_run import load_ladder
+from bot.domain.timing import is_rest_weekday
 from bot.reports.data import DayRecord
 
 
@@ -48,12 +51,12 @@ async def load_days(session: AsyncSession, user: User, start: date, end: date) -
         ).scalars()
     }
     pauses = list((await session.execute(select(Pause).where(Pause.user_id == user.id))).scalars())
-    rest = set(user.rest_weekdays or [])
+    runs, run_rest = await run_plan_days(session, user, start, end)
     days: list[DayRecord] = []
     day = start
     while day <= end:
         checkin = checkins.get(day)
-        if checkin is not None and checkin.status != "missed":
+        if checkin is not None and checkin.status in ("done", "partial"):
             days.append(
                 DayRecord(
                     day=day,
@@ -65,9 +68,22 @@ async def load_days(session: AsyncSession, user: User, start: date, end: date) -
                     note=checkin.note,
                 )
             )
+        elif day in runs:
+            days.append(DayRecord(day=day, status="run", note=checkin.note if checkin else None))
+        elif checkin is not None and checkin.status == "skipped":
+            days.append(
+                DayRecord(
+                    day=day,
+                    status="skipped",
+                    pain=checkin.pain,
+                    morning=checkin.morning_response,  # type: ignore[arg-type]
+                    skip_reason=checkin.skip_reason,
+                    note=checkin.note,
+                )
+            )
         elif any(p.start_date <= day and (p.end_date is None or day <= p.end_date) for p in pauses):
             days.append(DayRecord(day=day, status="paused"))
-        elif day.weekday() in rest:
+        elif is_rest_weekday(day, user.rest_weekdays) or day in run_rest:
             days.append(DayRecord(day=day, status="rest"))
         elif checkin is not None or day < end:
             days.append(DayRecord(day=day, status="missed"))
@@ -75,3 +91,40 @@ async def load_days(session: AsyncSession, user: User, start: date, end: date) -
             days.append(DayRecord(day=day, status="none"))
         day += timedelta(days=1)
     return days
+
+
+async def run_plan_days(
+    session: AsyncSession, user: User, start: date, end: date
+) -> tuple[set[date], set[date]]:
+    """In the return-to-running phase: the days with a logged run (done or cut short), and
+    the ladder's rest days after each of them. Both follow the plan, so neither breaks a
+    streak (see bot.reports.stats)."""
+    profile = await session.get(RehabProfile, user.id)
+    if profile is None or not profile.returning_to_run:
+        return set(), set()
+    between = load_ladder().rest_days_between
+    ran = set(
+        (
+            await session.execute(
+                select(RunLog.local_date).where(
+                    RunLog.user_id == user.id,
+                    RunLog.status != RunStatus.SKIPPED,
+                    RunLog.local_date >= start - timedelta(days=between),
+                    RunLog.local_date <= end,
+                )
+            )
+        ).scalars()
+    )
+    rest = {run + timedelta(days=n) for run in ran for n in range(1, between + 1)} - ran
+    return {d for d in ran if d >= start}, rest
+
+
+async def not_planned_for_exercises(
+    session: AsyncSession, user: User, start: date, end: date
+) -> set[date]:
+    """Days between ``start`` and ``end`` on which no home-exercise check-in was due: marked
+    rest weekdays, run days and the ladder's rest days. An unanswered check-in on one of them
+    is not a lapse."""
+    runs, run_rest = await run_plan_days(session, user, start, end)
+    weekly = {start + timedelta(days=n) for n in range((end - start).days + 1)}
+    return runs | run_rest | {d for d in weekly if is_rest_weekday(d, user.rest_weekdays)}

@@ -29,7 +29,7 @@ from bot.domain.kinds import MessageKind
 from bot.domain.timing import local_date, start_of_local_day
 from bot.reports import stats
 from bot.reports.data import DONE_STATUSES, NOT_PLANNED_STATUSES, DayRecord
-from bot.services.history import load_days
+from bot.services.history import load_days, not_planned_for_exercises
 from bot.services.nudge_planner import plan_trigger_nudge, row_trigger
 
 FLARE_COOLDOWN = timedelta(days=3)
@@ -39,6 +39,7 @@ PLATEAU_MIN_ADHERENCE = 0.7
 PLATEAU_MIN_SCORES = 10  # of 14 days: "regular exercise", not a handful of scores
 PLATEAU_MIN_PAIN = float(pain_model.SAFE_MAX)  # steady in the acceptable 0-3 zone is fine
 HISTORY_DAYS = 90
+LAPSE_LOOKBACK = 7  # recent check-in rows looked at to find the two latest planned days
 
 
 def _eligible(user: User) -> bool:
@@ -75,17 +76,21 @@ async def _pending_trigger(
 
 
 async def is_lapsed(session: AsyncSession, user: User, today: date) -> bool:
-    """The two latest recorded check-in days (up to today) were both missed."""
-    statuses = list(
-        (
-            await session.execute(
-                select(CheckIn.status)
-                .where(CheckIn.user_id == user.id, CheckIn.local_date <= today)
-                .order_by(CheckIn.local_date.desc())
-                .limit(2)
-            )
-        ).scalars()
+    """The two latest recorded check-in days (up to today) were both missed. Days that were
+    not planned for home exercises (a rest day, a run day, the ladder's rest days) are
+    stepped over: an unanswered check-in there is not a lapse."""
+    rows = list(
+        await session.execute(
+            select(CheckIn.local_date, CheckIn.status)
+            .where(CheckIn.user_id == user.id, CheckIn.local_date <= today)
+            .order_by(CheckIn.local_date.desc())
+            .limit(LAPSE_LOOKBACK)
+        )
     )
+    if not rows:
+        return False
+    skip = await not_planned_for_exercises(session, user, rows[-1][0], today)
+    statuses = [status for day, status in rows if not (status == "missed" and day in skip)][:2]
     return len(statuses) == 2 and all(s == "missed" for s in statuses)
 
 
@@ -221,3 +226,20 @@ async def on_morning_response(
     if not _eligible(user) or checkin.morning_response != "worse":
         return
     await _pain_flare(session, user, now, "worse next morning")
+
+
+async def on_run(
+    session: AsyncSession, user: User, day: date, flare: str | None, ran: bool, now: datetime
+) -> None:
+    """A run was logged or its morning answered (return to running): a flare (``flare`` says
+    why) calls for the pain-flare nudge, a run day may reach a streak milestone."""
+    if not _eligible(user):
+        return
+    assert user.timezone
+    await session.flush()
+    if flare is not None:
+        await _pain_flare(session, user, now, flare)
+        return
+    if ran:
+        days = await load_days(session, user, day - timedelta(days=HISTORY_DAYS), day)
+        await _milestone(session, user, days, day, now)

@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -160,15 +161,21 @@ async def consent(
         return Outcome.nothing(
             t("done.already") if user.status != "onboarding" else t("common.step_done")
         )
-    user = await create_user(
-        session,
-        telegram_id=person.telegram_id,
-        chat_id=person.chat_id,
-        first_name=person.first_name or "",
-        language=person.language,
-        now=now,
-        settings=settings,
-    )
+    try:
+        async with session.begin_nested():
+            user = await create_user(
+                session,
+                telegram_id=person.telegram_id,
+                chat_id=person.chat_id,
+                first_name=person.first_name or "",
+                language=person.language,
+                now=now,
+                settings=settings,
+            )
+    except IntegrityError:
+        # The same press, handled at the same moment by another instance, created the user
+        # first and asked the first question: as for any second press, nothing more.
+        return Outcome.nothing(t("common.step_done"))
     log.info("consent given, onboarding started", extra={"user_id": user.id})
     first = await _goto(session, user, machine.Transition(Answers(), Step.AREA), now, settings)
     return _out(Reply(t("start.consent_given"), edit=True), first)

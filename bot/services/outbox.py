@@ -38,6 +38,8 @@ class Job:
     kind: str
     chat_id: int
     outgoing: Outgoing
+    due_at: datetime | None = None
+    """When the row was due: what "how late was it" is measured against."""
 
 
 _SM = cast(Table, ScheduledMessage.__table__)
@@ -232,7 +234,7 @@ class Outbox:
                 await handler.after_skip(ctx, decision)
             self.services.metrics.message(decision.status)
             return None
-        return Job(row.id, row.kind, user.chat_id, decision), ctx
+        return Job(row.id, row.kind, user.chat_id, decision, row.due_at), ctx
 
     @staticmethod
     async def _checked_in(

@@ -62,6 +62,7 @@ def handler_for(kind: str) -> KindHandler | None:
 def load_kinds() -> None:
     """Import the modules that register kinds (kept out of import time to avoid cycles)."""
     import bot.services.outgoing_checkin
+    import bot.services.outgoing_run
     import bot.services.outgoing_safety
 
     try:

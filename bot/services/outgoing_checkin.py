@@ -10,10 +10,17 @@ from sqlalchemy import func, select
 from bot.db.models import CheckIn, RehabProfile, ScheduledMessage, User
 from bot.domain.content import load_checkin_text
 from bot.domain.kinds import MessageKind
-from bot.domain.timing import in_quiet_hours, local_date, local_instant, next_daily
+from bot.domain.timing import (
+    in_quiet_hours,
+    is_rest_weekday,
+    local_date,
+    local_instant,
+    next_daily,
+)
 from bot.services.checkins import get_checkin, mark_missed
 from bot.services.context import rehab_day
-from bot.services.outgoing import ButtonRows, Outgoing, SendContext, Skip, register_kind
+from bot.services.outcome import ButtonRows
+from bot.services.outgoing import Outgoing, SendContext, Skip, register_kind
 from bot.services.planner import plan_next_checkin, upsert_many, upsert_message
 
 
@@ -53,6 +60,8 @@ class CheckinKind:
     async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
         if await _checked_in(ctx):
             return Skip("skipped", "already checked in")
+        if is_rest_weekday(ctx.row.local_date, ctx.user.rest_weekdays):
+            return Skip("skipped", "planned rest day")
         profile = await _profile(ctx)
         text = load_checkin_text().render(
             "prompt",
@@ -172,6 +181,8 @@ class FollowupKind:
     async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
         if await _checked_in(ctx):
             return Skip("skipped", "already checked in")
+        if is_rest_weekday(ctx.row.local_date, ctx.user.rest_weekdays):
+            return Skip("skipped", "planned rest day")
         text = load_checkin_text().render("followup", _rng(ctx), first_name=ctx.user.first_name)
         return Outgoing(text, checkin_buttons(ctx.row.local_date))
 
@@ -233,15 +244,18 @@ class MorningKind:
         return None
 
 
-async def plan_morning_question(ctx_session, user, about: date, now: datetime) -> None:  # type: ignore[no-untyped-def]
-    """Ask the next morning, half an hour after the user's quiet hours end."""
+async def plan_morning_question(  # type: ignore[no-untyped-def]
+    ctx_session, user, about: date, now: datetime, kind: MessageKind = MessageKind.MORNING
+) -> None:
+    """Ask the next morning, half an hour after the user's quiet hours end (after a painful
+    check-in, or with ``kind=RUN_MORNING`` after a logged run)."""
     assert user.timezone
     end = datetime.combine(about, user.quiet_end) + timedelta(minutes=30)
     due = local_instant(about + timedelta(days=1), end.time(), user.timezone)
     await upsert_message(
         ctx_session,
         user_id=user.id,
-        kind=MessageKind.MORNING,
+        kind=kind,
         day=about + timedelta(days=1),
         due_at=due,
         now=now,

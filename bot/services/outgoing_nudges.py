@@ -25,10 +25,16 @@ from bot.services.context import rehab_day
 from bot.services.history import load_days
 from bot.services.nudge_planner import SCHEDULED, plan_next_nudge
 from bot.services.nudge_triggers import is_lapsed
-from bot.services.outgoing import ButtonRows, Outgoing, SendContext, Skip, register_kind
+from bot.services.outcome import ButtonRows
+from bot.services.outgoing import Outgoing, SendContext, Skip, register_kind
 from bot.services.outgoing_checkin import _injury
 from bot.services.planner import plan_pt_sessions, plan_weekly_summary
-from bot.services.return_to_run import clearance_offer
+from bot.services.return_to_run import (
+    clearance_offer,
+    ladder_view,
+    run_flare_since,
+    weekly_runs_text,
+)
 from bot.services.safety import state_of
 
 # Right after a flare, regular nudges stay gentle: no "keep it up" pushes for a few days.
@@ -107,7 +113,10 @@ class NudgeKind:
                     row.local_date - timedelta(days=FLARE_GENTLE_DAYS),
                     row.local_date,
                 )
-                if _recent_flare(days, row.local_date):
+                since = row.local_date - timedelta(days=FLARE_GENTLE_DAYS)
+                if _recent_flare(days, row.local_date) or await run_flare_since(
+                    ctx.session, user.id, since
+                ):
                     pool = tuple(n for n in pool if n.theme in GENTLE_THEMES)
             chosen = choose_nudge(pool, context, await _sent_nudge_ids(ctx), _rng(ctx, trigger))
             nudge_id = chosen.id if chosen is not None else ""
@@ -135,12 +144,20 @@ class NudgeKind:
 # --- weekly summary ---------------------------------------------------------------------------
 
 
-def weekly_text(user: User, days: list[DayRecord], today: date, held: bool) -> str:
+def weekly_text(
+    user: User,
+    days: list[DayRecord],
+    today: date,
+    held: bool,
+    runs: str | None = None,
+    run_flare: bool = False,
+) -> str:
     """The summary in words: the same figures as /today, and one line that fits the week."""
     week = [d for d in days if today - timedelta(days=6) <= d.day <= today]
     # The same planned days as the adherence figure: an unanswered today is not yet a miss.
     done, planned = stats.done_and_planned(days, today, 7)
-    flare = any(pain_model.is_flare(d.pain, d.morning) for d in week)
+    # A painful run counts as a flare; a safety hold alone is not "pain" (week_kind's "held").
+    flare = run_flare or any(pain_model.is_flare(d.pain, d.morning) for d in week)
     partial = any(d.status == "partial" for d in week)
     text = load_checkin_text()
     rng = random.Random(f"{user.id}:{today}:weekly")
@@ -148,8 +165,9 @@ def weekly_text(user: User, days: list[DayRecord], today: date, held: bool) -> s
         text.render("weekly_header", rng, first_name=user.first_name, done=done, planned=planned),
         f"Adherence (7 days): {stats.percent(stats.adherence(days, today, 7))}"
         + (" (partial days count half)" if partial else ""),
-        f"Streak: {stats.plural(stats.streak(days, today), 'day')}",
+        *([] if held else [f"Streak: {stats.plural(stats.streak(days, today), 'day')}"]),
         PAIN_TREND_WORDS[stats.pain_trend(days, today, 14)],
+        *([runs] if runs else []),
         "",
         text.render(
             f"weekly_summary.{week_kind(done, planned, pain_flare=flare, held=held)}",
@@ -164,7 +182,17 @@ class WeeklyKind:
     async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
         user, today = ctx.user, ctx.row.local_date
         days = await load_days(ctx.session, user, today - timedelta(days=27), today)
-        text = weekly_text(user, days, today, held=not state_of(user).allows_cheering)
+        profile = await ctx.session.get(RehabProfile, user.id)
+        view = await ladder_view(ctx.session, user.id, profile, today - timedelta(days=6))
+        runs, run_flare = weekly_runs_text(view, today) if view is not None else (None, False)
+        text = weekly_text(
+            user,
+            days,
+            today,
+            held=not state_of(user).allows_cheering,
+            runs=runs,
+            run_flare=run_flare,
+        )
         if stats.check_in_count(days) < CHART_MIN_CHECKINS:
             return Outgoing(text)
         from bot.reports import render_progress_chart_async

@@ -242,3 +242,10 @@ async def schedule_user(
     from bot.services.nudge_planner import plan_next_nudge
 
     await plan_next_nudge(session, user, now, now)
+    # A hold that began before the user had a time zone (a red flag during onboarding), or
+    # that outlived a pause, still gets its "were you able to see someone?" follow-up.
+    from bot.services import safety
+
+    await cancel_pending(session, user.id, (MessageKind.SAFETY_FOLLOWUP,))
+    await session.flush()
+    await safety.plan_followup(session, user, safety.state_of(user), now)

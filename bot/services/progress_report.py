@@ -17,6 +17,7 @@ from types import ModuleType
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reports import stats
+from bot.services import safety
 from bot.services.context import Readiness, UserContext, load, not_ready_text
 from bot.services.outcome import Attachment, ButtonRows, Outcome
 from bot.services.reports import (
@@ -28,6 +29,7 @@ from bot.services.reports import (
     load_progress,
     report_period,
 )
+from bot.services.return_to_run import ladder_view
 
 WEEK_CHOICES = (4, 12)
 DEFAULT_WEEKS = 4
@@ -69,7 +71,10 @@ def chart_title(data: ProgressData) -> str:
     return f"{who} last {data.weeks} weeks"
 
 
-def little_data_text(data: ProgressData) -> str:
+CAPTION_MAX = 1024  # Telegram's limit for a photo caption
+
+
+def little_data_text(data: ProgressData, running: str | None = None) -> str:
     count = stats.check_in_count(data.days)
     so_far = (
         "You haven't logged a check-in yet"
@@ -84,6 +89,8 @@ def little_data_text(data: ProgressData) -> str:
         lines.append(f"Streak: {stats.plural(stats.streak(data.days, data.today), 'day')}.")
     lines.append(f"Day {data.rehab_day} of your rehab.")
     lines.append("Send /checkin after your exercises and your picture starts to grow.")
+    if running:
+        lines += ["", running]
     return "\n".join(lines)
 
 
@@ -96,8 +103,19 @@ async def show_progress(
     if weeks not in WEEK_CHOICES:
         return Outcome.nothing("That button has expired.")
     data = await load_progress(session, ctx.user, ctx.profile, ctx.today, weeks)
+    view = await ladder_view(session, ctx.user.id, ctx.profile)
+    running = view.progress_text() if view is not None else None
     if not stats.has_enough_data(data.visible_days):
-        return Outcome.say(little_data_text(data))
+        if not ctx.safety.allows_cheering:
+            hold = safety.hold_reply(ctx.safety)
+            assert hold is not None
+            return Outcome((hold,))  # no "every one counts, send /checkin" during a concern
+        return Outcome.say(little_data_text(data, running))
+    caption = stats.caption(
+        data.days, data.today, data.rehab_day, with_streak=ctx.safety.allows_cheering
+    )
+    if running:
+        caption = f"{caption}\n\n{running}"[:CAPTION_MAX]
 
     async def draw() -> bytes:
         chart = await renderer("bot.reports.chart")
@@ -115,7 +133,7 @@ async def show_progress(
             "photo",
             f"progress-{data.today.isoformat()}.png",
             draw,
-            caption=stats.caption(data.days, data.today, data.rehab_day),
+            caption=caption,
             buttons=weeks_buttons(weeks),
         )
     )
@@ -148,7 +166,7 @@ async def build_report(
     ctx = await load(session, telegram_id, now)
     if ctx is None or not ctx.ready or ctx.profile is None:
         return Outcome.say(_not_ready(ctx))
-    period = await report_period(session, ctx.user, ctx.today, choice)  # type: ignore[arg-type]
+    period = await report_period(session, ctx.user, ctx.today, choice)
     inp = await build_report_input(session, ctx.user, ctx.profile, period)
 
     async def draw() -> bytes:
@@ -162,6 +180,6 @@ async def build_report(
             report_filename(period),
             draw,
             caption=report_caption(period),
-            buttons=period_buttons(choice),  # type: ignore[arg-type]
+            buttons=period_buttons(choice),
         )
     )

@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import PtSession, User
 from bot.services.context import today_of
 from bot.services.dialogs import clear_dialog, set_dialog
-from bot.services.outcome import Outcome
+from bot.services.outcome import Outcome, Reply
+from bot.services.return_to_run import offer_if_cleared
 from bot.services.users import get_user
 
 FLOW = "pt_note"
@@ -132,4 +133,6 @@ async def add_note(
         return Outcome.nothing()
     await clear_dialog(session, user_id)
     await save_session(session, user, step.day, now, note)
-    return Outcome.say(f"{NOTE_SAVED}\n\n{PLAN_HINT}")
+    saved = Reply(f"{NOTE_SAVED}\n\n{PLAN_HINT}")
+    offer = await offer_if_cleared(session, user, note)
+    return Outcome((saved, offer) if offer is not None else (saved,))

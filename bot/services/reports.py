@@ -233,6 +233,19 @@ def _utc_bounds(period: ReportPeriod, zone: str) -> tuple[datetime, datetime]:
     return start, end
 
 
+async def _running(
+    session: AsyncSession, user: User, profile: RehabProfile, period: ReportPeriod
+) -> tuple[str, ...]:
+    """The return-to-running section: where the user is on the ladder, then each run of the
+    period, latest first (empty while the user is in the rehab phase)."""
+    from bot.services.return_to_run import ladder_view
+
+    view = await ladder_view(session, user.id, profile, period.start, period.end)
+    if view is None:
+        return ()
+    return (view.headline, *view.lines())
+
+
 async def build_report_input(
     session: AsyncSession, user: User, profile: RehabProfile, period: ReportPeriod
 ) -> ReportInput:
@@ -272,6 +285,7 @@ async def build_report_input(
         days=_skip_labels(await load_history(session, user, period.start, period.end)),
         plan=plan_entries(exercises),
         pt_sessions=await pt_session_dates(session, user.id, period.start, period.end),
+        running=await _running(session, user, profile, period),
         red_flags=tuple(
             (
                 _local(f.created_at, zone),

@@ -7,15 +7,19 @@ short transaction and returns an ``Outcome``; buttons use the ``rr`` callback fa
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import RehabProfile, RunLog
+from bot.db.models import RehabProfile, RunLog, User
 from bot.domain import pain as pain_model
 from bot.domain.callbacks import ButtonFamily, encode
 from bot.domain.enums import MorningResponse, RunStatus
+from bot.domain.kinds import MessageKind
 from bot.domain.return_to_run import (
     Decision,
     Ladder,
@@ -33,8 +37,9 @@ from bot.domain.return_to_run import (
 from bot.domain.safety import SafetyState
 from bot.services import safety
 from bot.services.context import Readiness, UserContext, load, not_ready_text
-from bot.services.dialogs import clear_dialog, set_dialog
+from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
 from bot.services.outcome import ButtonRows, Outcome, Reply
+from bot.services.outgoing_checkin import plan_morning_question
 
 PLAN_FLOW = "run_plan"
 REFUSED = "refused"
@@ -100,6 +105,20 @@ def clearance_offer(profile: RehabProfile | None, state: SafetyState) -> ButtonR
     return _clearance_offer()
 
 
+async def offer_if_cleared(session: AsyncSession, user: User, text: str) -> Reply | None:
+    """A typed reply (the note after a check-in or a PT session) that says the user's
+    clinician cleared them to run gets the clearance offer; the same guards as the button
+    (rehab phase only, never while a safety concern is open)."""
+    ladder = load_ladder()
+    if not ladder.mentions_clearance(text):
+        return None
+    profile = await session.get(RehabProfile, user.id)
+    buttons = clearance_offer(profile, safety.state_of(user))
+    if not buttons:
+        return None
+    return Reply(ladder.text("clearance_noticed"), buttons)
+
+
 def _refused(ctx: UserContext) -> Outcome:
     ladder = load_ladder()
     return Outcome(
@@ -122,7 +141,7 @@ def _pain_buttons(*prefix: object) -> ButtonRows:
     return (row1, row2)
 
 
-def _morning_buttons(day: date) -> ButtonRows:
+def morning_buttons(day: date) -> ButtonRows:
     return (tuple((label, _b("mo", _day(day), key)) for key, label in MORNING_LABELS.items()),)
 
 
@@ -145,7 +164,7 @@ async def _stage_text(session: AsyncSession, ctx: UserContext) -> Reply:
     stage = ladder.stage(at.stage)
     last = await _last_log(session, ctx.user.id)
     if last is not None and last.decision == Move.WAIT and last.local_date < ctx.today:
-        return Reply(ladder.text("morning_ask"), _morning_buttons(last.local_date))
+        return Reply(ladder.text("morning_ask"), morning_buttons(last.local_date))
     nxt = next_run_day(last.local_date if last else None, ctx.today, ladder.rest_days_between)
     lines = [
         f"Return to running: stage {at.stage + 1} of {len(ladder.stages)}"
@@ -241,6 +260,59 @@ def ask_pain(day: date, code: str, during: int | None = None) -> Outcome:
     )
 
 
+PAIN_FLOW = "run_pain"
+"""The dialog while a run's pain question is shown, so a typed score works like a tap."""
+
+
+async def ask_run_pain(
+    session: AsyncSession,
+    telegram_id: int,
+    day: date,
+    code: str,
+    during: int | None,
+    now: datetime,
+) -> Outcome:
+    """Ask a run's pain question and wait for a tap or a typed score ("3", "about a 4")."""
+    ctx = await _ready(session, telegram_id, now)
+    if isinstance(ctx, str):
+        return Outcome.say(ctx)
+    data: dict[str, object] = {"day": day.isoformat(), "code": code}
+    if during is not None:
+        data["during"] = during
+    await set_dialog(session, ctx.user.id, PAIN_FLOW, "pain", data, now)
+    return ask_pain(day, code, during)
+
+
+async def typed_run_pain(
+    session: AsyncSession,
+    telegram_id: int,
+    data: Mapping[str, object],
+    text: str | None,
+    now: datetime,
+    *,
+    flagged: bool = False,
+) -> Outcome:
+    """A run's pain score typed instead of tapped. Text that is not a score leaves the step
+    (the buttons still work) and comes back unhandled (no replies, ``changed=False``) for the
+    free-text path; a red flag (already answered by the router) keeps the step waiting."""
+    score = pain_model.parse_typed_pain(text) if text is not None else None
+    code = str(data.get("code", ""))
+    status = STATUS_CODES.get(code)
+    ctx = await _ready(session, telegram_id, now)
+    if isinstance(ctx, str) or score is None or status is None:
+        if not flagged and not isinstance(ctx, str):
+            await clear_dialog(session, ctx.user.id)
+        return Outcome.nothing()
+    day = date.fromisoformat(str(data["day"]))
+    during = data.get("during")
+    if during is None:
+        return await ask_run_pain(session, telegram_id, day, code, score, now)
+    await clear_dialog(session, ctx.user.id)
+    outcome = await log_run(session, telegram_id, day, status, int(str(during)), score, now)
+    # Typed: the answers are new messages (there is no pressed message to edit).
+    return Outcome(tuple(dataclasses.replace(r, edit=False) for r in outcome.replies))
+
+
 async def _escalate(session: AsyncSession, ctx: UserContext, now: datetime) -> tuple[Reply, ...]:
     """The pain model's escalation rule over the user's recent runs."""
     rows = (
@@ -253,9 +325,10 @@ async def _escalate(session: AsyncSession, ctx: UserContext, now: datetime) -> t
     ).scalars()
     days = [pain_day(_report(r)) for r in reversed(list(rows))]
     reason = pain_model.escalation(days)
-    if reason is None or safety.state_of(ctx.user).active:
+    if reason is None:
         return ()
-    return (await safety.raise_for_pain(session, ctx.user, reason, now, detail="on a run"),)
+    detail = pain_model.describe(days, on_runs=True)
+    return (await safety.raise_for_pain(session, ctx.user, reason, now, detail=detail, run=True),)
 
 
 def _report(row: RunLog) -> RunReport:
@@ -264,6 +337,22 @@ def _report(row: RunLog) -> RunReport:
         row.pain_during,
         row.pain_after,
         MorningResponse(row.morning_response) if row.morning_response else None,
+    )
+
+
+async def _triggers(
+    session: AsyncSession, ctx: UserContext, day: date, run: RunReport, now: datetime
+) -> None:
+    """The nudge triggers a run feeds, as a check-in does: a flare (the pain model's), or a
+    run day toward a streak milestone."""
+    from bot.services import nudge_triggers
+
+    flare = None
+    if pain_model.is_flare(run.peak, run.morning.value if run.morning else None):
+        above = pain_model.above_ceiling(run.peak)
+        flare = f"run pain {run.peak}" if above else "worse the morning after a run"
+    await nudge_triggers.on_run(
+        session, ctx.user, day, flare, run.status is not RunStatus.SKIPPED, now
     )
 
 
@@ -287,6 +376,9 @@ async def log_run(
         return Outcome.say(ctx)
     profile = ctx.profile
     assert profile is not None
+    dialog = await get_dialog(session, ctx.user.id)
+    if dialog is not None and dialog.flow == PAIN_FLOW:
+        await clear_dialog(session, ctx.user.id)
     if not profile.returning_to_run:
         return Outcome.say(NOT_RETURNING)
     if not ctx.today - timedelta(days=OPEN_DAYS) <= day <= ctx.today:
@@ -321,13 +413,12 @@ async def log_run(
     )
     _apply(profile, decision)
     await session.flush()
+    await _triggers(session, ctx, day, report, now)
     text = decision.explanation
     if decision.move is Move.WAIT:
-        text = (
-            f"Logged: pain {pain_during}/10 during, {pain_after}/10 right after. "
-            "The next morning decides how this stage went: tomorrow, send /running and tell "
-            "me how it feels."
-        )
+        text = ladder.text("logged_wait", during=pain_during, after=pain_after)
+        if ctx.user.timezone:
+            await plan_morning_question(session, ctx.user, day, now, kind=MessageKind.RUN_MORNING)
     replies: tuple[Reply, ...] = (Reply(text, edit=True),)
     replies += await _escalate(session, ctx, now)
     hold = safety.hold_reply(ctx.safety)
@@ -360,6 +451,7 @@ async def answer_morning(
     row.decision = decision.move
     _apply(profile, decision)
     await session.flush()
+    await _triggers(session, ctx, day, _report(row), now)
     replies: tuple[Reply, ...] = (Reply(decision.explanation, edit=True),)
     replies += await _escalate(session, ctx, now)
     return Outcome(replies, extra={"move": decision.move.value})
@@ -400,3 +492,147 @@ async def save_custom_plan(
     await clear_dialog(session, ctx.user.id)
     listed = "\n".join(f"{i}. {s.describe()}" for i, s in enumerate(stages, start=1))
     return Outcome.say(f"Saved your PT's plan, starting at stage 1:\n{listed}")
+
+
+# --- seeing it: /progress, the PT report, the weekly summary ----------------------------------
+
+
+@dataclass(frozen=True)
+class RunLine:
+    day: date
+    stage: int  # 1-based
+    status: str
+    pain_during: int | None
+    pain_after: int | None
+    morning: str | None
+    decision: str | None
+
+    @property
+    def flare(self) -> bool:
+        """The pain model's flare (above the ceiling, or worse the next morning)."""
+        scores = [p for p in (self.pain_during, self.pain_after) if p is not None]
+        return pain_model.is_flare(max(scores) if scores else None, self.morning)
+
+
+def _line(r: RunLog) -> RunLine:
+    return RunLine(
+        r.local_date,
+        r.stage + 1,
+        r.status,
+        r.pain_during,
+        r.pain_after,
+        r.morning_response,
+        r.decision,
+    )
+
+
+async def run_flare_since(session: AsyncSession, user_id: int, since: date) -> bool:
+    """Whether a run since ``since`` was a flare: the nudges then keep to gentle themes."""
+    rows = (
+        await session.execute(
+            select(RunLog).where(RunLog.user_id == user_id, RunLog.local_date >= since)
+        )
+    ).scalars()
+    return any(_line(r).flare for r in rows)
+
+
+@dataclass(frozen=True)
+class LadderView:
+    """The ladder as the user (and their PT) sees it: where they are and every run."""
+
+    headline: str
+    runs: tuple[RunLine, ...]  # oldest first
+    ladder: Ladder
+    stage: int  # 1-based, where the user is now
+
+    def _score(self, value: int | None) -> str:
+        return "–" if value is None else f"{value}/10"
+
+    def lines(self) -> tuple[str, ...]:
+        """One sentence per run, latest first (the PT report)."""
+        out = []
+        for r in reversed(self.runs):
+            skipped = r.status == RunStatus.SKIPPED
+            out.append(
+                self.ladder.text(
+                    "run_line",
+                    day=f"{r.day:%a %d %b}",
+                    stage=r.stage,
+                    status=self.ladder.label(r.status),
+                    during=self._score(r.pain_during),
+                    after=self._score(r.pain_after),
+                    morning=self.ladder.label("skipped" if skipped else r.morning or "no_morning"),
+                    decision=self.ladder.label(r.decision or "wait"),
+                )
+            )
+        return tuple(out)
+
+    def pain_per_run(self, last: int = 6) -> str | None:
+        """The last runs' pain during/after in one line (/progress)."""
+        shown = [r for r in self.runs if r.status != RunStatus.SKIPPED][-last:]
+        if not shown:
+            return None
+        runs = ", ".join(
+            self.ladder.text(
+                "run_short", day=f"{r.day:%d %b}", during=r.pain_during, after=r.pain_after
+            )
+            for r in shown
+        )
+        return self.ladder.text("pain_per_run", runs=runs)
+
+    def progress_text(self) -> str:
+        per_run = self.pain_per_run()
+        return self.headline if per_run is None else f"{self.headline}\n{per_run}"
+
+
+async def ladder_view(
+    session: AsyncSession,
+    user_id: int,
+    profile: RehabProfile | None,
+    start: date | None = None,
+    end: date | None = None,
+) -> LadderView | None:
+    """The ladder and the runs between ``start`` and ``end`` (all when omitted); None for a
+    user who has not started the return to running."""
+    if profile is None or not profile.returning_to_run:
+        return None
+    query = select(RunLog).where(RunLog.user_id == user_id)
+    if start is not None:
+        query = query.where(RunLog.local_date >= start)
+    if end is not None:
+        query = query.where(RunLog.local_date <= end)
+    rows = list((await session.execute(query.order_by(RunLog.local_date))).scalars())
+    ladder = ladder_for(profile)
+    at = _position(profile)
+    stage = ladder.stage(at.stage)
+    headline = ladder.text(
+        "progress_headline",
+        stage=at.stage + 1,
+        stages=len(ladder.stages),
+        whose=" (your PT’s plan)" if profile.run_plan else "",
+        plan=stage.describe(),
+        good=at.good,
+        needed=stage.sessions,
+        runs=sum(1 for r in rows if r.status != RunStatus.SKIPPED),
+    )
+    runs = tuple(_line(r) for r in rows)
+    return LadderView(headline, runs, ladder, at.stage + 1)
+
+
+def weekly_runs_text(view: LadderView, today: date) -> tuple[str | None, bool]:
+    """The weekly summary's line about runs, and whether a run this week was a flare (then
+    the summary does not cheer)."""
+    week = [r for r in view.runs if today - timedelta(days=6) <= r.day <= today]
+    ran = [r for r in week if r.status != RunStatus.SKIPPED]
+    stepped_back = any(r.flare for r in week)
+    if not ran:
+        return None, stepped_back
+    peaks = [p for r in ran for p in (r.pain_during, r.pain_after) if p is not None]
+    text = view.ladder.text(
+        "weekly_runs",
+        runs=len(ran),
+        stage=view.stage,
+        stages=len(view.ladder.stages),
+        peak=f"{max(peaks)}/10" if peaks else "–",
+    )
+    return text, stepped_back

@@ -9,6 +9,7 @@ a pain score, the follow-up buttons) behaves the same.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,8 +25,10 @@ from bot.domain.pain import EscalationReason
 from bot.domain.safety import SafetyLevel, SafetyState, level_for_triage
 from bot.domain.timing import local_date, next_outside_quiet_hours
 from bot.domain.triage import TriageResult, triage
+from bot.services.dialogs import clear_dialog, set_dialog
 from bot.services.outcome import ButtonRows, Outcome, Reply
 from bot.services.planner import cancel_pending, upsert_message
+from bot.services.users import get_user
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +65,8 @@ def seen_button() -> ButtonRows:
 def hold_reply(state: SafetyState) -> Reply | None:
     """What a prompt for exercise says instead while a concern is open (None: no concern)."""
     text = load_safety_text()
+    if state.level is SafetyLevel.EMERGENCY:  # emergency wording first, always
+        return Reply(text.render("hold.emergency"), seen_button())
     if state.on_hold:
         return Reply(text.render("hold.urgent"), seen_button())
     if state.active:
@@ -101,7 +106,7 @@ async def report_red_flag(
         return None
     if user is None:
         return Triaged(result, SafetyState(), Outcome.say(result.message))
-    if unless_reported and await _already_reported(session, user.id, text):
+    if unless_reported and await _already_reported(session, user.id, text, result.flag or ""):
         return None
     session.add(
         RedFlagReport(
@@ -119,10 +124,16 @@ async def report_red_flag(
     return Triaged(result, state, Outcome.say(result.message, seen_button()))
 
 
-async def _already_reported(session: AsyncSession, user_id: int, text: str) -> bool:
+async def _already_reported(session: AsyncSession, user_id: int, text: str, flag: str) -> bool:
+    """An edit repeats a report when its words were reported already, or when it raises a
+    sign this user reported and has not resolved yet (a typo fixed in the same message)."""
     found = await session.execute(
         select(RedFlagReport.id)
-        .where(RedFlagReport.user_id == user_id, RedFlagReport.text == text[:TEXT_MAX])
+        .where(
+            RedFlagReport.user_id == user_id,
+            (RedFlagReport.text == text[:TEXT_MAX])
+            | ((RedFlagReport.flag == flag) & RedFlagReport.resolved_at.is_(None)),
+        )
         .limit(1)
     )
     return found.first() is not None
@@ -143,9 +154,32 @@ async def raise_for_pain(
     now: datetime,
     *,
     detail: str = "",
+    run: bool = False,
 ) -> Reply:
     """Pain escalated under the pain model: a watch-level concern, a line in the PT report
-    (``detail`` says which scores, in the user's terms), and one clear message."""
+    (``detail`` says which scores, in the user's terms), and one clear message, worded for a
+    run when ``run``. While that concern is open, further escalations bring its report line
+    up to date and get a short reminder instead of the whole message again."""
+    text = load_safety_text()
+    section = "escalation_run" if run else "escalation"
+    buttons: ButtonRows = (
+        (_button("pt_adjusted", SafetyAction.PT_ADJUSTED), _button("seen", SafetyAction.SEEN)),
+    )
+    open_row = (
+        await session.execute(
+            select(RedFlagReport)
+            .where(
+                RedFlagReport.user_id == user.id,
+                RedFlagReport.resolved_at.is_(None),
+                RedFlagReport.flag.like(f"{PAIN_FLAG_PREFIX}%"),
+            )
+            .order_by(RedFlagReport.created_at.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if open_row is not None:
+        open_row.text = detail[:TEXT_MAX]
+        return Reply(text.render(f"{section}.still"), buttons)
     state = state_of(user).raised_to(SafetyLevel.WATCH, now)
     _store(user, state, now)
     session.add(
@@ -157,11 +191,7 @@ async def raise_for_pain(
             created_at=now,
         )
     )
-    text = load_safety_text()
-    return Reply(
-        text.render(f"escalation.{reason.value}"),
-        ((_button("pt_adjusted", SafetyAction.PT_ADJUSTED), _button("seen", SafetyAction.SEEN)),),
-    )
+    return Reply(text.render(f"{section}.{reason.value}"), buttons)
 
 
 async def plan_followup(
@@ -236,6 +266,12 @@ async def answer(session: AsyncSession, user: User, action: SafetyAction, now: d
         return Outcome.say(text.render("answer.need_help"), seen_button())
     if action is SafetyAction.UNDO:
         return await _undo(session, user, now)
+    if action is SafetyAction.ADVICE:
+        if state.active or state.resolved_at is None:
+            return Outcome.nothing("That button has expired.")
+        released = {"released": state.resolved_at.isoformat()}
+        await set_dialog(session, user.id, ADVICE_FLOW, "advice", released, now)
+        return Outcome.say(text.render("answer.ask_advice"))
     return Outcome.nothing("That button has expired.")
 
 
@@ -249,7 +285,49 @@ async def _release(session: AsyncSession, user: User, now: datetime) -> Outcome:
     )
     await cancel_pending(session, user.id, (MessageKind.SAFETY_FOLLOWUP,))
     key = "answer.cleared" if previous.on_hold else "answer.noted"
-    return Outcome.say(load_safety_text().render(key), ((_button("undo", SafetyAction.UNDO),),))
+    return Outcome.say(
+        load_safety_text().render(key),
+        ((_button("advice", SafetyAction.ADVICE), _button("undo", SafetyAction.UNDO)),),
+    )
+
+
+ADVICE_FLOW = "safety_advice"
+"""The step after "Note what they advised": the next typed message (triaged first, and never
+saved when it is a red flag) is added to the reports the release resolved."""
+ADVICE_MAX = 500
+
+
+async def save_advice(
+    session: AsyncSession,
+    telegram_id: int,
+    data: Mapping[str, object],
+    text: str | None,
+    now: datetime,
+) -> Outcome:
+    """What the clinician advised, in the user's words, added to the concern it resolved so
+    the physical therapist reads it in the report next to the sign."""
+    user = await get_user(session, telegram_id)
+    if user is None:
+        return Outcome.nothing()
+    advice = (text or "").strip()
+    if not advice:
+        return Outcome.say("Type what they advised in a few words, or /cancel.")
+    if len(advice) > ADVICE_MAX:
+        return Outcome.say(f"Please keep it under {ADVICE_MAX} characters.")
+    await clear_dialog(session, user.id)
+    released = data.get("released")
+    if released:
+        reports = (
+            await session.execute(
+                select(RedFlagReport).where(
+                    RedFlagReport.user_id == user.id,
+                    RedFlagReport.resolved_at == datetime.fromisoformat(str(released)),
+                )
+            )
+        ).scalars()
+        for report in reports:
+            report.text = f"{report.text} (clinician advised: {advice})"[:TEXT_MAX]
+    return Outcome.say(load_safety_text().render("answer.advice_saved"))
 
 
 async def _undo(session: AsyncSession, user: User, now: datetime) -> Outcome:

@@ -25,6 +25,7 @@ from bot.domain.settings_flow import (
     FLOW,
     MENU,
     MENU_STEPS,
+    REST_DAYS,
     SettingsDraft,
     SettingsStep,
     step_of,
@@ -81,6 +82,7 @@ async def _menu(session: AsyncSession, user: User) -> Reply:
         nudges=views.nudge_word(user.nudge_cadence),
         quiet_start=hhmm(user.quiet_start),
         quiet_end=hhmm(user.quiet_end),
+        rest_days=describe_weekdays(list(user.rest_weekdays or [])),
     )
     return Reply(text, views.menu_buttons())
 
@@ -273,7 +275,12 @@ async def press(
         if arg == "nudge":
             await clear_dialog(session, user.id)
             return _out(Reply(t("settings.ask_nudges"), views.nudge_buttons()))
+        if arg == REST_DAYS:
+            await clear_dialog(session, user.id)
+            return _out(_ask_rest_days(user))
         return _out(await _goto(session, user, MENU_STEPS[arg], SettingsDraft(), now))
+    if action == "rd":
+        return _out(_rest_day(user, arg, now))
     if action == "nudge":
         if arg not in profile_service.NUDGE_CADENCES:
             return Outcome.nothing(t("common.stale"))
@@ -286,6 +293,24 @@ async def press(
     return await _step_button(
         session, user, action, arg, SettingsDraft.from_data(dialog.data), now, settings
     )
+
+
+def _ask_rest_days(user: User, *, edit: bool = False) -> Reply:
+    days = list(user.rest_weekdays or [])
+    text = t("settings.ask_rest_days", days=describe_weekdays(days))
+    return Reply(text, views.rest_day_buttons(days), edit=edit)
+
+
+def _rest_day(user: User, arg: str, now: datetime) -> Reply:
+    """A rest-day button: a weekday toggles (and is saved at once), Done confirms."""
+    days = list(user.rest_weekdays or [])
+    if arg == "done":
+        return Reply(t("settings.saved_rest_days", days=describe_weekdays(days)), edit=True)
+    if not arg.isdigit() or not 0 <= int(arg) <= 6:
+        return Reply(t("common.stale"))
+    user.rest_weekdays = sorted(set(days) ^ {int(arg)})
+    user.updated_at = now
+    return _ask_rest_days(user, edit=True)
 
 
 async def _step_button(

@@ -24,6 +24,7 @@ MENU_LABELS = {
     "area": "set_area",
     "nudge": "set_nudges",
     "quiet": "set_quiet",
+    "rest": "set_rest",
 }
 
 
@@ -35,12 +36,25 @@ def menu_buttons() -> ButtonRows:
     items = [(button(MENU_LABELS[key]), f"st:m:{key}") for key in MENU]
     running = ("🏃 Return to running", encode(ButtonFamily.RUN, "menu"))
     return frozen(
-        [items[0:2], items[2:4], items[4:6], [running], [(button("set_close"), "st:close")]]
+        [
+            items[0:2],
+            items[2:4],
+            items[4:6],
+            [items[6], running],
+            [(button("set_close"), "st:close")],
+        ]
     )
 
 
 def nudge_buttons() -> ButtonRows:
     return frozen([[(button(f"nudges_{c}"), f"st:nudge:{c}") for c in ("off", "low", "normal")]])
+
+
+def rest_day_buttons(selected: list[int]) -> ButtonRows:
+    """Toggle weekdays (each tap saved), then Done."""
+    rows = weekday_buttons("st:rd", selected)
+    rows[-1] = [(button("done"), "st:rd:done")]
+    return frozen(rows)
 
 
 def ask(step: SettingsStep | None, draft: SettingsDraft, prefix: str | None = None) -> Reply:

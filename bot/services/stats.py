@@ -30,6 +30,10 @@ class DbStats:
     due_waiting: int
     oldest_due_at: datetime | None
     updates_last_24h: int
+    sent_last_hour: int = 0
+    late_p50_seconds: float = 0.0
+    """Of the messages sent in the last hour, how long after their due time (median)."""
+    late_p95_seconds: float = 0.0
 
     @property
     def users_total(self) -> int:
@@ -41,6 +45,15 @@ class DbStats:
         if self.oldest_due_at is None:
             return 0.0
         return max(0.0, (self.now - self.oldest_due_at).total_seconds())
+
+
+LATENESS_SAMPLE = 50_000
+
+
+def _percentile(ordered: list[float], q: float) -> float:
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def collect_stats(session: AsyncSession, now: datetime) -> DbStats:
@@ -65,8 +78,23 @@ async def collect_stats(session: AsyncSession, now: datetime) -> DbStats:
     )
     sent_24h = select(func.count()).where(sm.status == MessageStatus.SENT, sm.sent_at >= day_ago)
     due = sm.status == MessageStatus.PENDING, sm.due_at <= now
+    hour_ago = now - timedelta(hours=1)
+    lateness = sorted(
+        max(0.0, (sent - due).total_seconds())
+        for sent, due in (
+            await session.execute(
+                select(sm.sent_at, sm.due_at)
+                .where(sm.status == MessageStatus.SENT, sm.sent_at >= hour_ago)
+                .limit(LATENESS_SAMPLE)
+            )
+        ).all()
+        if sent is not None and due is not None
+    )
     return DbStats(
         now=now,
+        sent_last_hour=len(lateness),
+        late_p50_seconds=_percentile(lateness, 0.50),
+        late_p95_seconds=_percentile(lateness, 0.95),
         users_by_status={str(k): int(v) for k, v in sorted(users.items())},
         messages_by_status=dict(sorted(by_status.items())),
         messages_by_kind_status={k: dict(sorted(v.items())) for k, v in sorted(by_kind.items())},

@@ -7,10 +7,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CheckIn
+from bot.domain.content import load_safety_text
 from bot.domain.enums import UserStatus
 from bot.reports import stats
 from bot.reports.data import DayRecord
-from bot.services import checkins
+from bot.services import checkins, safety
 from bot.services.context import Readiness, UserContext, load, not_ready_text
 from bot.services.history import load_days
 from bot.services.outcome import Outcome
@@ -22,13 +23,22 @@ async def show_today(session: AsyncSession, telegram_id: int, now: datetime) -> 
         return Outcome.say(not_ready_text(ctx.readiness if ctx else Readiness.UNKNOWN))
     days = await load_days(session, ctx.user, ctx.today - timedelta(days=27), ctx.today)
     checkin = await checkins.get_checkin(session, ctx.user.id, ctx.today)
-    return Outcome.say(render_today(ctx, checkin, list(days), ctx.today))
+    text = render_today(ctx, checkin, list(days), ctx.today)
+    hold = safety.hold_reply(ctx.safety)
+    if hold is None:
+        return Outcome.say(text)
+    # A concern is open: the hold explained (first, on a hold), and no streak talk.
+    if ctx.safety.on_hold:
+        return Outcome.say(f"{hold.text}\n\n{text}", hold.buttons)
+    return Outcome.say(f"{text}\n\n{hold.text}", hold.buttons)
 
 
 def render_today(
     ctx: UserContext, checkin: CheckIn | None, days: list[DayRecord], today: date
 ) -> str:
-    if checkin is None or checkin.status == "missed":
+    if ctx.safety.on_hold and (checkin is None or checkin.status == "missed"):
+        status = load_safety_text().render("hold.status")
+    elif checkin is None or checkin.status == "missed":
         status = "Not logged yet. Send /checkin when you've done your exercises."
     elif checkin.status == "done":
         status = "All exercises done ✅"
@@ -38,9 +48,10 @@ def render_today(
         status = "Not today"
     if checkin is not None and checkin.pain is not None:
         status += f" · pain {checkin.pain}/10"
-    lines = [
-        f"Today (day {ctx.rehab_day} of your rehab): {status}",
-        f"Streak: {stats.plural(stats.streak(days, today), 'day')}",
+    lines = [f"Today (day {ctx.rehab_day} of your rehab): {status}"]
+    if ctx.safety.allows_cheering:
+        lines.append(f"Streak: {stats.plural(stats.streak(days, today), 'day')}")
+    lines += [
         stats.adherence_text(days, today),
     ]
     user = ctx.user

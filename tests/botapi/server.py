@@ -368,6 +368,7 @@ def _parse_params(
             name = part.get_param("name", header="content-disposition")
             filename = part.get_filename()
             payload = part.get_payload(decode=True) or b""
+            assert isinstance(payload, bytes)
             if filename is not None:
                 files[str(name)] = (filename, payload)
             else:
@@ -445,7 +446,8 @@ class BotApiServer:
 
     # --- HTTP ------------------------------------------------------------------------------
     def _serve(self, req: BaseHTTPRequestHandler) -> None:
-        status, body = 200, {"ok": True, "result": True}
+        status: int = 200
+        body: dict[str, Any] = {"ok": True, "result": True}
         call: ApiCall | None = None
         request_id = next(self._request_ids)
         try:
@@ -768,7 +770,7 @@ class BotApiServer:
         with self._cond:
             return next(self._ids)
 
-    def wait(self, predicate: Callable[[], T], timeout: float, what: str) -> T:
+    def wait(self, predicate: Callable[[], T | None], timeout: float, what: str) -> T:
         """Block until ``predicate()`` is truthy (checked whenever the server changes)."""
         deadline = time.monotonic() + timeout
         with self._cond:

@@ -90,6 +90,11 @@ def finish_onboarding(alex: TestUser, checkin_at: str) -> None:
     assert checkin_at in finished.body
 
 
+def _alex(journey: Journey) -> TestUser:
+    assert journey.alex is not None
+    return journey.alex
+
+
 @dataclass
 class Journey:
     db_url: str = ""
@@ -137,7 +142,7 @@ def journeys(
                 journey.proc = proc
         live = [j for j in result.values() if j.problem is None]
 
-        def _each(step: object) -> None:
+        def _each(step: Callable[[Journey], object]) -> None:
             with ThreadPoolExecutor(len(live) or 1) as pool_:
                 for journey, future in [(j, pool_.submit(step, j)) for j in live]:
                     try:
@@ -145,13 +150,13 @@ def journeys(
                     except Exception as exc:
                         journey.problem = exc
 
-        _each(lambda j: onboard_until_checkin_time(j.alex))
+        _each(lambda j: onboard_until_checkin_time(_alex(j)))
         due = next_minute(BERLIN, LEAD_SECONDS)
         for journey in live:
             journey.due = due
         _each(
             lambda j: (
-                finish_onboarding(j.alex, due.strftime("%H:%M")) if j.problem is None else None
+                finish_onboarding(_alex(j), due.strftime("%H:%M")) if j.problem is None else None
             )
         )
         for journey in live:

@@ -70,7 +70,8 @@ def test_sigkill_while_sending_then_restart_sends_each_checkin_once(
     print(
         f"{USERS} runners; {sum(before.values())} delivered before the kill, "
         f"{len(unanswered)} unanswered at the kill, {aged} rows left sending; "
-        f"duplicates after restart: {sum(n - 1 for n in duplicates.values())} {sorted(duplicates)}"
+        f"duplicates after restart: {sum(n - 1 for n in duplicates.values())} "
+        f"{sorted(duplicates, key=str)}"
     )
     assert all(received[i] >= 1 for i in ids), "every runner got their check-in"
     assert max(received.values()) <= 2

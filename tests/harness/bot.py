@@ -30,7 +30,7 @@ class BotHarness:
 
     @property
     def services(self) -> Services:
-        return self.app.bot_data["services"]  # type: ignore[no-any-return]
+        return self.app.bot_data["services"]
 
     async def start(self) -> None:
         await self.app.initialize()

@@ -253,3 +253,30 @@ def test_devset_does_not_copy_entry_questions() -> None:
             assert matcher.ratio() < NEAR_COPY_RATIO, (
                 f"dev-set text {c['text']!r} is a trivial edit of entry question {q!r}"
             )
+
+
+def test_every_entry_has_a_source_a_user_can_open_and_none_cites_internal_notes() -> None:
+    for e in entries():
+        assert any("http" in s for s in e["sources"]), f"{e['id']} has no source with a link"
+        internal = [s for s in e["sources"] if "pt coach" in s.casefold()]
+        assert not internal, f"{e['id']} cites internal notes: {internal}"
+
+
+PAIN_NUMBER = re.compile(r"\b(\d+)(?: to (\d+))?(?:/10| out of 10)")
+
+
+def test_pain_numbers_in_answers_are_the_pain_models_bands() -> None:
+    """An answer may quote a score inside the safe band, the start or end of the acceptable
+    band, or the see-a-professional line from bot/domain/pain.py, and nothing higher."""
+    from bot.domain import pain
+
+    allowed = {
+        *range(pain.PAIN_MIN, pain.SAFE_MAX + 1),
+        pain.SAFE_MAX + 1,
+        pain.ACCEPTABLE_MAX,
+        pain.SEE_PROFESSIONAL_ABOVE,
+    }
+    for e in entries():
+        for match in PAIN_NUMBER.finditer(e["answer"]):
+            numbers = {int(n) for n in match.groups() if n is not None}
+            assert numbers <= allowed, f"{e['id']}: {match.group(0)!r} is not a pain-model band"

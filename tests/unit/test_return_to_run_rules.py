@@ -7,13 +7,13 @@ from datetime import date
 import pytest
 
 from bot.domain import pain
+from bot.domain.enums import MorningResponse as Morning
+from bot.domain.enums import RunStatus
 from bot.domain.return_to_run import (
     LadderError,
-    Morning,
     Move,
     Position,
     RunReport,
-    RunStatus,
     Stage,
     Verdict,
     decide,
@@ -41,7 +41,11 @@ def test_the_template_goes_from_short_intervals_to_30_minutes_continuous() -> No
 
 
 def test_every_text_renders_with_the_pain_models_numbers() -> None:
-    values = {"peak": 4, "good": 1, "needed": 2, "stage": 2, "plan": "x"}
+    values = {
+        **{k: "x" for k in ("plan", "why", "whose", "day", "status", "morning", "decision")},
+        **{k: 2 for k in ("peak", "good", "needed", "stage", "stages", "during", "after")},
+        "runs": 2,
+    }
     for key in LADDER.texts:
         LADDER.text(key, **values)
     assert f"{pain.RUN_MAX}/10" in LADDER.text("rules")
@@ -144,3 +148,45 @@ def test_a_pts_own_stages() -> None:
         parse_custom_stages("jog a bit")
     with pytest.raises(LadderError):
         parse_custom_stages("run 100 walk 50 x 3")
+
+
+@pytest.mark.parametrize(
+    ("text", "offered"),
+    [
+        ("My physio cleared me to start running again!", True),
+        ("PT said I can start running next week", True),
+        ("Doctor gave me the green light to jog", True),
+        ("my PT hasn't cleared me to run yet", False),
+        ("PT says no running yet", False),
+        ("did my exercises, knee felt fine", False),
+        ("I want to run so badly", False),
+    ],
+)
+def test_a_typed_clearance_is_recognised_and_a_not_yet_is_not(text: str, offered: bool) -> None:
+    assert LADDER.mentions_clearance(text) is offered
+
+
+def test_the_ladder_numbers_agree_with_the_pain_model_everywhere() -> None:
+    """The ladder's texts and the return FAQ use the pain model's numbers, no others."""
+    weekly = LADDER.text("weekly_runs", runs=2, stage=1, stages=8, peak="3/10")
+    assert f"{pain.RUN_MAX}/10" in weekly
+    why = LADDER.text("why_pain", peak=6)
+    assert f"{pain.ACCEPTABLE_MAX}/10" in why and "6/10" in why
+
+
+def test_faq_and_nudges_give_runners_the_ladders_numbers() -> None:
+    """No "stop and walk above 5" in one place and "walk above 3" in another: every text
+    that tells a runner when to walk says the pain model's run limit, and none says to keep
+    running up to the ceiling."""
+    import re
+
+    from bot.domain.content import load_nudges
+    from bot.domain.faq import load_entries
+
+    texts = [e.answer for e in load_entries()] + [n.text for n in load_nudges()]
+    for text in texts:
+        for number in re.findall(r"walk[^.]*?past (?:about )?(\d+)", text):
+            assert int(number) == pain.RUN_MAX, text
+    run_texts = [t for t in texts if "run" in t and "out of 10" in t]
+    assert any(f"past {pain.RUN_MAX}" in t for t in run_texts)
+    assert any(f"above {pain.ACCEPTABLE_MAX}" in t for t in run_texts)

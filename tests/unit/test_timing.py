@@ -23,8 +23,10 @@ NEW_YORK = "America/New_York"
 SYDNEY = "Australia/Sydney"
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, us: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, us, tzinfo=UTC)
 
 
 def wall(instant: datetime, zone: str) -> datetime:

@@ -151,6 +151,14 @@ def test_emergency_message_sends_people_to_emergency_care() -> None:
     assert "now" in message
 
 
+def test_every_emergency_message_leads_with_the_emergency_services_wording() -> None:
+    for text in ("numb down there and I can't feel when I pee", "chest pain on my run"):
+        result = triage(text)
+        assert result.level == "emergency"
+        first_line = result.message.strip().splitlines()[0].lower()
+        assert "emergency" in first_line and "now" in first_line, first_line
+
+
 def test_calf_message_asks_for_urgent_care_without_diagnosing() -> None:
     message = triage("my calf is swollen and hot").message.lower()
     assert "urgent" in message

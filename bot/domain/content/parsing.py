@@ -326,13 +326,26 @@ SAFETY_REQUIRED: tuple[str, ...] = (
     "answer.not_yet",
     "answer.need_help",
     "answer.undo",
+    "answer.ask_advice",
+    "answer.advice_saved",
     "hold.urgent",
     "hold.watch",
+    "watch.logged",
+    "watch.low_pain",
+    "watch.morning",
+    "hold.status",
+    "hold.emergency",
     "escalation.very_high",
     "escalation.ceiling_twice",
     "escalation.worse_mornings",
     "escalation.rising",
     "escalation.settled",
+    "escalation.still",
+    "escalation_run.very_high",
+    "escalation_run.ceiling_twice",
+    "escalation_run.worse_mornings",
+    "escalation_run.rising",
+    "escalation_run.still",
 )
 SAFETY_BUTTONS: tuple[str, ...] = (
     "seen",
@@ -342,6 +355,7 @@ SAFETY_BUTTONS: tuple[str, ...] = (
     "not_cleared",
     "undo",
     "pt_adjusted",
+    "advice",
 )
 
 
