@@ -140,12 +140,58 @@ async def reply(
     await ensure_claimed(context)
     parts = split_long(text)
     for i, part in enumerate(parts):
-        await context.bot.send_message(
+        sent = await context.bot.send_message(
             chat.id,
             part,
             reply_markup=markup if i == len(parts) - 1 else None,
             parse_mode="HTML" if html_mode else None,
         )
+    _remember_reply(context, sent.message_id if markup is not None else None)
+
+
+# --- the question's keyboard -----------------------------------------------------------------
+# A tapped answer edits its question, so the buttons close. A typed answer must close them as
+# well, or an old "Skip" or "Knee" stays live above the conversation. The chat remembers the
+# last message it sent with buttons (in memory: after a restart an old keyboard simply stays).
+_OPEN_KEYBOARD = "open_keyboard"
+_REPLIED = "replied"
+
+
+def _remember_reply(context: Context, keyboard_message_id: int | None) -> None:
+    data = context.chat_data
+    if data is None:
+        return
+    data[_REPLIED] = True
+    if keyboard_message_id is not None:
+        data[_OPEN_KEYBOARD] = keyboard_message_id
+
+
+async def answering_typed_text(update: Update, context: Context) -> int | None:
+    """Before a step handles typed text: the question whose keyboard it may answer."""
+    data = context.chat_data
+    if data is None:
+        return None
+    data[_REPLIED] = False
+    value = data.get(_OPEN_KEYBOARD)
+    return value if isinstance(value, int) else None
+
+
+def keep_question_open(context: Context) -> None:
+    """The step handed the text on (to the FAQ): its question still waits for an answer."""
+    if context.chat_data is not None:
+        context.chat_data[_REPLIED] = False
+
+
+async def close_answered_keyboard(update: Update, context: Context, question: int | None) -> None:
+    """After a step handled typed text: if the bot answered, the earlier question's buttons
+    are closed, as a tap would have closed them (a new question has its own buttons)."""
+    data, chat = context.chat_data, update.effective_chat
+    if question is None or data is None or chat is None or not data.get(_REPLIED):
+        return
+    if data.get(_OPEN_KEYBOARD) == question:
+        data.pop(_OPEN_KEYBOARD, None)
+    with contextlib.suppress(BadRequest):
+        await context.bot.edit_message_reply_markup(chat.id, question, reply_markup=None)
 
 
 async def edit_or_reply(
@@ -164,6 +210,7 @@ async def edit_or_reply(
             await query.edit_message_text(
                 text, reply_markup=markup, parse_mode="HTML" if html_mode else None
             )
+            _remember_reply(context, query.message.message_id if markup is not None else None)
             return
         except BadRequest as exc:
             if "not modified" in str(exc).lower():

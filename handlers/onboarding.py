@@ -44,6 +44,7 @@ async def on_message(
         incoming.location,
         svc.clock.now(),
         svc.settings,
+        svc.faq,
     )
     await render(update, context, outcome)
 

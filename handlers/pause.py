@@ -7,10 +7,11 @@ with an end date ends by itself (the dispatcher calls ``resume_user`` the next l
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.domain.callbacks import ButtonFamily, pattern
 from bot.services import pausing
-from handlers.common import Context, render, run_use_case, services
+from handlers.common import Context, answer_query, render, run_use_case, services
 
 
 async def pause_command(update: Update, context: Context) -> None:
@@ -38,6 +39,24 @@ async def resume_command(update: Update, context: Context) -> None:
     await render(update, context, outcome)
 
 
+async def on_pause_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    if query is None or query.data is None or update.effective_user is None:
+        return
+    svc = services(context)
+    outcome = await run_use_case(
+        context,
+        pausing.pause_button,
+        update.effective_user.id,
+        query.data.partition(":")[2],
+        svc.clock.now(),
+        svc.settings,
+    )
+    await answer_query(update, outcome.toast)
+    await render(update, context, outcome)
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("pause", pause_command))
+    app.add_handler(CallbackQueryHandler(on_pause_button, pattern=pattern(ButtonFamily.PAUSE)))
     app.add_handler(CommandHandler("resume", resume_command))

@@ -21,7 +21,17 @@ from telegram.ext import (
 
 from bot.services.dialogs import DialogState, current_state
 from bot.services.triage_incoming import triage_text
-from handlers.common import Context, answer_query, render, reply, run_use_case, services
+from handlers.common import (
+    Context,
+    answer_query,
+    answering_typed_text,
+    close_answered_keyboard,
+    keep_question_open,
+    render,
+    reply,
+    run_use_case,
+    services,
+)
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,9 @@ async def on_message(update: Update, context: Context) -> None:
             return
     state = await run_use_case(context, current_state, tg_user.id)
     if state is not None and state.flow in _flows:
+        question = await answering_typed_text(update, context)
         await _flows[state.flow](update, context, state, incoming)
+        await close_answered_keyboard(update, context, question)
         return
     await pass_to_free_text(update, context, incoming)
 
@@ -103,6 +115,7 @@ async def pass_to_free_text(update: Update, context: Context, incoming: Incoming
     had been in no step (already triaged by ``on_message``)."""
     if _free:
         await _free[0](update, context, incoming)
+        keep_question_open(context)
         return
     await reply(update, context, "I didn't catch that. /help shows what I can do.")
 
@@ -138,9 +151,24 @@ async def on_unknown_button(update: Update, context: Context) -> None:
     await answer_query(update, "That button has expired. Send /help to see what I can do.")
 
 
+UNKNOWN_COMMAND = "I don't know the command {command}. Send /help to see what I can do."
+
+
+async def on_unknown_command(update: Update, context: Context) -> None:
+    """A command no feature claims (/foobar, a typo): say so rather than stay silent."""
+    message = update.effective_message
+    if message is None or not message.text or update.effective_chat is None:
+        return
+    if update.effective_chat.type != "private":
+        return
+    command = message.text.split()[0].split("@")[0][:32]
+    await reply(update, context, UNKNOWN_COMMAND.format(command=command))
+
+
 def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
     """Registered after every feature's handlers, so it only sees what none of them claimed."""
     app.add_handler(CallbackQueryHandler(on_unknown_button))
+    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, on_unknown_command))
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -182,3 +182,5 @@ async def harness(settings: Settings, clock: FakeClock) -> AsyncIterator[BotHarn
     finally:
         await h.app.shutdown()
         await h.services.engine.dispose()
+    # Every test is also a content test: no unfilled "{placeholder}" may reach a user.
+    assert not h.telegram.placeholder_leaks, f"placeholders sent: {h.telegram.placeholder_leaks}"

@@ -60,6 +60,7 @@ async def test_buttons_never_touch_another_users_plan(harness: BotHarness) -> No
     await onboard(sam)
     await alex.say("/exercises")
     alex_remove = alex.last.button_data("Glute bridges").replace("ex:sel:", "ex:rm:")
+    await sam.say("/exercises")  # a message of Sam's own to press the forged data on
     await sam.press_data(alex_remove, sam.tg.last_with_buttons(sam.id))
     assert len(await _plan(harness, 1001)) == 2
     assert len(await _plan(harness, 1002)) == 2
@@ -91,3 +92,51 @@ async def test_a_red_flag_typed_as_an_exercise_is_triaged_and_never_added(
     # The step still waits for an exercise.
     await user.say("Wall sit 3x30s")
     assert "3. Wall sit · 3 × 30 s" in (user.last.text or "")
+
+
+async def test_cues_are_shown_when_an_exercise_is_added_and_when_it_is_opened(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await user.say("/start")
+    await user.press("let's start")
+    await user.press("Hamstring")
+    await user.press("A few days ago")
+    await user.press("0")
+    await user.press("Assisted Nordic curls")
+    text = user.last.text or ""
+    assert "Added: Assisted Nordic curls" in text and "only if your PT agrees" in text
+    await user.press("Confirm")
+    await user.press("19:00")
+    await user.say("Berlin")
+    await user.press("All set")
+    await user.say("/exercises")
+    await user.press("Assisted Nordic curls")
+    assert "How: Kneeling with ankles held" in (user.last.text or "")
+    await user.press_data("ex:list", user.last)
+    await user.press("Add")
+    await user.say("Single-leg deadlifts 3x8")  # typed, and a template of that name exists
+    assert "How: Hinge at the hip" in "\n".join(user.texts[-2:])
+
+
+def test_achilles_cues_do_not_send_insertional_pain_below_the_step() -> None:
+    from bot.domain.content import load_exercise_templates
+
+    area = load_exercise_templates().area("achilles_calf")
+    for template in area.templates:
+        how = template.how.lower()
+        if "below" in how and "step" in how:
+            assert "only if your pt agrees" in how, template.id
+
+
+async def test_a_question_typed_when_adding_to_the_plan_is_not_added(harness: BotHarness) -> None:
+    user = harness.user()
+    await onboard(user)
+    await user.say("/exercises")
+    await user.press("Add")
+    before = await _plan(harness)
+    await user.say("Should i ice or heat it")
+    assert "doesn't look like an exercise" in (user.last.text or "")
+    assert await _plan(harness) == before
+    await user.say("Wall sit 3x30s")
+    assert any("Added: Wall sit" in text for text in user.texts[-2:])

@@ -64,11 +64,32 @@ async def test_open_pause_until_resume_and_bad_arguments(harness: BotHarness) ->
     await user.say("/pause forever-ish")
     assert "couldn't read" in (user.last.text or "")
     assert (await _user(harness)).status == "active"
-    await user.say("/pause")
+    await user.say("/pause")  # a bare /pause asks how long; nothing is paused yet
+    question = user.last
+    assert "How long" in (question.text or "")
+    assert (await _user(harness)).status == "active"
+    await user.press("Until I send /resume")
     assert "/resume" in (user.last.text or "")
+    assert user.last.message_id == question.message_id and not user.last.buttons
     row = await _user(harness)
     assert row.status == "paused" and row.paused_until is None
     assert await _pauses(harness, row.id) == [(date(2026, 11, 27), None)]
+
+
+async def test_bare_pause_offers_lengths_and_keeping_reminders_on(harness: BotHarness) -> None:
+    user = harness.user()
+    await onboard(user)
+    await user.say("/pause")
+    labels = [label for label, _data in user.last.buttons]
+    assert labels == ["3 days", "1 week", "2 weeks", "Until I send /resume", "Keep reminders on"]
+    await user.press("Keep reminders on")
+    assert "stay on" in (user.last.text or "") and not user.last.buttons
+    assert (await _user(harness)).status == "active"
+    await user.say("/pause")
+    await user.press("1 week")
+    row = await _user(harness)
+    assert row.status == "paused" and row.paused_until == date(2026, 12, 3)
+    assert "Paused" in (user.last.text or "")
 
 
 async def test_pause_with_end_date_resumes_by_itself(harness: BotHarness) -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 import struct
 import threading
-import zlib
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -17,6 +15,7 @@ from bot.db.models import CheckIn, FaqQuestion, Pause, PtSession, RedFlagReport
 from bot.reports import chart, pdf  # imported up front: timings below measure work, not imports
 from bot.services.reports import flag_label
 from tests.harness.bot import BotHarness
+from tests.helpers.pdf import pdf_text as read_pdf_text
 from tests.test_checkin_flow import make_user
 
 TODAY = date(2026, 11, 27)  # the harness clock is 08:00 UTC = 09:00 in Berlin
@@ -89,18 +88,8 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 def pdf_text(data: bytes) -> str:
-    """Text drawn by the PDF's content streams (decompressed), in order."""
-    chunks: list[str] = []
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
-        header = data[max(0, match.start() - 400) : match.start()]
-        if b"/Image" in header[header.rfind(b" obj") :]:
-            continue  # the embedded chart: megabytes of pixels, no text
-        raw = match.group(1)
-        with contextlib.suppress(zlib.error):
-            raw = zlib.decompress(raw)
-        for literal in re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", raw):
-            chunks.append(re.sub(rb"\\(.)", rb"\1", literal).decode("latin-1"))
-    return "\n".join(chunks)
+    """All text drawn on the PDF's pages, decoded from the embedded font."""
+    return read_pdf_text(data)
 
 
 def page_count(data: bytes) -> int:
@@ -131,10 +120,11 @@ async def test_progress_sends_a_chart_whose_caption_matches_the_data(harness: Bo
     streak = expected_streak(days)
     assert streak == 3  # the seed ends "...S D D D": worth checking the helper itself
     assert f"Streak: {streak} days" in caption
-    assert f"Adherence {expected_adherence(days, 7)} % (7 days)" in caption
-    assert f"{expected_adherence(days, 28)} % (28 days)" in caption
+    assert f"Adherence: {expected_adherence(days, 7)} % over 7 days" in caption
+    assert f"{expected_adherence(days, 28)} % over your first {len(days)} days" in caption
     assert "Pain: improving" in caption
-    assert f"Day {(TODAY - STOPPED).days} since you stopped running" in caption
+    # The same day number as the check-in and /today (bot.services.context.rehab_day).
+    assert f"Day {(TODAY - STOPPED).days + 1} of your rehab" in caption
     assert [label for label, _ in photo.buttons] == ["Show 12 weeks"]
 
 
@@ -197,7 +187,10 @@ async def test_paused_days_keep_the_streak_and_adherence(harness: BotHarness) ->
     alex = harness.user(1001)
     await alex.say("/progress")
     caption = alex.last.caption or ""
-    assert "Streak: 7 days" in caption and "Adherence 100 % (7 days), 100 % (28 days)" in caption
+    assert (
+        "Streak: 7 days" in caption
+        and "Adherence: 100 % over 7 days, 100 % over your first 10 days" in caption
+    )
 
 
 # --- /report ---------------------------------------------------------------------------------

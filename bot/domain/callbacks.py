@@ -30,6 +30,7 @@ class ButtonFamily(StrEnum):
     FEEDBACK = "fb"
     RUN = "rr"  # rr:<action>[:<yyyymmdd>:...]: return to running (handlers/return_to_run.py)
     SAFETY = "sf"  # sf:<action>: the clinician follow-up and hold buttons
+    PAUSE = "pa"  # pa:<days>|open|no: the choices under a bare /pause
     LEGACY_CLINICIAN = "rf"  # rf:ok, on safety messages sent before the "sf" family
 
 

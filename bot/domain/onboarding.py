@@ -10,21 +10,24 @@ types, so a conversation in progress survives an upgrade).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from bot.domain.content import ExerciseTemplate, InjuryArea, load_exercise_templates
 from bot.domain.parsing import (
     InputError,
+    matches_choice,
     parse_exercise,
     parse_int_in_range,
     parse_stop_date,
     parse_time_of_day,
     parse_weekdays,
 )
+from bot.domain.timezones import resolve_timezone
 from bot.domain.wording import button, describe_exercise, format_dose, hhmm, t
 
 FLOW = "onboarding"
@@ -323,6 +326,25 @@ def read_other_area(text: str | None) -> AreaChosen:
     return AreaChosen("other", " ".join(cleaned.split()))
 
 
+def _area_names(area: InjuryArea) -> list[str]:
+    """Every way a button's area may be typed: "Achilles / calf" is also "achilles", "calf"."""
+    names = [area.label, area.id]
+    if area.id != "other":  # its phrase is the generic "injury"
+        names.append(area.phrase)
+    for name in (area.label, area.phrase):
+        names += [part for part in name.replace(" or ", "/").split("/") if part.strip()]
+    return names
+
+
+def read_area(text: str | None) -> AreaChosen | AskOtherArea | None:
+    """A typed injury area that says what a button says ("knee", "my knee"), else None."""
+    for area in load_exercise_templates().areas:
+        labels = _area_names(area) + ([button("other")] if area.id == "other" else [])
+        if matches_choice(text, *labels):
+            return AskOtherArea() if area.id == "other" else AreaChosen(area.id)
+    return None
+
+
 def area_from_button(arg: str) -> AreaChosen | AskOtherArea | None:
     if arg not in load_exercise_templates().area_ids:
         return None
@@ -330,6 +352,9 @@ def area_from_button(arg: str) -> AreaChosen | AskOtherArea | None:
 
 
 def read_stop(text: str | None, today: date) -> StopChosen:
+    for key, days in STOP_BUTTONS:  # typed as a button reads: "a few days ago"
+        if matches_choice(text, button(key)):
+            return StopChosen(today - timedelta(days=days), True)
     stop = parse_stop_date(text, today)
     # "yesterday" or "3 weeks ago" moves with today; "10 November" does not (read against
     # tomorrow, a past calendar date stays where it is).
@@ -374,6 +399,43 @@ def time_from_data(raw: str) -> time | None:
     if len(raw) != 4 or not raw.isdigit() or int(raw[:2]) > 23 or int(raw[2:]) > 59:
         return None
     return time(int(raw[:2]), int(raw[2:]))
+
+
+TypedIntent = Literal["exercise", "question", "place", "chat"]
+
+_QUESTION_START = re.compile(
+    r"^(?:should|can|could|how|what|why|when|where|which|who|whom|is|are|am|do|does|did|"
+    r"will|would|may|might|shall|u|r|ur|are u|is it|isnt|isn't|arent|aren't|wont|won't)\b",
+    re.IGNORECASE,
+)
+_CHAT = re.compile(
+    r"^(?:hi|hello|hey|hiya|yo|thanks|thank you|thx|ok|okay|k|yes|yeah|yep|no|nope|nah|"
+    r"help|idk|i don'?t know|not sure|none|nothing|done|finished|that'?s it|next|skip|cancel|"
+    r"stop|menu|start|back)\W*$",
+    re.IGNORECASE,
+)
+_HAS_DOSE = re.compile(r"\d")
+
+
+def typed_intent(text: str | None) -> TypedIntent:
+    """What typed text means where the bot waits for an answer: a question to answer, a place
+    (the user is ahead of the time-zone step), small talk, or the answer itself. A dose
+    ("3x10") always makes it an exercise."""
+    cleaned = " ".join((text or "").split())
+    if not cleaned:
+        return "exercise"
+    if cleaned.endswith("?") or _QUESTION_START.match(cleaned):
+        return "question"
+    if _HAS_DOSE.search(cleaned):
+        return "exercise"
+    if _CHAT.match(cleaned):
+        return "chat"
+    try:
+        place = resolve_timezone(cleaned)
+    except InputError:
+        return "exercise"
+    exact = place.confident and place.matches and place.matches[0].score >= 100
+    return "place" if exact else "exercise"
 
 
 def read_own_exercise(text: str | None, answers: Answers) -> OwnExerciseAdded:

@@ -15,6 +15,8 @@ from datetime import date, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
+from bot.domain.wording import shorten
+
 MAX_INPUT_CHARS = 200
 MAX_EXERCISE_NAME = 40
 
@@ -121,8 +123,7 @@ _NUMBER_WORDS = {
 
 def _show(text: str, limit: int = 30) -> str:
     """Echo the user's text back without letting a wall of text flood the reply."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(text, limit)
 
 
 def _human(day: date) -> str:
@@ -316,10 +317,42 @@ def _calendar_date(s: str, today: date, raw: str, *, future: bool) -> date | Non
     return None
 
 
+_APPROXIMATELY = re.compile(
+    r"^(?:about|around|roughly|approximately|approx\.?|maybe|probably|like|~)\s*"
+)
+
+
 def _normalise_date_text(raw: str) -> str:
     s = raw.casefold().replace(",", " ")
-    s = re.sub(r"\s+", " ", s).strip()
+    s = re.sub(r"\s+", " ", s).strip().rstrip(".!")
+    s = _APPROXIMATELY.sub("", s)  # "about a week ago": a week ago is as exact as it gets
     return re.sub(r"^on ", "", s)
+
+
+_CHOICE_NOISE = re.compile(r"[^\w\s/-]")
+_CHOICE_FILLER = re.compile(
+    r"^(?:(?:it'?s|it is|its|my|the|in my|in the|on my|at my|i'?d say|i think|maybe|about|"
+    r"around|left|right|both)\s+)+"
+)
+
+
+def choice_key(text: str) -> str:
+    """What a typed answer and a button have in common: "My knee!" and "🦵 Knee" are "knee"."""
+    s = text.casefold().replace("’", "'")
+    s = _CHOICE_NOISE.sub(lambda m: "'" if m.group() == "'" else " ", s)
+    s = " ".join(s.replace("_", " ").replace("-", " ").split())
+    previous = None
+    while previous != s:
+        previous, s = s, _CHOICE_FILLER.sub("", s)
+    return s.replace("'", "").strip()
+
+
+def matches_choice(text: str | None, *labels: str) -> bool:
+    """True when typed ``text`` says the same as one of a question's button ``labels``."""
+    if not text:
+        return False
+    key = choice_key(text)
+    return bool(key) and any(key == choice_key(label) for label in labels if label)
 
 
 def parse_stop_date(text: object, today: date) -> date:

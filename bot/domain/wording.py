@@ -53,6 +53,24 @@ def button(key: str) -> str:
     return t(f"buttons.{key}")
 
 
+def shorten(text: str, limit: int) -> str:
+    """Fit ``text`` in ``limit`` characters at a word boundary, with "…" when cut.
+
+    The one place labels and echoes are shortened: a button reads "Can I run with a…", never
+    "Can I run with a sli". A single word longer than the limit is cut (it has no boundary).
+    """
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    if limit <= 1:
+        return "…"[:limit]
+    room = text[: limit - 1]
+    cut = room.rsplit(" ", 1)[0] if " " in room and text[limit - 1] != " " else room
+    if not cut.strip():
+        cut = room
+    return cut.rstrip(" ,;:.-–—(") + "…"
+
+
 def hhmm(value: time) -> str:
     return f"{value.hour:02d}:{value.minute:02d}"
 

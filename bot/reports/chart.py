@@ -57,6 +57,11 @@ MORNING_STYLE: dict[str, tuple[str, str, float, str]] = {
 }
 
 ROLLING_DAYS = 7
+ROLLING_MIN_SCORES = 4
+"""Scores a 7-day window needs before its average is drawn: two points are not an average."""
+AVERAGE_MIN_SCORES = 7
+"""Pain scores in the chart before the average line appears at all; until then the chart
+says how many more it needs, so a new user reads when it becomes useful."""
 
 
 def _rolling_pain(index: dict[date, DayRecord], day: date) -> float | None:
@@ -66,7 +71,7 @@ def _rolling_pain(index: dict[date, DayRecord], day: date) -> float | None:
         if (record := index.get(day - timedelta(days=offset))) is not None
         and record.pain is not None
     ]
-    return sum(scores) / len(scores) if len(scores) >= 2 else None
+    return sum(scores) / len(scores) if len(scores) >= ROLLING_MIN_SCORES else None
 
 
 def _runs(indices: Sequence[int]) -> list[tuple[int, int]]:
@@ -179,6 +184,19 @@ def render_progress_chart(
             and x not in paused_set
             and (avg := _rolling_pain(index, d)) is not None
         ]
+        if len(pain_points) < AVERAGE_MIN_SCORES:
+            rolling = []
+            ax.text(
+                0.01,
+                0.97,
+                f"The 7-day average appears after {AVERAGE_MIN_SCORES} pain scores "
+                f"({len(pain_points)} so far).",
+                transform=ax.transAxes,
+                ha="left",
+                va="top",
+                fontsize=9,
+                color="#555555",
+            )
         if rolling:
             rx, ry = _broken_at_pauses(rolling, paused_set)
             (avg_line,) = ax.plot(

@@ -2,21 +2,27 @@
 
 A therapist skims this in a minute before or during a session, so it must stay on a
 single page however much the user wrote: every list gets a line budget and ends with
-"... and N more" when it overflows. It uses fpdf2's built-in Helvetica, which only
-knows latin-1, so every piece of user text goes through ``sanitize`` first: an emoji
-or a curly quote in a note must never stop the report from being made.
+"... and N more" when it overflows. It embeds DejaVu Sans (shipped with matplotlib), so
+notes and questions in any script the font covers (Cyrillic, Greek, accented Latin, ...)
+print as written; every piece of user text goes through ``sanitize`` first, which drops
+only what the font cannot draw (emoji, control characters): an emoji in a note must never
+stop the report from being made, nor print as a box.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
+import matplotlib
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
@@ -93,29 +99,59 @@ _REPLACEMENTS = {
 }
 
 
-def sanitize(text: str | None) -> str:
-    """Make any user text printable in latin-1, on one line.
+FONT = "DejaVu"
+_FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+_FONT_FILES = {
+    "": "DejaVuSans.ttf",
+    "B": "DejaVuSans-Bold.ttf",
+    "I": "DejaVuSans-Oblique.ttf",
+    "BI": "DejaVuSans-BoldOblique.ttf",
+}
 
-    Typographic punctuation becomes its ASCII look-alike, accented letters outside
-    latin-1 lose the accent (NFKD), and what has no stand-in (emoji, CJK, control
-    characters, zero-width joiners) is dropped. Whitespace collapses to single spaces.
+
+@functools.cache
+def _drawable() -> frozenset[int]:
+    """Code points the embedded font (every style) can draw."""
+    maps = [set(TTFont(_FONT_DIR / name).getBestCmap()) for name in _FONT_FILES.values()]
+    return frozenset(set.intersection(*maps))
+
+
+def sanitize(text: str | None) -> str:
+    """Make any user text printable with the embedded font, on one line.
+
+    Letters the font has stay as written ("Колено болит", "Ça va"); a character it lacks
+    is replaced by its decomposition when that is drawable (an accent it lacks is dropped),
+    and what has no stand-in (emoji, control characters, zero-width joiners) is dropped.
+    Whitespace collapses to single spaces.
     """
     if not text:
         return ""
+    drawable = _drawable()
     out: list[str] = []
+    joined = False  # the character after a zero-width joiner belongs to an emoji sequence
     for char in text:
-        if char in _REPLACEMENTS:
-            out.append(_REPLACEMENTS[char])
-            continue
         code = ord(char)
+        if joined or code == 0x200D or 0xFE00 <= code <= 0xFE0F:
+            joined = code == 0x200D
+            continue
         if code < 32 or 127 <= code < 160:
             out.append(" ")
             continue
-        if code < 256:
+        if char.isspace():
+            out.append(" ")
+            continue
+        category = unicodedata.category(char)
+        if category in ("Cf", "Co", "Cs") or (category in ("So", "Sk") and code > 0x2FFF):
+            continue  # joiners, private use, emoji: nothing a therapist needs to read
+
+        if code in drawable and unicodedata.category(char) not in ("Cf", "Co", "Cs"):
             out.append(char)
             continue
+        if char in _REPLACEMENTS:
+            out.append(_REPLACEMENTS[char])
+            continue
         decomposed = unicodedata.normalize("NFKD", char)
-        out.append("".join(c for c in decomposed if 32 <= ord(c) < 127 or 160 <= ord(c) < 256))
+        out.append("".join(c for c in decomposed if ord(c) in drawable and ord(c) >= 32))
     return " ".join("".join(out).split())
 
 
@@ -163,6 +199,8 @@ class _Report:
         )
         self.enough = has_enough_data(self.days)
         self.pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+        for style, name in _FONT_FILES.items():
+            self.pdf.add_font(FONT, style=style, fname=str(_FONT_DIR / name))
         self.pdf.set_auto_page_break(auto=False)
         self.pdf.set_margins(MARGIN, MARGIN, MARGIN)
         self.pdf.set_title(sanitize(f"PT Coach report - {inp.first_name}"))
@@ -171,7 +209,7 @@ class _Report:
 
     # -- small drawing helpers -------------------------------------------------
     def _font(self, size: float, style: str = "") -> None:
-        self.pdf.set_font("Helvetica", style=style, size=size)
+        self.pdf.set_font(FONT, style=style, size=size)
 
     def _fit(self, text: str, width: float) -> str:
         """Cut ``text`` to ``width`` mm, ending with '...' when cut."""
@@ -193,9 +231,16 @@ class _Report:
                 current = candidate
                 i += 1
                 continue
-            if not current:  # one word wider than the line: _fit cuts it below
-                current = words[i]
-                i += 1
+            if not current:  # one word wider than the line (or a script without spaces)
+                word = words[i]
+                cut = len(word)
+                while cut > 1 and self.pdf.get_string_width(word[:cut]) > width:
+                    cut -= 1
+                current, rest = word[:cut], word[cut:]
+                if rest:
+                    words[i] = rest  # the rest of the word goes on the next line
+                else:
+                    i += 1
             lines.append(current)
             current = ""
         if current and len(lines) < max_lines:
@@ -236,8 +281,8 @@ class _Report:
         self._line(f"{name}  ·  Injury area: {injury}", size=10.5, style="B", height=5.5)
         since = (self.end - inp.stopped_running).days
         since_text = (
-            f"Stopped running {_long_date(inp.stopped_running)} ({since} days before the end "
-            "of this period)"
+            f"Stopped running {_long_date(inp.stopped_running)} ({plural(since, 'day')} before "
+            "the end of this period)"
             if since >= 0
             else f"Stopped running {_long_date(inp.stopped_running)}"
         )

@@ -115,6 +115,48 @@ def adherence(days: Iterable[DayRecord], end: date, window: int) -> float | None
     return sum(_credit(record) for record in planned) / len(planned)
 
 
+def done_and_planned(days: Iterable[DayRecord], end: date, window: int) -> tuple[int, int]:
+    """(days done, planned days) in the window: the same days ``adherence`` divides, so a
+    summary never says "6 of 7 days" beside "100 %"."""
+    planned = _planned(_window(days, end, window), end)
+    return sum(1 for record in planned if _is_done(record)), len(planned)
+
+
+MIN_ADHERENCE_DAYS = 3
+"""Planned days needed before an adherence percentage means anything."""
+
+
+def adherence_text(days: Iterable[DayRecord], end: date) -> str:
+    """Adherence as people read it: over 7 and 28 days, or over the days there really are.
+
+    ``days`` starts where the user's history starts (``load_days`` clips it), so a user
+    two days in reads "too early" rather than "100 % over 28 days".
+    """
+    records = list(days)
+    _done, planned = done_and_planned(records, end, 28)
+    if planned == 0:
+        return "Adherence: no planned days yet"
+    if planned < MIN_ADHERENCE_DAYS:
+        return (
+            f"Adherence: too early to tell ({plural(planned, 'planned day')} so far; "
+            f"I can give a figure after {MIN_ADHERENCE_DAYS})"
+        )
+    # Days of history so far; an unanswered today is "not yet", as in ``adherence``.
+    known = sum(1 for r in _window(records, end, 28) if not (r.day == end and r.status == "none"))
+    week = percent(adherence(records, end, 7))
+    partial = any(r.status == "partial" for r in _window(records, end, 28))
+    note = " (partial days count half)" if partial else ""
+    if known < 7:
+        return f"Adherence: {week} over your first {plural(known, 'day')}{note}"
+    if known < 28:
+        return (
+            f"Adherence: {week} over 7 days, {percent(adherence(records, end, 28))} "
+            f"over your first {plural(known, 'day')}{note}"
+        )
+    month = percent(adherence(records, end, 28))
+    return f"Adherence: {week} over 7 days, {month} over 28 days{note}"
+
+
 def _mean(values: Sequence[int]) -> float:
     return sum(values) / len(values)
 
@@ -221,21 +263,25 @@ def plural(count: int, word: str) -> str:
 
 
 def caption(
-    days: Iterable[DayRecord], today: date, stopped_running: date, *, with_streak: bool = True
+    days: Iterable[DayRecord], today: date, rehab_day: int, *, with_streak: bool = True
 ) -> str:
     """One line under the chart and in summaries, built from the same rules as above
-    (``with_streak=False`` while a safety concern is open: no streak talk)."""
+    (``with_streak=False`` while a safety concern is open: no streak talk).
+
+    ``rehab_day`` comes from ``bot.services.context.rehab_day``, so the chart says the same
+    day number as the check-in and /today.
+    """
     records = list(days)
     parts = [f"Streak: {plural(streak(records, today), 'day')}"] if with_streak else []
-    week = adherence(records, today, 7)
-    month = adherence(records, today, 28)
-    if week is None and month is None:
-        parts.append("Adherence: no planned days yet")
-    else:
-        parts.append(f"Adherence {percent(week)} (7 days), {percent(month)} (28 days)")
+    parts.append(adherence_text(records, today))
     trend = pain_trend(records, today)
-    parts.append("Pain: not enough data yet" if trend == "not enough data" else f"Pain: {trend}")
-    since = (today - stopped_running).days
-    if since >= 0:
-        parts.append(f"Day {since} since you stopped running")
+    if trend == "not enough data":
+        scored = sum(1 for r in _window(records, today, 14) if r.pain is not None)
+        parts.append(
+            f"Pain trend: after {PAIN_TREND_MIN_SCORES} scores in each of two weeks "
+            f"({scored} so far)"
+        )
+    else:
+        parts.append(f"Pain: {trend}")
+    parts.append(f"Day {rehab_day} of your rehab")
     return " · ".join(parts)

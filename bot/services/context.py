@@ -58,11 +58,13 @@ def today_of(user: User, now: datetime, default_zone: str = FALLBACK_ZONE) -> da
     return local_date(now, user.timezone or default_zone)
 
 
-def rehab_day(profile: RehabProfile | None, today: date) -> int:
-    """Day 1 is the day they stopped running."""
+def rehab_day(profile: RehabProfile | date | None, today: date) -> int:
+    """Day 1 is the day they stopped running: the one day number every message shows (the
+    check-in, /today, /progress, the set-up summary before a profile exists, a date)."""
     if profile is None:
         return 1
-    return max(1, (today - profile.stopped_running_on).days + 1)
+    stopped = profile if isinstance(profile, date) else profile.stopped_running_on
+    return max(1, (today - stopped).days + 1)
 
 
 @dataclass(frozen=True)

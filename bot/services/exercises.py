@@ -15,13 +15,15 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Exercise, User
-from bot.domain.onboarding import MAX_EXERCISES, ExerciseDraft
+from bot.db.models import Exercise, RehabProfile, User
+from bot.domain.content import load_exercise_templates
+from bot.domain.onboarding import MAX_EXERCISES, ExerciseDraft, typed_intent
 from bot.domain.parsing import InputError, parse_exercise
 from bot.domain.wording import button, describe_exercise, format_dose, t
 from bot.services import profile as profile_service
 from bot.services.context import Readiness, readiness
 from bot.services.dialogs import clear_dialog, set_dialog
+from bot.services.onboarding_views import added_text
 from bot.services.outcome import ButtonRows, Outcome, Reply, rows
 from bot.services.users import get_user
 
@@ -69,6 +71,18 @@ async def _plan_outcome(
     return Outcome.say(f"{before}\n\n{text}" if before else text, buttons, edit=edit)
 
 
+async def _area(session: AsyncSession, user: User) -> str | None:
+    profile = await session.get(RehabProfile, user.id)
+    return profile.injury_area if profile is not None else None
+
+
+async def _how(session: AsyncSession, user: User, row: Exercise) -> str | None:
+    """The cues of the template this exercise came from (or one of its name), if any."""
+    catalog = load_exercise_templates()
+    template = catalog.template_for(await _area(session, user), row.template_id, row.name)
+    return template.how if template is not None else None
+
+
 async def _ready_user(session: AsyncSession, telegram_id: int) -> User | None:
     user = await get_user(session, telegram_id)
     return user if readiness(user) is Readiness.READY else None
@@ -104,7 +118,13 @@ async def press(
     if row is None:
         return Outcome.nothing(t("plan.gone"))
     if action == "sel":
-        return Outcome.say(t("plan.selected", exercise=label(row)), _item_buttons(row), edit=True)
+        how = await _how(session, user, row)
+        text = (
+            t("plan.selected_with_how", exercise=label(row), how=how)
+            if how
+            else t("plan.selected", exercise=label(row))
+        )
+        return Outcome.say(text, _item_buttons(row), edit=True)
     if action in ("up", "dn"):
         moved = await profile_service.move_exercise(
             session, user.id, row.id, -1 if action == "up" else 1
@@ -141,13 +161,16 @@ async def answer(
 
 
 async def _add(session: AsyncSession, user: User, text: str | None, now: datetime) -> Outcome:
+    if typed_intent(text) != "exercise":  # "Should I ice it?" is not an exercise
+        raise InputError(t("exercises.not_an_exercise"))
     parsed = parse_exercise(text)
     draft = ExerciseDraft(parsed.name, parsed.sets, parsed.reps, parsed.seconds, parsed.per_side)
     row = await profile_service.add_exercise(session, user.id, draft, now)
     await clear_dialog(session, user.id)
     if row is None:
         return Outcome.say(t("exercises.too_many", max=MAX_EXERCISES))
-    return await _plan_outcome(session, user, t("exercises.added", exercise=label(row)))
+    area = await _area(session, user)
+    return await _plan_outcome(session, user, added_text(label(row), area, row.name))
 
 
 async def _save_dose(

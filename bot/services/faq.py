@@ -22,6 +22,7 @@ from bot.domain import callbacks
 from bot.domain.callbacks import ButtonFamily, SafetyAction
 from bot.domain.enums import FaqDecision
 from bot.domain.faq import FaqEntry, FaqIndex
+from bot.domain.wording import shorten
 from bot.services import safety
 from bot.services.outcome import ButtonRows, Outcome, rows
 from bot.services.users import get_user
@@ -330,7 +331,8 @@ def answer_text(entry: FaqEntry) -> str:
 
 
 def entry_button(entry: FaqEntry, width: int = 60, prefix: str = "") -> tuple[str, str]:
-    return (prefix + entry.title[:width], callbacks.encode(ButtonFamily.FAQ, "e", entry.id))
+    label = shorten(entry.title, width - len(prefix))
+    return (prefix + label, callbacks.encode(ButtonFamily.FAQ, "e", entry.id))
 
 
 TOPICS_BUTTON = ("Browse topics", callbacks.encode(ButtonFamily.FAQ, "topics"))

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db.models import User
 from bot.domain import onboarding as machine
+from bot.domain.faq import FaqIndex
 from bot.domain.help_text import HELP_TEXT
 from bot.domain.onboarding import (
     ACTION_STEPS,
@@ -46,6 +47,7 @@ from bot.domain.parsing import InputError
 from bot.domain.timezones import describe_local_time
 from bot.domain.timing import local_date
 from bot.domain.wording import describe_when, hhmm, human_date, t
+from bot.services import faq
 from bot.services import onboarding_views as views
 from bot.services.checkin_prompt import open_checkin
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
@@ -189,14 +191,23 @@ async def answer_text(
     location: tuple[float, float] | None,
     now: datetime,
     settings: Settings,
+    index: FaqIndex | None = None,
 ) -> Outcome:
     """What the user typed (or the location they shared) at their current step. The router
-    has triaged it for red flags before this is called."""
+    has triaged it for red flags before this is called. A question is answered from the
+    knowledge base (``index``) and the step asked again; it never becomes the answer."""
     current = await _load(session, telegram_id)
     if current is None:
         return Outcome.nothing()
     user, step, answers = current.user, current.step, current.answers
     default_zone = settings.schedule.default_timezone
+    intent = machine.typed_intent(text) if text is not None and step is not Step.TIMEZONE else None
+    if intent == "question":
+        # A question is answered (or pointed to /faq), never stored as the step's answer.
+        return _out(*_answer_aside(text or "", index), _again(step, answers, now, default_zone))
+    if step is Step.EXERCISES and intent in ("place", "chat"):
+        key = "exercises.place_early" if intent == "place" else "exercises.chat"
+        return _out(views.ask(step, answers, now, default_zone, t(key)))
     try:
         answer: Answer
         prefix: str | None = None
@@ -212,20 +223,41 @@ async def answer_text(
             answer = PtTimeChosen(machine.read_time(text))
         elif step is Step.EXERCISES:
             answer = machine.read_own_exercise(text, answers)
-            prefix = t("exercises.added", exercise=answer.exercise.label)
+            prefix = views.added_text(answer.exercise.label, answers.area, answer.exercise.name)
         elif step is Step.CHECKIN_TIME:
             answer = CheckinTimeChosen(machine.read_time(text))
         elif step is Step.TIMEZONE:
             return await _typed_zone(session, user, answers, text, location, now, settings)
         elif step is Step.SUMMARY:
             return _out(views.ask(step, answers, now, default_zone, t("summary.use_buttons")))
-        else:  # the area: its answer is a button
-            return _out(views.ask(step, answers, now, default_zone, t("area.use_buttons")))
+        else:  # the area: a button, or typed as one reads ("knee", "my knee")
+            typed_area = machine.read_area(text)
+            if typed_area is None:
+                return _out(views.ask(step, answers, now, default_zone, t("area.use_buttons")))
+            answer = typed_area
     except InputError as exc:
         log.info("onboarding answer rejected", extra={"user_id": user.id})
         return _out(views.ask(step, answers, now, default_zone, exc.message))
     transition = machine.apply(answers, step, answer, _today(answers, now, settings))
     return _out(await _goto(session, user, transition, now, settings, prefix))
+
+
+def _answer_aside(text: str, index: FaqIndex | None) -> list[Reply]:
+    """A question typed during set-up: the knowledge base's answer, or where to ask it."""
+    decision = faq.answer_question(index, text) if index is not None else None
+    if decision is None or decision.kind in (faq.Kind.UNKNOWN, faq.Kind.TOO_LONG, faq.Kind.EMPTY):
+        return [Reply(t("exercises.question_later"))]
+    if decision.kind is faq.Kind.ANSWER and decision.entry is not None:
+        return [Reply(faq.answer_text(decision.entry))]
+    if decision.kind is faq.Kind.SUGGEST:
+        return [
+            Reply(decision.text, tuple((faq.entry_button(e),) for e in decision.suggestions[:3]))
+        ]
+    return [Reply(decision.text)]
+
+
+def _again(step: Step, answers: Answers, now: datetime, zone: str) -> Reply:
+    return views.ask(step, answers, now, zone, t("exercises.back_to_step"))
 
 
 async def _typed_zone(
@@ -393,7 +425,10 @@ async def _exercise_button(
         confirm = Reply(t("exercises.confirmed", plan=plan), edit=True)
         return _out(confirm, await _goto(session, user, transition, now, settings))
     await set_dialog(session, user.id, FLOW, transition.step, transition.answers.to_data(), now)
-    text, rows = views.exercises_prompt(transition.answers)
+    added = None
+    if isinstance(answer, machine.TemplateToggled) and answer.index in transition.answers.picks:
+        added = answer.index  # just ticked (not unticked): show its cues
+    text, rows = views.exercises_prompt(transition.answers, added)
     return _out(Reply(text, frozen(rows), edit=True))
 
 

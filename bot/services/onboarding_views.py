@@ -18,6 +18,7 @@ from bot.domain.onboarding import (
 from bot.domain.timezones import describe_local_time
 from bot.domain.timing import local_date
 from bot.domain.wording import button, hhmm, human_date, t
+from bot.services.context import rehab_day
 from bot.services.outcome import ButtonRows, Reply
 from bot.services.setup_views import (
     Row,
@@ -43,10 +44,24 @@ def welcome(first_name: str | None) -> Reply:
     )
 
 
-def exercises_prompt(answers: Answers) -> tuple[str, list[Row]]:
+def added_text(exercise: str, area_id: str | None, name: str) -> str:
+    """ "Added: …", with the cues of the template of that name when there is one, so safety
+    notes such as "only if your PT agrees" are seen when the exercise goes in the plan."""
+    template = load_exercise_templates().template_for(area_id, None, name)
+    if template is None:
+        return t("exercises.added", exercise=exercise)
+    return t("exercises.added_with_how", exercise=exercise, how=template.how)
+
+
+def exercises_prompt(answers: Answers, added: int | None = None) -> tuple[str, list[Row]]:
+    """The exercise step; ``added``: the template just ticked, shown with its cues ("how")."""
     area = answers.injury_area()
     catalog = load_exercise_templates()
     text = t("exercises.ask", area=area.phrase, note=catalog.note)
+    if added is not None and 0 <= added < len(area.templates):
+        tpl = area.templates[added]
+        exercise = f"{tpl.name} · {tpl.dose}"
+        text = t("exercises.added_with_how", exercise=exercise, how=tpl.how) + "\n\n" + text
     rows: list[Row] = [
         [(("✅ " if i in answers.picks else "") + f"{tpl.name} · {tpl.dose}", f"ob:ex:t:{i}")]
         for i, tpl in enumerate(area.templates)
@@ -59,13 +74,13 @@ def exercises_prompt(answers: Answers) -> tuple[str, list[Row]]:
 
 def summary_text(answers: Answers, now: datetime, default_zone: str) -> str:
     stop = answers.stop or today_for(answers, now, default_zone)
-    day = (today_for(answers, now, default_zone) - stop).days + 1
+    day = rehab_day(stop, today_for(answers, now, default_zone))
     zone = answers.timezone or default_zone
     lines = [
         t("summary.header"),
         "",
         t("summary.area", value=area_label(answers.area, answers.other)),
-        t("summary.stop", value=human_date(stop), day=max(day, 1)),
+        t("summary.stop", value=human_date(stop), day=day),
         t(
             "summary.pt",
             value=describe_pt(

@@ -230,9 +230,15 @@ class MorningKind:
                 (text.button("worse"), f"mo:{d}:worse"),
             ),
         )
-        return Outgoing(
-            text.render("morning_question", _rng(ctx), first_name=ctx.user.first_name), buttons
+        profile = await _profile(ctx)
+        question = text.render(
+            "morning_question",
+            _rng(ctx),
+            first_name=ctx.user.first_name,
+            day=rehab_day(profile, ctx.row.local_date),
+            injury=_injury(profile),
         )
+        return Outgoing(question, buttons)
 
     async def after_sent(self, ctx: SendContext) -> None:
         return None

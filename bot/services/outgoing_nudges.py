@@ -21,7 +21,7 @@ from bot.domain.kinds import MessageKind
 from bot.domain.nudges import NudgeContext, choose_nudge, phase_for_day, situation_tags
 from bot.domain.timing import in_quiet_hours, local_date, local_instant
 from bot.reports import stats
-from bot.reports.data import DONE_STATUSES, NOT_PLANNED_STATUSES, DayRecord
+from bot.reports.data import DayRecord
 from bot.services.context import rehab_day
 from bot.services.history import load_days
 from bot.services.nudge_planner import SCHEDULED, plan_next_nudge, plan_trigger_nudge
@@ -188,24 +188,26 @@ def weekly_text(
 ) -> str:
     """The summary in words: the same figures as /today, and one line that fits the week."""
     week = [d for d in days if today - timedelta(days=6) <= d.day <= today]
-    done = sum(1 for d in week if d.status in DONE_STATUSES)
-    # Days before the user started (and an unanswered today) were never planned.
-    planned = sum(
-        1
-        for d in week
-        if d.status not in NOT_PLANNED_STATUSES and (d.status != "none" or d.day == today)
-    )
-    flare = held or run_flare or any(pain_model.is_flare(d.pain, d.morning) for d in week)
+    # The same planned days as the adherence figure: an unanswered today is not yet a miss.
+    done, planned = stats.done_and_planned(days, today, 7)
+    # A painful run counts as a flare; a safety hold alone is not "pain" (week_kind's "held").
+    flare = run_flare or any(pain_model.is_flare(d.pain, d.morning) for d in week)
+    partial = any(d.status == "partial" for d in week)
     text = load_checkin_text()
     rng = random.Random(f"{user.id}:{today}:weekly")
     lines = [
         text.render("weekly_header", rng, first_name=user.first_name, done=done, planned=planned),
-        f"Adherence (7 days): {stats.percent(stats.adherence(days, today, 7))}",
+        f"Adherence (7 days): {stats.percent(stats.adherence(days, today, 7))}"
+        + (" (partial days count half)" if partial else ""),
         *([] if held else [f"Streak: {stats.plural(stats.streak(days, today), 'day')}"]),
         PAIN_TREND_WORDS[stats.pain_trend(days, today, 14)],
         *([runs] if runs else []),
         "",
-        text.render(f"weekly_summary.{week_kind(done, flare)}", rng, first_name=user.first_name),
+        text.render(
+            f"weekly_summary.{week_kind(done, planned, pain_flare=flare, held=held)}",
+            rng,
+            first_name=user.first_name,
+        ),
     ]
     return "\n".join(lines)
 

@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import Pause, User
+from bot.domain.callbacks import ButtonFamily, encode
 from bot.domain.enums import UserStatus
 from bot.domain.parsing import InputError, parse_pause
 from bot.domain.wording import describe_when, human_date, t
 from bot.services.context import today_of
-from bot.services.outcome import Outcome
+from bot.services.outcome import ButtonRows, Outcome
 from bot.services.planner import cancel_user_schedule, schedule_user
 from bot.services.profile import next_checkin_due
 from bot.services.users import get_user
@@ -90,25 +91,62 @@ async def is_still_paused(
 # --- use cases: /pause and /resume ----------------------------------------------------------
 
 
+PAUSE_CHOICES: tuple[str, ...] = ("3", "7", "14", "open")
+
+
+def pause_choices() -> ButtonRows:
+    def choice(key: str) -> tuple[str, str]:
+        return (t(f"pause.choice_{key}"), encode(ButtonFamily.PAUSE, key))
+
+    return (
+        tuple(choice(key) for key in PAUSE_CHOICES[:3]),
+        (choice("open"),),
+        (choice("no"),),
+    )
+
+
 async def pause(
-    session: AsyncSession, telegram_id: int, args: str, now: datetime, settings: Settings
+    session: AsyncSession,
+    telegram_id: int,
+    args: str,
+    now: datetime,
+    settings: Settings,
+    *,
+    open_ended: bool = False,
 ) -> Outcome:
-    """/pause [N days | until date]: stop reminders and nudges through that day."""
+    """/pause [N days | until date]: stop reminders and nudges through that day. A bare
+    /pause asks how long (pausing until /resume is one of the choices, ``open_ended``)."""
     user = await get_user(session, telegram_id)
     if user is None or user.status == UserStatus.ONBOARDING:
         return Outcome.say(t("pause.not_active"))
+    if not args.strip() and not open_ended:
+        return Outcome.say(t("pause.ask_how_long"), pause_choices())
     try:
-        resume_on = parse_pause(args, today_of(user, now))
+        resume_on = None if open_ended else parse_pause(args, today_of(user, now))
     except InputError as exc:
         return Outcome.say(exc.message)
     until = resume_on - timedelta(days=1) if resume_on is not None else None
     await pause_user(session, user, until, now, settings)
     log.info("user paused", extra={"user_id": user.id})
     if resume_on is None or until is None:
-        return Outcome.say(t("pause.paused_open"))
+        return Outcome.say(t("pause.paused_open"), edit=open_ended)
     return Outcome.say(
-        t("pause.paused_until", date=human_date(until), resume=human_date(resume_on))
+        t("pause.paused_until", date=human_date(until), resume=human_date(resume_on)),
+        edit=True,
     )
+
+
+async def pause_button(
+    session: AsyncSession, telegram_id: int, choice: str, now: datetime, settings: Settings
+) -> Outcome:
+    """A choice under the bare /pause question (edits that question: its buttons close)."""
+    if choice == "no":
+        return Outcome.say(t("pause.kept"), edit=True)
+    if choice == "open":
+        return await pause(session, telegram_id, "", now, settings, open_ended=True)
+    if choice not in PAUSE_CHOICES:
+        return Outcome.nothing("That button has expired.")
+    return await pause(session, telegram_id, choice, now, settings)
 
 
 async def resume(

@@ -87,9 +87,7 @@ def little_data_text(data: ProgressData, running: str | None = None) -> str:
     ]
     if count:
         lines.append(f"Streak: {stats.plural(stats.streak(data.days, data.today), 'day')}.")
-    since = (data.today - data.stopped_running).days
-    if since >= 0:
-        lines.append(f"Day {since} since you stopped running.")
+    lines.append(f"Day {data.rehab_day} of your rehab.")
     lines.append("Send /checkin after your exercises and your picture starts to grow.")
     if running:
         lines += ["", running]
@@ -114,7 +112,7 @@ async def show_progress(
             return Outcome((hold,))  # no "every one counts, send /checkin" during a concern
         return Outcome.say(little_data_text(data, running))
     caption = stats.caption(
-        data.days, data.today, data.stopped_running, with_streak=ctx.safety.allows_cheering
+        data.days, data.today, data.rehab_day, with_streak=ctx.safety.allows_cheering
     )
     if running:
         caption = f"{caption}\n\n{running}"[:CAPTION_MAX]
@@ -147,10 +145,12 @@ def period_buttons(current: PeriodChoice) -> ButtonRows:
 
 def report_caption(period: ReportPeriod) -> str:
     return (
-        f"Your report for {period.description} ({period.length} days).\n"
+        f"Your report for {period.description}.\n"
         "It's meant for your physical therapist: show it at your next session or forward "
         "it to them. It's built from your own check-ins, so it's a conversation starter, "
-        "not a medical record. Other periods below."
+        "not a medical record.\n"
+        "It includes your notes and the questions you asked me, word for word: have a look "
+        "before you share it. Other periods below."
     )
 
 

@@ -36,7 +36,9 @@ from bot.db.models import (
     User,
 )
 from bot.domain.content import load_checkin_text, load_safety_text
+from bot.domain.wording import shorten
 from bot.reports.data import DayRecord, ReportInput
+from bot.services.context import rehab_day
 from bot.services.history import load_days
 
 PeriodChoice: TypeAlias = Literal["pt", "14", "28"]
@@ -64,7 +66,7 @@ class ProgressData:
     first_name: str
     today: date
     weeks: int
-    stopped_running: date
+    rehab_day: int  # bot.services.context.rehab_day: the same day number as every message
     days: tuple[DayRecord, ...]
     pt_sessions: tuple[date, ...]
 
@@ -79,7 +81,9 @@ class ProgressData:
 class ReportPeriod:
     start: date
     end: date
-    description: str  # "since your PT session on 13 Nov", "the last 14 days", ...
+    # Says how long the period is, once: "since your PT session on 13 Nov (15 days)",
+    # "the last 2 weeks", "the last 14 days (no PT session recorded yet)".
+    description: str
 
     @property
     def length(self) -> int:
@@ -91,8 +95,7 @@ def _short(day: date) -> str:
 
 
 def _cut(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return shorten(text, limit)
 
 
 def _local(when: datetime, zone: str) -> datetime:
@@ -142,7 +145,7 @@ async def load_progress(
         first_name=user.first_name,
         today=today,
         weeks=weeks,
-        stopped_running=profile.stopped_running_on,
+        rehab_day=rehab_day(profile, today),
         days=await load_history(session, user, start, today),
         pt_sessions=await pt_session_dates(session, user.id, start, today),
     )
@@ -164,7 +167,9 @@ async def report_period(
             f"the last {FALLBACK_DAYS} days (no PT session recorded yet)",
         )
     start = max(last, today - timedelta(days=MAX_REPORT_DAYS - 1))
-    return ReportPeriod(start, today, f"since your PT session on {_short(last)}")
+    length = (today - start).days + 1
+    days = "1 day" if length == 1 else f"{length} days"
+    return ReportPeriod(start, today, f"since your PT session on {_short(last)} ({days})")
 
 
 def _dose(row: Exercise) -> str:

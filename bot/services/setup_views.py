@@ -14,7 +14,7 @@ from bot.domain.timezones import (
     resolve_location,
     resolve_timezone,
 )
-from bot.domain.wording import button, hhmm, t
+from bot.domain.wording import button, hhmm, shorten, t
 from bot.services.outcome import ButtonRows, Reply
 
 Row = list[tuple[str, str]]
@@ -57,7 +57,7 @@ def weekday_buttons(prefix: str, selected: tuple[int, ...] | list[int]) -> list[
 
 
 def candidate_buttons(prefix: str, matches: tuple[TimezoneMatch, ...]) -> list[Row]:
-    return [[(m.label[:60], f"{prefix}:{i}")] for i, m in enumerate(matches)]
+    return [[(shorten(m.label, 60), f"{prefix}:{i}")] for i, m in enumerate(matches)]
 
 
 def ask_location(prefix: str | None = None) -> Reply:

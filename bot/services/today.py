@@ -52,8 +52,7 @@ def render_today(
     if ctx.safety.allows_cheering:
         lines.append(f"Streak: {stats.plural(stats.streak(days, today), 'day')}")
     lines += [
-        f"Adherence: {stats.percent(stats.adherence(days, today, 7))} over 7 days, "
-        f"{stats.percent(stats.adherence(days, today, 28))} over 28 days",
+        stats.adherence_text(days, today),
     ]
     user = ctx.user
     if user.status == UserStatus.PAUSED:

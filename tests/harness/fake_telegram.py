@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -22,6 +23,8 @@ from bot.transport import InProcessRequest, Upload, error, ok
 BOT_ID = 7000000001
 BOT_USERNAME = "pt_coach_test_bot"
 MAX_TEXT = 4096
+# A content placeholder left unfilled, as a user would see it: "{injury}", "{first_name}".
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
 
@@ -125,6 +128,8 @@ class TelegramError400(Exception):
 class FakeTelegram(InProcessRequest):
     def __init__(self) -> None:
         self.calls: list[ApiCall] = []
+        # Template placeholders that reached a user ("{injury}"): the harness fixture fails on any.
+        self.placeholder_leaks: list[str] = []
         self.chats: dict[int, list[SentMessage]] = defaultdict(list)
         self.faults: list[Fault] = []
         self.answered_queries: set[str] = set()
@@ -294,8 +299,9 @@ class FakeTelegram(InProcessRequest):
                         raise TelegramError400("BUTTON_DATA_INVALID")
         return markup
 
-    @staticmethod
-    def _check_text(text: Any) -> str:
+    def _check_text(self, text: Any) -> str:
+        if isinstance(text, str):
+            self.placeholder_leaks.extend(PLACEHOLDER.findall(text))
         if not isinstance(text, str) or not text.strip():
             raise TelegramError400("message text is empty")
         if len(text) > MAX_TEXT:
@@ -400,6 +406,8 @@ class FakeTelegram(InProcessRequest):
         if "document" not in files:
             raise TelegramError400("there is no document in the request")
         caption = params.get("caption")
+        if isinstance(caption, str):
+            self.placeholder_leaks.extend(PLACEHOLDER.findall(caption))
         if caption and len(caption) > MAX_CAPTION:
             raise TelegramError400("message caption is too long")
         return self._new_message(
@@ -416,6 +424,8 @@ class FakeTelegram(InProcessRequest):
         if "photo" not in files:
             raise TelegramError400("there is no photo in the request")
         caption = params.get("caption")
+        if isinstance(caption, str):
+            self.placeholder_leaks.extend(PLACEHOLDER.findall(caption))
         if caption and len(caption) > MAX_CAPTION:
             raise TelegramError400("message caption is too long")
         return self._new_message(

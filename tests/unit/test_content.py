@@ -238,6 +238,11 @@ def test_weekly_and_milestone_keys() -> None:
     assert week_kind(2) == "tough"
     assert week_kind(0) == "empty"
     assert week_kind(7, pain_flare=True) == "pain_flare"
+    # Three days in, three sessions: a great start, not a "tougher week".
+    assert week_kind(3, 3) == "great"
+    # An open safety concern without painful scores never reads as "pain was higher".
+    assert week_kind(7, 7, held=True) == "held"
+    assert week_kind(7, 7, pain_flare=True, held=True) == "pain_flare"
     assert text.render("weekly_header", done=5, planned=7, first_name="Sam").count("5") == 1
 
 

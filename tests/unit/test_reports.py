@@ -8,12 +8,10 @@ M missed, Z paused, R rest, N nothing recorded yet.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import re
 import struct
 import threading
-import zlib
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -32,6 +30,7 @@ from bot.reports.stats import (
     pain_trend,
     streak,
 )
+from tests.helpers.pdf import pdf_text as read_pdf_text
 
 TODAY = date(2025, 6, 29)
 CODES = {
@@ -190,17 +189,18 @@ def test_morning_counts() -> None:
 
 
 def test_caption_numbers_match_the_data() -> None:
-    assert caption(month(), TODAY, STOPPED) == (
-        "Streak: 5 days · Adherence 86 % (7 days), 79 % (28 days) · Pain: improving"
-        " · Day 23 since you stopped running"
+    assert caption(month(), TODAY, 24) == (
+        "Streak: 5 days · Adherence: 86 % over 7 days, 79 % over 28 days · Pain: improving"
+        " · Day 24 of your rehab"
     )
 
 
 def test_caption_for_a_new_user_is_kind_not_zero() -> None:
-    text = caption(seed("N"), TODAY, TODAY - timedelta(days=1))
+    text = caption(seed("N"), TODAY, 2)
     assert text == (
-        "Streak: 0 days · Adherence: no planned days yet · Pain: not enough data yet"
-        " · Day 1 since you stopped running"
+        "Streak: 0 days · Adherence: no planned days yet"
+        " · Pain trend: after 3 scores in each of two weeks (0 so far)"
+        " · Day 2 of your rehab"
     )
 
 
@@ -254,16 +254,8 @@ def test_has_enough_data_needs_three_check_ins() -> None:
 
 # ------------------------------------------------------------------------------ PDF
 def _pdf_text(data: bytes) -> str:
-    """All text drawn by the PDF's content streams (decompressed), in order."""
-    chunks: list[str] = []
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
-        raw = match.group(1)
-        with contextlib.suppress(zlib.error):  # images and fonts may be stored raw
-            raw = zlib.decompress(raw)
-        for literal in re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", raw):
-            unescaped = re.sub(rb"\\(.)", rb"\1", literal)
-            chunks.append(unescaped.decode("latin-1"))
-    return "\n".join(chunks)
+    """All text drawn on the PDF's pages, decoded from the embedded font."""
+    return read_pdf_text(data)
 
 
 def _page_count(data: bytes) -> int:
@@ -351,12 +343,14 @@ def test_pt_report_survives_emoji_and_odd_unicode() -> None:
     data = render_pt_report(_report(days, first_name="Zoë 🏃‍♀️", injury_label="Hüfte – links"))
     assert _page_count(data) == 1
     text = _pdf_text(data)
-    assert 'Felt "great" - no pain... o end' in text
-    assert "Zo\xeb" in text
+    assert "Felt “great” — no pain… ő end" in text
+    assert "Zoë  ·" in text and "Hüfte – links" in text
 
 
-def test_sanitize_keeps_latin1_and_drops_the_rest() -> None:
-    assert sanitize("Ça va ‘bien’ → 2–3 × 10 😀") == "Ça va 'bien' -> 2-3 × 10"
+def test_sanitize_keeps_what_the_font_draws_and_drops_the_rest() -> None:
+    assert sanitize("Ça va ‘bien’ → 2–3 × 10 😀") == "Ça va ‘bien’ → 2–3 × 10"
+    assert sanitize("Колено болит") == "Колено болит"
+    assert sanitize("Zoë 🏃‍♀️") == "Zoë"
     assert sanitize(None) == ""
     assert sanitize("line\nbreak\ttab") == "line break tab"
 

@@ -68,7 +68,7 @@ EXERCISE_HOW_MAX_CHARS = 200
 BUTTON_MAX_CHARS = 30
 
 MILESTONE_STREAKS: tuple[int, ...] = (3, 7, 14, 30, 60)
-WEEK_KINDS: tuple[str, ...] = ("great", "good", "tough", "empty", "pain_flare")
+WEEK_KINDS: tuple[str, ...] = ("great", "good", "tough", "empty", "pain_flare", "held")
 
 
 class ContentError(ValueError):
@@ -161,6 +161,23 @@ class ExerciseCatalog:
                 return area
         raise KeyError(f"unknown injury area {area_id!r}")
 
+    def template_for(
+        self, area_id: str | None, template_id: str | None, name: str
+    ) -> ExerciseTemplate | None:
+        """The template an exercise of the plan came from, or one of the same name: first in
+        the user's own area (the same exercise may carry area-specific cues), then anywhere."""
+        key = " ".join(name.casefold().split())
+        areas = sorted(self.areas, key=lambda a: a.id != area_id)
+        for area in areas:
+            for item in area.templates:
+                if template_id is not None and item.id == template_id and area.id == area_id:
+                    return item
+        for area in areas:
+            for item in area.templates:
+                if " ".join(item.name.casefold().split()) == key:
+                    return item
+        return None
+
 
 # ----------------------------------------------------------------------------- check-in
 
@@ -219,17 +236,25 @@ class CheckinText:
         return render_template(chosen, **fields)
 
 
-def week_kind(done_days: int, pain_flare: bool = False) -> str:
-    """Which weekly_summary line fits: a flare outranks the count so we never cheer over pain."""
+def week_kind(
+    done_days: int, planned_days: int = 7, *, pain_flare: bool = False, held: bool = False
+) -> str:
+    """Which weekly_summary line fits: a flare or an open safety concern outranks the count, so
+    we never cheer over pain; "pain was higher" only when the scores say so (``pain_flare``),
+    and a hold without such scores gets its own, calmer line. The count is read against the
+    days that were planned, so a user three days in with three sessions has a great week."""
     if pain_flare:
         return "pain_flare"
-    if done_days >= 6:
+    if held:
+        return "held"
+    if done_days == 0 or planned_days == 0:
+        return "empty"
+    share = done_days / planned_days
+    if share >= 6 / 7:
         return "great"
-    if done_days >= 4:
+    if share >= 4 / 7:
         return "good"
-    if done_days >= 1:
-        return "tough"
-    return "empty"
+    return "tough"
 
 
 # The keys every check-in file must define, with the minimum number of variants.
