@@ -154,7 +154,9 @@ async def test_a_week_of_running_shows_in_the_weekly_summary_progress_and_the_pt
     assert doc.kind == "document" and doc.file is not None
     from tests.unit.test_reports import _pdf_text
 
-    text = _pdf_text(doc.file)
+    # Long lines wrap in the PDF; compare the words, not where a line happens to break.
+    text = " ".join(_pdf_text(doc.file).split())
+    assert "Stopped running 16 Nov 2026 (14 days before the end of this period)" in text
     assert "Return to running" in text
     assert "stage 2 of 8" in text
     assert "Fri 27 Nov: stage 1, done as planned; pain 2/10 during, 1/10 right after" in text
@@ -233,4 +235,6 @@ async def test_a_week_with_a_painful_run_gets_the_flare_summary_not_cheering(
     await harness.advance(timedelta(days=2, hours=10, minutes=30), step=timedelta(minutes=30))
     (summary,) = [t for t in user.texts if "Runs this week" in t]
     assert "Highest pain on a run: 6/10" in summary
-    assert "Your pain was higher this week" in summary and "ease off" in summary
+    # A painful run holds the user: the calm "ease off" line, never the count's cheering.
+    assert "more painful than is comfortable" in summary and "ease off" in summary
+    assert not any(word in summary for word in ("Great", "Well done", "Nice work"))

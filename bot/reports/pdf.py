@@ -287,12 +287,13 @@ class _Report:
             else f"Stopped running {_long_date(inp.stopped_running)}"
         )
         self.pdf.set_text_color(*TEXT_GREY)
+        # Two lines: together they are wider than the page and the stop date was being cut.
         self._line(
-            f"Period {_long_date(self.start)} - {_long_date(self.end)} "
-            f"({self.period_len} days)  ·  {since_text}",
+            f"Period {_long_date(self.start)} - {_long_date(self.end)} ({self.period_len} days)",
             size=9,
             height=5,
         )
+        self._line(since_text, size=9, height=5)
         self.pdf.set_text_color(0, 0, 0)
         self.pdf.ln(1.5)
         self._rule()
