@@ -107,6 +107,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz
 
+from bot.domain.content import load_exercise_templates
 from bot.domain.textnorm import (
     CONTENT_DIR,
     STOPWORDS,
@@ -151,6 +152,9 @@ class FaqEntry:
     answer: str
     sources: tuple[str, ...]
     related: tuple[str, ...]
+    # Injury-area ids (as in exercises.toml) the entry is specifically about; empty for
+    # entries about running injuries in general. Used for the asker's context only.
+    areas: tuple[str, ...] = ()
 
 
 class FaqDataError(ValueError):
@@ -182,6 +186,7 @@ def _parse_entry(raw: object, where: str) -> FaqEntry:
         answer=raw["answer"].strip(),
         sources=_str_list(raw.get("sources"), "sources", where, required=True),
         related=_str_list(raw.get("related"), "related", where, required=False),
+        areas=_str_list(raw.get("areas"), "areas", where, required=False),
     )
 
 
@@ -213,7 +218,14 @@ def load_entries(directory: Path | None = None) -> list[FaqEntry]:
                 )
             seen[entry.id] = path
             entries.append(entry)
+    known_areas = set(load_exercise_templates().area_ids) - {"other"}
     for entry in entries:
+        for area in entry.areas:
+            if area not in known_areas:
+                raise FaqDataError(
+                    f"{seen[entry.id]}: entry {entry.id!r} lists unknown injury area {area!r} "
+                    f"(use one of: {', '.join(sorted(known_areas))})"
+                )
         for rel in entry.related:
             if rel not in seen:
                 raise FaqDataError(

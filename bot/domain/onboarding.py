@@ -326,7 +326,7 @@ def read_other_area(text: str | None) -> AreaChosen:
     return AreaChosen("other", " ".join(cleaned.split()))
 
 
-def _area_names(area: InjuryArea) -> list[str]:
+def area_names(area: InjuryArea) -> list[str]:
     """Every way a button's area may be typed: "Achilles / calf" is also "achilles", "calf"."""
     names = [area.label, area.id]
     if area.id != "other":  # its phrase is the generic "injury"
@@ -339,7 +339,7 @@ def _area_names(area: InjuryArea) -> list[str]:
 def read_area(text: str | None) -> AreaChosen | AskOtherArea | None:
     """A typed injury area that says what a button says ("knee", "my knee"), else None."""
     for area in load_exercise_templates().areas:
-        labels = _area_names(area) + ([button("other")] if area.id == "other" else [])
+        labels = area_names(area) + ([button("other")] if area.id == "other" else [])
         if matches_choice(text, *labels):
             return AskOtherArea() if area.id == "other" else AreaChosen(area.id)
     return None

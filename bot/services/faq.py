@@ -10,9 +10,11 @@ records the question for content authors (only for users who accepted the terms)
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,10 +22,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import FaqQuestion, User
 from bot.domain import callbacks
 from bot.domain.callbacks import ButtonFamily, SafetyAction
+from bot.domain.content import load_exercise_templates, render_template
 from bot.domain.enums import FaqDecision
 from bot.domain.faq import FaqEntry, FaqIndex
+from bot.domain.faq_context import (
+    Asker,
+    Fit,
+    area_fit,
+    order_for_asker,
+    prefer_for_asker,
+    questions_in,
+)
+from bot.domain.onboarding import area_names
 from bot.domain.wording import shorten
-from bot.services import safety
+from bot.services import context, safety
 from bot.services.outcome import ButtonRows, Outcome, rows
 from bot.services.users import get_user
 
@@ -43,6 +55,13 @@ DIDNT_HELP = "Sorry that didn't help. I've noted it so the answers can be improv
 DIDNT_HELP_NEXT = DIDNT_HELP + " Is it one of these?"
 DIDNT_HELP_BUTTON = "👎 That didn't help"
 BROWSED_PREFIX = "[browsed] "
+FOR_YOUR_AREA = "For your {area}:"
+OTHER_AREA_NOTE = (
+    "This answer is about the {entry_area}, and your injury is in your {area}: ask your "
+    "physical therapist how much of it applies to you."
+)
+ALSO_ASKED = "You asked more than one thing: the other answers are on the buttons below."
+ALSO_PREFIX = "Also: "
 
 # Small talk: short messages made only of these phrases (and the filler words below) get a
 # short reply and are not recorded as questions. The first kind found, in this order, wins,
@@ -276,6 +295,7 @@ class Decision:
     entry: FaqEntry | None = None
     suggestions: tuple[FaqEntry, ...] = ()
     small_talk: str | None = None
+    also: tuple[FaqEntry, ...] = ()  # answers to the message's other questions, as buttons
 
     @property
     def logged_as(self) -> FaqDecision | None:
@@ -287,8 +307,44 @@ class Decision:
         }.get(self.kind)
 
 
-def answer_question(index: FaqIndex, text: str) -> Decision:
-    """The one decision path: safety triage first, then small talk, then the knowledge base."""
+@cache
+def injury_area_names() -> Mapping[str, tuple[str, ...]]:
+    """Every way each injury area may be named ("Achilles / calf": "achilles", "calf"), from
+    the same content the onboarding buttons come from ("other" names no area)."""
+    return {
+        area.id: tuple(
+            dict.fromkeys(n.strip().lower() for n in (*area_names(area), *area.words) if n.strip())
+        )
+        for area in load_exercise_templates().areas
+        if area.id != "other"
+    }
+
+
+@cache
+def _area_phrases() -> Mapping[str, str]:
+    return {area.id: area.phrase for area in load_exercise_templates().areas}
+
+
+def asker_of(ctx: context.UserContext | None) -> Asker | None:
+    """What the FAQ may use about the user: their injury area and whether they are back to
+    running (nothing is used for someone who has not finished setting up)."""
+    profile = ctx.profile if ctx is not None else None
+    if profile is None:
+        return None
+    return Asker(
+        area_id=profile.injury_area,
+        area_phrase=_area_phrases().get(profile.injury_area, ""),
+        returning=bool(profile.returning_to_run),
+    )
+
+
+def answer_question(index: FaqIndex, text: str, asker: Asker | None = None) -> Decision:
+    """The one decision path: safety triage first, then small talk, then the knowledge base.
+
+    ``asker`` (the user's injury area and phase; None in the CLI) only breaks near-ties. A
+    message with several questions is answered for the whole message when that is clear, or
+    else for its first answerable question; its other answerable questions come back in
+    ``also`` (offered as buttons)."""
     text = text.strip()
     if not text:
         return Decision(Kind.EMPTY, EMPTY)
@@ -301,12 +357,25 @@ def answer_question(index: FaqIndex, text: str) -> Decision:
     if len(text) > QUESTION_MAX:
         return Decision(Kind.TOO_LONG, TOO_LONG)
     result = index.answer(text)
-    if result.decision == "answer" and result.best is not None:
-        return Decision(Kind.ANSWER, entry=result.best, confidence=result.confidence)
-    if result.decision == "suggest" and result.suggestions:
+    main = result.best if result.decision == "answer" else None
+    confidence = result.confidence
+    if main is not None and asker is not None:
+        main = prefer_for_asker(index.search(text, 4), text, asker, injury_area_names()) or main
+    answered: list[tuple[FaqEntry, float]] = []
+    for question in questions_in(text):
+        part = index.answer(question)
+        if part.decision == "answer" and part.best is not None:
+            answered.append((part.best, part.confidence))
+    if main is None and answered:
+        main, confidence = answered[0]
+    if main is not None:
+        also = {e.id: e for e, _ in answered if e.id != main.id}
         return Decision(
-            Kind.SUGGEST, SUGGEST, confidence=result.confidence, suggestions=result.suggestions
+            Kind.ANSWER, entry=main, confidence=confidence, also=tuple(also.values())[:3]
         )
+    if result.decision == "suggest" and result.suggestions:
+        picks = order_for_asker(result.suggestions, text, asker, injury_area_names())
+        return Decision(Kind.SUGGEST, SUGGEST, confidence=result.confidence, suggestions=picks)
     return Decision(Kind.UNKNOWN, UNKNOWN, confidence=result.confidence)
 
 
@@ -325,9 +394,20 @@ def topics(index: FaqIndex) -> list[str]:
     return seen
 
 
-def answer_text(entry: FaqEntry) -> str:
+def answer_text(entry: FaqEntry, question: str = "", asker: Asker | None = None) -> str:
+    """An entry as the bot sends it; for a user whose injury area we know, it says when the
+    entry is about their area, or about another area their question did not name."""
     sources = "; ".join(entry.sources[:3])
-    return f"{entry.title}\n\n{entry.answer}\n\nSources: {sources}"
+    fit = area_fit(entry, question, asker, injury_area_names())
+    phrases = _area_phrases()
+    area = asker.area_phrase if asker is not None else ""
+    intro = render_template(FOR_YOUR_AREA, area=area) + "\n" if fit.fit is Fit.OWN_AREA else ""
+    note = (
+        "\n\n" + render_template(OTHER_AREA_NOTE, entry_area=phrases[fit.entry_area], area=area)
+        if fit.fit is Fit.OTHER_AREA
+        else ""
+    )
+    return f"{intro}{entry.title}\n\n{entry.answer}{note}\n\nSources: {sources}"
 
 
 def entry_button(entry: FaqEntry, width: int = 60, prefix: str = "") -> tuple[str, str]:
@@ -338,7 +418,13 @@ def entry_button(entry: FaqEntry, width: int = 60, prefix: str = "") -> tuple[st
 TOPICS_BUTTON = ("Browse topics", callbacks.encode(ButtonFamily.FAQ, "topics"))
 
 
-def answer_buttons(entry: FaqEntry, question_id: int | None, index: FaqIndex) -> ButtonRows:
+def answer_buttons(
+    entry: FaqEntry,
+    question_id: int | None,
+    index: FaqIndex,
+    also: tuple[FaqEntry, ...] = (),
+) -> ButtonRows:
+    """Feedback first, then the message's other questions, then the entry's related ones."""
     lines: list[list[tuple[str, str]]] = []
     if question_id is not None:
         lines.append(
@@ -347,7 +433,13 @@ def answer_buttons(entry: FaqEntry, question_id: int | None, index: FaqIndex) ->
                 (DIDNT_HELP_BUTTON, callbacks.encode(ButtonFamily.FEEDBACK, question_id, "n")),
             ]
         )
-    related = [e for e in (find_entry(index, rid) for rid in entry.related[:3]) if e is not None]
+    lines += [[entry_button(e, 60, ALSO_PREFIX)] for e in also]
+    shown = {entry.id, *(e.id for e in also)}
+    related = [
+        e
+        for e in (find_entry(index, rid) for rid in entry.related[:3])
+        if e is not None and e.id not in shown
+    ]
     lines += [[entry_button(e, 48, "→ ")] for e in related]
     return rows(*lines)
 
@@ -392,9 +484,12 @@ async def _log_question(
 async def ask(
     session: AsyncSession, telegram_id: int, text: str, now: datetime, index: FaqIndex
 ) -> Outcome:
-    """A typed question from the bot: decide, record it for authors, say what was decided."""
-    decision = answer_question(index, text)
-    user = await get_user(session, telegram_id)
+    """A typed question from the bot: decide (with the user's area and phase), record it for
+    authors, say what was decided."""
+    ctx = await context.load(session, telegram_id, now)
+    user = ctx.user if ctx is not None else None
+    asker = asker_of(ctx)
+    decision = answer_question(index, text, asker)
     if decision.kind is Kind.SAFETY:  # the router triages first; this is the backstop
         flagged = await safety.report_red_flag(session, user, text.strip(), now)
         return flagged.outcome if flagged is not None else Outcome.say(decision.text)
@@ -407,7 +502,10 @@ async def ask(
         )
     if decision.kind is Kind.ANSWER and decision.entry is not None:
         entry = decision.entry
-        return Outcome.say(answer_text(entry), answer_buttons(entry, qid, index))
+        body = answer_text(entry, text, asker)
+        if decision.also:
+            body = f"{body}\n\n{ALSO_ASKED}"
+        return Outcome.say(body, answer_buttons(entry, qid, index, decision.also))
     if decision.kind is Kind.SUGGEST:
         lines = [[entry_button(e)] for e in decision.suggestions[:3]]
         lines.append([("None of these", callbacks.encode(ButtonFamily.FAQ, "none", qid or 0))])

@@ -262,6 +262,17 @@ def test_unknown_related_id_is_rejected(tmp_path: Path) -> None:
         load_entries(tmp_path)
 
 
+def test_an_unknown_injury_area_is_rejected_naming_the_entry(tmp_path: Path) -> None:
+    _write(tmp_path / "one.toml", GOOD.replace("related = []", 'related = []\nareas = ["elbow"]'))
+    with pytest.raises(FaqDataError, match=r"one\.toml.*'a'.*unknown injury area 'elbow'"):
+        load_entries(tmp_path)
+
+
+def test_a_known_injury_area_is_read(tmp_path: Path) -> None:
+    _write(tmp_path / "one.toml", GOOD.replace("related = []", 'related = []\nareas = ["knee"]'))
+    assert load_entries(tmp_path)[0].areas == ("knee",)
+
+
 # ---------------------------------------------------------------- dev set
 needs_content = pytest.mark.skipif(
     not DEVSET.exists() or not any(FAQ_DIR.glob("*.toml")),

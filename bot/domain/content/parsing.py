@@ -235,6 +235,9 @@ def parse_exercises(data: Mapping[str, Any], path: Path) -> ExerciseCatalog:
         area_ids.add(area_id)
         label = check.string(raw_area, entry, "label", max_chars=BUTTON_MAX_CHARS)
         phrase = check.string(raw_area, entry, "phrase", max_chars=BUTTON_MAX_CHARS)
+        words = raw_area.get("words", [])
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            raise check.fail(entry, "words", 'must be a list of words, like ["heel", "shin"]')
         raw_templates = raw_area.get("exercise")
         if not isinstance(raw_templates, list) or not raw_templates:
             raise check.fail(entry, "exercise", "needs at least one [[area.exercise]] entry")
@@ -278,7 +281,11 @@ def parse_exercises(data: Mapping[str, Any], path: Path) -> ExerciseCatalog:
                     how=check.string(raw, t_entry, "how", max_chars=EXERCISE_HOW_MAX_CHARS),
                 )
             )
-        areas.append(InjuryArea(area_id, label, phrase, tuple(templates)))
+        areas.append(
+            InjuryArea(
+                area_id, label, phrase, tuple(templates), tuple(w.strip().lower() for w in words)
+            )
+        )
     return ExerciseCatalog(note=note, areas=tuple(areas))
 
 

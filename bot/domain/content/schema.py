@@ -136,6 +136,9 @@ class InjuryArea:
     label: str
     phrase: str
     templates: tuple[ExerciseTemplate, ...]
+    # Words that name the area in a question ("heel", "shin"), beyond its label and phrase:
+    # the FAQ uses them to tell a question about this area from one about the user's own.
+    words: tuple[str, ...] = ()
 
     def template(self, template_id: str) -> ExerciseTemplate:
         for item in self.templates:
