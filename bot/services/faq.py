@@ -342,9 +342,9 @@ def answer_question(index: FaqIndex, text: str, asker: Asker | None = None) -> D
     """The one decision path: safety triage first, then small talk, then the knowledge base.
 
     ``asker`` (the user's injury area and phase; None in the CLI) only breaks near-ties. A
-    message with several questions is answered for the whole message when that is clear, or
-    else for its first answerable question; its other answerable questions come back in
-    ``also`` (offered as buttons)."""
+    message with several questions is answered for the whole message when that is clear,
+    with its other answerable questions in ``also`` (offered as buttons); when the whole is
+    unclear, the separate questions' answers are offered as "did you mean"."""
     text = text.strip()
     if not text:
         return Decision(Kind.EMPTY, EMPTY)
@@ -366,15 +366,16 @@ def answer_question(index: FaqIndex, text: str, asker: Asker | None = None) -> D
         part = index.answer(question)
         if part.decision == "answer" and part.best is not None:
             answered.append((part.best, part.confidence))
-    if main is None and answered:
-        main, confidence = answered[0]
     if main is not None:
         also = {e.id: e for e, _ in answered if e.id != main.id}
         return Decision(
             Kind.ANSWER, entry=main, confidence=confidence, also=tuple(also.values())[:3]
         )
-    if result.decision == "suggest" and result.suggestions:
-        picks = order_for_asker(result.suggestions, text, asker, injury_area_names())
+    # Unclear as a whole: its separate questions' answers are offered, never asserted (on the
+    # real-question dev split, answering the first one outright was wrong twice in three).
+    offered = {e.id: e for e in (*(e for e, _ in answered), *result.suggestions)}
+    if offered and (result.decision == "suggest" or answered):
+        picks = order_for_asker(tuple(offered.values())[:3], text, asker, injury_area_names())
         return Decision(Kind.SUGGEST, SUGGEST, confidence=result.confidence, suggestions=picks)
     return Decision(Kind.UNKNOWN, UNKNOWN, confidence=result.confidence)
 
