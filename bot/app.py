@@ -108,7 +108,7 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .application_class(ExactlyOnceApplication)
-        .token(settings.token or "0:offline")
+        .token(settings.token.get_secret_value() or "0:offline")
         .defaults(Defaults())
         .concurrent_updates(
             ChatOrderedUpdateProcessor(

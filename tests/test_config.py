@@ -19,9 +19,9 @@ def load(env: dict[str, str] | None = None, path: Path | None = None):
 def test_defaults_come_from_config_toml() -> None:
     settings = load()
     assert settings.telegram.mode == "polling"
-    assert settings.database.url.startswith("sqlite+aiosqlite:///data/")
+    assert settings.database.url.get_secret_value().startswith("sqlite+aiosqlite:///data/")
     assert settings.schedule.quiet_start == time(21, 0)
-    assert settings.token == ""
+    assert settings.token.get_secret_value() == ""
 
 
 def test_environment_overrides_any_key_by_naming_rule() -> None:
@@ -35,19 +35,18 @@ def test_environment_overrides_any_key_by_naming_rule() -> None:
         }
     )
     assert settings.schedule.quiet_start == time(22, 30)
-    assert settings.database.url == "postgresql+asyncpg://u@db/pt"
+    assert settings.database.url.get_secret_value() == "postgresql+asyncpg://u@db/pt"
     assert settings.admin.user_ids == (11, 22)
     assert settings.telegram.rate_limit is False
-    assert settings.token == "123:abc"
+    assert settings.token.get_secret_value() == "123:abc"
 
 
 def test_dotenv_supplies_the_token_but_real_environment_wins(tmp_path: Path) -> None:
     dotenv = tmp_path / ".env"
     dotenv.write_text("# my secrets\nTELEGRAM_BOT_TOKEN='111:fromfile'\n")
-    assert load_settings(environ={}, dotenv=dotenv).token == "111:fromfile"
-    assert (
-        load_settings(environ={"TELEGRAM_BOT_TOKEN": "222:env"}, dotenv=dotenv).token == "222:env"
-    )
+    assert load_settings(environ={}, dotenv=dotenv).token.get_secret_value() == "111:fromfile"
+    from_env = load_settings(environ={"TELEGRAM_BOT_TOKEN": "222:env"}, dotenv=dotenv)
+    assert from_env.token.get_secret_value() == "222:env"
 
 
 @pytest.mark.parametrize(
