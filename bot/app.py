@@ -173,7 +173,13 @@ async def _post_init(app: PTBApp) -> None:
     from bot.health import start_health
 
     await start_health(app)
-    log.info("PT Coach started as @%s (%s)", app.bot.username, services.instance_id)
+    # The database URL prints with its password masked (bot.config.DatabaseUrl).
+    log.info(
+        "PT Coach started as @%s (%s) on %s",
+        app.bot.username,
+        services.instance_id,
+        services.settings.database.url,
+    )
 
 
 async def _post_shutdown(app: PTBApp) -> None:
