@@ -185,7 +185,7 @@ def test_the_renamed_json_logging_key_says_its_new_name(tmp_path: Path) -> None:
 def test_settings_are_frozen_and_overrides_are_validated() -> None:
     settings = load()
     with pytest.raises(ValidationError):
-        settings.schedule.batch_size = 5  # type: ignore[misc]
+        settings.schedule.batch_size = 5
     changed = settings.with_overrides(schedule={"batch_size": "50"}, token="1:x")
     assert changed.schedule.batch_size == 50 and settings.schedule.batch_size == 200
     assert changed.token.get_secret_value() == "1:x"
