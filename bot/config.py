@@ -378,7 +378,8 @@ class _Environment(EnvSettingsSource):
 
 def _environment(environ: Mapping[str, str], dotenv: Path) -> dict[str, str]:
     """The untracked ``.env`` (parsed by python-dotenv) under the real environment."""
-    from_file = dotenv_values(dotenv) if dotenv.is_file() else {}
+    # Taken literally: a secret with "${" in it is not a variable to expand.
+    from_file = dotenv_values(dotenv, interpolate=False) if dotenv.is_file() else {}
     values = {key: value for key, value in from_file.items() if value is not None}
     values.update(environ)
     return values

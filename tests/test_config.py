@@ -165,6 +165,8 @@ def test_a_dotenv_file_may_hold_any_setting_and_the_environment_still_wins(
     assert load_settings(environ={}, dotenv=dotenv).schedule.quiet_start == time(22, 15)
     env = {"PTCOACH_SCHEDULE_QUIET_START": "23:00"}
     assert load_settings(environ=env, dotenv=dotenv).schedule.quiet_start == time(23, 0)
+    dotenv.write_text("TELEGRAM_BOT_TOKEN=1:a${HOME}b\n")  # a secret is taken literally
+    assert load_settings(environ={}, dotenv=dotenv).token.get_secret_value() == "1:a${HOME}b"
     dotenv.write_text("PTCOACH_SCHEDULE_QUIET_STAR=22:15\n")
     with pytest.raises(ConfigError, match="PTCOACH_SCHEDULE_QUIET_STAR: unknown setting"):
         load_settings(environ={}, dotenv=dotenv)
