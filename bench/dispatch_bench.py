@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
 import time
 from collections import Counter
@@ -75,10 +74,12 @@ def shipped_batch_size() -> int:
 
 def bench_settings(url: str, batch_size: int) -> Any:
     base = load_settings(environ={}, dotenv=ROOT / ".env.does-not-exist")
-    base = base.with_overrides(
-        database={"url": url}, telegram={"rate_limit": False}, schedule={"batch_size": batch_size}
+    return base.with_overrides(
+        database={"url": url},
+        telegram={"rate_limit": False},
+        schedule={"batch_size": batch_size},
+        token="123456:BENCH",
     )
-    return dataclasses.replace(base, token="123456:BENCH")
 
 
 async def run_backend(

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import dataclasses
 import json
 import random
 import statistics
@@ -149,8 +148,7 @@ async def run_backend(backend: str, users: int, latency: float, seed: int) -> di
 
     async with fresh_database(backend) as url:
         shipped = load_settings(environ={}, dotenv=ROOT / ".env.does-not-exist")
-        settings = shipped.with_overrides(database={"url": url})
-        settings = dataclasses.replace(settings, token="123456:PEAK")
+        settings = shipped.with_overrides(database={"url": url}, token="123456:PEAK")
         telegram = PeakTelegram(latency)
         clock = EveningClock(NOW)
         app = build_application(settings, request=telegram, clock=clock, run_ticks=False)

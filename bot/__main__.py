@@ -31,7 +31,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.runner import run_bot
 
     current = settings()
-    if not current.token:
+    if not current.token.get_secret_value():
         print(NO_TOKEN, file=sys.stderr)
         return 78  # EX_CONFIG
     return run_bot(current)

@@ -108,7 +108,7 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .application_class(ExactlyOnceApplication)
-        .token(settings.token or "0:offline")
+        .token(settings.token.get_secret_value() or "0:offline")
         .defaults(Defaults())
         .concurrent_updates(
             ChatOrderedUpdateProcessor(
@@ -173,7 +173,13 @@ async def _post_init(app: PTBApp) -> None:
     from bot.health import start_health
 
     await start_health(app)
-    log.info("PT Coach started as @%s (%s)", app.bot.username, services.instance_id)
+    # The database URL prints with its password masked (bot.config.DatabaseUrl).
+    log.info(
+        "PT Coach started as @%s (%s) on %s",
+        app.bot.username,
+        services.instance_id,
+        services.settings.database.url,
+    )
 
 
 async def _post_shutdown(app: PTBApp) -> None:

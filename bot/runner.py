@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 def run_bot(settings: Settings) -> int:
-    setup_logging(settings.logging.level, settings.logging.json)
+    setup_logging(settings.logging.level, settings.logging.json_lines)
     app = build_application(settings)
     stop_signals = (signal.SIGINT, signal.SIGTERM)
     try:
@@ -30,7 +30,7 @@ def run_bot(settings: Settings) -> int:
                 port=tg.webhook_port,
                 url_path=tg.webhook_path,
                 webhook_url=f"{tg.webhook_url.rstrip('/')}/{tg.webhook_path}",
-                secret_token=tg.webhook_secret,
+                secret_token=tg.webhook_secret.get_secret_value(),
                 allowed_updates=Update.ALL_TYPES,
                 drop_pending_updates=False,
                 stop_signals=stop_signals,

@@ -166,11 +166,10 @@ def settings(db_url: str) -> Settings:
 
 
 def make_settings(db_url: str) -> Settings:
-    import dataclasses
-
     base = load_settings(environ={}, dotenv=Path("/nonexistent"))
-    base = base.with_overrides(database={"url": db_url}, telegram={"rate_limit": False})
-    return dataclasses.replace(base, token="123456:TEST-TOKEN")
+    return base.with_overrides(
+        database={"url": db_url}, telegram={"rate_limit": False}, token="123456:TEST-TOKEN"
+    )
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ PostgreSQL; every assertion is about what arrives in the user's chat and when.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -237,9 +236,7 @@ async def test_the_budget_is_configurable(clock: object, db_url: str) -> None:
     from tests.conftest import make_settings
 
     base = make_settings(db_url)
-    settings = dataclasses.replace(
-        base, schedule=dataclasses.replace(base.schedule, proactive_per_day=1)
-    )
+    settings = base.with_overrides(schedule={"proactive_per_day": 1})
     h = BotHarness(settings, clock)  # type: ignore[arg-type]
     await h.start()
     try:

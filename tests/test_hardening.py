@@ -106,9 +106,7 @@ async def test_health_text_and_the_token_never_reach_the_logs_at_debug(
 
 
 def _with_token(settings: Settings) -> Settings:
-    import dataclasses
-
-    return dataclasses.replace(settings, token=TOKEN)
+    return settings.with_overrides(token=TOKEN)
 
 
 def test_pt_b_webhook_critical_line_loses_the_update_body(captured: list[io.StringIO]) -> None:

@@ -8,7 +8,6 @@ whose Telegram round trips hang until released: a slow network, made controllabl
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any
@@ -126,8 +125,7 @@ async def test_a_check_in_pressed_quickly_is_recorded_in_the_order_pressed(
 
 @pytest.fixture
 def settings_two_at_a_time(settings: Settings) -> Settings:
-    telegram = dataclasses.replace(settings.telegram, max_concurrent_updates=2)
-    return dataclasses.replace(settings, telegram=telegram)
+    return settings.with_overrides(telegram={"max_concurrent_updates": 2})
 
 
 async def test_no_more_than_the_configured_number_of_updates_run_at_once(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,8 @@ CHAT_DB = "sqlite+aiosqlite:///data/chat.db"
 
 def chat_settings(base: Settings, db_url: str) -> Settings:
     """Same behaviour as the real bot, but its own database and nothing that reaches out."""
-    settings = base.with_overrides(
+    return base.with_overrides(
+        token="",
         database={"url": db_url, "migrate_on_start": True},
         telegram={
             "rate_limit": False,
@@ -27,7 +27,6 @@ def chat_settings(base: Settings, db_url: str) -> Settings:
             "health_port": 0,
         },
     )
-    return dataclasses.replace(settings, token="")
 
 
 def _sqlite_file(url: str) -> Path | None:

@@ -22,17 +22,14 @@ Registrar = Callable[[Any], None]
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    import dataclasses
-
     from bot.db.engine import create_engine
     from bot.db.migrate import upgrade
 
-    database = settings().database
     # A migration may rewrite a large table: no statement timeout for it.
-    limits = dataclasses.replace(database, statement_timeout=0.0)
+    database = settings().with_overrides(database={"statement_timeout": 0.0}).database
 
     async def _go() -> None:
-        engine = create_engine(database.url, limits=limits)
+        engine = create_engine(database.url, limits=database)
         try:
             await upgrade(engine)
         finally:

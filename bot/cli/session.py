@@ -11,6 +11,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import ConfigError, Settings, load_settings
@@ -27,7 +28,7 @@ def settings() -> Settings:
         raise SystemExit(2) from None
 
 
-async def with_session(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+async def with_session(url: str | SecretStr, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run ``work`` with one session on ``url``; the engine is disposed afterwards."""
     from bot.db.engine import create_engine, create_session_factory
 

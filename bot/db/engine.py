@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -82,9 +83,10 @@ def _timeouts(is_sqlite: bool, url: str, limits: DatabaseSettings, kwargs: dict[
 
 
 def create_engine(
-    url: str, *, limits: DatabaseSettings | None = None, **kwargs: Any
+    url: str | SecretStr, *, limits: DatabaseSettings | None = None, **kwargs: Any
 ) -> AsyncEngine:
-    url = resolve_sqlite_path(url)
+    """The engine for ``url``; the configured ``DatabaseUrl`` is unwrapped here and only here."""
+    url = resolve_sqlite_path(url.get_secret_value() if isinstance(url, SecretStr) else url)
     is_sqlite = make_url(url).get_backend_name() == "sqlite"
     # A database error must never print the bound parameters: they are users' health notes.
     kwargs.setdefault("hide_parameters", True)

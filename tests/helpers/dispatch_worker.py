@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -146,8 +145,9 @@ async def run(db: str, out_path: Path, now: datetime, latency: float, instance_i
     from scheduler.dispatcher import Dispatcher
 
     settings = load_settings(environ={}, dotenv=Path("/nonexistent"))
-    settings = settings.with_overrides(database={"url": db}, telegram={"rate_limit": False})
-    settings = dataclasses.replace(settings, token="123456:TEST-TOKEN")
+    settings = settings.with_overrides(
+        database={"url": db}, telegram={"rate_limit": False}, token="123456:TEST-TOKEN"
+    )
     with out_path.open("a", encoding="utf-8") as out:
         app = build_application(
             settings,
