@@ -5,7 +5,7 @@ Five personas live through two months of rehab on the real bot, dispatcher and d
 what an attentive coach would never do: send a nudge that does not fit the person, send more
 proactive messages in a day than the budget, leave a template placeholder in a message, or
 get its own arithmetic wrong in a weekly summary. It also writes each persona's transcript;
-with ``PTCOACH_WRITE_TRANSCRIPTS=1`` into ``docs/personas/`` (the copies kept in the
+with ``WRITE_PERSONA_TRANSCRIPTS=1`` into ``docs/personas/`` (the copies kept in the
 repository), otherwise into the test's temporary folder.
 """
 
@@ -140,7 +140,7 @@ async def test_sixty_days_with_five_people_read_like_one_attentive_coach(
         await simulate(h, list(people.values()), DAYS)
         budget = h.settings.schedule.proactive_per_day
         out = (
-            ROOT / "docs" / "personas" if os.environ.get("PTCOACH_WRITE_TRANSCRIPTS") else tmp_path
+            ROOT / "docs" / "personas" if os.environ.get("WRITE_PERSONA_TRANSCRIPTS") else tmp_path
         )
         out.mkdir(parents=True, exist_ok=True)
         for name, script in people.items():
