@@ -1,6 +1,6 @@
 """Return to running, told as stories through the real bot on both databases: a clearance
-refused during a safety hold, a smooth progression to the next stage, a step back after a bad
-morning, and a PT's own plan."""
+refused during a safety hold, a smooth progression to the next stage, a repeat after
+acceptable but uncomfortable pain, a step back after a bad morning, and a PT's own plan."""
 
 from __future__ import annotations
 
@@ -117,6 +117,38 @@ async def test_two_good_runs_settled_by_the_morning_move_the_user_to_stage_2(
         (0, 2, "better", "stay"),
         (0, 1, "same", "progress"),
     ]
+
+
+async def test_acceptable_but_not_comfortable_pain_repeats_the_stage_then_it_moves_on(
+    harness: BotHarness,
+) -> None:
+    """A 4/10 run settled by the morning is acceptable, not comfortable: the stage is repeated
+    (the good-session count stays), and two comfortable runs later the user moves on."""
+    user_id = await make_user(harness, at=time(19, 0))
+    user = harness.user(1001)
+    await _clear(user)
+
+    said = await _run(user, 4, 3)
+    assert "4/10" in said
+    await _next_day(harness)
+    morning = await _morning(user, "Same")
+    assert "repeat this stage" in morning.lower() and "4/10" in morning
+    assert "move on" not in morning
+    profile = await _profile(harness, user_id)
+    assert (profile.run_stage, profile.run_good_sessions) == (0, 0)
+
+    for _ in range(2):
+        await _next_day(harness)  # the rest day
+        await _run(user, 2, 2)
+        await _next_day(harness)
+        last = await _morning(user, "Better")
+    assert "move on to stage 2" in last
+    assert (await _profile(harness, user_id)).run_stage == 1
+    async with harness.services.sessions() as session:
+        decisions = list(
+            (await session.execute(select(RunLog.decision).order_by(RunLog.local_date))).scalars()
+        )
+    assert decisions == ["repeat", "stay", "progress"]
 
 
 async def test_a_worse_morning_steps_back_a_stage_and_says_tell_the_pt(harness: BotHarness) -> None:
