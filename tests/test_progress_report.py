@@ -320,3 +320,28 @@ async def test_rendering_runs_off_the_event_loop(
     assert loop_thread not in chart_threads + pdf_threads
     kinds = [m.kind for m in harness.telegram.messages(1001)]
     assert kinds == ["photo", "document"]
+
+
+async def test_a_long_streak_reads_the_same_everywhere_not_cut_to_a_window(
+    harness: BotHarness,
+) -> None:
+    """47 days in a row: /today, /progress, the PT report and the weekly summary all count the
+    whole streak (each once read only its own window: 28 days, 84 days, the report's period)."""
+    uid = await make_user(harness, stopped=STOPPED)
+    first = TODAY - timedelta(days=45)
+    await seed(harness, uid, [(first + timedelta(days=i), "D") for i in range(47)])  # to Sat
+    alex = harness.user(1001)
+
+    today = await alex.say("/today")
+    assert today is not None and "Streak: 46 days" in (today.text or "")
+    progress = await alex.say("/progress")
+    assert progress is not None and "Streak: 46 days" in (progress.caption or "")
+    await alex.say("/report")
+    text = " ".join(pdf_text(alex.last.file or b"").split())
+    assert "Current streak 46 days" in text
+
+    # Sunday 19:00 Berlin: the weekly summary (Sunday itself not logged yet: up to Saturday).
+    await harness.advance(timedelta(days=2, hours=10, minutes=5), step=timedelta(minutes=30))
+    sent = [m.text or m.caption or "" for m in alex.tg.messages(1001)]
+    (summary,) = [t for t in sent if t.startswith("Your week in rehab")]
+    assert "Streak: 47 days" in summary

@@ -74,5 +74,8 @@ class ReportInput:
     red_flags: tuple[tuple[datetime, str], ...] = ()
     questions: tuple[tuple[datetime, str], ...] = ()
     running: tuple[str, ...] = ()
+    # The whole streak at ``period_end`` (bot.services.history.current_streak); None: count
+    # it from ``days`` (which may be shorter than the streak).
+    streak: int | None = None
     """Return to running: the ladder position first, then one line per run, latest first
     (empty in the rehab phase: the report then has no return-to-running section)."""

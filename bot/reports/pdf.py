@@ -369,7 +369,13 @@ class _Report:
                 ),
             ),
             ("Paused / rest days", f"{statuses.count('paused')} / {statuses.count('rest')}"),
-            ("Current streak", plural(streak(self.days, self.end), "day")),
+            (
+                "Current streak",
+                plural(
+                    self.inp.streak if self.inp.streak is not None else streak(self.days, self.end),
+                    "day",
+                ),
+            ),
             ("Pain during exercise", range_text),
             ("Pain trend, 1st -> 2nd half", trend_text),
             (

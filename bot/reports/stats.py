@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Literal, TypeAlias
 
@@ -73,6 +74,16 @@ def streak(days: Iterable[DayRecord], today: date) -> int:
         count += 1
         current -= timedelta(days=1)
     return count
+
+
+def streak_may_go_further(days: Sequence[DayRecord], today: date) -> bool:
+    """Whether the streak counted on ``days`` runs into their first day, so that older days
+    (outside what was loaded) might lengthen it."""
+    if not days:
+        return False
+    earliest = min(d.day for d in days)
+    broken = [replace(d, status="missed") if d.day == earliest else d for d in days]
+    return streak(broken, today) != streak(days, today)
 
 
 def _window(days: Iterable[DayRecord], end: date, window: int) -> list[DayRecord]:
@@ -263,16 +274,17 @@ def plural(count: int, word: str) -> str:
 
 
 def caption(
-    days: Iterable[DayRecord], today: date, rehab_day: int, *, with_streak: bool = True
+    days: Iterable[DayRecord], today: date, rehab_day: int, *, streak_days: int | None = None
 ) -> str:
-    """One line under the chart and in summaries, built from the same rules as above
-    (``with_streak=False`` while a safety concern is open: no streak talk).
+    """One line under the chart and in summaries, built from the same rules as above.
+    ``streak_days`` is the user's whole streak (``bot.services.history.current_streak``);
+    None while a safety concern is open: no streak talk.
 
     ``rehab_day`` comes from ``bot.services.context.rehab_day``, so the chart says the same
     day number as the check-in and /today.
     """
     records = list(days)
-    parts = [f"Streak: {plural(streak(records, today), 'day')}"] if with_streak else []
+    parts = [f"Streak: {plural(streak_days, 'day')}"] if streak_days is not None else []
     parts.append(adherence_text(records, today))
     trend = pain_trend(records, today)
     if trend == "not enough data":

@@ -6,6 +6,7 @@ the weekly summary and the nudge triggers all count streaks and adherence the sa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from bot.db.models import CheckIn, Pause, RehabProfile, RunLog, User
 from bot.domain.enums import RunStatus
 from bot.domain.return_to_run import load_ladder
 from bot.domain.timing import is_rest_weekday
+from bot.reports import stats
 from bot.reports.data import DayRecord
 
 
@@ -30,6 +32,21 @@ async def history_start(session: AsyncSession, user: User) -> date | None:
     if first is not None:
         candidates.append(first)
     return min(candidates) if candidates else None
+
+
+async def current_streak(
+    session: AsyncSession, user: User, today: date, days: Sequence[DayRecord] = ()
+) -> int:
+    """The user's whole streak on ``today``: the one figure /today, /progress, the report, the
+    weekly summary and the milestones show. ``days`` (already loaded by the caller) is used
+    when the streak starts inside it; otherwise the whole history is read, so that a long
+    streak is not cut to the window the caller happened to load."""
+    if days and not stats.streak_may_go_further(days, today):
+        return stats.streak(days, today)
+    first = await history_start(session, user)
+    if first is None:
+        return 0
+    return stats.streak(await load_days(session, user, first, today), today)
 
 
 async def load_days(session: AsyncSession, user: User, start: date, end: date) -> list[DayRecord]:

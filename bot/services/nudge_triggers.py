@@ -29,7 +29,7 @@ from bot.domain.kinds import MessageKind
 from bot.domain.timing import local_date, start_of_local_day
 from bot.reports import stats
 from bot.reports.data import DONE_STATUSES, NOT_PLANNED_STATUSES, DayRecord
-from bot.services.history import load_days, not_planned_for_exercises
+from bot.services.history import current_streak, load_days, not_planned_for_exercises
 from bot.services.nudge_planner import plan_trigger_nudge, row_trigger
 
 FLARE_COOLDOWN = timedelta(days=3)
@@ -156,7 +156,7 @@ def run_start(days: list[DayRecord], today: date, length: int) -> date:
 async def _milestone(
     session: AsyncSession, user: User, days: list[DayRecord], today: date, now: datetime
 ) -> None:
-    streak = stats.streak(days, today)
+    streak = await current_streak(session, user, today, days)
     if streak not in MILESTONE_STREAKS:
         return
     assert user.timezone

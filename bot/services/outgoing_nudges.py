@@ -23,7 +23,7 @@ from bot.domain.timing import in_quiet_hours, local_date, local_instant
 from bot.reports import stats
 from bot.reports.data import DayRecord
 from bot.services.context import rehab_day
-from bot.services.history import load_days
+from bot.services.history import current_streak, load_days
 from bot.services.nudge_planner import SCHEDULED, plan_next_nudge, plan_trigger_nudge
 from bot.services.nudge_triggers import is_lapsed
 from bot.services.outcome import ButtonRows
@@ -183,6 +183,7 @@ def weekly_text(
     days: list[DayRecord],
     today: date,
     held: bool,
+    streak: int,
     runs: str | None = None,
     run_flare: bool = False,
 ) -> str:
@@ -199,7 +200,7 @@ def weekly_text(
         text.render("weekly_header", rng, first_name=user.first_name, done=done, planned=planned),
         f"Adherence (7 days): {stats.percent(stats.adherence(days, today, 7))}"
         + (" (partial days count half)" if partial else ""),
-        *([] if held else [f"Streak: {stats.plural(stats.streak(days, today), 'day')}"]),
+        *([] if held else [f"Streak: {stats.plural(streak, 'day')}"]),
         PAIN_TREND_WORDS[stats.pain_trend(days, today, 14)],
         *([runs] if runs else []),
         "",
@@ -224,6 +225,7 @@ class WeeklyKind:
             days,
             today,
             held=not state_of(user).allows_cheering,
+            streak=await current_streak(ctx.session, user, today, days),
             runs=runs,
             run_flare=run_flare,
         )

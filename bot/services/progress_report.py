@@ -86,7 +86,7 @@ def little_data_text(data: ProgressData, running: str | None = None) -> str:
         f"{so_far}, and every one of them counts.",
     ]
     if count:
-        lines.append(f"Streak: {stats.plural(stats.streak(data.days, data.today), 'day')}.")
+        lines.append(f"Streak: {stats.plural(data.streak, 'day')}.")
     lines.append(f"Day {data.rehab_day} of your rehab.")
     lines.append("Send /checkin after your exercises and your picture starts to grow.")
     if running:
@@ -112,7 +112,10 @@ async def show_progress(
             return Outcome((hold,))  # no "every one counts, send /checkin" during a concern
         return Outcome.say(little_data_text(data, running))
     caption = stats.caption(
-        data.days, data.today, data.rehab_day, with_streak=ctx.safety.allows_cheering
+        data.days,
+        data.today,
+        data.rehab_day,
+        streak_days=data.streak if ctx.safety.allows_cheering else None,
     )
     if running:
         caption = f"{caption}\n\n{running}"[:CAPTION_MAX]

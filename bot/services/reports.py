@@ -39,7 +39,7 @@ from bot.domain.content import load_checkin_text, load_safety_text
 from bot.domain.wording import shorten
 from bot.reports.data import DayRecord, ReportInput
 from bot.services.context import rehab_day
-from bot.services.history import load_days
+from bot.services.history import current_streak, load_days
 
 PeriodChoice: TypeAlias = Literal["pt", "14", "28"]
 PERIOD_CHOICES: tuple[PeriodChoice, ...] = ("pt", "14", "28")
@@ -50,7 +50,6 @@ FALLBACK_DAYS = 14
 MAX_REPORT_DAYS = 84
 """A "since the last session" period longer than 12 weeks is cut: one page cannot say more."""
 
-STREAK_LOOKBACK_DAYS = 84
 """Days loaded for the caption even when the chart shows 4 weeks, so a long streak is not
 cut at the edge of the chart."""
 
@@ -59,9 +58,13 @@ QUESTION_TEXT_MAX = 160
 BROWSED_PREFIX = "[browsed]"
 
 
+# The caption reads 28-day adherence and a two-week pain trend whatever the chart shows.
+CAPTION_LOOKBACK_DAYS = 28
+
+
 @dataclass(frozen=True, slots=True)
 class ProgressData:
-    """What /progress needs: the days (longer than the chart, for the streak) and context."""
+    """What /progress needs: the days (at least the caption's four weeks) and context."""
 
     first_name: str
     today: date
@@ -69,6 +72,7 @@ class ProgressData:
     rehab_day: int  # bot.services.context.rehab_day: the same day number as every message
     days: tuple[DayRecord, ...]
     pt_sessions: tuple[date, ...]
+    streak: int  # the whole streak (bot.services.history.current_streak), not the window's
 
     @property
     def visible_days(self) -> tuple[DayRecord, ...]:
@@ -139,15 +143,16 @@ async def last_pt_session_before(session: AsyncSession, user_id: int, today: dat
 async def load_progress(
     session: AsyncSession, user: User, profile: RehabProfile, today: date, weeks: int
 ) -> ProgressData:
-    lookback = max(weeks * 7, STREAK_LOOKBACK_DAYS)
-    start = today - timedelta(days=lookback - 1)
+    start = today - timedelta(days=max(weeks * 7, CAPTION_LOOKBACK_DAYS) - 1)
+    days = await load_history(session, user, start, today)
     return ProgressData(
         first_name=user.first_name,
         today=today,
         weeks=weeks,
         rehab_day=rehab_day(profile, today),
-        days=await load_history(session, user, start, today),
+        days=days,
         pt_sessions=await pt_session_dates(session, user.id, start, today),
+        streak=await current_streak(session, user, today, days),
     )
 
 
@@ -276,13 +281,15 @@ async def build_report_input(
             )
         )
     ).scalars()
+    days = await load_history(session, user, period.start, period.end)
     return ReportInput(
         first_name=user.first_name,
         injury_label=_injury_label(profile),
         stopped_running=profile.stopped_running_on,
         period_start=period.start,
         period_end=period.end,
-        days=_skip_labels(await load_history(session, user, period.start, period.end)),
+        days=_skip_labels(days),
+        streak=await current_streak(session, user, period.end, days),
         plan=plan_entries(exercises),
         pt_sessions=await pt_session_dates(session, user.id, period.start, period.end),
         running=await _running(session, user, profile, period),

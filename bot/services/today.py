@@ -13,7 +13,7 @@ from bot.reports import stats
 from bot.reports.data import DayRecord
 from bot.services import checkins, safety
 from bot.services.context import Readiness, UserContext, load, not_ready_text
-from bot.services.history import load_days
+from bot.services.history import current_streak, load_days
 from bot.services.outcome import Outcome
 
 
@@ -23,7 +23,8 @@ async def show_today(session: AsyncSession, telegram_id: int, now: datetime) -> 
         return Outcome.say(not_ready_text(ctx.readiness if ctx else Readiness.UNKNOWN))
     days = await load_days(session, ctx.user, ctx.today - timedelta(days=27), ctx.today)
     checkin = await checkins.get_checkin(session, ctx.user.id, ctx.today)
-    text = render_today(ctx, checkin, list(days), ctx.today)
+    streak = await current_streak(session, ctx.user, ctx.today, days)
+    text = render_today(ctx, checkin, list(days), ctx.today, streak)
     hold = safety.hold_reply(ctx.safety)
     if hold is None:
         return Outcome.say(text)
@@ -34,7 +35,7 @@ async def show_today(session: AsyncSession, telegram_id: int, now: datetime) -> 
 
 
 def render_today(
-    ctx: UserContext, checkin: CheckIn | None, days: list[DayRecord], today: date
+    ctx: UserContext, checkin: CheckIn | None, days: list[DayRecord], today: date, streak: int
 ) -> str:
     if ctx.safety.on_hold and (checkin is None or checkin.status == "missed"):
         status = load_safety_text().render("hold.status")
@@ -50,7 +51,7 @@ def render_today(
         status += f" · pain {checkin.pain}/10"
     lines = [f"Today (day {ctx.rehab_day} of your rehab): {status}"]
     if ctx.safety.allows_cheering:
-        lines.append(f"Streak: {stats.plural(stats.streak(days, today), 'day')}")
+        lines.append(f"Streak: {stats.plural(streak, 'day')}")
     lines += [
         stats.adherence_text(days, today),
     ]

@@ -29,6 +29,7 @@ from bot.reports.stats import (
     morning_counts,
     pain_trend,
     streak,
+    streak_may_go_further,
 )
 from tests.helpers.pdf import pdf_text as read_pdf_text
 
@@ -189,14 +190,25 @@ def test_morning_counts() -> None:
 
 
 def test_caption_numbers_match_the_data() -> None:
-    assert caption(month(), TODAY, 24) == (
+    assert caption(month(), TODAY, 24, streak_days=streak(month(), TODAY)) == (
         "Streak: 5 days · Adherence: 86 % over 7 days, 79 % over 28 days · Pain: improving"
         " · Day 24 of your rehab"
     )
 
 
+def test_caption_without_a_streak_during_a_concern() -> None:
+    assert not caption(month(), TODAY, 24).startswith("Streak")
+
+
+def test_a_streak_that_runs_into_the_first_loaded_day_may_go_further() -> None:
+    days = month()
+    assert not streak_may_go_further(days, TODAY)  # it starts after a missed day
+    done = tuple(DayRecord(TODAY - timedelta(days=i), "done") for i in range(10))
+    assert streak_may_go_further(done, TODAY)
+
+
 def test_caption_for_a_new_user_is_kind_not_zero() -> None:
-    text = caption(seed("N"), TODAY, 2)
+    text = caption(seed("N"), TODAY, 2, streak_days=0)
     assert text == (
         "Streak: 0 days · Adherence: no planned days yet"
         " · Pain trend: after 3 scores in each of two weeks (0 so far)"
