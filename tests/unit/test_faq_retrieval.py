@@ -264,7 +264,9 @@ def test_unknown_related_id_is_rejected(tmp_path: Path) -> None:
 
 def test_an_unknown_injury_area_is_rejected_naming_the_entry(tmp_path: Path) -> None:
     _write(tmp_path / "one.toml", GOOD.replace("related = []", 'related = []\nareas = ["elbow"]'))
-    with pytest.raises(FaqDataError, match=r'one\.toml: entry "a", field "areas": item 1: unknown value .elbow.'):
+    with pytest.raises(
+        FaqDataError, match=r'one\.toml: entry "a", field "areas": item 1: unknown value .elbow.'
+    ):
         load_entries(tmp_path)
 
 

@@ -88,13 +88,23 @@ def validate(
 
 
 def _content_error(exc: ValidationError, data: Mapping[str, Any], path: Path) -> ContentError:
-    error = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    # A misspelt key shows as an unknown field *and* a missing one: name the typo.
+    error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc: tuple[str | int, ...] = tuple(error["loc"])
     cause = (error.get("ctx") or {}).get("error")
     if isinstance(cause, Problem):
         loc += cause.at
     entry, field, item = _describe(loc, data)
     problem = _problem(error, cause)
+    if error["type"] == "extra_forbidden":
+        missing = [
+            e["loc"][-1]
+            for e in errors
+            if e["type"] == "missing" and tuple(e["loc"][:-1]) == loc[:-1]
+        ]
+        if missing:
+            problem += f"; {', '.join(map(repr, missing))} is missing"
     if item:
         problem = f"{item}: {problem}"
     return ContentError(path, entry, field, problem)
@@ -163,11 +173,12 @@ def _problem(error: Any, cause: object) -> str:
         return "is not a known field here (check the spelling)"
     if kind in ("string_type", "string_too_short"):
         return "must be a non-empty string"
-    if kind in ("int_type", "int_parsing", "greater_than_equal", "less_than_equal"):
-        low, high = ctx.get("ge"), ctx.get("le")
-        if low is not None or high is not None:
-            return f"must be a whole number from {low if low is not None else '…'} to {high}"
+    if kind in ("int_type", "int_parsing"):
         return "must be a whole number"
+    if kind == "greater_than_equal":
+        return f"must be {ctx['ge']} or more (got {value!r})"
+    if kind == "less_than_equal":
+        return f"must be {ctx['le']} or less (got {value!r})"
     if kind == "bool_type":
         return "must be true or false"
     if kind in ("list_type", "tuple_type"):
