@@ -84,7 +84,8 @@ def test_a_checkin_text_with_the_wrong_placeholder(tmp_path: Path) -> None:
 def test_an_unknown_checkin_key_is_a_typo(tmp_path: Path) -> None:
     path = _broken(tmp_path, CHECKIN_FILE, "[pain_response]\nlow", "[pain_response]\nlw")
     assert _message(load_checkin_text, path) == (
-        "checkin.toml: [pain_response], field \"lw\": is not a known field here (check the spelling); 'low' is missing"
+        'checkin.toml: [pain_response], field "lw": is not a known field here '
+        "(check the spelling); 'low' is missing"
     )
 
 

@@ -11,15 +11,20 @@ from __future__ import annotations
 import itertools
 import random
 import re
-
 from pathlib import Path
 
 import pytest
 
-from bot.domain.content import PHASES, SITUATIONS, TRIGGERS, load_exercise_templates, load_nudges
+from bot.domain.content import (
+    PHASES,
+    SITUATIONS,
+    TRIGGERS,
+    ContentError,
+    load_exercise_templates,
+    load_nudges,
+)
 from bot.domain.content.loading import validate
 from bot.domain.content.models import Nudge, NudgeFile
-from bot.domain.content import ContentError
 from bot.domain.nudges import NudgeContext, RenderedNudge, choose_nudge, fits, situation_tags
 
 AREAS = load_exercise_templates().area_ids
