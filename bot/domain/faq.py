@@ -106,11 +106,11 @@ from typing import Literal
 
 from rapidfuzz import fuzz
 
-from bot.domain.content import ContentError, load, load_exercise_templates
+from bot.domain.content import CONTENT_DIR, ContentError, load, load_exercise_templates
 from bot.domain.content.loading import shown_path
-from bot.domain.content.models import FaqEntry, FaqFile
+from bot.domain.content.models import FaqEntry as FaqEntry
+from bot.domain.content.models import FaqFile
 from bot.domain.textnorm import (
-    CONTENT_DIR,
     STOPWORDS,
     Lexicon,
     SynonymMap,

@@ -44,9 +44,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, cast
 
-from bot.domain.content import load
+from bot.domain.content import CONTENT_DIR, load
 from bot.domain.content.models import RedFlagsFile
-from bot.domain.textnorm import BREAK, CONTENT_DIR, TypoCorrector, stem, stem_all, tokenize
+from bot.domain.textnorm import BREAK, TypoCorrector, stem, stem_all, tokenize
 
 Level = Literal["emergency", "urgent", "contact"]
 

@@ -333,7 +333,9 @@ LADDER_TEXTS: Mapping[str, TextSpec] = {
 def _buttons(name: str, keys: tuple[str, ...]) -> type[Frozen]:
     from pydantic import create_model
 
-    return create_model(name, __base__=Frozen, **{k: (Label, ...) for k in keys})
+    fields: dict[str, Any] = {k: (Label, ...) for k in keys}
+    model: type[Frozen] = create_model(name, __base__=Frozen, **fields)
+    return model
 
 
 CheckinFile = text_table_model(
@@ -384,7 +386,7 @@ class TextCatalogue:
         options = self.variants(key)
         return options[0] if rng is None else rng.choice(options)
 
-    def render(self, key: str, rng: random.Random | None = None, **fields: object) -> str:
+    def render(self, key: str, rng: random.Random | None = None, /, **fields: object) -> str:
         return _fill(self.name, key, self.pick(key, rng), fields)
 
     def button(self, key: str) -> str:
@@ -400,7 +402,7 @@ class TextCatalogue:
         raise KeyError(f"unknown not-today reason {reason_id!r}")
 
     def render_reason(
-        self, reason_id: str, rng: random.Random | None = None, **fields: object
+        self, reason_id: str, rng: random.Random | None = None, /, **fields: object
     ) -> str:
         responses = self.reason(reason_id).responses
         chosen = responses[0] if rng is None else rng.choice(responses)
