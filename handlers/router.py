@@ -19,7 +19,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.domain.wording import t
 from bot.services.dialogs import DialogState, current_state
 from bot.services.triage_incoming import triage_text
 from handlers.common import (
@@ -152,6 +151,9 @@ async def on_unknown_button(update: Update, context: Context) -> None:
     await answer_query(update, "That button has expired. Send /help to see what I can do.")
 
 
+UNKNOWN_COMMAND = "I don't know the command {command}. Send /help to see what I can do."
+
+
 async def on_unknown_command(update: Update, context: Context) -> None:
     """A command no feature claims (/foobar, a typo): say so rather than stay silent."""
     message = update.effective_message
@@ -160,7 +162,7 @@ async def on_unknown_command(update: Update, context: Context) -> None:
     if update.effective_chat.type != "private":
         return
     command = message.text.split()[0].split("@")[0][:32]
-    await reply(update, context, t("common.unknown_command", command=command))
+    await reply(update, context, UNKNOWN_COMMAND.format(command=command))
 
 
 def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]

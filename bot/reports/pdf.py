@@ -26,7 +26,6 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from bot.domain.content import render_text
 from bot.reports.chart import has_enough_data, render_progress_chart
 from bot.reports.data import DayRecord, ReportInput
 from bot.reports.stats import (
@@ -429,7 +428,7 @@ class _Report:
         if len(shown) < len(rows):
             self.pdf.set_text_color(*TEXT_GREY)
             self._line(
-                render_text(MORE, n=len(rows) - len(shown)) + " exercises", x=x, width=width, size=8
+                MORE.format(n=len(rows) - len(shown)) + " exercises", x=x, width=width, size=8
             )
             self.pdf.set_text_color(0, 0, 0)
         return self.pdf.get_y()
@@ -519,8 +518,7 @@ class _Report:
             hidden = len(section.items) - count
             if hidden:
                 self.pdf.set_text_color(*TEXT_GREY)
-                more = render_text(MORE, n=hidden)
-                self._line(more, x=MARGIN + 2, width=CONTENT_W - 2, style="I")
+                self._line(MORE.format(n=hidden), x=MARGIN + 2, width=CONTENT_W - 2, style="I")
                 self.pdf.set_text_color(0, 0, 0)
 
     def footer(self) -> None:

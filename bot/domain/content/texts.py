@@ -119,7 +119,6 @@ SAFETY_TEXTS: Mapping[str, TextSpec] = {
 # The placeholders the code fills in for each text of onboarding.toml.
 _ONBOARDING_FIELDS: Mapping[str, tuple[str, ...]] = {
     "help.intro": (),
-    "common.unknown_command": ("command",),
     "start.welcome": ("first_name",),
     "start.consent_given": (),
     "start.declined": (),
