@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram import BotCommand, Update
 from telegram.ext import Application, CommandHandler
 
-from bot.domain.help_text import COMMANDS, HELP_TEXT
+from bot.domain.help_text import COMMANDS, help_text
 from handlers.common import Context, reply
 
-__all__ = ["COMMANDS", "HELP_TEXT", "bot_commands", "help_command", "register"]
+__all__ = ["COMMANDS", "bot_commands", "help_command", "help_text", "register"]
 
 
 def bot_commands() -> list[BotCommand]:
@@ -16,7 +16,7 @@ def bot_commands() -> list[BotCommand]:
 
 
 async def help_command(update: Update, context: Context) -> None:
-    await reply(update, context, HELP_TEXT)
+    await reply(update, context, help_text())
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

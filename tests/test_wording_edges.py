@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import update
 
 from bot.db.models import CheckIn, User
-from bot.domain.content import CONTENT_DIR, render_template
+from bot.domain.content import CONTENT_DIR, render_text
 from tests.harness.bot import BotHarness
 from tests.test_checkin_flow import make_user
 
@@ -100,7 +100,7 @@ def test_every_template_renders_without_a_leftover_placeholder() -> None:
             data = tomllib.load(handle)
         for where, template in _strings(data, path.name):
             checked += 1
-            rendered = render_template(template, **REALISTIC)
+            rendered = render_text(template, **REALISTIC)
             if LEFTOVER.search(rendered):
                 leftovers.append(f"{where}: {rendered[:120]!r}")
     assert checked > 500  # every file, every variant: not an empty walk

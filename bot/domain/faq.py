@@ -98,7 +98,6 @@ answers (see bench/README.md); wrong answers dev 1.5 % -> 2.2 %, holdout
 from __future__ import annotations
 
 import math
-import tomllib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -107,9 +106,11 @@ from typing import Literal
 
 from rapidfuzz import fuzz
 
-from bot.domain.content import load_exercise_templates
+from bot.domain.content import CONTENT_DIR, ContentError, load, load_exercise_templates
+from bot.domain.content.loading import shown_path
+from bot.domain.content.models import FaqEntry as FaqEntry
+from bot.domain.content.models import FaqFile
 from bot.domain.textnorm import (
-    CONTENT_DIR,
     STOPWORDS,
     Lexicon,
     SynonymMap,
@@ -143,93 +144,41 @@ FUZZY_WEIGHT = 0.3
 
 
 # ------------------------------------------------------------------ entries
-@dataclass(frozen=True)
-class FaqEntry:
-    id: str
-    title: str
-    topic: str
-    questions: tuple[str, ...]
-    answer: str
-    sources: tuple[str, ...]
-    related: tuple[str, ...]
-    # Injury-area ids (as in exercises.toml) the entry is specifically about; empty for
-    # entries about running injuries in general. Used for the asker's context only.
-    areas: tuple[str, ...] = ()
-
-
-class FaqDataError(ValueError):
-    """Raised when a knowledge-base file cannot be trusted as written."""
-
-
-def _str_list(raw: object, key: str, where: str, *, required: bool) -> tuple[str, ...]:
-    if raw is None and not required:
-        return ()
-    if not isinstance(raw, list) or not all(isinstance(x, str) and x.strip() for x in raw):
-        raise FaqDataError(f"{where}: {key!r} must be a list of non-empty strings")
-    if required and not raw:
-        raise FaqDataError(f"{where}: {key!r} must not be empty")
-    return tuple(x.strip() for x in raw)
-
-
-def _parse_entry(raw: object, where: str) -> FaqEntry:
-    if not isinstance(raw, dict):
-        raise FaqDataError(f"{where}: [[entry]] must be a table")
-    for key in ("id", "title", "topic", "answer"):
-        value = raw.get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise FaqDataError(f"{where}: {key!r} must be a non-empty string")
-    return FaqEntry(
-        id=raw["id"].strip(),
-        title=raw["title"].strip(),
-        topic=raw["topic"].strip(),
-        questions=_str_list(raw.get("questions"), "questions", where, required=True),
-        answer=raw["answer"].strip(),
-        sources=_str_list(raw.get("sources"), "sources", where, required=True),
-        related=_str_list(raw.get("related"), "related", where, required=False),
-        areas=_str_list(raw.get("areas"), "areas", where, required=False),
-    )
+# ``FaqEntry`` is the model of one [[entry]] (bot.domain.content.models); a mistake in a
+# file raises ``ContentError`` naming the file, the entry and the field.
+FaqDataError = ContentError
 
 
 def load_entries(directory: Path | None = None) -> list[FaqEntry]:
     """Load and validate every ``*.toml`` in the FAQ folder (sorted by file name).
 
-    Errors name the file and the entry so a content editor can fix them
-    without reading Python. Unknown ``related`` ids are errors too: a broken
+    Ids must be unique across files, and ``related`` must name existing entries: a broken
     link would otherwise surface as a crash in the chat.
     """
     folder = directory or FAQ_DIR
+    known_areas = tuple(a for a in load_exercise_templates().area_ids if a != "other")
+    context = {"faq_area_ids": known_areas}
     entries: list[FaqEntry] = []
-    seen: dict[str, Path] = {}
+    seen: dict[str, tuple[Path, int]] = {}
     for path in sorted(folder.glob("*.toml")):
-        try:
-            with path.open("rb") as fh:
-                data = tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise FaqDataError(f"{path}: not valid TOML ({exc})") from exc
-        raw_entries = data.get("entry", [])
-        if not isinstance(raw_entries, list):
-            raise FaqDataError(f"{path}: use [[entry]] tables")
-        for n, raw in enumerate(raw_entries, start=1):
-            label = raw.get("id") if isinstance(raw, dict) else None
-            entry = _parse_entry(raw, f"{path} entry #{n} ({label or 'no id'})")
+        for n, entry in enumerate(load(path, FaqFile, context).entry):
             if entry.id in seen:
-                raise FaqDataError(
-                    f"{path}: entry id {entry.id!r} already used in {seen[entry.id]}"
+                raise ContentError(
+                    path,
+                    f'entry "{entry.id}"',
+                    "id",
+                    f"already used in {shown_path(seen[entry.id][0])}",
                 )
-            seen[entry.id] = path
+            seen[entry.id] = (path, n)
             entries.append(entry)
-    known_areas = set(load_exercise_templates().area_ids) - {"other"}
     for entry in entries:
-        for area in entry.areas:
-            if area not in known_areas:
-                raise FaqDataError(
-                    f"{seen[entry.id]}: entry {entry.id!r} lists unknown injury area {area!r} "
-                    f"(use one of: {', '.join(sorted(known_areas))})"
-                )
         for rel in entry.related:
             if rel not in seen:
-                raise FaqDataError(
-                    f"{seen[entry.id]}: entry {entry.id!r} lists unknown related id {rel!r}"
+                raise ContentError(
+                    seen[entry.id][0],
+                    f'entry "{entry.id}"',
+                    "related",
+                    f"no entry has the id {rel!r}",
                 )
     return entries
 

@@ -3,6 +3,8 @@ by /help, by the "Help" button after /start and by the composition root."""
 
 from __future__ import annotations
 
+from bot.domain.wording import t
+
 COMMANDS: list[tuple[str, str]] = [
     ("start", "Set up PT Coach or review your setup"),
     ("checkin", "Log today's home exercises"),
@@ -21,12 +23,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("cancel", "Leave the current step"),
 ]
 
-HELP_TEXT = (
-    "PT Coach keeps you on track between physical therapy visits.\n\n"
-    "• Every day at your chosen time I ask about your home exercises and how they felt.\n"
-    "• Ask me anything about stopping running or physical therapy, just type your question.\n"
-    "• Now and then I send a short nudge to help you stay patient and committed.\n\n"
-    "I am not a doctor or a physical therapist and I don't give medical advice. Your "
-    "therapist's plan always comes first. In an emergency, call your local emergency number.\n\n"
-    "Commands:\n" + "\n".join(f"/{name} – {text}" for name, text in COMMANDS)
-)
+
+def help_text() -> str:
+    """/help: the wording of ``[help]`` in onboarding.toml, then the commands."""
+    commands = "\n".join(f"/{name} – {text}" for name, text in COMMANDS)
+    return f"{t('help.intro')}\n\nCommands:\n{commands}"

@@ -19,26 +19,28 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from bot.domain import pain as pain_model
+from bot.domain.content import CONTENT_DIR, load, render_text
+from bot.domain.content.models import LadderBase, flatten
+from bot.domain.content.texts import LadderTexts
 from bot.domain.enums import MorningResponse as Morning
 from bot.domain.enums import RunStatus
 from bot.domain.textnorm import fold, tokenize
 
-CONTENT_FILE = Path(__file__).resolve().parent.parent / "content" / "return_to_run.toml"
+CONTENT_FILE = CONTENT_DIR / "return_to_run.toml"
 MAX_STAGES = 20
 MAX_MINUTES = 120
 
 
 class LadderError(ValueError):
-    """The ladder file (or a PT's custom plan) is not usable; the message says why."""
+    """A PT's custom plan is not usable; the message says why. (Mistakes in the ladder file
+    raise ``ContentError`` like every content file.)"""
 
 
 class Verdict(StrEnum):
@@ -107,7 +109,7 @@ class Ladder:
         return self.stages[max(0, min(index, len(self.stages) - 1))]
 
     def text(self, key: str, **values: object) -> str:
-        return self.texts[key].format(**_NUMBERS, **values)
+        return render_text(self.texts[key], **_NUMBERS, **values)
 
     def with_stages(self, stages: Sequence[Stage]) -> Ladder:
         """The same ladder with a PT's own stages instead of the template's."""
@@ -129,47 +131,11 @@ class Ladder:
 
     def readiness_text(self) -> str:
         lines = [f"{self.readiness_title} (PT Coach can't test these for you):"]
-        lines += [f"• {c.format(**_NUMBERS)}" for c in self.readiness]
+        lines += [f"• {render_text(c, **_NUMBERS)}" for c in self.readiness]
         return "\n".join(lines)
 
 
 _NUMBERS = {"run_max": pain_model.RUN_MAX, "ceiling": pain_model.ACCEPTABLE_MAX}
-
-TEXT_KEYS = (
-    "clearance_ask",
-    "clearance_refused",
-    "clearance_done",
-    "already_returning",
-    "not_cleared",
-    "rules",
-    "good",
-    "progress",
-    "finished",
-    "repeat_pain",
-    "repeat_cut",
-    "step_back_pain",
-    "step_back_morning",
-    "step_back_first",
-    "why_pain",
-    "why_morning",
-    "held",
-    "morning_ask",
-    "logged_wait",
-    "clearance_noticed",
-    "progress_headline",
-    "run_line",
-    "run_short",
-    "pain_per_run",
-    "weekly_runs",
-    "skipped",
-)
-
-
-def _int(entry: dict[str, Any], key: str, low: int, high: int, default: int | None = None) -> int:
-    value = entry.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise LadderError(f"{key} must be a whole number from {low} to {high}, got {value!r}")
-    return value
 
 
 def _checked_stages(stages: Sequence[Stage]) -> tuple[Stage, ...]:
@@ -181,52 +147,27 @@ def _checked_stages(stages: Sequence[Stage]) -> tuple[Stage, ...]:
     return tuple(stages)
 
 
-def parse_ladder(data: dict[str, Any]) -> Ladder:
-    plan = data.get("plan", {})
-    stages = []
-    for i, entry in enumerate(data.get("stage", []), start=1):
-        try:
-            stages.append(
-                Stage(
-                    run_minutes=_int(entry, "run_minutes", 1, MAX_MINUTES),
-                    walk_minutes=_int(entry, "walk_minutes", 0, MAX_MINUTES, 0),
-                    repeats=_int(entry, "repeats", 1, 20, 1),
-                    sessions=_int(entry, "sessions", 1, 10, 2),
-                )
-            )
-        except LadderError as exc:
-            raise LadderError(f"stage {i}: {exc}") from None
-    readiness = data.get("readiness", {})
-    texts = data.get("text", {})
-    missing = [k for k in TEXT_KEYS if not isinstance(texts.get(k), str)]
-    if missing:
-        raise LadderError(f"[text] is missing {', '.join(missing)}")
-    sources = tuple(plan.get("sources", ()))
-    if not sources:
-        raise LadderError("[plan] sources: name at least one source")
-    return Ladder(
-        stages=_checked_stages(stages),
-        rest_days_between=_int(plan, "rest_days_between", 0, 6, 1),
-        readiness_title=str(readiness.get("title", "Checks to do with your PT")),
-        readiness=tuple(str(c) for c in readiness.get("checks", ())),
-        sources=sources,
-        texts={k: str(v) for k, v in texts.items()},
-        labels={str(k): str(v) for k, v in data.get("labels", {}).items()},
-        clearance_words={
-            str(k): tuple(str(w) for w in v) for k, v in data.get("clearance_words", {}).items()
-        },
-    )
+class LadderFile(LadderBase):
+    """return_to_run.toml: the plan, its stages, readiness checks, words and texts."""
+
+    text: LadderTexts  # type: ignore[valid-type]
 
 
 @functools.cache
 def load_ladder(path: Path = CONTENT_FILE) -> Ladder:
-    try:
-        with path.open("rb") as handle:
-            return parse_ladder(tomllib.load(handle))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise LadderError(f"{path.name}: {exc}") from None
-    except LadderError as exc:
-        raise LadderError(f"{path.name}: {exc}") from None
+    """The ladder of ``return_to_run.toml``; a mistake raises ``ContentError`` naming the
+    entry and field."""
+    data = load(path, LadderFile)
+    return Ladder(
+        stages=tuple(Stage(**s.model_dump()) for s in data.stage),
+        rest_days_between=data.plan.rest_days_between,
+        readiness_title=data.readiness.title,
+        readiness=data.readiness.checks,
+        sources=data.plan.sources,
+        texts=flatten(data.text),
+        labels=dict(data.labels),
+        clearance_words={k: v for k, v in data.clearance_words.model_dump().items() if v},
+    )
 
 
 _STAGE_RE = re.compile(

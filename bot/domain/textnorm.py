@@ -10,7 +10,6 @@ here is pure and cached, so it is cheap to call on every message.
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +20,9 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+from bot.domain.content import CONTENT_DIR, load
+from bot.domain.content.models import SynonymsFile
+
 SYNONYMS_PATH = CONTENT_DIR / "synonyms.toml"
 
 #: Token emitted for sentence/clause punctuation so negation scopes can stop there.
@@ -218,28 +219,15 @@ class Lexicon:
 
 def load_lexicon(path: Path | None = None) -> Lexicon:
     """Load synonyms, broader terms, off-topic and domain words from TOML."""
-    source = path or SYNONYMS_PATH
-    with source.open("rb") as fh:
-        data = tomllib.load(fh)
-    tables: dict[str, dict[str, list[str]]] = {}
-    for name in ("synonyms", "broader"):
-        table = data.get(name, {})
-        if not isinstance(table, dict) or not all(
-            isinstance(v, list) and all(isinstance(x, str) for x in v) for v in table.values()
-        ):
-            raise ValueError(f"{source}: [{name}] must map a phrase to a list of phrases")
-        tables[name] = table
-    lists: dict[str, list[str]] = {}
-    for name in ("offtopic", "domain"):
-        words = data.get(name, {}).get("words", [])
-        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-            raise ValueError(f"{source}: [{name}].words must be a list of strings")
-        lists[name] = words
-    offtopic = frozenset(stem(w) for phrase in lists["offtopic"] for w in tokenize(phrase))
+    data = load(path or SYNONYMS_PATH, SynonymsFile)
+    offtopic = frozenset(stem(w) for phrase in data.offtopic.words for w in tokenize(phrase))
     return Lexicon(
-        synonyms=SynonymMap.from_mapping(tables["synonyms"], tables["broader"]),
+        synonyms=SynonymMap.from_mapping(
+            {k: list(v) for k, v in data.synonyms.items()},
+            {k: list(v) for k, v in data.broader.items()},
+        ),
         offtopic=offtopic,
-        domain=tuple(lists["domain"]),
+        domain=tuple(data.domain.words),
     )
 
 

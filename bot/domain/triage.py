@@ -38,14 +38,15 @@ doubts resolve towards firing.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, cast
 
-from bot.domain.textnorm import BREAK, CONTENT_DIR, TypoCorrector, stem, stem_all, tokenize
+from bot.domain.content import CONTENT_DIR, load
+from bot.domain.content.models import RedFlagsFile
+from bot.domain.textnorm import BREAK, TypoCorrector, stem, stem_all, tokenize
 
 Level = Literal["emergency", "urgent", "contact"]
 
@@ -369,78 +370,39 @@ class Triager:
 
 
 def load_triager(path: Path | None = None) -> Triager:
-    """Build a Triager from TOML, failing loudly with the file and flag named."""
-    source = path or RED_FLAGS_PATH
-    with source.open("rb") as fh:
-        data = tomllib.load(fh)
-    concepts = data.get("concepts", {})
-    if not isinstance(concepts, dict) or not concepts:
-        raise ValueError(f"{source}: missing [concepts] table")
-    for name, phrases in concepts.items():
-        if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
-            raise ValueError(f"{source}: concept {name!r} must be a list of strings")
-    flags: list[RedFlag] = []
-    seen: set[str] = set()
-    for raw in data.get("flag", []):
-        fid = raw.get("id")
-        where = f"{source}: flag {fid!r}"
-        if not isinstance(fid, str) or not fid or fid in seen:
-            raise ValueError(f"{where}: id missing or duplicated")
-        seen.add(fid)
-        level = raw.get("level")
-        if level not in _LEVEL_RANK:
-            raise ValueError(f"{where}: level must be one of {sorted(_LEVEL_RANK)}")
-        message = str(raw.get("message", "")).strip()
-        if not message:
-            raise ValueError(f"{where}: empty message")
-        rules = raw.get("rules", [])
-        if not rules:
-            raise ValueError(f"{where}: no rules")
-        unless = raw.get("unless", [])
-        cancelled_by = raw.get("unless_cancelled_by", [])
-        for name in [c for rule in rules for c in rule] + list(unless) + list(cancelled_by):
-            if name not in concepts:
-                raise ValueError(f"{where}: unknown concept {name!r}")
-        flags.append(
-            RedFlag(
-                id=fid,
-                level=cast(Level, level),
-                message=message,
-                rules=tuple(frozenset(rule) for rule in rules),
-                unless=frozenset(unless),
-                unless_cancelled_by=frozenset(cancelled_by),
-            )
+    """Build a Triager from TOML; a mistake raises ``ContentError`` naming the flag."""
+    data = load(path or RED_FLAGS_PATH, RedFlagsFile)
+    flags = [
+        RedFlag(
+            id=raw.id,
+            level=cast(Level, raw.level),
+            message=raw.message,
+            rules=tuple(frozenset(rule) for rule in raw.rules),
+            unless=frozenset(raw.unless),
+            unless_cancelled_by=frozenset(raw.unless_cancelled_by),
         )
-    if not flags:
-        raise ValueError(f"{source}: no [[flag]] entries")
-    neg = data.get("negation", {})
-    typo = data.get("typo", {})
-    res = data.get("resolution", {})
-    hist = data.get("history", {})
-    rec = data.get("recovery", {})
-    for table, names in (("history", hist.get("keep", [])), ("recovery", rec.get("keep", []))):
-        for name in names:
-            if name not in concepts:
-                raise ValueError(f"{source}: [{table}].keep names unknown concept {name!r}")
+        for raw in data.flag
+    ]
+    neg, res, hist, rec = data.negation, data.resolution, data.history, data.recovery
     return Triager(
-        concepts,
+        dict(data.concepts),
         flags,
-        negators=neg.get("negators", []),
-        scope=int(neg.get("scope", 4)),
-        breakers=neg.get("breakers", []),
-        exempt_next=neg.get("exempt_next", []),
-        typo_targets=typo.get("targets", []),
-        typo_protect=typo.get("protect", []),
-        idioms=data.get("idioms", {}).get("phrases", []),
-        resolved=res.get("phrases", []),
-        resolved_then=res.get("then", []),
-        relapse=res.get("relapse", []),
-        history_markers=hist.get("markers", []),
-        history_stops=hist.get("stops", []),
-        history_present=hist.get("present", []),
-        history_keep=hist.get("keep", []),
-        recovered=rec.get("phrases", []),
-        recovery_keep=rec.get("keep", []),
+        negators=neg.negators,
+        scope=neg.scope,
+        breakers=neg.breakers,
+        exempt_next=neg.exempt_next,
+        typo_targets=data.typo.targets,
+        typo_protect=data.typo.protect,
+        idioms=data.idioms.phrases,
+        resolved=res.phrases,
+        resolved_then=res.then,
+        relapse=res.relapse,
+        history_markers=hist.markers,
+        history_stops=hist.stops,
+        history_present=hist.present,
+        history_keep=hist.keep,
+        recovered=rec.phrases,
+        recovery_keep=rec.keep,
     )
 
 

@@ -7,46 +7,16 @@ every screen describes the same thing the same way.
 
 from __future__ import annotations
 
-import functools
-import tomllib
-from collections.abc import Mapping
 from datetime import date, datetime, time
-from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.content import CONTENT_DIR, render_template
+from bot.domain.content import ONBOARDING_FILE, load_onboarding_text
 
-ONBOARDING_FILE: Path = CONTENT_DIR / "onboarding.toml"
-
-
-def _flatten(table: Mapping[str, Any], prefix: str, out: dict[str, str]) -> None:
-    for key, value in table.items():
-        dotted = f"{prefix}{key}"
-        if isinstance(value, dict):
-            _flatten(value, f"{dotted}.", out)
-        elif isinstance(value, str) and value.strip():
-            out[dotted] = value.strip()
-        else:
-            raise ValueError(f"{ONBOARDING_FILE.name}: {dotted} must be non-empty text")
-
-
-@functools.cache
-def texts(path: Path = ONBOARDING_FILE) -> Mapping[str, str]:
-    """Loaded once; a broken file fails at start-up naming the key, not in a user's chat."""
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
-    out: dict[str, str] = {}
-    _flatten(data, "", out)
-    return out
+__all__ = ["ONBOARDING_FILE", "button", "t"]
 
 
 def t(key: str, **fields: object) -> str:
-    try:
-        template = texts()[key]
-    except KeyError:
-        raise KeyError(f"{ONBOARDING_FILE.name} has no text {key!r}") from None
-    return render_template(template, **fields)
+    return load_onboarding_text().render(key, **fields)
 
 
 def button(key: str) -> str:

@@ -77,7 +77,7 @@ def pain_keyboard(day: date) -> ButtonRows:
 
 def _ask_pain(lead: str, day: date) -> Outcome:
     return Outcome.say(
-        f"{lead}\n\n{load_checkin_text().pick('ask_pain', _rng())}", pain_keyboard(day), edit=True
+        f"{lead}\n\n{load_checkin_text().render('ask_pain', _rng())}", pain_keyboard(day), edit=True
     )
 
 
@@ -110,7 +110,7 @@ async def press(
     if ctx is None or day is None or not ctx.ready:
         return Outcome.nothing("That check-in is closed.")
     if day != ctx.today:
-        return Outcome.nothing(load_checkin_text().pick("closed", _rng()), alert=True)
+        return Outcome.nothing(load_checkin_text().render("closed", _rng()), alert=True)
     if ctx.safety.on_hold and action not in _ALLOWED_ON_HOLD:
         # An old check-in message tapped during a hold: explain the hold, record nothing.
         hold = safety.hold_reply(ctx.safety)
@@ -177,7 +177,7 @@ async def _some(
         session, ctx.user.id, FLOW, "which", {"day": day.isoformat(), "selected": []}, now
     )
     return Outcome.say(
-        load_checkin_text().pick("ask_which", _rng()), _toggle_rows(plan, set(), day), edit=True
+        load_checkin_text().render("ask_which", _rng()), _toggle_rows(plan, set(), day), edit=True
     )
 
 
@@ -207,7 +207,7 @@ async def _toggle(
         now,
     )
     return Outcome.say(
-        load_checkin_text().pick("ask_which"), _toggle_rows(plan, selected, day), edit=True
+        load_checkin_text().render("ask_which"), _toggle_rows(plan, selected, day), edit=True
     )
 
 
@@ -364,7 +364,7 @@ async def _log_pain(
     escalated = await _escalate(session, ctx, day, now)
     head = f"Pain during exercise: {pain}/10"
     d = day_code(day)
-    ask_note = text.pick("ask_note", _rng())
+    ask_note = text.render("ask_note", _rng())
     skip = rows([(text.button("skip"), f"ci:{d}:nonote")])
     replies: list[Reply] = []
     if escalated is not None:
@@ -498,7 +498,7 @@ async def _typed_pain(
         return Outcome.nothing()
     if day != ctx.today:
         await clear_dialog(session, ctx.user.id)
-        return Outcome.say(load_checkin_text().pick("closed"))
+        return Outcome.say(load_checkin_text().render("closed"))
     return await _log_pain(session, ctx, day, score, now, edit=False)
 
 
@@ -523,10 +523,10 @@ async def _note(
     checkin = await checkins.get_checkin(session, ctx.user.id, day)
     await clear_dialog(session, ctx.user.id)
     if checkin is None or ctx.today != day:
-        return Outcome.say(load_checkin_text().pick("closed"))
+        return Outcome.say(load_checkin_text().render("closed"))
     checkin.note = note
     checkin.updated_at = now
-    saved = Reply(load_checkin_text().pick("note_saved", _rng()))
+    saved = Reply(load_checkin_text().render("note_saved", _rng()))
     offer = await offer_if_cleared(session, ctx.user, note)
     return Outcome((saved, offer) if offer is not None else (saved,))
 

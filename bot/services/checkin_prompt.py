@@ -37,7 +37,7 @@ async def open_checkin(session: AsyncSession, telegram_id: int, now: datetime) -
     if existing is not None and existing.status != "missed":
         d = day_code(ctx.today)
         return Outcome.say(
-            text.pick("already_today", rng),
+            text.render("already_today", rng),
             (
                 (
                     (text.button("update_today"), f"ci:{d}:upd"),

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import FaqQuestion, User
 from bot.domain import callbacks
 from bot.domain.callbacks import ButtonFamily, SafetyAction
-from bot.domain.content import load_exercise_templates, render_template
+from bot.domain.content import load_exercise_templates, render_text
 from bot.domain.enums import FaqDecision
 from bot.domain.faq import FaqEntry, FaqIndex
 from bot.domain.faq_context import (
@@ -402,9 +402,9 @@ def answer_text(entry: FaqEntry, question: str = "", asker: Asker | None = None)
     fit = area_fit(entry, question, asker, injury_area_names())
     phrases = _area_phrases()
     area = asker.area_phrase if asker is not None else ""
-    intro = render_template(FOR_YOUR_AREA, area=area) + "\n" if fit.fit is Fit.OWN_AREA else ""
+    intro = render_text(FOR_YOUR_AREA, area=area) + "\n" if fit.fit is Fit.OWN_AREA else ""
     note = (
-        "\n\n" + render_template(OTHER_AREA_NOTE, entry_area=phrases[fit.entry_area], area=area)
+        "\n\n" + render_text(OTHER_AREA_NOTE, entry_area=phrases[fit.entry_area], area=area)
         if fit.fit is Fit.OTHER_AREA
         else ""
     )

@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.db.models import User
 from bot.domain import onboarding as machine
 from bot.domain.faq import FaqIndex
-from bot.domain.help_text import HELP_TEXT
+from bot.domain.help_text import help_text
 from bot.domain.onboarding import (
     ACTION_STEPS,
     DEFAULT_CHECKIN,
@@ -468,7 +468,7 @@ async def _finish(
 async def home(session: AsyncSession, telegram_id: int, what: str, now: datetime) -> Outcome:
     """The "Check in" and "Help" buttons under the welcome-back message."""
     if what == "help":
-        return Outcome.say(HELP_TEXT)
+        return Outcome.say(help_text())
     if what == "checkin":
         return await open_checkin(session, telegram_id, now)
     return Outcome.nothing(t("common.stale"))

@@ -23,7 +23,7 @@ from bot.domain.content import (
     load_exercise_templates,
     load_nudges,
     placeholders_in,
-    render_template,
+    render_text,
     week_kind,
 )
 from bot.domain.pain import band as pain_band_of
@@ -142,7 +142,9 @@ def test_catalog_note_defers_to_the_physical_therapist() -> None:
 def test_dose_label(
     sets: int, reps: int | None, seconds: int | None, per_side: bool, expected: str
 ) -> None:
-    template = ExerciseTemplate("x", "X", sets, reps, seconds, per_side, "none", "cue")
+    template = ExerciseTemplate(
+        id="x", name="X", sets=sets, reps=reps, seconds=seconds, per_side=per_side, how="cue"
+    )
     assert template.dose == expected
 
 
@@ -175,7 +177,7 @@ def test_every_checkin_text_renders_without_leftover_placeholders() -> None:
     }
     for key, variants in text.variants_by_key.items():
         for variant in variants:
-            assert "{" not in render_template(variant, **fields), key
+            assert "{" not in render_text(variant, **fields), key
 
 
 def test_pain_responses_follow_the_pain_monitoring_bands() -> None:
@@ -264,8 +266,8 @@ def test_snooze_ack_names_the_delay_and_buttons_fit() -> None:
 
 
 def test_unknown_placeholder_stays_visible_instead_of_crashing() -> None:
-    assert render_template("Hi {first_name}, {mystery}!", first_name="Li") == "Hi Li, {mystery}!"
-    assert render_template("broken { brace", first_name="Li") == "broken { brace"
+    assert render_text("Hi {first_name}, {mystery}!", first_name="Li") == "Hi Li, {mystery}!"
+    assert render_text("broken { brace", first_name="Li") == "broken { brace"
 
 
 # ----------------------------------------------------------------------- broken files
@@ -290,15 +292,15 @@ def _write(tmp_path: Path, name: str, body: str) -> Path:
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        (GOOD_NUDGE.replace('"patience"', '"grit"'), ["nudge 'a-01'", "theme", "grit"]),
-        (GOOD_NUDGE.replace('["first_week"]', '["week_9"]'), ["nudge 'a-01'", "phases", "week_9"]),
-        (GOOD_NUDGE.replace('"scheduled"', '"hourly"'), ["nudge 'a-01'", "trigger", "hourly"]),
-        (GOOD_NUDGE.replace("{first_name}", "{surname}"), ["nudge 'a-01'", "text", "{surname}"]),
-        (GOOD_NUDGE.replace("Hello {first_name}", "x" * 400), ["nudge 'a-01'", "text", "400"]),
-        (GOOD_NUDGE + GOOD_NUDGE, ["nudge 'a-01'", "id", "duplicate"]),
-        (GOOD_NUDGE.replace('source = "seed article"', ""), ["nudge 'a-01'", "source"]),
+        (GOOD_NUDGE.replace('"patience"', '"grit"'), ['nudge "a-01"', "theme", "grit"]),
+        (GOOD_NUDGE.replace('["first_week"]', '["week_9"]'), ['nudge "a-01"', "phases", "week_9"]),
+        (GOOD_NUDGE.replace('"scheduled"', '"hourly"'), ['nudge "a-01"', "trigger", "hourly"]),
+        (GOOD_NUDGE.replace("{first_name}", "{surname}"), ['nudge "a-01"', "text", "{surname}"]),
+        (GOOD_NUDGE.replace("Hello {first_name}", "x" * 400), ['nudge "a-01"', "text", "400"]),
+        (GOOD_NUDGE + GOOD_NUDGE, ['nudge "a-01"', "id", "duplicate"]),
+        (GOOD_NUDGE.replace('source = "seed article"', ""), ['nudge "a-01"', "source"]),
         ("[[nudge]\nid = ", ["not valid TOML"]),
-        (GOOD_NUDGE.replace('"scheduled"', '"milestone"'), ["nudge 'a-01'", "streak", "3, 7"]),
+        (GOOD_NUDGE.replace('"scheduled"', '"milestone"'), ['nudge "a-01"', "streak", "3, 7"]),
         (GOOD_NUDGE.replace('"scheduled"', '"milestone"\nstreak = 5'), ["streak"]),
         (GOOD_NUDGE.replace('"scheduled"', '"scheduled"\nstreak = 7'), ["only milestone"]),
     ],
@@ -345,7 +347,9 @@ def test_overlong_exercise_name_is_rejected(tmp_path: Path) -> None:
 def test_checkin_file_missing_a_key_or_with_bad_placeholder_is_rejected(tmp_path: Path) -> None:
     original = CHECKIN_FILE.read_text(encoding="utf-8")
     missing = original.replace("snooze_ack = [", "snooze_acknowledgement = [")
-    with pytest.raises(ContentError, match=r"snooze_ack.*missing"):
+    with pytest.raises(
+        ContentError, match=r"snooze_acknowledgement.*not a known field.*'snooze_ack' is missing"
+    ):
         load_checkin_text(_write(tmp_path, "missing.toml", missing))
     bad = original.replace("OK, I'll ask again in {delay}.", "OK, I'll ask again in {later}.")
     with pytest.raises(ContentError, match=r"snooze_ack.*\{later\}"):

@@ -16,7 +16,15 @@ NAMES = {"knee": ("knee",), "hip": ("hip", "glute"), "achilles_calf": ("achilles
 
 
 def _entry(entry_id: str, *areas: str, topic: str = "Common injuries") -> FaqEntry:
-    return FaqEntry(entry_id, entry_id.title(), topic, ("q?",), "a", ("s",), (), areas)
+    return FaqEntry(
+        id=entry_id,
+        title=entry_id.title(),
+        topic=topic,
+        questions=("q?",),
+        answer="a",
+        sources=("s",),
+        areas=areas,
+    )
 
 
 KNEE, HIP, GENERAL = _entry("knee", "knee"), _entry("hip", "hip"), _entry("general")

@@ -11,12 +11,20 @@ from __future__ import annotations
 import itertools
 import random
 import re
+from pathlib import Path
 
 import pytest
 
-from bot.domain.content import PHASES, SITUATIONS, TRIGGERS, load_exercise_templates, load_nudges
-from bot.domain.content.parsing import parse_nudges
-from bot.domain.content.schema import ContentError
+from bot.domain.content import (
+    PHASES,
+    SITUATIONS,
+    TRIGGERS,
+    ContentError,
+    load_exercise_templates,
+    load_nudges,
+)
+from bot.domain.content.loading import validate
+from bot.domain.content.models import Nudge, NudgeFile
 from bot.domain.nudges import NudgeContext, RenderedNudge, choose_nudge, fits, situation_tags
 
 AREAS = load_exercise_templates().area_ids
@@ -166,6 +174,10 @@ def _doc(**extra: object) -> dict[str, object]:
     return {"nudge": [entry]}
 
 
+def _parse(doc: dict[str, object]) -> tuple[Nudge, ...]:
+    return validate(doc, Path("nudges.toml"), NudgeFile, {"area_ids": AREAS}).nudge
+
+
 @pytest.mark.parametrize(
     ("extra", "field"),
     [
@@ -179,14 +191,10 @@ def _doc(**extra: object) -> dict[str, object]:
 )
 def test_the_parser_names_a_bad_tag(extra: dict[str, object], field: str) -> None:
     with pytest.raises(ContentError) as error:
-        parse_nudges(_doc(**extra), "nudges.toml", AREAS)  # type: ignore[arg-type]
+        _parse(_doc(**extra))
     assert error.value.field == field
 
 
 def test_tags_parse_into_the_nudge() -> None:
-    (nudge,) = parse_nudges(
-        _doc(areas=["knee"], not_areas=["hip"], requires=["exercising"]),
-        "nudges.toml",  # type: ignore[arg-type]
-        AREAS,
-    )
+    (nudge,) = _parse(_doc(areas=["knee"], not_areas=["hip"], requires=["exercising"]))
     assert (nudge.areas, nudge.not_areas, nudge.requires) == (("knee",), ("hip",), ("exercising",))

@@ -1,24 +1,38 @@
-"""Where the content files are and the cached loaders the bot reads them through."""
+"""Where the content files are and the cached loaders the bot reads them through.
+
+Every file goes through the same ``load(path, Model)`` (``loading``); these functions only
+add the cache and, where a file's checks need another file, the context.
+"""
 
 from __future__ import annotations
 
 import functools
 from pathlib import Path
 
-from bot.domain.content.parsing import (
-    _read_toml,
-    parse_checkin,
-    parse_exercises,
-    parse_nudges,
-    parse_safety,
+from bot.domain.content.loading import load
+from bot.domain.content.models import ExerciseCatalog, Nudge, NudgeFile
+from bot.domain.content.texts import (
+    DEFAULT_LOCALE,
+    CheckinFile,
+    OnboardingFile,
+    SafetyFile,
+    TextCatalogue,
+    catalogue_of,
 )
-from bot.domain.content.schema import CheckinText, ExerciseCatalog, Nudge
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent.parent / "content"
+LOCALES_DIR = CONTENT_DIR / "locales"
 NUDGES_FILE = CONTENT_DIR / "nudges.toml"
 EXERCISES_FILE = CONTENT_DIR / "exercises.toml"
 CHECKIN_FILE = CONTENT_DIR / "checkin.toml"
 SAFETY_FILE = CONTENT_DIR / "safety.toml"
+ONBOARDING_FILE = CONTENT_DIR / "onboarding.toml"
+
+
+def content_file(name: str, locale: str = DEFAULT_LOCALE) -> Path:
+    """A text file for ``locale``: English in bot/content, others in bot/content/locales/."""
+    return CONTENT_DIR / name if locale == DEFAULT_LOCALE else LOCALES_DIR / locale / name
+
 
 # ------------------------------------------------------------------------------ loaders
 
@@ -26,22 +40,28 @@ SAFETY_FILE = CONTENT_DIR / "safety.toml"
 @functools.cache
 def load_nudges(path: Path = NUDGES_FILE) -> tuple[Nudge, ...]:
     # Area tags must name the injury areas users can pick (exercises.toml).
-    return parse_nudges(_read_toml(path), path, load_exercise_templates().area_ids)
+    context = {"area_ids": load_exercise_templates().area_ids}
+    return load(path, NudgeFile, context).nudge
 
 
 @functools.cache
 def load_exercise_templates(path: Path = EXERCISES_FILE) -> ExerciseCatalog:
-    return parse_exercises(_read_toml(path), path)
+    return load(path, ExerciseCatalog)
 
 
 @functools.cache
-def load_checkin_text(path: Path = CHECKIN_FILE) -> CheckinText:
-    return parse_checkin(_read_toml(path), path)
+def load_checkin_text(path: Path = CHECKIN_FILE) -> TextCatalogue:
+    return catalogue_of(path.name, load(path, CheckinFile))
 
 
 @functools.cache
-def load_safety_text(path: Path = SAFETY_FILE) -> CheckinText:
-    return parse_safety(_read_toml(path), path)
+def load_safety_text(path: Path = SAFETY_FILE) -> TextCatalogue:
+    return catalogue_of(path.name, load(path, SafetyFile))
+
+
+@functools.cache
+def load_onboarding_text(path: Path = ONBOARDING_FILE) -> TextCatalogue:
+    return catalogue_of(path.name, load(path, OnboardingFile), split_buttons=False)
 
 
 def clear_content_cache() -> None:
@@ -50,3 +70,4 @@ def clear_content_cache() -> None:
     load_exercise_templates.cache_clear()
     load_checkin_text.cache_clear()
     load_safety_text.cache_clear()
+    load_onboarding_text.cache_clear()

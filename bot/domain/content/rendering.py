@@ -1,4 +1,11 @@
-"""Filling a content template with a user's values, leaving unknown placeholders visible."""
+"""The one way a content text is filled with a user's values.
+
+Every user-facing text from ``bot/content`` goes through :func:`render_text` (through the
+catalogue in ``texts``, a nudge's ``render`` or a ladder's ``text``): ``{name}`` placeholders
+are filled, ``{{`` and ``}}`` are literal braces, a placeholder without a value stays visible
+("{first_name}") instead of crashing a chat, and broken braces never raise. Which
+placeholders each text may use is checked when the file is loaded (``models``).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +22,7 @@ class _KeepMissing(dict[str, Any]):
         return "{" + key + "}"
 
 
-def render_template(template: str, **fields: object) -> str:
+def render_text(template: str, /, **fields: object) -> str:
     """Fill ``{placeholders}``; unknown ones stay as written and bad syntax never raises."""
     try:
         return template.format_map(_KeepMissing(fields))

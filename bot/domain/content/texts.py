@@ -1,0 +1,440 @@
+"""The catalogue of every user-facing text in ``bot/content``, and its declaration.
+
+Each text has an id: the file's name and the key inside it (``checkin.prompt``,
+``safety.hold.urgent``, ``onboarding.start.welcome``, ``return_to_run.good``). This module
+declares, for every id, the placeholders the code fills in for it (and for check-in texts
+how many variants it needs); the pydantic models of the text files are built from that
+declaration, so a key missing from a file, a key the code does not know, or a placeholder
+the code never fills in fails at start-up naming the file, the key and the placeholder.
+
+All texts are filled by one function, ``render_text`` (``bot.domain.content.rendering``),
+through :class:`TextCatalogue`. Texts are looked up by ``(locale, id)``: English lives in
+``bot/content``; another language would live in ``bot/content/locales/<locale>/`` with the
+same file names and keys (see docs/content.md), validated against the same models.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from bot.domain.content.models import (
+    CheckinBase,
+    Frozen,
+    Label,
+    SafetyBase,
+    TextSpec,
+    flatten,
+    text_table_model,
+)
+from bot.domain.content.models import (
+    NotTodayReason as NotTodayReason,
+)
+from bot.domain.content.rendering import placeholders_in, render_text
+from bot.domain.content.schema import (
+    CHECKIN_BUTTONS,
+    CHECKIN_MAX_CHARS,
+    CHECKIN_REQUIRED,
+    SAFETY_BUTTONS,
+    WEEK_KINDS,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LOCALE = "en"
+
+
+def _spec(placeholders: tuple[str, ...] | frozenset[str], minimum: int = 1) -> TextSpec:
+    return TextSpec(minimum=minimum, placeholders=frozenset(placeholders))
+
+
+# ------------------------------------------------------------------ check-in texts
+
+_NAME = ("first_name",)
+_NAME_INJURY = ("first_name", "injury")
+_PERSONAL = ("first_name", "day", "injury")
+# The placeholders the code fills in for each check-in text (default: none).
+_CHECKIN_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "prompt": _PERSONAL,
+    "morning_question": _PERSONAL,
+    "followup": _NAME,
+    "done_all": _NAME_INJURY,
+    "did_some": _NAME_INJURY,
+    "ask_reason": _NAME,
+    "rising_pain_warning": _NAME,
+    "snooze_ack": ("delay",),
+    "weekly_header": ("first_name", "done", "planned"),
+    "pt_session_reminder": ("first_name", "when"),
+    **{f"pain_response.{band}": _NAME_INJURY for band in ("low", "moderate", "high")},
+    **{f"morning_response.{answer}": _NAME_INJURY for answer in ("better", "same", "worse")},
+    **{f"weekly_summary.{kind}": _NAME for kind in WEEK_KINDS},
+}
+CHECKIN_TEXTS: Mapping[str, TextSpec] = {
+    key: _spec(_CHECKIN_FIELDS.get(key, ()), minimum) for key, minimum in CHECKIN_REQUIRED.items()
+}
+
+# --------------------------------------------------------------------- safety texts
+
+SAFETY_TEXTS: Mapping[str, TextSpec] = {
+    key: _spec(_NAME if key.startswith("followup.") else ())
+    for key in (
+        "followup.urgent",
+        "followup.emergency",
+        "answer.seen",
+        "answer.noted",
+        "answer.cleared",
+        "answer.not_cleared",
+        "answer.not_yet",
+        "answer.need_help",
+        "answer.undo",
+        "answer.ask_advice",
+        "answer.advice_saved",
+        "hold.urgent",
+        "hold.watch",
+        "hold.status",
+        "hold.emergency",
+        "watch.logged",
+        "watch.low_pain",
+        "watch.morning",
+        "escalation.very_high",
+        "escalation.ceiling_twice",
+        "escalation.worse_mornings",
+        "escalation.rising",
+        "escalation.settled",
+        "escalation.still",
+        "escalation_run.very_high",
+        "escalation_run.ceiling_twice",
+        "escalation_run.worse_mornings",
+        "escalation_run.rising",
+        "escalation_run.still",
+    )
+}
+
+# ------------------------------------------------- onboarding and return-to-run texts
+
+# The placeholders the code fills in for each text of onboarding.toml.
+_ONBOARDING_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "help.intro": (),
+    "start.welcome": ("first_name",),
+    "start.consent_given": (),
+    "start.declined": (),
+    "start.resume": (),
+    "start.welcome_back": ("checkin_time", "first_name", "timezone"),
+    "start.welcome_back_paused": ("first_name", "until"),
+    "start.checkin_hint": (),
+    "start.finish_first": (),
+    "start.not_set_up": (),
+    "cancel.onboarding": (),
+    "cancel.flow": (),
+    "cancel.nothing": (),
+    "area.ask": (),
+    "area.ask_other": (),
+    "area.other_too_long": ("length",),
+    "area.other_not_text": (),
+    "area.chosen": ("area",),
+    "area.use_buttons": (),
+    "stop.ask": (),
+    "stop.chosen": ("date",),
+    "pt.ask_count": (),
+    "pt.count_chosen": ("count",),
+    "pt.ask_days": (),
+    "pt.days_chosen": ("days",),
+    "pt.ask_time": (),
+    "pt.time_chosen": ("time",),
+    "pt.none": (),
+    "pt.count_word": ("count",),
+    "exercises.ask": ("area", "note"),
+    "exercises.ask_add": (),
+    "exercises.added": ("exercise",),
+    "exercises.too_many": ("max",),
+    "exercises.not_text": (),
+    "exercises.confirmed": ("plan",),
+    "exercises.empty_plan": (),
+    "exercises.selected_header": (),
+    "exercises.how": ("how",),
+    "exercises.added_with_how": ("exercise", "how"),
+    "exercises.question_later": (),
+    "exercises.back_to_step": (),
+    "exercises.not_an_exercise": (),
+    "exercises.place_early": (),
+    "exercises.chat": (),
+    "checkin_time.ask": (),
+    "checkin_time.chosen": ("time",),
+    "timezone.ask": (),
+    "timezone.share_button": (),
+    "timezone.not_found_location": (),
+    "timezone.not_text": (),
+    "timezone.pick": ("note",),
+    "timezone.confirmed": ("local",),
+    "timezone.picked_stale": (),
+    "summary.header": (),
+    "summary.area": ("value",),
+    "summary.stop": ("day", "value"),
+    "summary.pt": ("value",),
+    "summary.exercises": (),
+    "summary.checkin": ("value",),
+    "summary.timezone": ("value",),
+    "summary.use_buttons": (),
+    "done.finished": ("first_name", "when"),
+    "done.already": (),
+    "settings.menu": (
+        "area",
+        "checkin_time",
+        "nudges",
+        "pt",
+        "quiet_end",
+        "quiet_start",
+        "rest_days",
+        "timezone",
+    ),
+    "settings.saved_time": ("time", "when"),
+    "settings.saved_timezone": ("local", "when"),
+    "settings.saved_pt": ("pt",),
+    "settings.saved_area": ("area",),
+    "settings.saved_nudges": ("nudges",),
+    "settings.saved_quiet": ("end", "start"),
+    "settings.ask_rest_days": ("days",),
+    "settings.saved_rest_days": ("days",),
+    "settings.ask_nudges": (),
+    "settings.ask_quiet_start": (),
+    "settings.ask_quiet_end": (),
+    "settings.quiet_same": (),
+    "settings.closed": (),
+    "settings.nudges_off": (),
+    "settings.nudges_low": (),
+    "settings.nudges_normal": (),
+    "settings.use_buttons": (),
+    "plan.header": (),
+    "plan.empty": (),
+    "plan.item": ("exercise", "position"),
+    "plan.note": (),
+    "plan.selected": ("exercise",),
+    "plan.selected_with_how": ("exercise", "how"),
+    "plan.ask_dose": ("name",),
+    "plan.dose_missing": (),
+    "plan.dose_saved": ("exercise",),
+    "plan.removed": ("name",),
+    "plan.gone": (),
+    "plan.use_buttons": (),
+    "pause.paused_until": ("date", "resume"),
+    "pause.ask_how_long": (),
+    "pause.choice_3": (),
+    "pause.choice_7": (),
+    "pause.choice_14": (),
+    "pause.choice_open": (),
+    "pause.choice_no": (),
+    "pause.kept": (),
+    "pause.paused_open": (),
+    "pause.already_active": ("when",),
+    "pause.resumed": ("when",),
+    "pause.not_active": (),
+    "export.caption_json": (),
+    "export.caption_csv": (),
+    "export.nothing": (),
+    "export.sent": (),
+    "delete.confirm": (),
+    "delete.done": (),
+    "delete.kept": (),
+    "delete.nothing": (),
+    "delete.expired": (),
+    "common.step_done": (),
+    "common.stale": (),
+    "common.not_text": (),
+    "common.today": (),
+    "common.tomorrow": (),
+    "common.at": ("day", "time"),
+    "common.no_checkin": (),
+    "common.until": ("date",),
+    "buttons.consent": (),
+    "buttons.decline": (),
+    "buttons.other": (),
+    "buttons.stop_today": (),
+    "buttons.stop_few_days": (),
+    "buttons.stop_week": (),
+    "buttons.done": (),
+    "buttons.skip": (),
+    "buttons.add_own": (),
+    "buttons.confirm_plan": (),
+    "buttons.change_area": (),
+    "buttons.change_stop": (),
+    "buttons.change_pt": (),
+    "buttons.change_exercises": (),
+    "buttons.change_checkin": (),
+    "buttons.change_timezone": (),
+    "buttons.all_set": (),
+    "buttons.review_settings": (),
+    "buttons.check_in": (),
+    "buttons.help": (),
+    "buttons.set_checkin": (),
+    "buttons.set_timezone": (),
+    "buttons.set_pt": (),
+    "buttons.set_area": (),
+    "buttons.set_nudges": (),
+    "buttons.set_rest": (),
+    "buttons.set_quiet": (),
+    "buttons.set_close": (),
+    "buttons.nudges_off": (),
+    "buttons.nudges_low": (),
+    "buttons.nudges_normal": (),
+    "buttons.plan_add": (),
+    "buttons.plan_up": (),
+    "buttons.plan_down": (),
+    "buttons.plan_dose": (),
+    "buttons.plan_remove": (),
+    "buttons.plan_back": (),
+    "buttons.delete_yes": (),
+    "buttons.delete_no": (),
+}
+# The placeholders the code fills in for each [text] of return_to_run.toml, besides the pain
+# model's numbers {run_max} and {ceiling}, which every ladder text may use.
+_LADDER_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "clearance_ask": (),
+    "clearance_refused": (),
+    "clearance_done": (),
+    "already_returning": (),
+    "not_cleared": (),
+    "rules": (),
+    "good": ("good", "needed", "peak"),
+    "progress": ("needed", "plan", "stage"),
+    "finished": ("plan",),
+    "repeat_pain": ("peak",),
+    "repeat_cut": ("plan",),
+    "step_back_pain": ("peak", "plan", "stage"),
+    "step_back_morning": ("plan", "stage"),
+    "why_pain": ("peak",),
+    "why_morning": (),
+    "step_back_first": ("why",),
+    "held": (),
+    "clearance_noticed": (),
+    "logged_wait": ("after", "during"),
+    "morning_ask": (),
+    "skipped": ("plan",),
+    "progress_headline": ("good", "needed", "plan", "runs", "stage", "stages", "whose"),
+    "run_line": ("after", "day", "decision", "during", "morning", "stage", "status"),
+    "run_short": ("after", "day", "during"),
+    "pain_per_run": ("runs",),
+    "weekly_runs": ("peak", "runs", "stage", "stages"),
+}
+
+
+ONBOARDING_TEXTS: Mapping[str, TextSpec] = {k: _spec(v) for k, v in _ONBOARDING_FIELDS.items()}
+LADDER_TEXTS: Mapping[str, TextSpec] = {
+    k: _spec((*v, "run_max", "ceiling")) for k, v in _LADDER_FIELDS.items()
+}
+
+
+# -------------------------------------------------------------------- file models
+
+
+def _buttons(name: str, keys: tuple[str, ...]) -> type[Frozen]:
+    from pydantic import create_model
+
+    fields: dict[str, Any] = {k: (Label, ...) for k in keys}
+    model: type[Frozen] = create_model(name, __base__=Frozen, **fields)
+    return model
+
+
+CheckinFile = text_table_model(
+    "CheckinFile",
+    CHECKIN_TEXTS,
+    multi=True,
+    max_chars=CHECKIN_MAX_CHARS,
+    base=CheckinBase,
+    extra_fields={"buttons": (_buttons("CheckinButtons", CHECKIN_BUTTONS), ...)},
+)
+SafetyFile = text_table_model(
+    "SafetyFile",
+    SAFETY_TEXTS,
+    multi=True,
+    max_chars=CHECKIN_MAX_CHARS,
+    base=SafetyBase,
+    extra_fields={"buttons": (_buttons("SafetyButtons", SAFETY_BUTTONS), ...)},
+)
+OnboardingFile = text_table_model("OnboardingFile", ONBOARDING_TEXTS, multi=False, max_chars=None)
+LadderTexts = text_table_model("LadderTexts", LADDER_TEXTS, multi=False, max_chars=None)
+
+
+# ----------------------------------------------------------------------- catalogue
+
+
+@dataclass(frozen=True)
+class TextCatalogue:
+    """The texts of one file, addressed by dotted keys such as ``pain_response.high``.
+
+    Every key holds one or more variants so repeated days do not read the same; every text
+    is filled by ``render_text``, and a placeholder the caller did not give stays visible
+    (and is logged by name) instead of crashing a user's chat.
+    """
+
+    name: str
+    variants_by_key: Mapping[str, tuple[str, ...]]
+    buttons: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    not_today: tuple[NotTodayReason, ...] = ()
+
+    def variants(self, key: str) -> tuple[str, ...]:
+        try:
+            return self.variants_by_key[key]
+        except KeyError:
+            raise KeyError(f"{self.name} has no text key {key!r}") from None
+
+    def pick(self, key: str, rng: random.Random | None = None) -> str:
+        """One raw variant; the first when no rng is given (stable for tests and previews)."""
+        options = self.variants(key)
+        return options[0] if rng is None else rng.choice(options)
+
+    def render(self, key: str, rng: random.Random | None = None, /, **fields: object) -> str:
+        return _fill(self.name, key, self.pick(key, rng), fields)
+
+    def button(self, key: str) -> str:
+        try:
+            return self.buttons[key]
+        except KeyError:
+            raise KeyError(f"{self.name} has no button {key!r}") from None
+
+    def reason(self, reason_id: str) -> NotTodayReason:
+        for item in self.not_today:
+            if item.id == reason_id:
+                return item
+        raise KeyError(f"unknown not-today reason {reason_id!r}")
+
+    def render_reason(
+        self, reason_id: str, rng: random.Random | None = None, /, **fields: object
+    ) -> str:
+        responses = self.reason(reason_id).responses
+        chosen = responses[0] if rng is None else rng.choice(responses)
+        return _fill(self.name, f"not_today.{reason_id}", chosen, fields)
+
+
+def _fill(file: str, key: str, template: str, fields: Mapping[str, object]) -> str:
+    missing = placeholders_in_safe(template) - fields.keys()
+    if missing:
+        log.warning("text %s.%s was rendered without {%s}", file, key, ", ".join(sorted(missing)))
+    return render_text(template, **fields)
+
+
+def placeholders_in_safe(template: str) -> set[str]:
+    try:
+        return placeholders_in(template)
+    except ValueError:
+        return set()
+
+
+def catalogue_of(name: str, model: Any, *, split_buttons: bool = True) -> TextCatalogue:
+    """A validated text-table model as a catalogue (buttons and reasons when it has them)."""
+    flat = flatten(model)
+    flat.pop("not_today", None)
+    buttons: dict[str, str] = {}
+    if split_buttons:
+        buttons = {k[len("buttons.") :]: v for k, v in flat.items() if k.startswith("buttons.")}
+        flat = {k: v for k, v in flat.items() if not k.startswith("buttons.")}
+    texts = {k: (v if isinstance(v, tuple) else (v,)) for k, v in flat.items()}
+    return TextCatalogue(
+        name=name,
+        variants_by_key=MappingProxyType(texts),
+        buttons=MappingProxyType(buttons),
+        not_today=tuple(getattr(model, "not_today", ())),
+    )
