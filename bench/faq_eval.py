@@ -6,7 +6,11 @@ sent to ``FaqIndex.answer()``.  Prints a table of misses, then one JSON line:
  "red_flag_recall", "false_red_flag_rate", ...}.
 
     python -m bench.faq_eval [--set dev|holdout|real] [--blind] [--method hybrid]
-                             [--fit] [--devset PATH] [--faq-dir DIR]
+                             [--lexical] [--fit] [--devset PATH] [--faq-dir DIR]
+
+By default the index is the bot's: lexical scores blended with the wordllama sentence
+embeddings (bot/faq_embeddings.py, issue 15.2). ``--lexical`` measures the lexical scorer
+alone (its own calibration), as before that change.
 
 ``--set holdout`` runs tests/data/faq_holdout.toml instead: a set written
 before any tuning and never tuned on, so it shows how far dev-set gains
@@ -207,6 +211,7 @@ def fit_calibration(outcomes: list[Outcome]) -> tuple[float, ...]:
         step = _solve(hess, grad)
         w = [wi - si for wi, si in zip(w, step, strict=True)]
     names = ["CAL_BIAS", "CAL_BEST", "CAL_MARGIN", "CAL_UNEXPLAINED", "CAL_ANCHORED"]
+    names.append("CAL_SEMANTIC")  # 0.0 for every row with --lexical: leave it out then
     print("fitted: " + " ".join(f"{k}={v:.2f}" for k, v in zip(names, w, strict=False)))
     return tuple(w)
 
@@ -238,10 +243,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--method", default="hybrid+fuzzy", choices=["bm25", "hybrid", "hybrid+fuzzy"]
     )
+    parser.add_argument(
+        "--lexical", action="store_true", help="lexical scorer only (no sentence embeddings)"
+    )
     parser.add_argument("--fit", action="store_true", help="fit confidence calibration")
     parser.add_argument("--quiet", action="store_true", help="only print the JSON line")
     args = parser.parse_args(argv)
-    index = FaqIndex(load_entries(args.faq_dir), method=args.method)
+    embedder = None
+    if not args.lexical:
+        from bot.faq_embeddings import load_embedder
+
+        embedder = load_embedder()
+    index = FaqIndex(load_entries(args.faq_dir), method=args.method, embedder=embedder)
     cases = load_cases(args.devset or SETS[args.which])
     if not any(c.split for c in cases):
         outcomes = run(index, cases)
