@@ -6,7 +6,12 @@ sent to ``FaqIndex.answer()``.  Prints a table of misses, then one JSON line:
  "red_flag_recall", "false_red_flag_rate", ...}.
 
     python -m bench.faq_eval [--set dev|holdout|real] [--blind] [--method hybrid]
-                             [--fit] [--devset PATH] [--faq-dir DIR]
+                             [--lexical] [--fit] [--fit-pooled] [--devset PATH]
+                             [--faq-dir DIR]
+
+By default the index is the bot's: lexical scores blended with the wordllama sentence
+embeddings (bot/faq_embeddings.py, issue 15.2). ``--lexical`` measures the lexical scorer
+alone (its own calibration), as before that change.
 
 ``--set holdout`` runs tests/data/faq_holdout.toml instead: a set written
 before any tuning and never tuned on, so it shows how far dev-set gains
@@ -182,15 +187,19 @@ def print_misses(outcomes: list[Outcome]) -> None:
         )
 
 
-def fit_calibration(outcomes: list[Outcome]) -> tuple[float, ...]:
+def fit_calibration(
+    outcomes: list[Outcome], weights: list[float] | None = None
+) -> tuple[float, ...]:
     """Logistic regression by Newton's method: P(top-ranked entry is right | features).
 
-    Off-topic cases are negatives; red-flag cases are left out (triage owns them).
+    Off-topic cases are negatives; red-flag cases and questions triage flags are left out
+    (triage owns them). ``weights`` (one per outcome) weigh the rows, e.g. to pool two sets.
     """
+    each = weights or [1.0] * len(outcomes)
     rows = [
-        ((1.0, *o.features), 1.0 if o.top3[:1] and o.top3[0] in o.case.acceptable else 0.0)
-        for o in outcomes
-        if o.case.expect != RED_FLAG
+        ((1.0, *o.features), 1.0 if o.top3[:1] and o.top3[0] in o.case.acceptable else 0.0, c)
+        for o, c in zip(outcomes, each, strict=True)
+        if o.case.expect != RED_FLAG and o.flag is None
     ]
     dim = len(rows[0][0])
     w = [0.0] * dim
@@ -198,15 +207,16 @@ def fit_calibration(outcomes: list[Outcome]) -> tuple[float, ...]:
     for _ in range(50):
         grad = [ridge * wi for wi in w]
         hess = [[ridge * (i == j) for j in range(dim)] for i in range(dim)]
-        for x, y in rows:
+        for x, y, c in rows:
             p = 1 / (1 + math.exp(-sum(wi * xi for wi, xi in zip(w, x, strict=True))))
             for i in range(dim):
-                grad[i] += (p - y) * x[i]
+                grad[i] += c * (p - y) * x[i]
                 for j in range(dim):
-                    hess[i][j] += p * (1 - p) * x[i] * x[j]
+                    hess[i][j] += c * p * (1 - p) * x[i] * x[j]
         step = _solve(hess, grad)
         w = [wi - si for wi, si in zip(w, step, strict=True)]
     names = ["CAL_BIAS", "CAL_BEST", "CAL_MARGIN", "CAL_UNEXPLAINED", "CAL_ANCHORED"]
+    names.append("CAL_SEMANTIC")  # 0.0 for every row with --lexical: leave it out then
     print("fitted: " + " ".join(f"{k}={v:.2f}" for k, v in zip(names, w, strict=False)))
     return tuple(w)
 
@@ -238,10 +248,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--method", default="hybrid+fuzzy", choices=["bm25", "hybrid", "hybrid+fuzzy"]
     )
+    parser.add_argument(
+        "--lexical", action="store_true", help="lexical scorer only (no sentence embeddings)"
+    )
     parser.add_argument("--fit", action="store_true", help="fit confidence calibration")
+    parser.add_argument(
+        "--fit-pooled",
+        action="store_true",
+        help="fit on the real set's dev split and the team's dev set together, weighted equally",
+    )
     parser.add_argument("--quiet", action="store_true", help="only print the JSON line")
     args = parser.parse_args(argv)
-    index = FaqIndex(load_entries(args.faq_dir), method=args.method)
+    embedder = None
+    if not args.lexical:
+        from bot.faq_embeddings import load_embedder
+
+        embedder = load_embedder()
+    index = FaqIndex(load_entries(args.faq_dir), method=args.method, embedder=embedder)
+    if args.fit_pooled:  # how the semantic calibration in bot/domain/faq.py was fitted
+        real = run(index, [c for c in load_cases(REALSET) if c.split == "dev"])
+        team = run(index, load_cases(DEVSET))
+        scale = len(real) / len(team)
+        fit_calibration([*real, *team], [1.0] * len(real) + [scale] * len(team))
+        return 0
     cases = load_cases(args.devset or SETS[args.which])
     if not any(c.split for c in cases):
         outcomes = run(index, cases)

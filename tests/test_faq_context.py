@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.db.models import RehabProfile, User
+from bot.domain.faq import FaqIndex, load_entries
 from tests.harness.bot import BotHarness
 from tests.test_onboarding import onboard
 
@@ -87,6 +88,10 @@ async def test_a_user_back_to_running_gets_the_return_to_running_answer_on_a_tie
             profile.returning_to_run = profile.user_id == max(p.user_id for p in profiles)
         await session.commit()
 
+    # The tie below is the lexical scorer's; the sentence embeddings (issue 15.2) already rank
+    # return-to-running first for everyone, so this test pins the lexical index to keep
+    # exercising the context rule on a real near-tie.
+    harness.services.__dict__["faq"] = FaqIndex(load_entries())
     question = "How do I start running after an injury?"
     await rehab.say(question)
     await back.say(question)

@@ -67,7 +67,9 @@ async def test_a_question_the_bot_could_not_answer_is_listed_by_faq_unanswered(
 ) -> None:
     user = harness.user()
     await onboard(user)
-    await user.say("Which shoes does the moon wear?")
+    # (was "Which shoes does the moon wear?": the sentence embeddings now answer the shoes
+    # entry for it, which is fair; this one is off-topic in any reading)
+    await user.say("Which planet has the most moons?")
     assert "not sure" in (user.last.text or "")
     await user.say(QUESTION)
     await user.press("Helpful")
@@ -77,7 +79,7 @@ async def test_a_question_the_bot_could_not_answer_is_listed_by_faq_unanswered(
     assert decisions == [("unknown", None), ("answer", True)]
 
     out = await asyncio.to_thread(run_cli, "faq", "unanswered", db_url=db_url)
-    assert out.split() == ["1", "which", "shoes", "does", "the", "moon", "wear?"]
+    assert out.split() == ["1", "which", "planet", "has", "the", "most", "moons?"]
 
 
 async def test_small_talk_gets_a_short_reply_and_is_not_an_unanswered_question(

@@ -44,8 +44,9 @@ def answer_record(question: str, index: FaqIndex) -> dict[str, Any]:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from bot.domain.faq import load_entries
+    from bot.faq_embeddings import load_embedder
 
-    index = FaqIndex(load_entries())
+    index = FaqIndex(load_entries(), embedder=load_embedder())
     questions = [args.question] if args.question else (line.strip() for line in sys.stdin)
     for question in questions:
         if not question:

@@ -34,7 +34,12 @@ class Services:
 
     @cached_property
     def faq(self) -> FaqIndex:
-        """Built on first use: start-up stays fast and the index is shared by all updates."""
-        from bot.domain.faq import FaqIndex, load_entries
+        """Built on first use: start-up stays fast and the index is shared by all updates.
 
-        return FaqIndex(load_entries())
+        The knowledge base is embedded here, once (the model itself loads once per process,
+        from the wordllama wheel: bot/faq_embeddings.py).
+        """
+        from bot.domain.faq import FaqIndex, load_entries
+        from bot.faq_embeddings import load_embedder
+
+        return FaqIndex(load_entries(), embedder=load_embedder())
