@@ -360,7 +360,7 @@ def answer_question(index: FaqIndex, text: str, asker: Asker | None = None) -> D
     main = result.best if result.decision == "answer" else None
     confidence = result.confidence
     if main is not None and asker is not None:
-        main = prefer_for_asker(index.search(text, 4), text, asker, injury_area_names()) or main
+        main = prefer_for_asker(result.ranked, text, asker, injury_area_names()) or main
     answered: list[tuple[FaqEntry, float]] = []
     for question in questions_in(text):
         part = index.answer(question)
