@@ -12,7 +12,13 @@ polling and the webhook feed), with the same fake Telegram that answers every ca
   users got their check-in prompt from a real dispatcher tick;
 * **bare PTB**: ``ApplicationBuilder().concurrent_updates(True)`` with one
   ``CallbackQueryHandler`` that answers the query and edits the message (two calls, as the
-  check-in press makes at least), no database.
+  check-in press makes at least), no database;
+* **floor**: the same bare handler, plus what any bot that records a press must do at the
+  least: one short transaction with one ``INSERT … ON CONFLICT DO UPDATE`` through the
+  project's own engine (``bot.db.engine.create_engine``: WAL and ``BEGIN IMMEDIATE`` on
+  SQLite, the pool on PostgreSQL), 64 updates at once like PT Coach. It is the cheapest a
+  press can be once it touches the database, so it says how much of PT Coach's time is the
+  database itself and how much is PT Coach.
 
 Drain time is from the first ``put`` to ``update_queue.join()``. After PT Coach's run the
 database is checked: every user's check-in recorded as done exactly once. Target: 300 users
@@ -31,12 +37,13 @@ from typing import Any
 
 from _seed import NOW, fresh_database, machine, require, seed_users
 from dispatch_bench import InstantTelegram, bench_settings
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from telegram import Update
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes
 
 from bot.app import build_application, start_services
 from bot.clock import FakeClock
+from bot.db.engine import create_engine
 from bot.db.models import CheckIn
 from bot.domain.callbacks import ButtonFamily, encode
 from bot.transport import Upload
@@ -112,6 +119,54 @@ async def bare_ptb(users: list[int], latency: float) -> dict[str, Any]:
     }
 
 
+FLOOR_CONCURRENCY = 64  # as telegram.max_concurrent_updates ships
+
+
+async def floor(backend: str, users: list[int], latency: float) -> dict[str, Any]:
+    """Bare PTB plus one one-statement write transaction per press (see the module doc)."""
+    async with fresh_database(backend) as url:
+        engine = create_engine(url)
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE press (user_id BIGINT PRIMARY KEY, n INT)"))
+        record = text(
+            "INSERT INTO press (user_id, n) VALUES (:user_id, 1) "
+            "ON CONFLICT (user_id) DO UPDATE SET n = press.n + 1"
+        )
+        telegram = SlowTelegram(latency)
+
+        async def on_press(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+            query = update.callback_query
+            assert query is not None
+            async with engine.begin() as connection:
+                await connection.execute(record, {"user_id": query.from_user.id})
+            await query.answer()
+            await query.edit_message_text("Nice work! How much did it hurt?")
+
+        app = (
+            ApplicationBuilder()
+            .token("123456:BENCH")
+            .request(telegram)
+            .get_updates_request(telegram)
+            .concurrent_updates(FLOOR_CONCURRENCY)
+            .build()
+        )
+        app.add_handler(CallbackQueryHandler(on_press))
+        await app.initialize()
+        cpu0 = time.process_time()
+        seconds = await drain(app, [press(u) for u in users])
+        cpu = time.process_time() - cpu0
+        await app.shutdown()
+        async with engine.connect() as connection:
+            recorded = await connection.scalar(text("SELECT count(*) FROM press WHERE n = 1"))
+        await engine.dispose()
+    require(recorded == len(users), f"floor: every press recorded once ({recorded})")
+    return {
+        "seconds": round(seconds, 3),
+        "cpu_ms_per_press": round(cpu / len(users) * 1000, 2),
+        "concurrency": FLOOR_CONCURRENCY,
+    }
+
+
 async def pt_coach(
     backend: str, users: int, latency: float, max_concurrent: int | None = None
 ) -> dict[str, Any]:
@@ -168,8 +223,11 @@ async def run(
 ) -> dict[str, Any]:
     latency = latency_ms / 1000
     ours = await pt_coach(backend, users, latency, max_concurrent)
-    bare = await bare_ptb(list(range(10_000_000, 10_000_000 + users)), latency)
+    ids = list(range(10_000_000, 10_000_000 + users))
+    bare = await bare_ptb(ids, latency)
+    least = await floor(backend, ids, latency)
     ratio = ours["seconds"] / bare["seconds"] if bare["seconds"] else float("inf")
+    floor_ratio = least["seconds"] / bare["seconds"] if bare["seconds"] else float("inf")
     return {
         "bench": "burst",
         "backend": backend,
@@ -177,7 +235,10 @@ async def run(
         "latency_ms": latency_ms,
         "pt_coach": ours,
         "bare_ptb": bare,
+        "floor": least,
         "ratio": round(ratio, 2),
+        "floor_ratio": round(floor_ratio, 2),
+        "over_floor": round(ours["seconds"] / least["seconds"], 2) if least["seconds"] else None,
         "within_2x": ratio <= 2.0,
     }
 
