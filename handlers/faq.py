@@ -15,7 +15,7 @@ from bot.domain import callbacks
 from bot.domain.callbacks import ButtonFamily, SafetyAction
 from bot.services import faq, safety
 from bot.services.dialogs import DialogState
-from bot.services.outcome import Outcome, rows
+from bot.services.outcome import Outcome
 from handlers.common import (
     Context,
     answer_query,
@@ -63,33 +63,21 @@ async def faq_command(update: Update, context: Context) -> None:
 
 async def on_faq_button(update: Update, context: Context) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None and update.effective_user
+    assert query is not None and update.effective_user
     svc = services(context)
-    index = svc.faq
-    parts = query.data.split(":", 2)
-    action = parts[1] if len(parts) > 1 else ""
-    arg = parts[2] if len(parts) > 2 else ""
-    all_topics = faq.topics(index)
-    if action == "topics":
-        outcome = Outcome.say("Pick a topic:", faq.topic_rows(index), edit=True)
-    elif action == "t" and arg.isdigit() and int(arg) < len(all_topics):
-        topic = all_topics[int(arg)]
-        lines = [[faq.entry_button(e)] for e in index.entries if e.topic == topic]
-        lines.append([("« All topics", "faq:topics")])
-        outcome = Outcome.say(f"{topic}:", rows(*lines), edit=True)
-    elif action == "e" and faq.find_entry(index, arg) is not None:
-        await answer_query(update)
-        outcome = await run_use_case(
-            context, faq.browse_entry, update.effective_user.id, arg, svc.clock.now(), index
-        )
-        await render(update, context, outcome)
-        return
-    elif action == "none":
-        outcome = faq.unknown_outcome(edit=True)
-    else:
+    try:
+        decoded = callbacks.decode(query.data)
+    except callbacks.CallbackError:
         await answer_query(update, EXPIRED)
         return
-    await answer_query(update)
+    action, arg = decoded.part(0), decoded.part(1)
+    if action == faq.BrowseAction.ENTRY and arg is not None:
+        outcome = await run_use_case(
+            context, faq.browse_entry, update.effective_user.id, arg, svc.clock.now(), svc.faq
+        )
+    else:
+        outcome = faq.browse_outcome(svc.faq, action, arg) or Outcome.nothing(EXPIRED)
+    await answer_query(update, outcome.toast)
     await render(update, context, outcome)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.db.models import FaqQuestion
+from bot.services import faq
 from tests.harness.bot import BotHarness
 from tests.test_onboarding import onboard
 
@@ -160,3 +161,40 @@ async def test_questions_the_knowledge_base_used_to_miss_get_their_own_sourced_e
     assert "anti-inflammator" not in (user.last.text or "").split("\n", 1)[0].lower()
     await user.say("what's the capital of France")
     assert "I can help with running injuries and physical therapy" in (user.last.text or "")
+
+
+async def test_browsing_topics_opens_an_entry_goes_back_and_a_stale_topic_changes_nothing(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await onboard(user)
+    await user.say("/faq")
+    menu = user.last
+    topics = [label for label, data in menu.buttons if data.startswith("faq:t:")]
+    assert len(topics) > 3
+
+    await user.press(topics[0], menu)
+    topic = user.last
+    assert topic.message_id == menu.message_id  # the menu turns into the topic's list
+    assert topic.text == f"{topics[0]}:"
+    entries = [label for label, data in topic.buttons if data.startswith("faq:e:")]
+    assert entries and any(label == "« All topics" for label, _ in topic.buttons)
+
+    await user.press(entries[0], topic)
+    answer = user.last
+    assert "Sources:" in (answer.text or "")
+    assert any(label == "« Topics" for label, _ in answer.buttons)
+
+    await user.press("« Topics", answer)
+    assert user.last.text == "Pick a topic:"
+    assert [label for label, d in user.last.buttons if d.startswith("faq:t:")] == topics
+
+    def messages() -> list[str]:
+        return [c.method for c in harness.telegram.calls if c.method != "answerCallbackQuery"]
+
+    before = messages()
+    await user.press_data("faq:t:999", user.last)
+    await user.press_data("faq:e:no-such-entry", user.last)
+    assert messages() == before  # no message sent or edited, only a toast
+    toasts = [a.get("text") for a in harness.telegram.query_answers.values()]
+    assert toasts[-2:] == [faq.EXPIRED, faq.EXPIRED]

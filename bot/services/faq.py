@@ -455,6 +455,37 @@ def unknown_outcome(*, edit: bool = False) -> Outcome:
     return Outcome.say(UNKNOWN, rows([TOPICS_BUTTON]), edit=edit)
 
 
+ALL_TOPICS_BUTTON = ("« All topics", callbacks.encode(ButtonFamily.FAQ, "topics"))
+BACK_TO_TOPICS_BUTTON = ("« Topics", callbacks.encode(ButtonFamily.FAQ, "topics"))
+
+
+class BrowseAction(StrEnum):
+    """What a ``faq:`` button asks for (``faq:<action>[:<arg>]``)."""
+
+    TOPICS = "topics"  # the list of topics
+    TOPIC = "t"  # faq:t:<n>: the entries of the n-th topic
+    ENTRY = "e"  # faq:e:<entry id>: one entry (a use case: the opening is logged)
+    NONE = "none"  # "none of these" under suggestions
+
+
+def browse_outcome(index: FaqIndex, action: str | None, arg: str | None) -> Outcome | None:
+    """The /faq browsing buttons that read only the knowledge base: the topic list, one
+    topic's entries, "none of these". ``None`` for a stale or unknown button (a topic number
+    from an older knowledge base). An entry (``BrowseAction.ENTRY``) is ``browse_entry``."""
+    if action == BrowseAction.TOPICS:
+        return Outcome.say("Pick a topic:", topic_rows(index), edit=True)
+    if action == BrowseAction.TOPIC:
+        all_topics = topics(index)
+        if arg is None or not arg.isdigit() or int(arg) >= len(all_topics):
+            return None
+        topic = all_topics[int(arg)]
+        lines = [[entry_button(e)] for e in index.entries if e.topic == topic]
+        return Outcome.say(f"{topic}:", rows(*lines, [ALL_TOPICS_BUTTON]), edit=True)
+    if action == BrowseAction.NONE:
+        return unknown_outcome(edit=True)
+    return None
+
+
 # --- use cases --------------------------------------------------------------------------------
 
 
@@ -527,7 +558,7 @@ async def browse_entry(
     qid = await _log_question(
         session, user, f"{BROWSED_PREFIX}{entry.title}", FaqDecision.ANSWER, entry.id, 1.0, now
     )
-    buttons = answer_buttons(entry, qid, index) + rows([("« Topics", "faq:topics")])
+    buttons = answer_buttons(entry, qid, index) + rows([BACK_TO_TOPICS_BUTTON])
     return Outcome.say(answer_text(entry), buttons)
 
 
