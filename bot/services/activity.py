@@ -28,13 +28,14 @@ Both kinds of row are forgotten after ``KEEP``.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, delete
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from bot.db.models import ButtonPress, ProcessedUpdate
+from bot.db.upsert import dialect_name, insert_for
 
 KEEP = timedelta(days=2)  # Telegram gives up redelivering long before this
 PRUNE_EVERY = timedelta(hours=1)
@@ -57,15 +58,24 @@ async def forget_old_updates(engine: AsyncEngine, now: datetime) -> int:
         return await prune_processed(conn, now)
 
 
-async def record_update(conn: AsyncConnection, update_id: int, now: datetime) -> bool:
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = (
-        insert(ProcessedUpdate)
-        .values(update_id=update_id, processed_at=now, finished_at=now)
+@cache
+def _claim_update(dialect: str) -> Any:
+    return (
+        insert_for(dialect)(ProcessedUpdate)
+        .values(
+            update_id=bindparam("p_update_id"),
+            processed_at=bindparam("p_now"),
+            finished_at=bindparam("p_now"),
+        )
         .on_conflict_do_nothing(index_elements=["update_id"])
         .returning(ProcessedUpdate.update_id)
     )
-    return (await conn.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def record_update(conn: AsyncConnection, update_id: int, now: datetime) -> bool:
+    stmt = _claim_update(conn.dialect.name)
+    result = await conn.execute(stmt, {"p_update_id": update_id, "p_now": now})
+    return result.scalar_one_or_none() is not None
 
 
 async def prune_processed(conn: AsyncConnection, now: datetime) -> int:
@@ -85,14 +95,24 @@ async def first_press(
     False for any later one. Part of the press's transaction: if its handling fails, the press
     is not remembered. On PostgreSQL a concurrent second press waits for the first to commit
     and then finds its row; no IntegrityError either way."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = (
-        insert(ButtonPress)
-        .values(user_id=user_id, message_id=message_id, data=data[:64], pressed_at=now)
+    stmt = _claim_press(dialect_name(session))
+    params = {"p_user_id": user_id, "p_message_id": message_id, "p_data": data[:64], "p_now": now}
+    return (await session.execute(stmt, params)).scalar_one_or_none() is not None
+
+
+@cache
+def _claim_press(dialect: str) -> Any:
+    return (
+        insert_for(dialect)(ButtonPress)
+        .values(
+            user_id=bindparam("p_user_id"),
+            message_id=bindparam("p_message_id"),
+            data=bindparam("p_data"),
+            pressed_at=bindparam("p_now"),
+        )
         .on_conflict_do_nothing(index_elements=["user_id", "message_id", "data"])
         .returning(ButtonPress.user_id)
     )
-    return (await session.execute(stmt)).scalar_one_or_none() is not None
 
 
 async def forget_press(session: AsyncSession, user_id: int, message_id: int, data: str) -> None:

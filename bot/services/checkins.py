@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CheckIn, Exercise, User
-from bot.db.upsert import dialect_insert
+from bot.db.upsert import dialect_name, insert_for
 
 
 async def get_checkin(session: AsyncSession, user_id: int, day: date) -> CheckIn | None:
@@ -21,15 +22,35 @@ async def get_checkin(session: AsyncSession, user_id: int, day: date) -> CheckIn
     ).scalar_one_or_none()
 
 
+_PLAN = (
+    select(Exercise)
+    .where(Exercise.user_id == bindparam("user_id"))
+    .order_by(Exercise.position, Exercise.id)
+)
+
+
 async def plan_exercises(session: AsyncSession, user_id: int) -> list[Exercise]:
-    return list(
-        (
-            await session.execute(
-                select(Exercise)
-                .where(Exercise.user_id == user_id)
-                .order_by(Exercise.position, Exercise.id)
-            )
-        ).scalars()
+    return list((await session.execute(_PLAN, {"user_id": user_id})).scalars())
+
+
+_RECORD_FIELDS = ("status", "exercises_done", "skip_reason", "updated_at")
+
+
+@cache
+def _record_statement(dialect: str, clears_pain: bool) -> Any:
+    """The day's check-in upsert; a skipped day also clears the pain it may have had."""
+    fields = _RECORD_FIELDS + (("pain",) if clears_pain else ())
+    values: dict[str, Any] = {name: bindparam(f"p_{name}") for name in fields}
+    return (
+        insert_for(dialect)(CheckIn)
+        .values(
+            user_id=bindparam("p_user_id"),
+            local_date=bindparam("p_local_date"),
+            created_at=bindparam("p_updated_at"),
+            **values,
+        )
+        .on_conflict_do_update(index_elements=["user_id", "local_date"], set_=values)
+        .returning(CheckIn)
     )
 
 
@@ -45,22 +66,20 @@ async def record(
 ) -> CheckIn:
     """Create or update the day's check-in in one upsert; a double press lands on the same
     row (also when two arrive at the same moment: the unique day decides)."""
+    skipped = status == "skipped"
     values: dict[str, Any] = {
+        "user_id": user.id,
+        "local_date": day,
         "status": status,
         "exercises_done": list(exercises_done or []),
         "skip_reason": skip_reason,
         "updated_at": now,
     }
-    if status == "skipped":
+    if skipped:
         values["pain"] = None
-    insert = dialect_insert(session)
-    stmt = (
-        insert(CheckIn)
-        .values(user_id=user.id, local_date=day, created_at=now, **values)
-        .on_conflict_do_update(index_elements=["user_id", "local_date"], set_=values)
-        .returning(CheckIn)
-    )
-    result = await session.execute(stmt, execution_options={"populate_existing": True})
+    params = {f"p_{name}": value for name, value in values.items()}
+    stmt = _record_statement(dialect_name(session), skipped)
+    result = await session.execute(stmt, params, execution_options={"populate_existing": True})
     checkin: CheckIn = result.scalar_one()
     return checkin
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -85,14 +85,19 @@ class UserContext:
         return self.profile.injury_area if self.profile is not None else None
 
 
+_USER_WITH_PROFILE = (
+    select(User)
+    .options(joinedload(User.profile))
+    .where(User.telegram_id == bindparam("telegram_id"))
+)
+
+
 async def load(
     session: AsyncSession, telegram_id: int, now: datetime, default_zone: str = FALLBACK_ZONE
 ) -> UserContext | None:
     """The user with their profile in one query, and the facts derived from them."""
     user = (
-        await session.execute(
-            select(User).options(joinedload(User.profile)).where(User.telegram_id == telegram_id)
-        )
+        await session.execute(_USER_WITH_PROFILE, {"telegram_id": telegram_id})
     ).scalar_one_or_none()
     if user is None:
         return None

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Dialog, User
-from bot.db.upsert import dialect_insert
+from bot.db.upsert import dialect_name, insert_for
 
 
 async def get_dialog(session: AsyncSession, user_id: int) -> Dialog | None:
@@ -35,17 +36,33 @@ async def set_dialog(
 ) -> Dialog:
     """Put the user at ``flow``/``step`` (one upsert; the user has at most one step)."""
     await session.flush()  # rows this one refers to (a new user) must exist first
-    insert = dialect_insert(session)
-    values = {"flow": flow, "step": step, "data": dict(data), "updated_at": now}
-    stmt = (
-        insert(Dialog)
-        .values(user_id=user_id, **values)
+    params = {
+        "p_user_id": user_id,
+        "p_flow": flow,
+        "p_step": step,
+        "p_data": dict(data),
+        "p_updated_at": now,
+    }
+    result = await session.execute(
+        _set_dialog_statement(dialect_name(session)),
+        params,
+        execution_options={"populate_existing": True},
+    )
+    dialog: Dialog = result.scalar_one()
+    return dialog
+
+
+@cache
+def _set_dialog_statement(dialect: str) -> Any:
+    values: dict[str, Any] = {
+        name: bindparam(f"p_{name}") for name in ("flow", "step", "data", "updated_at")
+    }
+    return (
+        insert_for(dialect)(Dialog)
+        .values(user_id=bindparam("p_user_id"), **values)
         .on_conflict_do_update(index_elements=["user_id"], set_=values)
         .returning(Dialog)
     )
-    result = await session.execute(stmt, execution_options={"populate_existing": True})
-    dialog: Dialog = result.scalar_one()
-    return dialog
 
 
 async def clear_dialog(session: AsyncSession, user_id: int) -> None:

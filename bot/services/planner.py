@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, or_, update
+from sqlalchemy import Table, bindparam, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -223,12 +223,20 @@ async def plan_pt_sessions(
 async def cancel_pending(
     session: AsyncSession, user_id: int, kinds_to_cancel: tuple[str, ...] | None = None
 ) -> None:
-    stmt = update(ScheduledMessage).where(
-        ScheduledMessage.user_id == user_id, ScheduledMessage.status == "pending"
-    )
-    if kinds_to_cancel is not None:
-        stmt = stmt.where(ScheduledMessage.kind.in_(kinds_to_cancel))
-    await session.execute(stmt.values(status="cancelled"))
+    if kinds_to_cancel is None:
+        await session.execute(_CANCEL_ALL, {"p_user_id": user_id})
+    else:
+        await session.execute(
+            _CANCEL_KINDS, {"p_user_id": user_id, "p_kinds": list(kinds_to_cancel)}
+        )
+
+
+_CANCEL_ALL = (
+    update(ScheduledMessage)
+    .where(ScheduledMessage.user_id == bindparam("p_user_id"), ScheduledMessage.status == "pending")
+    .values(status="cancelled")
+)
+_CANCEL_KINDS = _CANCEL_ALL.where(ScheduledMessage.kind.in_(bindparam("p_kinds", expanding=True)))
 
 
 async def cancel_user_schedule(session: AsyncSession, user_id: int) -> None:
