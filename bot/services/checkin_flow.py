@@ -23,7 +23,7 @@ from bot.domain.kinds import MessageKind
 from bot.domain.timing import in_quiet_hours, local_date
 from bot.services import checkins, nudge_triggers, safety
 from bot.services.activity import first_press, forget_press
-from bot.services.context import UserContext, load
+from bot.services.context import UserContext, load, plan_of
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
 from bot.services.outcome import ButtonRows, Outcome, Reply, rows
 from bot.services.outgoing_checkin import checkin_buttons, day_code, plan_morning_question
@@ -106,7 +106,7 @@ async def press(
     parts = data.split(":")
     day = parse_day(parts[1]) if len(parts) >= 3 else None
     action, arg = (parts[2], parts[3] if len(parts) > 3 else None) if day else ("", None)
-    ctx = await load(session, telegram_id, now)
+    ctx = await load(session, telegram_id, now, with_plan=True)
     if ctx is None or day is None or not ctx.ready:
         return Outcome.nothing("That check-in is closed.")
     if day != ctx.today:
@@ -156,7 +156,7 @@ async def _record_done(
 async def _done(
     session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
 ) -> Outcome:
-    plan = await checkins.plan_exercises(session, ctx.user.id)
+    plan = plan_of(ctx)
     return await _record_done(session, ctx, day, now, "done", [e.name for e in plan])
 
 
@@ -170,7 +170,7 @@ def _toggle_rows(plan: list, selected: set[int], day: date) -> ButtonRows:  # ty
 async def _some(
     session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
 ) -> Outcome:
-    plan = await checkins.plan_exercises(session, ctx.user.id)
+    plan = plan_of(ctx)
     if not plan:
         return await _done(session, ctx, day, None, now)
     await set_dialog(
@@ -185,7 +185,7 @@ async def _toggle(
     session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
 ) -> Outcome:
     dialog = await get_dialog(session, ctx.user.id)
-    plan = await checkins.plan_exercises(session, ctx.user.id)
+    plan = plan_of(ctx)
     if (
         dialog is None
         or dialog.flow != FLOW
@@ -217,7 +217,7 @@ async def _confirm_some(
     dialog = await get_dialog(session, ctx.user.id)
     if dialog is None or dialog.flow != FLOW or dialog.step != "which":
         return Outcome.nothing("Already saved.")
-    plan = await checkins.plan_exercises(session, ctx.user.id)
+    plan = plan_of(ctx)
     selected = set(dialog.data.get("selected", []))
     names = [e.name for e in plan if e.id in selected]
     if not names:

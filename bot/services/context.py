@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from bot.db.models import RehabProfile, User
+from bot.db.models import Exercise, RehabProfile, User
 from bot.domain.enums import UserStatus
 from bot.domain.safety import SafetyState
 from bot.domain.timing import local_date
@@ -90,18 +90,32 @@ _USER_WITH_PROFILE = (
     .options(joinedload(User.profile))
     .where(User.telegram_id == bindparam("telegram_id"))
 )
+_USER_WITH_PROFILE_AND_PLAN = _USER_WITH_PROFILE.options(joinedload(User.exercises))
 
 
 async def load(
-    session: AsyncSession, telegram_id: int, now: datetime, default_zone: str = FALLBACK_ZONE
+    session: AsyncSession,
+    telegram_id: int,
+    now: datetime,
+    default_zone: str = FALLBACK_ZONE,
+    *,
+    with_plan: bool = False,
 ) -> UserContext | None:
-    """The user with their profile in one query, and the facts derived from them."""
-    user = (
-        await session.execute(_USER_WITH_PROFILE, {"telegram_id": telegram_id})
-    ).scalar_one_or_none()
+    """The user with their profile in one query, and the facts derived from them.
+
+    ``with_plan`` loads the exercise plan in the same query (``plan_of`` reads it): a check-in
+    press needs it, and one joined query is cheaper than a second statement."""
+    statement = _USER_WITH_PROFILE_AND_PLAN if with_plan else _USER_WITH_PROFILE
+    result = await session.execute(statement, {"telegram_id": telegram_id})
+    user = (result.unique() if with_plan else result).scalar_one_or_none()
     if user is None:
         return None
     return context_of(user, user.profile, now, default_zone)
+
+
+def plan_of(ctx: UserContext) -> list[Exercise]:
+    """The user's exercises in plan order, from a context loaded ``with_plan``."""
+    return sorted(ctx.user.exercises, key=lambda e: (e.position, e.id))
 
 
 def context_of(
