@@ -411,3 +411,58 @@ def test_resolved_explained_and_figurative_messages_stay_quiet(text: str) -> Non
 def test_present_red_flags_fire_next_to_recovery_and_causes(text: str, flag: str) -> None:
     result = triage(text)
     assert flag in (result.flag, *result.also), (text, result.flag, result.also)
+
+
+# ------------------------------------- issue 14.5, third pass: rules found on the new real posts
+@pytest.mark.parametrize(
+    "text",
+    [
+        # stairs after a hard run: sore quads, not a leg that cannot bear weight
+        "After the marathon I can't walk down the stairs without wincing, my quads are wrecked",
+        # the first steps of the day
+        "my heel makes me hobble for the first few steps out of bed, then it eases",
+        # a tinge is a little of something, not tingling
+        "there's a tinge of soreness in my knee after the hills",
+        # leaking after childbirth is a pelvic-floor matter
+        "since having my baby I leak urine when I run",
+        "I've had stress incontinence since my pregnancy and it's worse on long runs",
+        # soaked in sweat after a race is just sweat
+        "I finished the race drenched in sweat and happy",
+        # a negation that is not about the symptom still leaves "no" symptoms quiet
+        "I didn't notice any swelling",
+    ],
+)
+def test_stairs_morning_steps_tinge_childbirth_and_race_sweat_stay_quiet(text: str) -> None:
+    result = triage(text)
+    assert not result.is_red_flag, (text, result.flag, result.also)
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        # a limp still counts on the stairs, and a limp that stays after the morning
+        ("I limped down the stairs this morning and I'm still limping", "cant-bear-weight"),
+        ("I hobble out of bed and I'm still limping all day", "cant-bear-weight"),
+        ("I couldn't put any weight on my foot when I got out of bed", "cant-bear-weight"),
+        ("I was dragging my leg the last mile home", "cant-bear-weight"),
+        ("I get a tingle in my toes after three miles", "numbness-tingling"),
+        # childbirth does not explain the back or numbness
+        (
+            "since having my baby I leak urine when I run and my lower back hurts",
+            "cauda-equina",
+        ),
+        ("after giving birth I have numbness down there", "cauda-equina"),
+        # periods, night sweats and the hip in other words
+        ("I'm not running again until I get my period back", "energy-deficiency"),
+        ("I never connected it with losing my cycle until my doctor asked", "energy-deficiency"),
+        ("I wake up in the middle of the night drenched in sweat", "fever-systemic"),
+        ("sharp pain deep down in my left hip when I run", "groin-hip-impact"),
+        ("a dull ache in the front of my right hip every time I run", "groin-hip-impact"),
+        # a negated verb of knowing leaves what follows it true
+        ("I didn't realise my calf was swollen until my wife pointed it out", "calf-pain-swelling"),
+        ("I don't know why my toes go numb", "numbness-tingling"),
+    ],
+)
+def test_new_phrasings_of_real_flags_fire(text: str, flag: str) -> None:
+    result = triage(text)
+    assert flag in (result.flag, *result.also), (text, result.flag, result.also)
