@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.triage import RED_FLAGS_PATH, TriageResult, load_triager, triage
+from bot.domain.triage import RED_FLAGS_PATH, Triager, TriageResult, load_triager, triage
 
 FIRES: list[tuple[str, str]] = [
     # pinpoint bone pain
@@ -466,3 +466,59 @@ def test_stairs_morning_steps_tinge_childbirth_and_race_sweat_stay_quiet(text: s
 def test_new_phrasings_of_real_flags_fire(text: str, flag: str) -> None:
     result = triage(text)
     assert flag in (result.flag, *result.also), (text, result.flag, result.also)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "can't" and "walk" in different clauses are no "can't walk"
+        "I can walk but I can't run yet",
+        "I limped home but I can walk fine now",
+        # moving in bed is movement pain, "a wee bit" is a little
+        "it hurts when I turn over in bed",
+        "my toes got a wee bit numb on the freezing run this morning",
+        # numb in the cold
+        "my toes went numb on the freezing run this morning",
+    ],
+)
+def test_other_clauses_moving_in_bed_and_the_cold_stay_quiet(text: str) -> None:
+    result = triage(text)
+    assert not result.is_red_flag, (text, result.flag, result.also)
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        (
+            "I can't walk properly since I rolled my ankle, but it doesn't hurt much",
+            "cant-bear-weight",
+        ),
+        ("it hurts in bed even when I lie still", "rest-night-pain"),
+        ("it was difficult to sleep because of the pain in my hip", "rest-night-pain"),
+        # a cold the illness explains nothing; summer is no cold
+        ("I had a cold last week and now my toes tingle", "numbness-tingling"),
+        ("my toes go numb on every run, even in summer", "numbness-tingling"),
+        ("a constant burning on the soles of my feet", "numbness-tingling"),
+        ("I felt really unwell after the long run", "fever-systemic"),
+        ("my legs swelled and ached after the long flight", "calf-pain-swelling"),
+    ],
+)
+def test_one_clause_rules_and_more_phrasings_still_fire(text: str, flag: str) -> None:
+    result = triage(text)
+    assert flag in (result.flag, *result.also), (text, result.flag, result.also)
+
+
+def test_same_clause_is_read_from_the_rule_file(tmp_path: Path) -> None:
+    def triager(same_clause: str) -> Triager:
+        rules = tmp_path / f"red_flags_{same_clause}.toml"
+        rules.write_text(
+            '[clauses]\nbreaks = ["but"]\n\n[concepts]\ncant = ["cant"]\nwalk = ["walk"]\n\n'
+            '[[flag]]\nid = "x"\nlevel = "contact"\nmessage = "see your doctor"\n'
+            f'rules = [["cant", "walk"]]\nsame_clause = {same_clause}\n'
+        )
+        return load_triager(rules)
+
+    text = "I can walk but I can't run"
+    assert triager("false").triage(text).flag == "x"
+    assert not triager("true").triage(text).is_red_flag
+    assert triager("true").triage("I can't walk").flag == "x"
