@@ -479,6 +479,8 @@ def test_new_phrasings_of_real_flags_fire(text: str, flag: str) -> None:
         "my toes got a wee bit numb on the freezing run this morning",
         # numb in the cold
         "my toes went numb on the freezing run this morning",
+        # a gait compared to a limp
+        "since the marathon I walk almost like a slight limp",
     ],
 )
 def test_other_clauses_moving_in_bed_and_the_cold_stay_quiet(text: str) -> None:
@@ -494,6 +496,7 @@ def test_other_clauses_moving_in_bed_and_the_cold_stay_quiet(text: str) -> None:
             "cant-bear-weight",
         ),
         ("it hurts in bed even when I lie still", "rest-night-pain"),
+        ("I have a slight limp since the marathon", "cant-bear-weight"),
         ("it was difficult to sleep because of the pain in my hip", "rest-night-pain"),
         # a cold the illness explains nothing; summer is no cold
         ("I had a cold last week and now my toes tingle", "numbness-tingling"),
