@@ -131,6 +131,7 @@ class Triager:
         history_stops: Iterable[str] = (),
         history_present: Iterable[str] = (),
         history_keep: Iterable[str] = (),
+        history_year_after: Iterable[str] = (),
         recovered: Iterable[str] = (),
         recovery_keep: Iterable[str] = (),
         clause_breaks: Iterable[str] = (),
@@ -153,6 +154,7 @@ class Triager:
         self._resolved_then = frozenset(stem(w) for w in resolved_then)
         self._history_stops = frozenset(stem(w) for w in history_stops)
         self._history_keep = frozenset(history_keep)
+        self._year_after = frozenset(stem(w) for w in history_year_after)
         self._recovery_keep = frozenset(recovery_keep)
         self._negators = frozenset(stem(w) for w in negators)
         self._scope = scope
@@ -267,6 +269,18 @@ class Triager:
             return True
         return False
 
+    def _dates(self, stems: Sequence[str]) -> list[_Match]:
+        """A year after "in", "of" or a month ("in June 2015", "the fall of 2016") marks
+        its clause as history, like the phrases of ``[history].markers``."""
+        return [
+            _Match(_HISTORY, (i,), False)
+            for i in range(1, len(stems))
+            if len(stems[i]) == 4
+            and stems[i].isdigit()
+            and 1950 <= int(stems[i]) <= 2099
+            and stems[i - 1] in self._year_after
+        ]
+
     def _clause(self, stems: Sequence[str], pos: int) -> tuple[int, int]:
         """Bounds [start, stop) of the history clause around ``pos``."""
 
@@ -331,6 +345,7 @@ class Triager:
         stems = stem_all(tokens)
         found = self._matches(stems)
         mods = [m for m in found if m.concept in _MODIFIERS]
+        mods += self._dates(stems)
         masked = {p for m in mods if m.concept in (_IDIOM, _RECOVERED) for p in m.positions}
         matches = [
             m for m in found if m.concept not in _MODIFIERS and not masked.intersection(m.positions)
@@ -435,6 +450,7 @@ def load_triager(path: Path | None = None) -> Triager:
         history_stops=hist.stops,
         history_present=hist.present,
         history_keep=hist.keep,
+        history_year_after=hist.year_after,
         recovered=rec.phrases,
         recovery_keep=rec.keep,
         clause_breaks=data.clauses.breaks,

@@ -481,6 +481,9 @@ def test_new_phrasings_of_real_flags_fire(text: str, flag: str) -> None:
         "my toes went numb on the freezing run this morning",
         # a gait compared to a limp
         "since the marathon I walk almost like a slight limp",
+        # a dated story is history
+        "I snapped my Achilles in June 2015 and couldn't run for two years",
+        "there's a faint pain in my knee after long runs",
     ],
 )
 def test_other_clauses_moving_in_bed_and_the_cold_stay_quiet(text: str) -> None:
@@ -497,6 +500,10 @@ def test_other_clauses_moving_in_bed_and_the_cold_stay_quiet(text: str) -> None:
         ),
         ("it hurts in bed even when I lie still", "rest-night-pain"),
         ("I have a slight limp since the marathon", "cant-bear-weight"),
+        ("I had a DVT in 2019 and now my calf is swollen", "calf-pain-swelling"),
+        ("I had a fainting spell at dinner after my long run", "chest-faint"),
+        ("my heart skips a beat sometimes when I run", "chest-faint"),
+        ("my heart started racing at the turnaround and my chest got tight", "chest-faint"),
         ("it was difficult to sleep because of the pain in my hip", "rest-night-pain"),
         # a cold the illness explains nothing; summer is no cold
         ("I had a cold last week and now my toes tingle", "numbness-tingling"),

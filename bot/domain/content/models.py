@@ -544,6 +544,7 @@ class History(Frozen):
     stops: Words = ()
     present: Words = ()
     keep: Words = ()
+    year_after: Words = ()
 
 
 class Recovery(Frozen):
