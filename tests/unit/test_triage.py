@@ -484,6 +484,9 @@ def test_new_phrasings_of_real_flags_fire(text: str, flag: str) -> None:
         # a dated story is history
         "I snapped my Achilles in June 2015 and couldn't run for two years",
         "there's a faint pain in my knee after long runs",
+        # a toenail that goes black; being out of breath on a first run
+        "after my half marathon my toenail went black again",
+        "I was short of breath on my first couch to 5k run",
     ],
 )
 def test_other_clauses_moving_in_bed_and_the_cold_stay_quiet(text: str) -> None:
@@ -503,6 +506,9 @@ def test_other_clauses_moving_in_bed_and_the_cold_stay_quiet(text: str) -> None:
         ("I had a DVT in 2019 and now my calf is swollen", "calf-pain-swelling"),
         ("I had a fainting spell at dinner after my long run", "chest-faint"),
         ("my heart skips a beat sometimes when I run", "chest-faint"),
+        ("everything went black at the finish line", "chest-faint"),
+        ("I've been short of breath on runs for weeks now", "chest-faint"),
+        ("the ache turned into severe calf pain", "severe-pain"),
         ("my heart started racing at the turnaround and my chest got tight", "chest-faint"),
         ("it was difficult to sleep because of the pain in my hip", "rest-night-pain"),
         # a cold the illness explains nothing; summer is no cold
