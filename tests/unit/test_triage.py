@@ -487,6 +487,9 @@ def test_new_phrasings_of_real_flags_fire(text: str, flag: str) -> None:
         # a toenail that goes black; being out of breath on a first run
         "after my half marathon my toenail went black again",
         "I was short of breath on my first couch to 5k run",
+        # crutches as the surgeon prescribed; whole legs "in agony" the day after a race
+        "two weeks post op I am on crutches as the surgeon said",
+        "my legs were in agony the day after the marathon",
     ],
 )
 def test_other_clauses_moving_in_bed_and_the_cold_stay_quiet(text: str) -> None:
@@ -509,6 +512,9 @@ def test_other_clauses_moving_in_bed_and_the_cold_stay_quiet(text: str) -> None:
         ("everything went black at the finish line", "chest-faint"),
         ("I've been short of breath on runs for weeks now", "chest-faint"),
         ("the ache turned into severe calf pain", "severe-pain"),
+        ("since my surgery I cannot put weight on it at all", "cant-bear-weight"),
+        ("my knee is in agony", "severe-pain"),
+        ("the shortness of breath has stayed around since covid", "chest-faint"),
         ("my heart started racing at the turnaround and my chest got tight", "chest-faint"),
         ("it was difficult to sleep because of the pain in my hip", "rest-night-pain"),
         # a cold the illness explains nothing; summer is no cold
