@@ -30,7 +30,10 @@ Matching works on folded, typo-corrected, stemmed tokens:
   history ("in the fall of 2016");
 * a flag's ``unless`` concepts (an explained cause: "because I'd laced my shoes too
   tightly") cancel it, except when one of its ``unless_cancelled_by`` concepts is
-  there too ("I loosened my laces but it still happens").
+  there too ("I loosened my laces but it still happens");
+* a flag with ``same_clause = true`` fires only when all concepts of one rule come in
+  one clause (clauses end at punctuation and at ``[clauses].breaks``): "I can walk,
+  I just can't run" is not "can't walk".
 
 False alarms cost trust but a missed emergency costs far more, so ties and
 doubts resolve towards firing.
@@ -41,6 +44,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import Literal, cast
 
@@ -93,6 +97,9 @@ class RedFlag:
     rules: tuple[frozenset[str], ...]
     unless: frozenset[str]
     unless_cancelled_by: frozenset[str] = frozenset()
+    # All concepts of a rule must come in one clause: "I can walk, but I can't run" is no
+    # "can't walk".
+    same_clause: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,10 +131,13 @@ class Triager:
         history_stops: Iterable[str] = (),
         history_present: Iterable[str] = (),
         history_keep: Iterable[str] = (),
+        history_year_after: Iterable[str] = (),
         recovered: Iterable[str] = (),
         recovery_keep: Iterable[str] = (),
+        clause_breaks: Iterable[str] = (),
     ) -> None:
         self._flags = tuple(flags)
+        self._clause_breaks = frozenset(stem(w) for w in clause_breaks)
         # Modifier phrases are matched like concepts, under reserved names.
         modifiers = {
             _IDIOM: list(idioms),
@@ -144,6 +154,7 @@ class Triager:
         self._resolved_then = frozenset(stem(w) for w in resolved_then)
         self._history_stops = frozenset(stem(w) for w in history_stops)
         self._history_keep = frozenset(history_keep)
+        self._year_after = frozenset(stem(w) for w in history_year_after)
         self._recovery_keep = frozenset(recovery_keep)
         self._negators = frozenset(stem(w) for w in negators)
         self._scope = scope
@@ -258,6 +269,18 @@ class Triager:
             return True
         return False
 
+    def _dates(self, stems: Sequence[str]) -> list[_Match]:
+        """A year after "in", "of" or a month ("in June 2015", "the fall of 2016") marks
+        its clause as history, like the phrases of ``[history].markers``."""
+        return [
+            _Match(_HISTORY, (i,), False)
+            for i in range(1, len(stems))
+            if len(stems[i]) == 4
+            and stems[i].isdigit()
+            and 1950 <= int(stems[i]) <= 2099
+            and stems[i - 1] in self._year_after
+        ]
+
     def _clause(self, stems: Sequence[str], pos: int) -> tuple[int, int]:
         """Bounds [start, stop) of the history clause around ``pos``."""
 
@@ -312,11 +335,17 @@ class Triager:
 
     def present_concepts(self, text: str) -> set[str]:
         """Concepts found un-negated in ``text`` (exposed for tests and tuning)."""
+        return {concept for concept, _ in self._live(text)}
+
+    def _live(self, text: str) -> set[tuple[str, int]]:
+        """Live concepts of ``text``, each with the number of the clause it starts in
+        (clauses end at punctuation and at the words of ``[clauses].breaks``)."""
         tokens = tokenize(text, keep_breaks=True)
         tokens = [tok if tok == BREAK else self._typos.correct(tok) for tok in tokens]
         stems = stem_all(tokens)
         found = self._matches(stems)
         mods = [m for m in found if m.concept in _MODIFIERS]
+        mods += self._dates(stems)
         masked = {p for m in mods if m.concept in (_IDIOM, _RECOVERED) for p in m.positions}
         matches = [
             m for m in found if m.concept not in _MODIFIERS and not masked.intersection(m.positions)
@@ -343,15 +372,34 @@ class Triager:
             for i in live
         ):
             cut = -1  # chest pain, fainting: "I'm fine now" still needs a doctor
-        return {m.concept for i, m in enumerate(matches) if i in live and m.positions[-1] >= cut}
+        clause_of = list(
+            accumulate(
+                (1 if s == BREAK or s in self._clause_breaks else 0 for s in stems), initial=0
+            )
+        )
+        return {
+            (m.concept, clause_of[m.positions[0]])
+            for i, m in enumerate(matches)
+            if i in live and m.positions[-1] >= cut
+        }
 
     def triage(self, text: str) -> TriageResult:
-        present = self.present_concepts(text)
+        live = self._live(text)
+        present = {concept for concept, _ in live}
+        clauses: dict[int, set[str]] = {}
+        for concept, clause in live:
+            clauses.setdefault(clause, set()).add(concept)
+
+        def holds(rule: frozenset[str], same_clause: bool) -> bool:
+            if not same_clause:
+                return rule <= present
+            return any(rule <= found for found in clauses.values())
+
         fired = [
             flag
             for flag in self._flags
             if (not (flag.unless & present) or (flag.unless_cancelled_by & present))
-            and any(rule <= present for rule in flag.rules)
+            and any(holds(rule, flag.same_clause) for rule in flag.rules)
         ]
         if not fired:
             return NO_FLAG
@@ -380,6 +428,7 @@ def load_triager(path: Path | None = None) -> Triager:
             rules=tuple(frozenset(rule) for rule in raw.rules),
             unless=frozenset(raw.unless),
             unless_cancelled_by=frozenset(raw.unless_cancelled_by),
+            same_clause=raw.same_clause,
         )
         for raw in data.flag
     ]
@@ -401,8 +450,10 @@ def load_triager(path: Path | None = None) -> Triager:
         history_stops=hist.stops,
         history_present=hist.present,
         history_keep=hist.keep,
+        history_year_after=hist.year_after,
         recovered=rec.phrases,
         recovery_keep=rec.keep,
+        clause_breaks=data.clauses.breaks,
     )
 
 

@@ -510,6 +510,11 @@ class RedFlagEntry(Frozen):
     rules: Annotated[tuple[Annotated[Words, Field(min_length=1)], ...], Field(min_length=1)]
     unless: Words = ()
     unless_cancelled_by: Words = ()
+    same_clause: Annotated[bool, Strict()] = False
+
+
+class Clauses(Frozen):
+    breaks: Words = ()
 
 
 class Negation(Frozen):
@@ -539,6 +544,7 @@ class History(Frozen):
     stops: Words = ()
     present: Words = ()
     keep: Words = ()
+    year_after: Words = ()
 
 
 class Recovery(Frozen):
@@ -550,6 +556,7 @@ class RedFlagsFile(Frozen):
     concepts: Annotated[dict[str, Words], Field(min_length=1)]
     flag: Annotated[tuple[RedFlagEntry, ...], Field(min_length=1)]
     negation: Negation = Negation()
+    clauses: Clauses = Clauses()
     typo: Typos = Typos()
     idioms: Idioms = Idioms()
     resolution: Resolution = Resolution()
