@@ -4,7 +4,11 @@
 
 For each user count, one database is seeded and two fresh processes start on it:
 - ``ptcoach``: build and initialise the Application, run ``post_init`` (migrations check,
-  command menu, the single dispatcher job) and the first dispatcher tick.
+  command menu, the single dispatcher job, the FAQ warm-up started in the background) and
+  the first dispatcher tick; then the first FAQ question (``first_question_s``, asked once
+  the warm-up has finished) and the time and memory once the FAQ index is built.
+  ``--no-faq-warm-up`` measures it with ``faq.warm_up = false`` (the index built by that
+  first question).
 - ``jobqueue``: the common alternative: read every user and create one ``run_daily`` job
   per user in PTB's JobQueue, then start it.
 Each child reports seconds from process start (imports included) and resident memory
@@ -40,14 +44,14 @@ def memory_mb() -> dict[str, float]:
     return {"rss_mb": values.get("VmRSS", 0.0), "peak_rss_mb": values.get("VmHWM", 0.0)}
 
 
-async def child_ptcoach(url: str) -> dict[str, Any]:
+async def child_ptcoach(url: str, faq_warm_up: bool = True) -> dict[str, Any]:
     from dispatch_bench import InstantTelegram, bench_settings
 
     from bot.app import build_application
     from bot.clock import FakeClock
     from scheduler.dispatcher import Dispatcher
 
-    settings = bench_settings(url, 200)
+    settings = bench_settings(url, 200).with_overrides(faq={"warm_up": faq_warm_up})
     app = build_application(
         settings, request=InstantTelegram(), clock=FakeClock(NOW), run_ticks=True
     )
@@ -61,12 +65,26 @@ async def child_ptcoach(url: str) -> dict[str, Any]:
     jobs = len(app.job_queue.jobs()) if app.job_queue else 0
     result = {
         "mode": "ptcoach",
+        "faq_warm_up": faq_warm_up,
         "seconds": round(ready, 3),
         "first_tick_s": round(tick_s, 3),
         "first_tick_sent": sent,
         "jobs": jobs,
         **memory_mb(),
     }
+    # The first question: with the warm-up, asked once it has finished (faq_ready_s after
+    # process start); without, asked the moment PT Coach is ready, so it builds the index.
+    # (A question during the warm-up waits for the rest of that build: never longer.)
+    from bot.services.faq import answer_question
+
+    warm_up = app.bot_data.get("faq_warm_up")
+    if warm_up is not None:
+        await warm_up
+    t_question = time.perf_counter()
+    answer_question(services.faq, "Do I really have to stop running?")
+    result["first_question_s"] = round(time.perf_counter() - t_question, 3)
+    result["faq_ready_s"] = round(time.perf_counter() - T0, 3)
+    result["rss_after_faq_mb"] = memory_mb()["rss_mb"]
     await app.post_shutdown(app)  # type: ignore[misc]
     await app.shutdown()
     return result
@@ -123,9 +141,10 @@ async def child_jobqueue(url: str) -> dict[str, Any]:
     return result
 
 
-def run_child(mode: str, url: str) -> dict[str, Any]:
+def run_child(mode: str, url: str, faq_warm_up: bool = True) -> dict[str, Any]:
+    extra = [] if faq_warm_up else ["--no-faq-warm-up"]
     out = subprocess.run(
-        [sys.executable, str(HERE), "--child", mode, "--url", url],
+        [sys.executable, str(HERE), "--child", mode, "--url", url, *extra],
         capture_output=True,
         text=True,
         timeout=1200,
@@ -146,7 +165,7 @@ async def seed(url: str, users: int) -> float:
     return time.perf_counter() - t
 
 
-async def parent(backend: str, counts: list[int]) -> list[dict[str, Any]]:
+async def parent(backend: str, counts: list[int], faq_warm_up: bool) -> list[dict[str, Any]]:
     results = []
     for users in counts:
         async with fresh_database(backend) as url:
@@ -157,7 +176,7 @@ async def parent(backend: str, counts: list[int]) -> list[dict[str, Any]]:
                     "backend": backend,
                     "users": users,
                     "seed_seconds": round(seed_s, 1),
-                    **await asyncio.to_thread(run_child, mode, url),
+                    **await asyncio.to_thread(run_child, mode, url, faq_warm_up),
                 }
                 print(json.dumps(result), flush=True)
                 results.append(result)
@@ -170,13 +189,19 @@ def main() -> None:
     parser.add_argument("--users", default="10000,100000", help="comma-separated user counts")
     parser.add_argument("--child", choices=["ptcoach", "jobqueue"], help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--no-faq-warm-up", action="store_true", help="start with faq.warm_up = false"
+    )
     args = parser.parse_args()
+    warm = not args.no_faq_warm_up
+    if args.child == "ptcoach":
+        print(json.dumps(asyncio.run(child_ptcoach(args.url, warm))))
+        return
     if args.child:
-        fn = child_ptcoach if args.child == "ptcoach" else child_jobqueue
-        print(json.dumps(asyncio.run(fn(args.url))))
+        print(json.dumps(asyncio.run(child_jobqueue(args.url))))
         return
     counts = [int(c) for c in args.users.split(",")]
-    results = asyncio.run(parent(args.backend, counts))
+    results = asyncio.run(parent(args.backend, counts, warm))
     print(json.dumps({"bench": "startup", "machine": machine(), "results": results}))
 
 

@@ -6,6 +6,7 @@ is passed in here, so tests build the very same application with fakes.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -170,6 +171,11 @@ async def _post_init(app: PTBApp) -> None:
 
         register_tick(app)
         register_retention(app)
+    if services.settings.faq.warm_up:
+        # In the background: updates are handled meanwhile, and the first question finds the
+        # model loaded (a question asked in the first second waits for the same build).
+        # (Application.create_task would warn: the application is not running yet here.)
+        app.bot_data["faq_warm_up"] = asyncio.create_task(services.warm_faq(), name="faq-warm-up")
     from bot.health import start_health
 
     await start_health(app)
@@ -184,6 +190,9 @@ async def _post_init(app: PTBApp) -> None:
 
 async def _post_shutdown(app: PTBApp) -> None:
     services: Services = app.bot_data["services"]
+    warm_up: asyncio.Task[None] | None = app.bot_data.pop("faq_warm_up", None)
+    if warm_up is not None:
+        await warm_up  # a thread cannot be cancelled: let it finish (under a second)
     from bot.health import stop_health
 
     await stop_health(app)

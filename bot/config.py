@@ -266,6 +266,12 @@ class LoggingSettings(_Section):
     json_lines: bool = False
 
 
+class FaqSettings(_Section):
+    # Load the sentence-embedding model and embed the knowledge base in the background as
+    # soon as the bot has started, so the first question does not wait for it.
+    warm_up: bool = True
+
+
 class AdminSettings(_Section):
     user_ids: Annotated[tuple[int, ...], NoDecode, BeforeValidator(_id_list)] = ()
 
@@ -286,6 +292,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = DatabaseSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     logging: LoggingSettings = LoggingSettings()
+    faq: FaqSettings = FaqSettings()
     admin: AdminSettings = AdminSettings()
     token: Annotated[SecretStr, BeforeValidator(_stripped)] = Field(
         default=SecretStr(""), validation_alias=TOKEN_ENV

@@ -167,8 +167,12 @@ def settings(db_url: str) -> Settings:
 
 def make_settings(db_url: str) -> Settings:
     base = load_settings(environ={}, dotenv=Path("/nonexistent"))
+    # No FAQ warm-up thread in tests that run post_init: only tests that ask build the index.
     return base.with_overrides(
-        database={"url": db_url}, telegram={"rate_limit": False}, token="123456:TEST-TOKEN"
+        database={"url": db_url},
+        telegram={"rate_limit": False},
+        faq={"warm_up": False},
+        token="123456:TEST-TOKEN",
     )
 
 

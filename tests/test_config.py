@@ -211,6 +211,7 @@ async def test_the_start_up_log_holds_neither_the_token_nor_the_database_passwor
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "PTCOACH_DATABASE_URL": url,  # the test server trusts local connections
         "PTCOACH_TELEGRAM_RATE_LIMIT": "false",
+        "PTCOACH_FAQ_WARM_UP": "false",
     }
     settings = load(env)
     caplog.set_level(logging.INFO)  # unscrubbed: what the code itself puts in its lines

@@ -4,12 +4,16 @@ right entry in the chat, and the model loads with no network at all."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from bot.clock import FakeClock
+from bot.config import Settings
 from bot.domain.faq import FaqIndex, load_entries
 from bot.faq_embeddings import load_embedder, model_folder
 from tests.harness.bot import BotHarness
@@ -63,3 +67,46 @@ def test_the_model_loads_from_the_installed_package_with_no_network(
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
     # two ways of asking the same thing sit closer than an unrelated word
     assert float(vecs[0] @ vecs[1]) > float(vecs[0] @ vecs[2])
+
+
+async def test_the_model_warms_up_at_start_up_without_holding_up_the_event_loop(
+    settings: Settings, clock: FakeClock
+) -> None:
+    load_embedder.cache_clear()  # a cold process: the model itself loads too
+    harness = BotHarness(settings.with_overrides(faq={"warm_up": True}), clock)
+    await harness.start()
+    try:
+        await harness.app.post_init(harness.app)  # type: ignore[misc]
+        warm_up = harness.app.bot_data["faq_warm_up"]
+        started = last = time.perf_counter()
+        longest_stall = 0.0
+        while not warm_up.done():  # the event loop keeps turning while the model loads
+            await asyncio.sleep(0.005)
+            now = time.perf_counter()
+            longest_stall, last = max(longest_stall, now - last), now
+        took = time.perf_counter() - started
+        assert harness.services.__dict__.get("faq") is not None  # built before any question
+        assert longest_stall < took / 2, (longest_stall, took)  # not one blocking call
+
+        user = harness.user()
+        await onboard(user)
+        await user.say("Should I stop running completely?")
+        assert (user.last.text or "").startswith("Do I really have to stop running?")
+    finally:
+        await harness.app.post_shutdown(harness.app)  # type: ignore[misc]
+        await harness.app.shutdown()
+
+
+async def test_without_the_warm_up_nothing_is_loaded_until_the_first_question(
+    settings: Settings, clock: FakeClock
+) -> None:
+    harness = BotHarness(settings.with_overrides(faq={"warm_up": False}), clock)
+    await harness.start()
+    try:
+        await harness.app.post_init(harness.app)  # type: ignore[misc]
+        await asyncio.sleep(0.05)
+        assert "faq_warm_up" not in harness.app.bot_data
+        assert "faq" not in harness.services.__dict__
+    finally:
+        await harness.app.post_shutdown(harness.app)  # type: ignore[misc]
+        await harness.app.shutdown()

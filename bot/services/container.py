@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import socket
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -16,6 +19,9 @@ from bot.metrics import Metrics
 
 if TYPE_CHECKING:
     from bot.domain.faq import FaqIndex
+
+
+log = logging.getLogger(__name__)
 
 
 def default_instance_id() -> str:
@@ -31,15 +37,33 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     instance_id: str = field(default_factory=default_instance_id)
     metrics: Metrics = field(default_factory=Metrics)
+    _faq_lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
+    _faq_index: FaqIndex | None = field(default=None, init=False, repr=False, compare=False)
 
     @cached_property
     def faq(self) -> FaqIndex:
-        """Built on first use: start-up stays fast and the index is shared by all updates.
+        """Built once and shared by all updates: in the background right after start-up
+        (``warm_faq``, unless ``faq.warm_up`` is false), otherwise on the first question.
 
         The knowledge base is embedded here, once (the model itself loads once per process,
-        from the wordllama wheel: bot/faq_embeddings.py).
+        from the wordllama wheel: bot/faq_embeddings.py). The lock makes a question that
+        arrives while the warm-up thread is still building wait for that build instead of
+        starting a second one.
         """
-        from bot.domain.faq import FaqIndex, load_entries
-        from bot.faq_embeddings import load_embedder
+        with self._faq_lock:
+            if self._faq_index is None:
+                from bot.domain.faq import FaqIndex, load_entries
+                from bot.faq_embeddings import load_embedder
 
-        return FaqIndex(load_entries(), embedder=load_embedder())
+                self._faq_index = FaqIndex(load_entries(), embedder=load_embedder())
+            return self._faq_index
+
+    async def warm_faq(self) -> None:
+        """Build the FAQ index in a worker thread, off the event loop (about 0.5 s of CPU).
+        A failure is logged and left to the first question, which builds it again."""
+        try:
+            await asyncio.to_thread(lambda: self.faq)
+        except Exception:
+            log.exception("FAQ warm-up failed; the index will be built on the first question")
