@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.db.models import CheckIn, Exercise, RehabProfile, User
@@ -133,6 +134,31 @@ async def test_follow_up_when_there_is_room_before_quiet_hours(harness: BotHarne
     await harness.advance(timedelta(hours=12))
     texts = alex.texts
     assert len(texts) == 2  # the check-in at 12:00 and one follow-up at 15:00, nothing more
+
+
+@pytest.mark.parametrize("answer", ["Did them all", "Not today", "Ask me later"])
+async def test_an_answered_check_in_gets_no_follow_up_and_no_second_prompt(
+    harness: BotHarness, answer: str
+) -> None:
+    """The follow-up (15:00) and a snoozed reminder skip a day that has its answer; nothing
+    cancels them at the press, so this is the only thing keeping the reminder away."""
+    await make_user(harness, at=time(12, 0))
+    alex = harness.user(1001)
+    await harness.advance(timedelta(hours=3, minutes=5))  # 12:05 Berlin: the check-in is out
+    prompt = alex.last
+    await alex.press(answer, prompt)
+    if answer == "Not today":
+        await alex.press("No time")
+    elif answer == "Ask me later":
+        await alex.press(alex.last.buttons[0][0])  # the first delay offered
+        await alex.say("/checkin")  # ... but checks in before the reminder is due
+        await alex.press("Did them all", alex.last)
+        await alex.press("2")
+    else:
+        await alex.press("2")
+    answered = len(alex.texts)
+    await harness.advance(timedelta(hours=8))  # past the 15:00 follow-up and any snooze
+    assert len(alex.texts) == answered, alex.texts[answered:]
 
 
 async def test_a_press_on_yesterdays_checkin_is_closed_and_changes_nothing(

@@ -140,8 +140,9 @@ async def _unknown(
 async def _record_done(
     session: AsyncSession, ctx: UserContext, day: date, now: datetime, status: str, names: list[str]
 ) -> Outcome:
+    # The day's follow-up and snoozed reminder are not cancelled here: each skips an answered
+    # day when it comes due (outgoing_checkin.FollowupKind), so the press saves a statement.
     await checkins.record(session, ctx.user, day, now, status=status, exercises_done=names)
-    await cancel_pending(session, ctx.user.id, (MessageKind.FOLLOWUP, MessageKind.SNOOZE))
     await _set_pain_step(session, ctx, day, now)
     key = "done_all" if status == "done" else "did_some"
     if ctx.safety.allows_cheering:
@@ -249,8 +250,7 @@ async def _reason(
     if existing is not None and existing.status == "skipped" and existing.skip_reason == arg:
         return Outcome.nothing()  # a double press: already recorded
     await checkins.record(session, ctx.user, day, now, status="skipped", skip_reason=arg)
-    await clear_dialog(session, ctx.user.id)
-    await cancel_pending(session, ctx.user.id, (MessageKind.FOLLOWUP, MessageKind.SNOOZE))
+    await clear_dialog(session, ctx.user.id)  # the follow-up skips an answered day by itself
     response = text.render_reason(
         arg, _rng(), first_name=ctx.user.first_name, injury=injury_phrase(ctx.injury_area)
     )
