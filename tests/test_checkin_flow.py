@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.db.models import CheckIn, Exercise, RehabProfile, User
 from bot.services.planner import schedule_user
@@ -327,3 +327,40 @@ async def test_a_planned_rest_day_gets_no_check_in_and_the_next_day_does(
     assert len(alex.texts) == 1 and "Did them all" in " ".join(
         label for label, _ in alex.last.buttons
     )
+
+
+async def test_a_done_press_is_one_transaction_of_at_most_five_statements(
+    harness: BotHarness,
+) -> None:
+    """Issue 20.6: the press users make every evening costs one transaction of at most five
+    statements (update claim, user with profile and plan, button claim, check-in upsert,
+    dialog step). Counted, not timed: a sixth statement on this path fails here."""
+    await make_user(harness)
+    alex = harness.user(1001)
+    await harness.advance(timedelta(hours=10, minutes=5))  # 19:05 Berlin: the prompt is out
+    prompt = alex.last
+    # The hourly clean-up of old update ids runs after the first update; let it happen first.
+    await alex.say("/help")
+    statements: list[str] = []
+    transactions: list[str] = []
+
+    def on_statement(_conn: object, _cursor: object, sql: str, *_rest: object) -> None:
+        if sql.split()[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
+            statements.append(sql)
+
+    def on_begin(_conn: object) -> None:
+        transactions.append("begin")
+
+    sync_engine = harness.services.engine.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", on_statement)
+    event.listen(sync_engine, "begin", on_begin)
+    try:
+        await alex.press("Did them all", prompt)
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", on_statement)
+        event.remove(sync_engine, "begin", on_begin)
+    edited = next(m for m in harness.telegram.chats[1001] if m.message_id == prompt.message_id)
+    assert [label for label, _ in edited.buttons][:3] == ["0", "1", "2"]  # the pain scale
+    assert (await checkins(harness))[0].status == "done"
+    assert len(transactions) == 1, transactions
+    assert len(statements) <= 5, "\n".join(statements)
