@@ -79,6 +79,22 @@ def decode(data: str | None) -> Decoded:
     return Decoded(family, tuple(parts))
 
 
+@dataclass(frozen=True)
+class Prefix:
+    """The leading parts a row of buttons shares (``ob:area``, ``st:ct``): a keyboard built
+    for both onboarding and /settings takes one, and ``data`` adds each button's own part."""
+
+    family: ButtonFamily
+    parts: tuple[str, ...] = ()
+
+    def data(self, *more: object) -> str:
+        return encode(self.family, *self.parts, *more)
+
+
+def prefix(family: ButtonFamily, *parts: str) -> Prefix:
+    return Prefix(family, parts)
+
+
 def pattern(*families: ButtonFamily) -> str:
     """The regular expression a PTB ``CallbackQueryHandler`` uses to claim families."""
     names = "|".join(f.value for f in families)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.db.engine import checkpoint_wal
 from bot.db.models import Base, CheckIn, User
+from bot.domain.callbacks import ButtonFamily, encode
 from bot.domain.wording import button, t
 from bot.services.outcome import Document, Outcome, Reply, rows
 from bot.services.users import get_user
@@ -153,7 +154,10 @@ async def offer_deletion(session: AsyncSession, telegram_id: int, now: datetime)
     stamp = int(now.timestamp())
     return Outcome.say(
         t("delete.confirm"),
-        rows([(button("delete_yes"), f"dr:del:{stamp}")], [(button("delete_no"), "dr:keep")]),
+        rows(
+            [(button("delete_yes"), encode(ButtonFamily.DATA_RIGHTS, "del", stamp))],
+            [(button("delete_no"), encode(ButtonFamily.DATA_RIGHTS, "keep"))],
+        ),
     )
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Exercise, RehabProfile, User
+from bot.domain.callbacks import ButtonFamily, encode
 from bot.domain.content import load_exercise_templates
 from bot.domain.onboarding import MAX_EXERCISES, ExerciseDraft, typed_intent
 from bot.domain.parsing import InputError, parse_exercise
@@ -34,6 +35,11 @@ ADD_STEP = "add"
 DOSE_STEP = "dose:"  # followed by the exercise's row id
 
 
+def _ex(*parts: object) -> str:
+    """A plan button's data (``ex:<action>[:<id>]``)."""
+    return encode(ButtonFamily.EXERCISES, *parts)
+
+
 def label(row: Exercise) -> str:
     return describe_exercise(row.name, format_dose(row.sets, row.reps, row.seconds, row.per_side))
 
@@ -50,17 +56,17 @@ async def _plan_view(session: AsyncSession, user: User) -> tuple[str, ButtonRows
     else:
         text = t("plan.empty")
     buttons = rows(
-        *[[(f"{i + 1}. {r.name}", f"ex:sel:{r.id}")] for i, r in enumerate(exercises)],
-        [(button("plan_add"), "ex:add")],
+        *[[(f"{i + 1}. {r.name}", _ex("sel", r.id))] for i, r in enumerate(exercises)],
+        [(button("plan_add"), _ex("add"))],
     )
     return text, buttons
 
 
 def _item_buttons(row: Exercise) -> ButtonRows:
     return rows(
-        [(button("plan_up"), f"ex:up:{row.id}"), (button("plan_down"), f"ex:dn:{row.id}")],
-        [(button("plan_dose"), f"ex:ed:{row.id}"), (button("plan_remove"), f"ex:rm:{row.id}")],
-        [(button("plan_back"), "ex:list")],
+        [(button("plan_up"), _ex("up", row.id)), (button("plan_down"), _ex("dn", row.id))],
+        [(button("plan_dose"), _ex("ed", row.id)), (button("plan_remove"), _ex("rm", row.id))],
+        [(button("plan_back"), _ex("list"))],
     )
 
 

@@ -21,7 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import User
+from bot.domain import callbacks
 from bot.domain import onboarding as machine
+from bot.domain.callbacks import ButtonFamily
 from bot.domain.faq import FaqIndex
 from bot.domain.help_text import help_text
 from bot.domain.onboarding import (
@@ -290,7 +292,11 @@ async def _typed_zone(
     return _out(
         Reply(
             resolution.note or t("timezone.ask"),
-            frozen(candidate_buttons("ob:tz", resolution.matches)),
+            frozen(
+                candidate_buttons(
+                    callbacks.prefix(ButtonFamily.ONBOARDING, "tz"), resolution.matches
+                )
+            ),
         )
     )
 
@@ -398,7 +404,11 @@ async def _toggled_day(
 ) -> Outcome:
     transition = machine.apply(answers, Step.PT_DAYS, answer, today)
     await set_dialog(session, user.id, FLOW, transition.step, transition.answers.to_data(), now)
-    rows = frozen(weekday_buttons("ob:ptd", transition.answers.pt_days))
+    rows = frozen(
+        weekday_buttons(
+            callbacks.prefix(ButtonFamily.ONBOARDING, "ptd"), transition.answers.pt_days
+        )
+    )
     return _out(Reply(t("pt.ask_days"), rows, edit=True))
 
 

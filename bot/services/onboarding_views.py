@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
+from bot.domain import callbacks
+from bot.domain.callbacks import ButtonFamily
 from bot.domain.content import load_exercise_templates
 from bot.domain.onboarding import (
     CHECKIN_TIMES,
@@ -32,6 +34,15 @@ from bot.services.setup_views import (
 )
 
 
+def _ob(*parts: object) -> str:
+    """An onboarding button's data (``ob:<parts>``)."""
+    return callbacks.encode(ButtonFamily.ONBOARDING, *parts)
+
+
+def _step(step: str) -> callbacks.Prefix:
+    return callbacks.prefix(ButtonFamily.ONBOARDING, step)
+
+
 def today_for(answers: Answers, now: datetime, default_zone: str) -> date:
     """The user's today: in their chosen zone, or the default one until they choose."""
     return local_date(now, answers.timezone or default_zone)
@@ -40,7 +51,7 @@ def today_for(answers: Answers, now: datetime, default_zone: str) -> date:
 def welcome(first_name: str | None) -> Reply:
     return Reply(
         t("start.welcome", first_name=first_name or "there"),
-        frozen([[(button("consent"), "ob:consent")], [(button("decline"), "ob:decline")]]),
+        frozen([[(button("consent"), _ob("consent"))], [(button("decline"), _ob("decline"))]]),
     )
 
 
@@ -63,12 +74,12 @@ def exercises_prompt(answers: Answers, added: int | None = None) -> tuple[str, l
         exercise = f"{tpl.name} · {tpl.dose}"
         text = t("exercises.added_with_how", exercise=exercise, how=tpl.how) + "\n\n" + text
     rows: list[Row] = [
-        [(("✅ " if i in answers.picks else "") + f"{tpl.name} · {tpl.dose}", f"ob:ex:t:{i}")]
+        [(("✅ " if i in answers.picks else "") + f"{tpl.name} · {tpl.dose}", _ob("ex", "t", i))]
         for i, tpl in enumerate(area.templates)
     ]
     for j, own in enumerate(answers.own):
-        rows.append([("✅ " + own.label, f"ob:ex:o:{j}")])
-    rows.append([(button("add_own"), "ob:ex:add"), (button("confirm_plan"), "ob:ex:ok")])
+        rows.append([("✅ " + own.label, _ob("ex", "o", j))])
+    rows.append([(button("add_own"), _ob("ex", "add")), (button("confirm_plan"), _ob("ex", "ok"))])
     return text, rows
 
 
@@ -99,14 +110,14 @@ def summary_text(answers: Answers, now: datetime, default_zone: str) -> str:
 
 def summary_buttons() -> list[Row]:
     changes = [
-        (button("change_area"), "ob:chg:area"),
-        (button("change_stop"), "ob:chg:stop"),
-        (button("change_pt"), "ob:chg:pt"),
-        (button("change_exercises"), "ob:chg:ex"),
-        (button("change_checkin"), "ob:chg:ct"),
-        (button("change_timezone"), "ob:chg:tz"),
+        (button("change_area"), _ob("chg", "area")),
+        (button("change_stop"), _ob("chg", "stop")),
+        (button("change_pt"), _ob("chg", "pt")),
+        (button("change_exercises"), _ob("chg", "ex")),
+        (button("change_checkin"), _ob("chg", "ct")),
+        (button("change_timezone"), _ob("chg", "tz")),
     ]
-    return [*chunk(changes, 2), [(button("all_set"), "ob:done")]]
+    return [*chunk(changes, 2), [(button("all_set"), _ob("done"))]]
 
 
 def ask(
@@ -115,23 +126,23 @@ def ask(
     """The question of ``step``; ``prefix`` is a correction shown above it."""
     rows: list[Row] = []
     if step is Step.AREA:
-        text, rows = t("area.ask"), area_buttons("ob:area")
+        text, rows = t("area.ask"), area_buttons(_step("area"))
     elif step is Step.AREA_OTHER:
         text = t("area.ask_other")
     elif step is Step.STOP:
         text = t("stop.ask")
-        rows = [[(button(key), f"ob:stop:{days}") for key, days in STOP_BUTTONS]]
+        rows = [[(button(key), _ob("stop", days)) for key, days in STOP_BUTTONS]]
     elif step is Step.PT_COUNT:
-        text, rows = t("pt.ask_count"), pt_count_buttons("ob:pt")
+        text, rows = t("pt.ask_count"), pt_count_buttons(_step("pt"))
     elif step is Step.PT_DAYS:
-        text, rows = t("pt.ask_days"), weekday_buttons("ob:ptd", answers.pt_days)
+        text, rows = t("pt.ask_days"), weekday_buttons(_step("ptd"), answers.pt_days)
     elif step is Step.PT_TIME:
         text = t("pt.ask_time")
-        rows = [*time_buttons("ob:ptt", PT_TIMES), [(button("skip"), "ob:ptt:skip")]]
+        rows = [*time_buttons(_step("ptt"), PT_TIMES), [(button("skip"), _ob("ptt", "skip"))]]
     elif step is Step.EXERCISES:
         text, rows = exercises_prompt(answers)
     elif step is Step.CHECKIN_TIME:
-        text, rows = t("checkin_time.ask"), time_buttons("ob:ct", CHECKIN_TIMES)
+        text, rows = t("checkin_time.ask"), time_buttons(_step("ct"), CHECKIN_TIMES)
     elif step is Step.TIMEZONE:
         return ask_location(prefix)
     else:
@@ -154,8 +165,8 @@ def welcome_back(
         return Reply(t("start.welcome_back_paused", first_name=name, until=until))
     buttons: ButtonRows = frozen(
         [
-            [(button("review_settings"), "st:open")],
-            [(button("check_in"), "ob:home:checkin"), (button("help"), "ob:home:help")],
+            [(button("review_settings"), callbacks.encode(ButtonFamily.SETTINGS, "open"))],
+            [(button("check_in"), _ob("home", "checkin")), (button("help"), _ob("home", "help"))],
         ]
     )
     return Reply(

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bot.db.models import CheckIn, RehabProfile, ScheduledMessage, User
 from bot.domain import pain as pain_model
+from bot.domain.callbacks import ButtonFamily, encode
 from bot.domain.content import load_checkin_text
 from bot.domain.kinds import MessageKind
 from bot.domain.timing import (
@@ -33,9 +34,12 @@ def checkin_buttons(day: date) -> ButtonRows:
     text = load_checkin_text()
     d = day_code(day)
     return (
-        ((text.button("done_all"), f"ci:{d}:done"),),
-        ((text.button("did_some"), f"ci:{d}:some"), (text.button("not_today"), f"ci:{d}:no")),
-        ((text.button("snooze"), f"ci:{d}:later"),),
+        ((text.button("done_all"), encode(ButtonFamily.CHECKIN, d, "done")),),
+        (
+            (text.button("did_some"), encode(ButtonFamily.CHECKIN, d, "some")),
+            (text.button("not_today"), encode(ButtonFamily.CHECKIN, d, "no")),
+        ),
+        ((text.button("snooze"), encode(ButtonFamily.CHECKIN, d, "later")),),
     )
 
 
@@ -225,9 +229,9 @@ class MorningKind:
         d = day_code(about)
         buttons: ButtonRows = (
             (
-                (text.button("better"), f"mo:{d}:better"),
-                (text.button("same"), f"mo:{d}:same"),
-                (text.button("worse"), f"mo:{d}:worse"),
+                (text.button("better"), encode(ButtonFamily.MORNING, d, "better")),
+                (text.button("same"), encode(ButtonFamily.MORNING, d, "same")),
+                (text.button("worse"), encode(ButtonFamily.MORNING, d, "worse")),
             ),
         )
         profile = await _profile(ctx)

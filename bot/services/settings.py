@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import User
+from bot.domain import callbacks
 from bot.domain import onboarding as answers_of
+from bot.domain.callbacks import ButtonFamily
 from bot.domain.onboarding import area_label, describe_pt, describe_weekdays
 from bot.domain.parsing import InputError
 from bot.domain.settings_flow import (
@@ -223,7 +225,11 @@ async def answer_text(
             return _out(
                 Reply(
                     resolution.note or t("timezone.ask"),
-                    frozen(candidate_buttons("st:tz", resolution.matches)),
+                    frozen(
+                        candidate_buttons(
+                            callbacks.prefix(ButtonFamily.SETTINGS, "tz"), resolution.matches
+                        )
+                    ),
                 )
             )
         if step is S.PT_COUNT:
@@ -387,5 +393,5 @@ async def _pt_days(
         return Outcome.nothing(t("common.stale"))
     draft = replace(draft, pt_days=tuple(sorted(set(draft.pt_days) ^ {int(arg)})))
     await set_dialog(session, user.id, FLOW, SettingsStep.PT_DAYS, draft.to_data(), now)
-    rows = frozen(weekday_buttons("st:ptd", draft.pt_days))
+    rows = frozen(weekday_buttons(callbacks.prefix(ButtonFamily.SETTINGS, "ptd"), draft.pt_days))
     return _out(Reply(t("pt.ask_days"), rows, edit=True))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain.callbacks import ButtonFamily, encode
+from bot.domain.callbacks import ButtonFamily, Prefix, encode, prefix
 from bot.domain.onboarding import CHECKIN_TIMES, PT_TIMES
 from bot.domain.settings_flow import MENU, QUIET_ENDS, QUIET_STARTS, SettingsDraft, SettingsStep
 from bot.domain.wording import button, t
@@ -26,6 +26,10 @@ MENU_LABELS = {
     "quiet": "set_quiet",
     "rest": "set_rest",
 }
+
+
+def _step(step: str) -> Prefix:
+    return prefix(ButtonFamily.SETTINGS, step)
 
 
 def nudge_word(cadence: str) -> str:
@@ -52,7 +56,7 @@ def nudge_buttons() -> ButtonRows:
 
 def rest_day_buttons(selected: list[int]) -> ButtonRows:
     """Toggle weekdays (each tap saved), then Done."""
-    rows = weekday_buttons("st:rd", selected)
+    rows = weekday_buttons(_step("rd"), selected)
     rows[-1] = [(button("done"), "st:rd:done")]
     return frozen(rows)
 
@@ -60,24 +64,27 @@ def rest_day_buttons(selected: list[int]) -> ButtonRows:
 def ask(step: SettingsStep | None, draft: SettingsDraft, prefix: str | None = None) -> Reply:
     rows: list[Row] = []
     if step is SettingsStep.CHECKIN_TIME:
-        text, rows = t("checkin_time.ask"), time_buttons("st:ct", CHECKIN_TIMES)
+        text, rows = t("checkin_time.ask"), time_buttons(_step("ct"), CHECKIN_TIMES)
     elif step is SettingsStep.TIMEZONE:
         return ask_location(prefix)
     elif step is SettingsStep.PT_COUNT:
-        text, rows = t("pt.ask_count"), pt_count_buttons("st:pt")
+        text, rows = t("pt.ask_count"), pt_count_buttons(_step("pt"))
     elif step is SettingsStep.PT_DAYS:
-        text, rows = t("pt.ask_days"), weekday_buttons("st:ptd", draft.pt_days)
+        text, rows = t("pt.ask_days"), weekday_buttons(_step("ptd"), draft.pt_days)
     elif step is SettingsStep.PT_TIME:
         text = t("pt.ask_time")
-        rows = [*time_buttons("st:ptt", PT_TIMES), [(button("skip"), "st:ptt:skip")]]
+        rows = [
+            *time_buttons(_step("ptt"), PT_TIMES),
+            [(button("skip"), _step("ptt").data("skip"))],
+        ]
     elif step is SettingsStep.AREA:
-        text, rows = t("area.ask"), area_buttons("st:area")
+        text, rows = t("area.ask"), area_buttons(_step("area"))
     elif step is SettingsStep.AREA_OTHER:
         text = t("area.ask_other")
     elif step is SettingsStep.QUIET_START:
-        text, rows = t("settings.ask_quiet_start"), time_buttons("st:qs", QUIET_STARTS)
+        text, rows = t("settings.ask_quiet_start"), time_buttons(_step("qs"), QUIET_STARTS)
     elif step is SettingsStep.QUIET_END:
-        text, rows = t("settings.ask_quiet_end"), time_buttons("st:qe", QUIET_ENDS)
+        text, rows = t("settings.ask_quiet_end"), time_buttons(_step("qe"), QUIET_ENDS)
     else:
         text = t("settings.use_buttons")
     if prefix:

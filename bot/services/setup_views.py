@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import time
 
+from bot.domain.callbacks import Prefix
 from bot.domain.content import load_exercise_templates
 from bot.domain.onboarding import WEEKDAY_LABELS
 from bot.domain.parsing import InputError
@@ -28,36 +29,36 @@ def frozen(rows: list[Row]) -> ButtonRows:
     return tuple(tuple(row) for row in rows if row)
 
 
-def area_buttons(prefix: str) -> list[Row]:
+def area_buttons(prefix: Prefix) -> list[Row]:
     catalog = load_exercise_templates()
     buttons = [
-        (button("other") if area.id == "other" else area.label, f"{prefix}:{area.id}")
+        (button("other") if area.id == "other" else area.label, prefix.data(area.id))
         for area in catalog.areas
     ]
     return chunk(buttons, 2)
 
 
-def time_buttons(prefix: str, times: tuple[time, ...]) -> list[Row]:
-    return chunk([(hhmm(v), f"{prefix}:{v.hour:02d}{v.minute:02d}") for v in times], 3)
+def time_buttons(prefix: Prefix, times: tuple[time, ...]) -> list[Row]:
+    return chunk([(hhmm(v), prefix.data(f"{v.hour:02d}{v.minute:02d}")) for v in times], 3)
 
 
-def pt_count_buttons(prefix: str) -> list[Row]:
-    return [[(str(n) if n < 4 else "4+", f"{prefix}:{n}") for n in range(5)]]
+def pt_count_buttons(prefix: Prefix) -> list[Row]:
+    return [[(str(n) if n < 4 else "4+", prefix.data(n)) for n in range(5)]]
 
 
-def weekday_buttons(prefix: str, selected: tuple[int, ...] | list[int]) -> list[Row]:
+def weekday_buttons(prefix: Prefix, selected: tuple[int, ...] | list[int]) -> list[Row]:
     days = [
-        (("✅ " if i in selected else "") + label, f"{prefix}:{i}")
+        (("✅ " if i in selected else "") + label, prefix.data(i))
         for i, label in enumerate(WEEKDAY_LABELS)
     ]
     return [
         *chunk(days, 4),
-        [(button("done"), f"{prefix}:done"), (button("skip"), f"{prefix}:skip")],
+        [(button("done"), prefix.data("done")), (button("skip"), prefix.data("skip"))],
     ]
 
 
-def candidate_buttons(prefix: str, matches: tuple[TimezoneMatch, ...]) -> list[Row]:
-    return [[(shorten(m.label, 60), f"{prefix}:{i}")] for i, m in enumerate(matches)]
+def candidate_buttons(prefix: Prefix, matches: tuple[TimezoneMatch, ...]) -> list[Row]:
+    return [[(shorten(m.label, 60), prefix.data(i))] for i, m in enumerate(matches)]
 
 
 def ask_location(prefix: str | None = None) -> Reply:
