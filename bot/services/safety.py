@@ -21,7 +21,7 @@ from bot.domain import callbacks
 from bot.domain.callbacks import SafetyAction
 from bot.domain.content import load_safety_text
 from bot.domain.kinds import MessageKind
-from bot.domain.pain import EscalationReason
+from bot.domain.pain import PAIN_FLAG_PREFIX, EscalationReason, pain_flag
 from bot.domain.safety import SafetyLevel, SafetyState, level_for_triage
 from bot.domain.timing import local_date, next_outside_quiet_hours
 from bot.domain.triage import TriageResult, triage
@@ -137,14 +137,6 @@ async def _already_reported(session: AsyncSession, user_id: int, text: str, flag
         .limit(1)
     )
     return found.first() is not None
-
-
-PAIN_FLAG_PREFIX = "pain-"
-"""Report rows for pain escalations are named ``pain-<reason>``; red flags use triage ids."""
-
-
-def pain_flag(reason: EscalationReason) -> str:
-    return f"{PAIN_FLAG_PREFIX}{reason.value}"
 
 
 async def raise_for_pain(

@@ -10,7 +10,7 @@ import functools
 from pathlib import Path
 
 from bot.domain.content.loading import load
-from bot.domain.content.models import ExerciseCatalog, Nudge, NudgeFile
+from bot.domain.content.models import ExerciseCatalog, Nudge, NudgeFile, RedFlagsFile
 from bot.domain.content.texts import (
     DEFAULT_LOCALE,
     CheckinFile,
@@ -27,6 +27,7 @@ EXERCISES_FILE = CONTENT_DIR / "exercises.toml"
 CHECKIN_FILE = CONTENT_DIR / "checkin.toml"
 SAFETY_FILE = CONTENT_DIR / "safety.toml"
 ONBOARDING_FILE = CONTENT_DIR / "onboarding.toml"
+RED_FLAGS_FILE = CONTENT_DIR / "red_flags.toml"
 
 
 def content_file(name: str, locale: str = DEFAULT_LOCALE) -> Path:
@@ -55,8 +56,15 @@ def load_checkin_text(path: Path = CHECKIN_FILE) -> TextCatalogue:
 
 
 @functools.cache
+def red_flag_ids(path: Path = RED_FLAGS_FILE) -> tuple[str, ...]:
+    return tuple(flag.id for flag in load(path, RedFlagsFile).flag)
+
+
+@functools.cache
 def load_safety_text(path: Path = SAFETY_FILE) -> TextCatalogue:
-    return catalogue_of(path.name, load(path, SafetyFile))
+    # Every red flag needs a report label, and every label a red flag (red_flags.toml).
+    context = {"red_flag_ids": red_flag_ids()}
+    return catalogue_of(path.name, load(path, SafetyFile, context))
 
 
 @functools.cache
@@ -70,4 +78,5 @@ def clear_content_cache() -> None:
     load_exercise_templates.cache_clear()
     load_checkin_text.cache_clear()
     load_safety_text.cache_clear()
+    red_flag_ids.cache_clear()
     load_onboarding_text.cache_clear()
