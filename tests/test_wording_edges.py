@@ -74,6 +74,17 @@ REALISTIC: dict[str, object] = {
     "status": "done as planned",
     "whose": "your PT's",
     "why": "pain stayed at 3/10 or below",
+    "command": "/foobar",
+    "entry_area": "Achilles",
+    "sources": "NICE guideline NG226",
+    "topic": "Pain during rehab",
+    "what": "sticker",
+    "status": "All exercises done ✅",
+    "pain": 3,
+    "streak": "4 days",
+    "so_far": "So far you have 2 check-ins",
+    "weeks": 12,
+    "period": "the last 2 weeks",
 }
 
 

@@ -21,6 +21,7 @@ from bot.domain import pain as pain_model
 from bot.domain.content import load_checkin_text, load_exercise_templates, load_safety_text
 from bot.domain.kinds import MessageKind
 from bot.domain.timing import in_quiet_hours, local_date
+from bot.domain.wording import say
 from bot.services import checkins, nudge_triggers, safety
 from bot.services.activity import first_press, forget_press
 from bot.services.context import UserContext, load
@@ -35,7 +36,6 @@ NOTE_MAX = 1000
 SNOOZE_MINUTES = (30, 60, 180)
 MORNING_ANSWERS = ("better", "same", "worse")
 ESCALATION_LOOKBACK_DAYS = 7
-EXPIRED = "That button has expired."
 
 
 def _rng() -> random.Random:
@@ -134,7 +134,7 @@ _ALLOWED_ON_HOLD = frozenset({"nonote", "keep"})
 async def _unknown(
     session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
 ) -> Outcome:
-    return Outcome.nothing(EXPIRED)
+    return Outcome.nothing(say("common.expired"))
 
 
 async def _record_done(
@@ -244,7 +244,7 @@ async def _reason(
 ) -> Outcome:
     text = load_checkin_text()
     if arg not in {r.id for r in text.not_today}:
-        return Outcome.nothing(EXPIRED)
+        return Outcome.nothing(say("common.expired"))
     existing = await checkins.get_checkin(session, ctx.user.id, day)
     if existing is not None and existing.status == "skipped" and existing.skip_reason == arg:
         return Outcome.nothing()  # a double press: already recorded
@@ -269,7 +269,7 @@ async def _snooze(
     session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
 ) -> Outcome:
     if arg is None or not arg.isdigit() or int(arg) not in SNOOZE_MINUTES:
-        return Outcome.nothing(EXPIRED)
+        return Outcome.nothing(say("common.expired"))
     user = ctx.user
     assert user.timezone
     minutes = int(arg)
@@ -306,7 +306,7 @@ async def _pain_press(
     session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
 ) -> Outcome:
     if arg is None or not arg.isdigit() or not 0 <= int(arg) <= 10:
-        return Outcome.nothing(EXPIRED)
+        return Outcome.nothing(say("common.expired"))
     return await _log_pain(session, ctx, day, int(arg), now, edit=True)
 
 

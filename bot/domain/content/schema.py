@@ -57,6 +57,29 @@ EXERCISE_NAME_MAX_CHARS = 30
 EXERCISE_HOW_MAX_CHARS = 200
 BUTTON_MAX_CHARS = 30
 
+# The commands /help lists and Telegram shows in its menu, in that order; what each does is
+# worded in onboarding.toml [commands].
+HELP_COMMANDS: tuple[str, ...] = (
+    "start",
+    "checkin",
+    "today",
+    "progress",
+    "report",
+    "faq",
+    "exercises",
+    "running",
+    "settings",
+    "pause",
+    "resume",
+    "export",
+    "delete",
+    "help",
+    "cancel",
+)
+
+# The kinds of small talk the FAQ recognises (bot/services/faq.py), one reply each.
+SMALL_TALK_KINDS: tuple[str, ...] = ("greeting", "thanks", "goodbye", "compliment", "ack")
+
 MILESTONE_STREAKS: tuple[int, ...] = (3, 7, 14, 30, 60)
 WEEK_KINDS: tuple[str, ...] = ("great", "good", "tough", "empty", "pain_flare", "held")
 

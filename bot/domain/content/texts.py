@@ -39,7 +39,9 @@ from bot.domain.content.schema import (
     CHECKIN_BUTTONS,
     CHECKIN_MAX_CHARS,
     CHECKIN_REQUIRED,
+    HELP_COMMANDS,
     SAFETY_BUTTONS,
+    SMALL_TALK_KINDS,
     WEEK_KINDS,
 )
 
@@ -79,8 +81,10 @@ CHECKIN_TEXTS: Mapping[str, TextSpec] = {
 
 # --------------------------------------------------------------------- safety texts
 
+# The placeholders the code fills in for a safety text besides the follow-ups' {first_name}.
+_SAFETY_FIELDS: Mapping[str, tuple[str, ...]] = {"answer.advice_too_long": ("max",)}
 SAFETY_TEXTS: Mapping[str, TextSpec] = {
-    key: _spec(_NAME if key.startswith("followup.") else ())
+    key: _spec(_NAME if key.startswith("followup.") else _SAFETY_FIELDS.get(key, ()))
     for key in (
         "followup.urgent",
         "followup.emergency",
@@ -93,6 +97,9 @@ SAFETY_TEXTS: Mapping[str, TextSpec] = {
         "answer.undo",
         "answer.ask_advice",
         "answer.advice_saved",
+        "answer.advice_empty",
+        "answer.advice_too_long",
+        "answer.nothing_to_undo",
         "hold.urgent",
         "hold.watch",
         "hold.status",
@@ -119,6 +126,8 @@ SAFETY_TEXTS: Mapping[str, TextSpec] = {
 # The placeholders the code fills in for each text of onboarding.toml.
 _ONBOARDING_FIELDS: Mapping[str, tuple[str, ...]] = {
     "help.intro": (),
+    "help.commands": (),
+    **{f"commands.{name}": () for name in HELP_COMMANDS},
     "start.welcome": ("first_name",),
     "start.consent_given": (),
     "start.declined": (),
@@ -289,6 +298,74 @@ _ONBOARDING_FIELDS: Mapping[str, tuple[str, ...]] = {
     "buttons.delete_yes": (),
     "buttons.delete_no": (),
 }
+# The placeholders the code fills in for each text of replies.toml.
+_REPLIES_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "common.expired": (),
+    "common.noted": (),
+    "fallback.unknown_command": ("command",),
+    "fallback.unknown_button": (),
+    "fallback.didnt_catch": (),
+    "fallback.error": (),
+    "fallback.private_only": (),
+    "fallback.not_yours": (),
+    "fallback.not_set_up": (),
+    "fallback.finish_set_up": (),
+    "faq.unknown": (),
+    "faq.empty": (),
+    "faq.too_long": ("max",),
+    "faq.suggest": (),
+    "faq.didnt_help": (),
+    "faq.didnt_help_next": (),
+    "faq.for_your_area": ("area",),
+    "faq.other_area_note": ("area", "entry_area"),
+    "faq.also_asked": (),
+    "faq.sources": ("sources",),
+    "faq.feedback_thanks": (),
+    "faq.pick_topic": (),
+    "faq.pick_topic_or_type": (),
+    "faq.topic": ("topic",),
+    "faq.not_text": ("what",),
+    "faq.location": (),
+    **{f"faq.small_talk.{kind}": () for kind in SMALL_TALK_KINDS},
+    "faq.buttons.helpful": (),
+    "faq.buttons.didnt_help": (),
+    "faq.buttons.also": (),
+    "faq.buttons.none_of_these": (),
+    "faq.buttons.browse_topics": (),
+    "faq.buttons.all_topics": (),
+    "faq.buttons.topics": (),
+    "today.headline": ("day", "status"),
+    "today.not_logged": (),
+    "today.done": (),
+    "today.partial": ("count",),
+    "today.not_today": (),
+    "today.with_pain": ("pain", "status"),
+    "today.streak": ("streak",),
+    "today.paused": (),
+    "today.paused_until": ("date",),
+    "progress.little_data": ("so_far",),
+    "progress.no_checkin_yet": (),
+    "progress.so_far": ("count",),
+    "progress.streak": ("streak",),
+    "progress.rehab_day": ("day",),
+    "progress.grow": (),
+    "progress.show_weeks": ("weeks",),
+    "report.caption": ("period",),
+    "report.period_pt": (),
+    "report.period_14": (),
+    "report.period_28": (),
+    "report.more": ("count",),
+    "report.more_exercises": ("count",),
+    "pt_session.ask_note": (),
+    "pt_session.note_saved": (),
+    "pt_session.update_plan": (),
+    "pt_session.nothing_changed": (),
+    "pt_session.plan_hint": (),
+    "pt_session.closed": (),
+    "pt_session.not_text": (),
+    "pt_session.empty": (),
+    "pt_session.too_long": ("length", "max"),
+}
 # The placeholders the code fills in for each [text] of return_to_run.toml, besides the pain
 # model's numbers {run_max} and {ceiling}, which every ladder text may use.
 _LADDER_FIELDS: Mapping[str, tuple[str, ...]] = {
@@ -322,6 +399,7 @@ _LADDER_FIELDS: Mapping[str, tuple[str, ...]] = {
 
 
 ONBOARDING_TEXTS: Mapping[str, TextSpec] = {k: _spec(v) for k, v in _ONBOARDING_FIELDS.items()}
+REPLIES_TEXTS: Mapping[str, TextSpec] = {k: _spec(v) for k, v in _REPLIES_FIELDS.items()}
 LADDER_TEXTS: Mapping[str, TextSpec] = {
     k: _spec((*v, "run_max", "ceiling")) for k, v in _LADDER_FIELDS.items()
 }
@@ -355,6 +433,7 @@ SafetyFile = text_table_model(
     extra_fields={"buttons": (_buttons("SafetyButtons", SAFETY_BUTTONS), ...)},
 )
 OnboardingFile = text_table_model("OnboardingFile", ONBOARDING_TEXTS, multi=False, max_chars=None)
+RepliesFile = text_table_model("RepliesFile", REPLIES_TEXTS, multi=False, max_chars=None)
 LadderTexts = text_table_model("LadderTexts", LADDER_TEXTS, multi=False, max_chars=None)
 
 
