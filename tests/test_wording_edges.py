@@ -79,12 +79,19 @@ REALISTIC: dict[str, object] = {
     "sources": "NICE guideline NG226",
     "topic": "Pain during rehab",
     "what": "sticker",
-    "status": "All exercises done ✅",
     "pain": 3,
     "streak": "4 days",
     "so_far": "So far you have 2 check-ins",
     "weeks": 12,
     "period": "the last 2 weeks",
+    "percent": "86 %",
+    "problem": "line 2 has no run minutes",
+    "known": "5 days",
+    "week": "86 %",
+    "month": "79 %",
+    "min": 3,
+    "scored": 2,
+    "trend": "improving",
 }
 
 

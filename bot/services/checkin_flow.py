@@ -108,7 +108,7 @@ async def press(
     action, arg = (parts[2], parts[3] if len(parts) > 3 else None) if day else ("", None)
     ctx = await load(session, telegram_id, now)
     if ctx is None or day is None or not ctx.ready:
-        return Outcome.nothing("That check-in is closed.")
+        return Outcome.nothing(load_checkin_text().render("flow.checkin_closed"))
     if day != ctx.today:
         return Outcome.nothing(load_checkin_text().render("closed", _rng()), alert=True)
     if ctx.safety.on_hold and action not in _ALLOWED_ON_HOLD:
@@ -193,10 +193,10 @@ async def _toggle(
         or not arg
         or not arg.isdigit()
     ):
-        return Outcome.nothing("That list is closed. Send /checkin to log again.")
+        return Outcome.nothing(load_checkin_text().render("flow.list_closed"))
     exercise_id = int(arg)
     if exercise_id not in {e.id for e in plan}:
-        return Outcome.nothing("That exercise is no longer in your plan.")
+        return Outcome.nothing(load_checkin_text().render("flow.exercise_gone"))
     selected = set(dialog.data.get("selected", [])) ^ {exercise_id}
     await set_dialog(
         session,
@@ -216,14 +216,12 @@ async def _confirm_some(
 ) -> Outcome:
     dialog = await get_dialog(session, ctx.user.id)
     if dialog is None or dialog.flow != FLOW or dialog.step != "which":
-        return Outcome.nothing("Already saved.")
+        return Outcome.nothing(load_checkin_text().render("flow.already_saved"))
     plan = await checkins.plan_exercises(session, ctx.user.id)
     selected = set(dialog.data.get("selected", []))
     names = [e.name for e in plan if e.id in selected]
     if not names:
-        return Outcome.nothing(
-            "Tap at least one exercise, or go back and choose “Not today”.", alert=True
-        )
+        return Outcome.nothing(load_checkin_text().render("flow.tap_one"), alert=True)
     status = "done" if len(names) == len(plan) else "partial"
     return await _record_done(session, ctx, day, now, status, names)
 
@@ -262,7 +260,7 @@ async def _later(
 ) -> Outcome:
     d = day_code(day)
     line = [(delay_words(m).replace(" minutes", " min"), f"ci:{d}:z:{m}") for m in SNOOZE_MINUTES]
-    return Outcome.say("When should I ask again?", rows(line), edit=True)
+    return Outcome.say(load_checkin_text().render("flow.ask_when"), rows(line), edit=True)
 
 
 async def _snooze(
@@ -277,11 +275,7 @@ async def _snooze(
     if local_date(due, user.timezone) != day or in_quiet_hours(
         due, user.timezone, user.quiet_start, user.quiet_end
     ):
-        return Outcome.say(
-            "That would land in your quiet hours, so I won't ping you then. "
-            "Send /checkin whenever you're ready today.",
-            edit=True,
-        )
+        return Outcome.say(load_checkin_text().render("flow.quiet_hours"), edit=True)
     planned = await upsert_message(
         session, user_id=user.id, kind=MessageKind.SNOOZE, day=day, due_at=due, now=now
     )
@@ -353,7 +347,7 @@ async def _log_pain(
     user = ctx.user
     checkin = await checkins.get_checkin(session, user.id, day)
     if checkin is None or checkin.status not in ("done", "partial"):
-        return Outcome.nothing("Log today's exercises first with /checkin.")
+        return Outcome.nothing(load_checkin_text().render("flow.log_first"))
     checkin.pain = pain
     checkin.updated_at = now
     text = load_checkin_text()
@@ -362,7 +356,7 @@ async def _log_pain(
     if pain_model.ask_next_morning(pain):
         await plan_morning_question(session, user, day, now)
     escalated = await _escalate(session, ctx, day, now)
-    head = f"Pain during exercise: {pain}/10"
+    head = text.render("flow.pain_head", pain=pain)
     d = day_code(day)
     ask_note = text.render("ask_note", _rng())
     skip = rows([(text.button("skip"), f"ci:{d}:nonote")])
@@ -407,7 +401,7 @@ async def _skip_note(
     if dialog is not None and dialog.flow == FLOW:
         await clear_dialog(session, ctx.user.id)
         return Outcome(
-            (Reply("", buttons_only=True),), toast="OK, no note today. See you tomorrow!"
+            (Reply("", buttons_only=True),), toast=load_checkin_text().render("flow.no_note")
         )
     return Outcome.nothing()
 
@@ -428,7 +422,7 @@ async def _update_today(
 async def _keep_today(
     session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
 ) -> Outcome:
-    return Outcome.say("Kept as it was. /today shows your status.", edit=True)
+    return Outcome.say(load_checkin_text().render("flow.kept"), edit=True)
 
 
 #: Buttons that mean something new each time they are pressed on the same message.
@@ -476,7 +470,7 @@ async def typed(
     if flagged:
         return Outcome.nothing()  # the step keeps waiting
     if step != "note":
-        return Outcome.say("Tap the exercises you did above, then Done. Or /cancel.")
+        return Outcome.say(load_checkin_text().render("flow.tap_exercises"))
     return await _note(session, ctx, data, text, now)
 
 
@@ -510,14 +504,13 @@ async def _note(
     now: datetime,
 ) -> Outcome:
     if text is None:
-        return Outcome.say("I can only save a typed note. Type a few words, or tap Skip above.")
+        return Outcome.say(load_checkin_text().render("flow.note_not_text"))
     note = text.strip()
     if not note:
-        return Outcome.say("That note looks empty. Type a few words, or tap Skip above.")
+        return Outcome.say(load_checkin_text().render("flow.note_empty"))
     if len(note) > NOTE_MAX:
         return Outcome.say(
-            f"That note is {len(note)} characters; please keep it under {NOTE_MAX}. "
-            "Try a shorter version."
+            load_checkin_text().render("flow.note_too_long", length=len(note), max=NOTE_MAX)
         )
     day = date.fromisoformat(str(data["day"]))
     checkin = await checkins.get_checkin(session, ctx.user.id, day)
@@ -543,10 +536,10 @@ async def answer_morning(
     answer = parts[2] if len(parts) == 3 else ""
     ctx = await load(session, telegram_id, now)
     if ctx is None or about is None or answer not in MORNING_ANSWERS or not ctx.user.timezone:
-        return Outcome.nothing("That question is closed.")
+        return Outcome.nothing(load_checkin_text().render("flow.question_closed"))
     checkin = await checkins.get_checkin(session, ctx.user.id, about)
     if checkin is None or not (about < ctx.today <= about + timedelta(days=2)):
-        return Outcome.nothing("That question is closed.", alert=True)
+        return Outcome.nothing(load_checkin_text().render("flow.question_closed"), alert=True)
     if checkin.morning_response is not None:
         return Outcome.nothing()  # answered already (double press)
     checkin.morning_response = answer
@@ -555,7 +548,9 @@ async def answer_morning(
     if answer == "worse":
         escalated = await _escalate(session, ctx, about, now)
         if escalated is not None:
-            return Outcome((Reply("Thanks for telling me.", edit=True), escalated))
+            return Outcome(
+                (Reply(load_checkin_text().render("flow.thanks_for_telling"), edit=True), escalated)
+            )
     if answer != "worse" and not safety.state_of(ctx.user).allows_cheering:
         return Outcome.say(load_safety_text().render("watch.morning"), edit=True)
     reply_text = load_checkin_text().render(

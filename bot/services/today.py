@@ -52,7 +52,7 @@ def render_today(
         status = say("today.with_pain", status=status, pain=checkin.pain)
     lines = [say("today.headline", day=ctx.rehab_day, status=status)]
     if ctx.safety.allows_cheering:
-        lines.append(say("today.streak", streak=stats.plural(streak, "day")))
+        lines.append(say("common.streak", streak=stats.plural(streak, "day")))
     lines += [
         stats.adherence_text(days, today),
     ]

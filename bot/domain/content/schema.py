@@ -105,6 +105,37 @@ def week_kind(
     return "tough"
 
 
+# Short replies of the check-in flow ([flow] in checkin.toml), one text each.
+CHECKIN_FLOW_TEXTS: tuple[str, ...] = (
+    "checkin_closed",
+    "list_closed",
+    "exercise_gone",
+    "already_saved",
+    "tap_one",
+    "ask_when",
+    "quiet_hours",
+    "log_first",
+    "pain_head",
+    "no_note",
+    "kept",
+    "tap_exercises",
+    "note_not_text",
+    "note_empty",
+    "note_too_long",
+    "question_closed",
+    "thanks_for_telling",
+)
+# The figures of the weekly summary ([weekly] in checkin.toml).
+WEEKLY_FIGURES: tuple[str, ...] = (
+    "adherence",
+    "adherence_partial",
+    "pain_improving",
+    "pain_steady",
+    "pain_worsening",
+    "pain_unknown",
+    "chart_title",
+)
+
 # The keys every check-in file must define, with the minimum number of variants.
 CHECKIN_REQUIRED: Mapping[str, int] = MappingProxyType(
     {
@@ -131,6 +162,8 @@ CHECKIN_REQUIRED: Mapping[str, int] = MappingProxyType(
         "weekly_header": 1,
         **{f"weekly_summary.{kind}": 1 for kind in WEEK_KINDS},
         "pt_session_reminder": 1,
+        **{f"flow.{key}": 1 for key in CHECKIN_FLOW_TEXTS},
+        **{f"weekly.{key}": 1 for key in WEEKLY_FIGURES},
     }
 )
 CHECKIN_BUTTONS: tuple[str, ...] = (
