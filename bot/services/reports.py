@@ -36,7 +36,7 @@ from bot.db.models import (
     User,
 )
 from bot.domain.content import load_checkin_text, load_safety_text
-from bot.domain.wording import say, shorten
+from bot.domain.wording import format_dose, say, shorten
 from bot.reports.data import DayRecord, ReportInput
 from bot.services.context import rehab_day
 from bot.services.history import current_streak, load_days
@@ -178,17 +178,7 @@ async def report_period(
 
 
 def _dose(row: Exercise) -> str:
-    if row.reps is None and row.seconds is None:
-        amount = ""
-    else:
-        amount = f"{row.reps}" if row.reps is not None else f"{row.seconds} s"
-    if row.sets is not None and amount:
-        label = f"{row.sets} × {amount}"
-    elif row.sets is not None:
-        label = f"{row.sets} sets"
-    else:
-        label = amount
-    return f"{label} each side" if row.per_side and label else label
+    return format_dose(row.sets, row.reps, row.seconds, row.per_side)
 
 
 def plan_entries(rows: list[Exercise]) -> tuple[str, ...]:
