@@ -378,6 +378,27 @@ _REPLIES_FIELDS: Mapping[str, tuple[str, ...]] = {
     "report.covers_since": ("date", "days"),
     "report.more": ("count",),
     "report.more_exercises": ("count",),
+    **{
+        f"chart.{key}": ()
+        for key in (
+            "done",
+            "partial",
+            "run",
+            "skipped",
+            "rest",
+            "paused",
+            "morning_better",
+            "morning_same",
+            "morning_worse",
+            "pain",
+            "pain_average",
+            "pt_session",
+            "pain_axis",
+            "days_axis",
+            "no_pain_scores",
+            "no_checkins",
+        )
+    },
     "pt_session.ask_note": (),
     "pt_session.note_saved": (),
     "pt_session.update_plan": (),
