@@ -92,6 +92,14 @@ REALISTIC: dict[str, object] = {
     "min": 3,
     "scored": 2,
     "trend": "improving",
+    "early": "2.5",
+    "late": "2.0",
+    "avg": "2.2",
+    "low": 0,
+    "high": 5,
+    "better": 3,
+    "same": 3,
+    "worse": 3,
 }
 
 
