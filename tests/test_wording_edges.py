@@ -100,6 +100,20 @@ REALISTIC: dict[str, object] = {
     "better": 3,
     "same": 3,
     "worse": 3,
+    "example": "7:30, 19:00 or 7pm",
+    "text": "25:99",
+    "first": "3 April",
+    "second": "4 March",
+    "short": "3 Apr",
+    "earliest": "7 Dec 2024",
+    "sets": 12,
+    "reps": 150,
+    "seconds": 900,
+    "lo": 0,
+    "hi": 10,
+    "mid": 5,
+    "what_capitalised": "The pain score",
+    "number": "3",
 }
 
 
