@@ -3,7 +3,7 @@
     .venv/bin/python bench/content_load_bench.py
 
 Prints one JSON line: seconds to import the content code, seconds (wall and CPU) to load
-every content file (nudges, exercises, check-in, safety, onboarding, return to run, red
+every content file (nudges, exercises, check-in, safety, onboarding, replies, return to run, red
 flags, synonyms, FAQ), and the process's peak resident memory.
 """
 
@@ -23,6 +23,7 @@ content.load_exercise_templates()
 content.load_nudges()
 content.load_checkin_text()
 content.load_safety_text()
+content.load_replies_text()
 wording.t("start.resume")
 return_to_run.load_ladder()
 faq.load_entries()

@@ -15,15 +15,12 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationHandlerStop
 
+from bot.domain.wording import say
 from bot.logs import scrub
 from handlers.common import Context, ensure_claimed, services
 
 log = logging.getLogger(__name__)
 
-SORRY = (
-    "Sorry, something went wrong on my side while handling that. Nothing you did caused it. "
-    "Please try again in a moment; if it keeps happening, /help lists what I can do."
-)
 NETWORK_QUIET = 300.0  # seconds without a failed poll before the next one is logged again
 _LAST_NETWORK = "errors_last_network_failure"
 
@@ -72,7 +69,7 @@ async def on_error(update: object, context: Context) -> None:
     except ApplicationHandlerStop:
         return  # this was itself a redelivery: the first one apologised
     try:
-        await context.bot.send_message(chat_id, SORRY)
+        await context.bot.send_message(chat_id, say("fallback.error"))
     except Exception:  # the apology itself failed: the log line above is all we can do
         log.warning("could not tell the user about the failure", extra={"chat_id": chat_id})
 

@@ -13,6 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.domain import callbacks
 from bot.domain.callbacks import ButtonFamily, SafetyAction
+from bot.domain.wording import say
 from bot.services import faq, safety
 from bot.services.dialogs import DialogState
 from bot.services.outcome import Outcome
@@ -26,8 +27,6 @@ from handlers.common import (
 )
 from handlers.router import Incoming, register_flow, register_free_text
 
-EXPIRED = faq.EXPIRED
-
 
 async def on_free_text(update: Update, context: Context, incoming: Incoming) -> None:
     if incoming.text is None:
@@ -35,10 +34,7 @@ async def on_free_text(update: Update, context: Context, incoming: Incoming) -> 
         await reply(
             update,
             context,
-            f"I can't read a {what}, sorry. Type your question in words, "
-            "or use /help to see what I can do."
-            if incoming.location is None
-            else "Thanks, but I only use your location while setting your timezone (/settings).",
+            say("faq.not_text", what=what) if incoming.location is None else say("faq.location"),
         )
         return
     assert update.effective_user is not None
@@ -57,7 +53,7 @@ async def faq_command(update: Update, context: Context) -> None:
     await render(
         update,
         context,
-        Outcome.say("Pick a topic, or just type your question any time.", faq.topic_rows(index)),
+        Outcome.say(say("faq.pick_topic_or_type"), faq.topic_rows(index)),
     )
 
 
@@ -68,7 +64,7 @@ async def on_faq_button(update: Update, context: Context) -> None:
     try:
         decoded = callbacks.decode(query.data)
     except callbacks.CallbackError:
-        await answer_query(update, EXPIRED)
+        await answer_query(update, say("common.expired"))
         return
     action, arg = decoded.part(0), decoded.part(1)
     if action == faq.BrowseAction.ENTRY and arg is not None:
@@ -76,7 +72,7 @@ async def on_faq_button(update: Update, context: Context) -> None:
             context, faq.browse_entry, update.effective_user.id, arg, svc.clock.now(), svc.faq
         )
     else:
-        outcome = faq.browse_outcome(svc.faq, action, arg) or Outcome.nothing(EXPIRED)
+        outcome = faq.browse_outcome(svc.faq, action, arg) or Outcome.nothing(say("common.expired"))
     await answer_query(update, outcome.toast)
     await render(update, context, outcome)
 
@@ -90,7 +86,7 @@ async def on_feedback(update: Update, context: Context) -> None:
         decoded = None
     qid, vote = (decoded.part(0), decoded.part(1)) if decoded else (None, None)
     if qid is None or not qid.isdigit() or vote not in ("y", "n"):
-        await answer_query(update, EXPIRED)
+        await answer_query(update, say("common.expired"))
         return
     svc = services(context)
     outcome = await run_use_case(
@@ -113,7 +109,7 @@ async def on_safety_button(update: Update, context: Context) -> None:
             else SafetyAction(decoded.part(0) or "")
         )
     except ValueError:
-        await answer_query(update, EXPIRED)
+        await answer_query(update, say("common.expired"))
         return
     outcome = await run_use_case(
         context,

@@ -5,14 +5,14 @@ from __future__ import annotations
 from telegram import BotCommand, Update
 from telegram.ext import Application, CommandHandler
 
-from bot.domain.help_text import COMMANDS, help_text
+from bot.domain.help_text import commands, help_text
 from handlers.common import Context, reply
 
-__all__ = ["COMMANDS", "bot_commands", "help_command", "help_text", "register"]
+__all__ = ["bot_commands", "commands", "help_command", "help_text", "register"]
 
 
 def bot_commands() -> list[BotCommand]:
-    return [BotCommand(name, text) for name, text in COMMANDS]
+    return [BotCommand(name, text) for name, text in commands()]
 
 
 async def help_command(update: Update, context: Context) -> None:

@@ -27,16 +27,11 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
+from bot.domain.wording import say
 from handlers.common import Context, answer_query, ensure_claimed, services
 
 GROUP = -90
 """After the redelivery check (-100), before the edit triage (-10) and every feature (>= 0)."""
-
-PRIVATE_ONLY = (
-    "I only work in a private chat, so that your health details stay between us. "
-    "Tap my name and press Start to talk to me there."
-)
-NOT_YOURS = "That button belongs to someone else's chat, so I've left it alone."
 
 
 def _is_private_conversation(update: Update) -> bool:
@@ -57,7 +52,9 @@ async def only_in_private(update: Update, context: Context) -> None:
     if query is not None:
         chat = update.effective_chat
         in_group = chat is not None and chat.type != ChatType.PRIVATE
-        await answer_query(update, PRIVATE_ONLY if in_group else NOT_YOURS, alert=True)
+        await answer_query(
+            update, say("fallback.private_only" if in_group else "fallback.not_yours"), alert=True
+        )
         raise ApplicationHandlerStop
     message = update.message
     if (
@@ -72,7 +69,7 @@ async def only_in_private(update: Update, context: Context) -> None:
         with contextlib.suppress(TelegramError):
             await context.bot.send_message(
                 update.effective_chat.id,
-                PRIVATE_ONLY,
+                say("fallback.private_only"),
                 reply_parameters=ReplyParameters(
                     message.message_id, allow_sending_without_reply=True
                 ),

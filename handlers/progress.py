@@ -10,6 +10,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.domain.wording import say
 from bot.services import progress_report
 from handlers.common import Context, answer_query, render, run_use_case, services
 
@@ -30,7 +31,7 @@ async def on_weeks_button(update: Update, context: Context) -> None:
     assert query is not None and query.data is not None and update.effective_user
     arg = query.data.removeprefix("pg:")
     if not arg.isdigit():
-        await answer_query(update, "That button has expired.")
+        await answer_query(update, say("common.expired"))
         return
     outcome = await run_use_case(
         context,

@@ -14,6 +14,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.domain.callbacks import ButtonFamily, pattern
 from bot.domain.enums import MorningResponse, RunStatus
+from bot.domain.return_to_run import load_ladder
+from bot.domain.wording import say
 from bot.services import return_to_run as use_cases
 from bot.services.dialogs import DialogState
 from bot.services.outcome import Outcome
@@ -72,7 +74,7 @@ async def _on_button(update: Update, context: Context, parts: list[str]) -> str 
     elif action == "pa" and day is not None and code and len(args) == 4:
         during, after = _score(args[2]), _score(args[3])
         if during is None or after is None:
-            return "That button has expired."
+            return say("common.expired")
         outcome = await run_use_case(
             context, use_cases.log_run, tg_id, day, code, during, after, now
         )
@@ -80,13 +82,13 @@ async def _on_button(update: Update, context: Context, parts: list[str]) -> str 
         action == "mo"
         and day is not None
         and len(args) == 2
-        and args[1] in use_cases.MORNING_LABELS
+        and args[1] in use_cases.MORNING_ANSWERS
     ):
         outcome = await run_use_case(
             context, use_cases.answer_morning, tg_id, day, MorningResponse(args[1]), now
         )
     else:
-        return "That button has expired. Send /running to see your plan."
+        return load_ladder().text("expired")
     await render(update, context, outcome)
     return outcome.toast
 

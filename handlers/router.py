@@ -19,6 +19,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.domain.wording import say
 from bot.services.dialogs import DialogState, current_state
 from bot.services.triage_incoming import triage_text
 from handlers.common import (
@@ -117,7 +118,7 @@ async def pass_to_free_text(update: Update, context: Context, incoming: Incoming
         await _free[0](update, context, incoming)
         keep_question_open(context)
         return
-    await reply(update, context, "I didn't catch that. /help shows what I can do.")
+    await reply(update, context, say("fallback.didnt_catch"))
 
 
 async def on_edited_message(update: Update, context: Context) -> None:
@@ -148,10 +149,7 @@ async def on_edited_message(update: Update, context: Context) -> None:
 async def on_unknown_button(update: Update, context: Context) -> None:
     """A button no feature claims (an old client, a removed feature, forged data): answer it
     so the user's spinner stops, and change nothing."""
-    await answer_query(update, "That button has expired. Send /help to see what I can do.")
-
-
-UNKNOWN_COMMAND = "I don't know the command {command}. Send /help to see what I can do."
+    await answer_query(update, say("fallback.unknown_button"))
 
 
 async def on_unknown_command(update: Update, context: Context) -> None:
@@ -162,7 +160,7 @@ async def on_unknown_command(update: Update, context: Context) -> None:
     if update.effective_chat.type != "private":
         return
     command = message.text.split()[0].split("@")[0][:32]
-    await reply(update, context, UNKNOWN_COMMAND.format(command=command))
+    await reply(update, context, say("fallback.unknown_command", command=command))
 
 
 def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]

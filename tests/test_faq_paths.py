@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.db.models import FaqQuestion
-from bot.services import faq
+from bot.domain.wording import say
 from tests.harness.bot import BotHarness
 from tests.test_onboarding import onboard
 
@@ -197,4 +197,4 @@ async def test_browsing_topics_opens_an_entry_goes_back_and_a_stale_topic_change
     await user.press_data("faq:e:no-such-entry", user.last)
     assert messages() == before  # no message sent or edited, only a toast
     toasts = [a.get("text") for a in harness.telegram.query_answers.values()]
-    assert toasts[-2:] == [faq.EXPIRED, faq.EXPIRED]
+    assert toasts[-2:] == [say("common.expired")] * 2

@@ -19,10 +19,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from telegram.error import InvalidToken, NetworkError
 
-import handlers.errors
 from bot.clock import FakeClock
 from bot.config import DatabaseSettings, Settings
 from bot.db.engine import create_engine
+from bot.domain.wording import say
 from bot.health import MAX_LINE, HealthServer
 from bot.logs import make_handler, quiet_libraries
 from bot.webhook import cap_request_bodies
@@ -159,7 +159,7 @@ async def test_a_transient_database_outage_during_an_update_is_retried(
     await alex.say("Bridges felt easier today")
     harness.services.sessions = real
     assert failures["left"] == 0
-    assert handlers.errors.SORRY not in alex.texts
+    assert say("fallback.error") not in alex.texts
     rows = await checkins(harness)
     assert rows[0].note == "Bridges felt easier today" and rows[0].pain == 4
     assert harness.services.metrics.count("outage_retries") == 2
@@ -183,7 +183,7 @@ async def test_an_outage_longer_than_the_budget_ends_in_the_apology(
         harness.services.sessions = down  # type: ignore[assignment]
         await alex.say("/today")
         harness.services.sessions = real
-        assert alex.last.text == handlers.errors.SORRY
+        assert alex.last.text == say("fallback.error")
     finally:
         await harness.stop()
 

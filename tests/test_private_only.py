@@ -6,11 +6,14 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.db.models import User
-from handlers.private_only import NOT_YOURS, PRIVATE_ONLY
+from bot.domain.wording import say
 from tests.harness import updates
 from tests.harness.bot import BotHarness
 from tests.harness.updates import GROUP_CHAT_ID
 from tests.test_onboarding import onboard
+
+PRIVATE_ONLY = say("fallback.private_only")
+NOT_YOURS = say("fallback.not_yours")
 
 FEATURE_COMMANDS = (
     "/start", "/help", "/today", "/checkin", "/progress", "/report", "/settings",

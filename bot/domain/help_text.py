@@ -3,28 +3,16 @@ by /help, by the "Help" button after /start and by the composition root."""
 
 from __future__ import annotations
 
+from bot.domain.content.schema import HELP_COMMANDS
 from bot.domain.wording import t
 
-COMMANDS: list[tuple[str, str]] = [
-    ("start", "Set up PT Coach or review your setup"),
-    ("checkin", "Log today's home exercises"),
-    ("today", "Today's status, streak and adherence"),
-    ("progress", "Your progress chart"),
-    ("report", "A report for your physical therapist"),
-    ("faq", "Browse questions about rehab and running"),
-    ("exercises", "See and edit your exercise plan"),
-    ("running", "Return to running: your walk-run plan"),
-    ("settings", "Check-in time, timezone, nudges and more"),
-    ("pause", "Pause reminders (e.g. /pause 7)"),
-    ("resume", "Resume reminders"),
-    ("export", "Get a copy of all your data"),
-    ("delete", "Erase all your data"),
-    ("help", "What I can do"),
-    ("cancel", "Leave the current step"),
-]
+
+def commands() -> list[tuple[str, str]]:
+    """The command menu in its order, each described by ``[commands]`` in onboarding.toml."""
+    return [(name, t(f"commands.{name}")) for name in HELP_COMMANDS]
 
 
 def help_text() -> str:
     """/help: the wording of ``[help]`` in onboarding.toml, then the commands."""
-    commands = "\n".join(f"/{name} – {text}" for name, text in COMMANDS)
-    return f"{t('help.intro')}\n\nCommands:\n{commands}"
+    lines = "\n".join(f"/{name} – {text}" for name, text in commands())
+    return f"{t('help.intro')}\n\n{t('help.commands')}\n{lines}"

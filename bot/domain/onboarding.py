@@ -371,7 +371,7 @@ def stop_from_button(arg: str, today: date) -> StopChosen | None:
 
 
 def read_pt_count(text: str | None) -> PtCountChosen:
-    return PtCountChosen(parse_int_in_range(text, 0, 7, "the number of sessions a week"))
+    return PtCountChosen(parse_int_in_range(text, 0, 7, t("input.what_sessions")))
 
 
 def pt_count_from_button(arg: str) -> PtCountChosen | None:

@@ -114,6 +114,14 @@ class EscalationReason(StrEnum):
     RISING = "rising"  # a rising run of scores
 
 
+PAIN_FLAG_PREFIX = "pain-"
+"""Report rows for pain escalations are named ``pain-<reason>``; red flags use triage ids."""
+
+
+def pain_flag(reason: EscalationReason) -> str:
+    return f"{PAIN_FLAG_PREFIX}{reason.value}"
+
+
 @dataclass(frozen=True)
 class PainDay:
     """One session as the pain model sees it (oldest first in a sequence)."""

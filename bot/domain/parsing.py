@@ -15,7 +15,7 @@ from datetime import date, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from bot.domain.wording import shorten
+from bot.domain.wording import shorten, t
 
 MAX_INPUT_CHARS = 200
 MAX_EXERCISE_NAME = 40
@@ -134,15 +134,18 @@ def _human(day: date) -> str:
 def _text(value: object, what: str, example: str) -> str:
     """Reject non-text (stickers arrive as None), blanks and floods with one kind message."""
     if not isinstance(value, str):
-        raise InputError(f"Please type {what} as a message, for example {example}.")
+        raise InputError(t("input.not_text", what=what, example=example))
     stripped = value.strip()
     if not stripped:
-        raise InputError(f"That was empty. Please type {what}, for example {example}.")
+        raise InputError(t("input.empty", what=what, example=example))
     if len(stripped) > MAX_INPUT_CHARS:
-        raise InputError(
-            f"That message is too long for {what}. Please send just {what}, for example {example}."
-        )
+        raise InputError(t("input.too_long", what=what, example=example))
     return stripped
+
+
+def _example(name: str) -> str:
+    """An example answer from onboarding.toml [input] ("7:30, 19:00 or 7pm")."""
+    return t(f"input.example_{name}")
 
 
 def _number(token: str) -> int | None:
@@ -167,7 +170,6 @@ def _years_back(day: date, years: int) -> date:
 
 # --- time of day ---------------------------------------------------------------------------
 
-_TIME_EXAMPLE = "7:30, 19:00 or 7pm"
 _AMPM = re.compile(r"(?<=[\d\s])([ap])\.?\s*m\b\.?")
 _TIME_PATTERNS = (
     # 7, 7:30, 07.30, 19h, 19h30, 7 pm, 7:30am
@@ -179,7 +181,7 @@ _TIME_PATTERNS = (
 
 def parse_time_of_day(text: object) -> time:
     """Read a reminder time the many ways people write clock times."""
-    raw = _text(text, "a time", _TIME_EXAMPLE)
+    raw = _text(text, t("input.what_time"), _example("time"))
     s = raw.casefold()
     s = re.sub(r"\s*o'?\s*clock\b", "", s)
     s = _AMPM.sub(lambda m: m.group(1) + "m", s).strip()
@@ -190,9 +192,7 @@ def parse_time_of_day(text: object) -> time:
         return time(0, 0)
 
     def _bad() -> InputError:
-        return InputError(
-            f'I couldn\'t read "{_show(raw)}" as a time. Try something like {_TIME_EXAMPLE}.'
-        )
+        return InputError(t("input.time_unreadable", text=_show(raw), example=_example("time")))
 
     match = None
     for pattern in _TIME_PATTERNS:
@@ -208,15 +208,10 @@ def parse_time_of_day(text: object) -> time:
         raise _bad()
     if ampm:
         if not 1 <= hour <= 12:
-            raise InputError(
-                f'"{_show(raw)}" mixes a 24-hour time with am/pm. '
-                f"Send either {hour}:{minute:02d} or a time like 7pm."
-            )
+            raise InputError(t("input.time_mixed", text=_show(raw), time=f"{hour}:{minute:02d}"))
         hour = hour % 12 + (12 if ampm == "pm" else 0)
     elif hour == 24 and minute == 0:
-        raise InputError(
-            "24:00 is the same as midnight. Please send 00:00 for midnight, or a time like 23:30."
-        )
+        raise InputError(t("input.time_24"))
     if hour > 23:
         raise _bad()
     return time(hour, minute)
@@ -224,7 +219,6 @@ def parse_time_of_day(text: object) -> time:
 
 # --- dates ---------------------------------------------------------------------------------
 
-_STOP_EXAMPLE = '"yesterday", "3 weeks ago" or 20 Nov'
 _AGO = re.compile(
     r"^(?P<n>\d+|[a-z]+(?: couple of| couple)?)\s+(?P<unit>day|week|month|year)s?\s+ago$"
 )
@@ -272,10 +266,7 @@ def _calendar_date(s: str, today: date, raw: str, *, future: bool) -> date | Non
             elif found is not None and future and found < today:
                 found = _safe_date(today.year + 1, month, day)
         if found is None:
-            raise InputError(
-                f'"{_show(raw)}" isn\'t a real calendar date. '
-                "Please check the day and month, e.g. 20 Nov or 2026-11-20."
-            )
+            raise InputError(t("input.date_not_real", text=_show(raw)))
         return found
 
     match = _NUMERIC_DATE.match(s)
@@ -294,16 +285,17 @@ def _calendar_date(s: str, today: date, raw: str, *, future: bool) -> date | Non
             if 1 <= m <= 12 and 1 <= d <= 31
         }
         if not options:
-            raise InputError(
-                f'"{_show(raw)}" isn\'t a real calendar date. '
-                "Please write it like 20 Nov 2026 or 2026-11-20."
-            )
+            raise InputError(t("input.date_not_real_numeric", text=_show(raw)))
         if len(options) > 1:
             (m1, d1), (m2, d2) = sorted(options)
             raise InputError(
-                f'"{_show(raw)}" could mean {d1} {_MONTH_NAMES[m1 - 1]} or '
-                f"{d2} {_MONTH_NAMES[m2 - 1]}. Please write the month as a word, "
-                f"like {d1} {_MONTH_NAMES[m1 - 1][:3]}."
+                t(
+                    "input.date_ambiguous",
+                    text=_show(raw),
+                    first=f"{d1} {_MONTH_NAMES[m1 - 1]}",
+                    second=f"{d2} {_MONTH_NAMES[m2 - 1]}",
+                    short=f"{d1} {_MONTH_NAMES[m1 - 1][:3]}",
+                )
             )
         ((month, day),) = options
         return _fill_year(month, day, year)
@@ -357,7 +349,7 @@ def matches_choice(text: str | None, *labels: str) -> bool:
 
 def parse_stop_date(text: object, today: date) -> date:
     """When the user stopped running: relative phrases or calendar dates, never the future."""
-    raw = _text(text, "the date you stopped running", _STOP_EXAMPLE)
+    raw = _text(text, t("input.what_stop"), _example("stop"))
     s = _normalise_date_text(raw)
     found: date | None = None
     if s in {"today", "this morning", "tonight", "this evening"}:
@@ -377,9 +369,7 @@ def parse_stop_date(text: object, today: date) -> date:
         if ago:
             n = _number(ago.group("n"))
             if n is None:
-                raise InputError(
-                    f'I couldn\'t read the number in "{_show(raw)}". Try digits, like 3 weeks ago.'
-                )
+                raise InputError(t("input.ago_number", text=_show(raw)))
             unit = ago.group("unit")
             if unit == "day":
                 found = today - timedelta(days=n)
@@ -400,26 +390,17 @@ def parse_stop_date(text: object, today: date) -> date:
             else:
                 found = _calendar_date(s, today, raw, future=False)
     if found is None:
-        raise InputError(
-            f'I couldn\'t read "{_show(raw)}" as a date. Try {_STOP_EXAMPLE} or 2026-11-20.'
-        )
+        raise InputError(t("input.date_unreadable", text=_show(raw), example=_example("stop")))
     if found > today:
-        raise InputError(
-            f"{_human(found)} is in the future. When did you stop running? "
-            f"For example {_STOP_EXAMPLE}."
-        )
+        raise InputError(t("input.stop_future", date=_human(found), example=_example("stop")))
     earliest = _years_back(today, 2)
     if found < earliest:
-        raise InputError(
-            f"{_human(found)} is more than two years ago. PT Coach is built for a recent "
-            f"break from running; please send a date after {_human(earliest)}."
-        )
+        raise InputError(t("input.stop_too_old", date=_human(found), earliest=_human(earliest)))
     return found
 
 
 # --- exercises -------------------------------------------------------------------------------
 
-_EXERCISE_EXAMPLE = '"Monster walks 3x10" or "Wall sit 3x30s"'
 _PER_SIDE = re.compile(
     r"\b(?:each|per|every)\s+(?:side|leg|arm|foot|direction|way)\b|\be/s\b|\beach\s*$",
     re.IGNORECASE,
@@ -467,7 +448,7 @@ def _find_dose(s: str) -> re.Match[str] | None:
 
 def parse_exercise(text: object) -> ParsedExercise:
     """Split "Calf raises 3x15 each side" into a name and an optional dose."""
-    raw = _text(text, "an exercise", _EXERCISE_EXAMPLE)
+    raw = _text(text, t("input.what_exercise"), _example("exercise"))
     s = " ".join(raw.split())
     per_side = False
     side = _PER_SIDE.search(s)
@@ -489,27 +470,17 @@ def parse_exercise(text: object) -> ParsedExercise:
             reps = amount
     name = re.sub(r"\s+", " ", s).strip(" -:,;.()")
     if not re.search(r"[^\W\d_]", name):
-        raise InputError(
-            f"Please include the exercise's name, in words, for example {_EXERCISE_EXAMPLE}."
-        )
+        raise InputError(t("input.exercise_no_name", example=_example("exercise")))
     if len(name) > MAX_EXERCISE_NAME:
         raise InputError(
-            f"Exercise names can be at most {MAX_EXERCISE_NAME} characters "
-            f'("{_show(name)}" has {len(name)}). Please use a shorter name.'
+            t("input.exercise_name_long", max=MAX_EXERCISE_NAME, text=_show(name), length=len(name))
         )
     if sets is not None and not 1 <= sets <= 10:
-        raise InputError(
-            f"{sets} sets is outside what I can track (1 to 10). Please check the number of sets."
-        )
+        raise InputError(t("input.sets_range", sets=sets))
     if reps is not None and not 1 <= reps <= 100:
-        raise InputError(
-            f"{reps} reps is outside what I can track (1 to 100). Please check the number of reps."
-        )
+        raise InputError(t("input.reps_range", reps=reps))
     if seconds is not None and not 1 <= seconds <= 600:
-        raise InputError(
-            f"A hold of {seconds} seconds is outside what I can track "
-            "(1 second to 10 minutes). Please check the time."
-        )
+        raise InputError(t("input.hold_range", seconds=seconds))
     return ParsedExercise(
         name=name[0].upper() + name[1:],
         sets=sets,
@@ -524,33 +495,34 @@ def parse_exercise(text: object) -> ParsedExercise:
 
 def parse_int_in_range(text: object, lo: int, hi: int, what: str) -> int:
     """A whole number typed as text, e.g. a pain score "7" or "7/10"."""
-    example = f"a number from {lo} to {hi}"
+    example = t("input.number_example", lo=lo, hi=hi)
     raw = _text(text, what, f"{(lo + hi) // 2}")
     s = raw.casefold().strip()
     match = re.fullmatch(r"(-?\d+)(?:\s*(?:/|out of|of)\s*(\d+))?", s)
     if match is None:
         if re.fullmatch(r"-?\d+[.,]\d+(?:\s*/\s*\d+)?", s):
-            raise InputError(f"Please send {what} as a whole number from {lo} to {hi}, like 3.")
-        raise InputError(
-            f'I couldn\'t read "{_show(raw)}" as {what}. Please send {example}, '
-            "using digits (like 3)."
-        )
+            raise InputError(t("input.number_whole", what=what, lo=lo, hi=hi))
+        raise InputError(t("input.number_unreadable", text=_show(raw), what=what, example=example))
     value = int(match.group(1))
     scale = match.group(2)
     if scale is not None and int(scale) != hi:
-        raise InputError(f"Please rate {what} on a scale of {lo} to {hi}, e.g. {hi // 2}/{hi}.")
+        raise InputError(t("input.number_scale", what=what, lo=lo, hi=hi, mid=hi // 2))
     if not lo <= value <= hi:
-        side = "above" if value > hi else "below"
         raise InputError(
-            f"{what.capitalize()} goes from {lo} to {hi}; {value} is {side} that. "
-            f"Please send {example}."
+            t(
+                "input.number_above" if value > hi else "input.number_below",
+                what_capitalised=what.capitalize(),
+                lo=lo,
+                hi=hi,
+                value=value,
+                example=example,
+            )
         )
     return value
 
 
 # --- durations and pauses ------------------------------------------------------------------------
 
-_DURATION_EXAMPLE = "30m, 1h, 2 days or 1 week"
 _DURATION_UNITS: dict[str, timedelta] = {}
 for _names, _delta in (
     (("s", "sec", "secs", "second", "seconds"), timedelta(seconds=1)),
@@ -567,7 +539,7 @@ MAX_DURATION = timedelta(days=366)
 
 def parse_duration(text: object) -> timedelta:
     """A length of time such as "90 min" or "1h30m" (for /pause and the chat CLI's /wait)."""
-    raw = _text(text, "a length of time", _DURATION_EXAMPLE)
+    raw = _text(text, t("input.what_duration"), _example("duration"))
     s = raw.casefold().replace(",", " ").replace(" and ", " ")
     s = re.sub(r"^for\s+", "", s.strip())
     position = 0
@@ -585,20 +557,17 @@ def parse_duration(text: object) -> timedelta:
         parts += 1
     if parts == 0 or s[position:].strip():
         if re.fullmatch(r"\d+", s.strip()):
-            raise InputError(
-                f'"{_show(raw)}" needs a unit: minutes, hours or days? For example {s.strip()}d.'
-            )
+            raise InputError(t("input.duration_unit", text=_show(raw), number=s.strip()))
         raise InputError(
-            f'I couldn\'t read "{_show(raw)}" as a length of time. Try {_DURATION_EXAMPLE}.'
+            t("input.duration_unreadable", text=_show(raw), example=_example("duration"))
         )
     if total <= timedelta(0):
-        raise InputError(f"The length of time must be more than zero. Try {_DURATION_EXAMPLE}.")
+        raise InputError(t("input.duration_zero", example=_example("duration")))
     if total > MAX_DURATION:
-        raise InputError("That's longer than a year. Please pick a shorter time, like 2 weeks.")
+        raise InputError(t("input.duration_too_long"))
     return total
 
 
-_PAUSE_EXAMPLE = '"7 days", "2 weeks" or "until friday"'
 MAX_PAUSE_DAYS = 365
 
 
@@ -623,7 +592,7 @@ def parse_pause(text: object, today: date) -> date | None:
     """
     if text is None or (isinstance(text, str) and not text.strip()):
         return None
-    raw = _text(text, "how long to pause", _PAUSE_EXAMPLE)
+    raw = _text(text, t("input.what_pause"), _example("pause"))
     s = _normalise_date_text(raw)
     s = re.sub(r"^for\s+", "", s)
     resume: date | None
@@ -631,10 +600,7 @@ def parse_pause(text: object, today: date) -> date | None:
     if until:
         resume = _future_date(until.group(1).strip(), today, raw)
         if resume is None:
-            raise InputError(
-                f'I couldn\'t read the date in "{_show(raw)}". '
-                'Try "until friday" or "until 2026-12-24".'
-            )
+            raise InputError(t("input.pause_date_unreadable", text=_show(raw)))
     elif re.fullmatch(r"\d+", s):
         if int(s) > MAX_PAUSE_DAYS:  # checked first: a huge number would overflow the date
             raise _pause_too_long()
@@ -646,32 +612,27 @@ def parse_pause(text: object, today: date) -> date | None:
             resume = _future_date(s, today, raw)
             if resume is None:
                 raise InputError(
-                    f'I couldn\'t read "{_show(raw)}" as a pause. Try {_PAUSE_EXAMPLE}, '
-                    "or just /pause to pause until you send /resume."
+                    t("input.pause_unreadable", text=_show(raw), example=_example("pause"))
                 ) from None
         else:
             if length < timedelta(days=1) or length % timedelta(days=1):
-                raise InputError("Pauses are counted in whole days. Try " + _PAUSE_EXAMPLE + ".")
+                raise InputError(t("input.pause_whole_days", example=_example("pause")))
             if length > timedelta(days=MAX_PAUSE_DAYS):
                 raise _pause_too_long()
             resume = today + length
     if resume <= today:
-        raise InputError(f"{_human(resume)} isn't in the future. Try {_PAUSE_EXAMPLE}.")
+        raise InputError(t("input.pause_past", date=_human(resume), example=_example("pause")))
     if (resume - today).days > MAX_PAUSE_DAYS:
         raise _pause_too_long()
     return resume
 
 
 def _pause_too_long() -> InputError:
-    return InputError(
-        "That's a pause of more than a year. Please pick a shorter one, or send "
-        "/pause on its own to pause until you send /resume."
-    )
+    return InputError(t("input.pause_too_long"))
 
 
 # --- weekdays ------------------------------------------------------------------------------------
 
-_WEEKDAYS_EXAMPLE = '"mon wed fri" or "Tue, Thu"'
 _DAY_GROUPS = {
     "weekdays": frozenset(range(5)),
     "workdays": frozenset(range(5)),
@@ -685,7 +646,7 @@ _DAY_GROUPS = {
 
 def parse_weekdays(text: object) -> frozenset[int]:
     """Days of the week, Monday=0, e.g. for PT session days."""
-    raw = _text(text, "the days", _WEEKDAYS_EXAMPLE)
+    raw = _text(text, t("input.what_days"), _example("days"))
     s = raw.casefold().replace("every day", "everyday")
     s = re.sub(r"\b(?:and|on|every|&|\+)\b|[,;/&+]", " ", s)
     s = re.sub(r"\s*(?:-|–|\bto\b|\bthrough\b)\s*", "-", s)
@@ -704,10 +665,7 @@ def parse_weekdays(text: object) -> frozenset[int]:
         if token in _WEEKDAYS:
             days.add(_WEEKDAYS[token])
             continue
-        raise InputError(
-            f'I don\'t know the day "{_show(token, 20)}". Please list days like '
-            f"{_WEEKDAYS_EXAMPLE}."
-        )
+        raise InputError(t("input.day_unknown", text=_show(token, 20), example=_example("days")))
     if not days:
-        raise InputError(f"Please list at least one day, like {_WEEKDAYS_EXAMPLE}.")
+        raise InputError(t("input.days_none", example=_example("days")))
     return frozenset(days)

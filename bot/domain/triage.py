@@ -48,13 +48,14 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Literal, cast
 
-from bot.domain.content import CONTENT_DIR, load
+from bot.domain.content import load
+from bot.domain.content.loaders import RED_FLAGS_FILE
 from bot.domain.content.models import RedFlagsFile
 from bot.domain.textnorm import BREAK, TypoCorrector, stem, stem_all, tokenize
 
 Level = Literal["emergency", "urgent", "contact"]
 
-RED_FLAGS_PATH = CONTENT_DIR / "red_flags.toml"
+RED_FLAGS_PATH = RED_FLAGS_FILE
 GAP = "..."
 MAX_GAP = 3
 # Reserved names for the modifier phrases of red_flags.toml, matched like concepts.

@@ -10,13 +10,19 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.domain.content import ONBOARDING_FILE, load_onboarding_text
+from bot.domain.content import ONBOARDING_FILE, load_onboarding_text, load_replies_text
 
-__all__ = ["ONBOARDING_FILE", "button", "t"]
+__all__ = ["ONBOARDING_FILE", "button", "say", "t"]
 
 
 def t(key: str, **fields: object) -> str:
+    """A text of onboarding.toml (set-up, settings, plan, pause, data rights, help)."""
     return load_onboarding_text().render(key, **fields)
+
+
+def say(key: str, **fields: object) -> str:
+    """A text of replies.toml (/today, /progress, /report, FAQ replies, fallbacks)."""
+    return load_replies_text().render(key, **fields)
 
 
 def button(key: str) -> str:

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from bot.domain.wording import say
 from bot.reports.data import DayRecord
 from bot.reports.stats import MIN_CHECK_INS as MIN_CHECK_INS
 from bot.reports.stats import by_day
@@ -40,20 +41,20 @@ GREY = "#999999"
 PAUSE_FILL = "#E8E8E8"
 
 STATUS_STYLE: dict[str, tuple[str, float, str]] = {
-    # status: (colour, bar height, legend label)
-    "done": (GREEN, 1.0, "Exercises done"),
-    "partial": (YELLOW, 1.0, "Partly done"),
-    "run": (SKY, 1.0, "Run day"),
-    "skipped": (VERMILLION, 1.0, "Skipped or missed"),
-    "missed": (VERMILLION, 1.0, "Skipped or missed"),
-    "rest": (GREY, 0.35, "Rest day"),
+    # status: (colour, bar height, legend label's key in replies.toml [chart])
+    "done": (GREEN, 1.0, "done"),
+    "partial": (YELLOW, 1.0, "partial"),
+    "run": (SKY, 1.0, "run"),
+    "skipped": (VERMILLION, 1.0, "skipped"),
+    "missed": (VERMILLION, 1.0, "skipped"),
+    "rest": (GREY, 0.35, "rest"),
 }
 
 MORNING_STYLE: dict[str, tuple[str, str, float, str]] = {
-    # answer: (marker, colour, offset from that day's pain, legend label)
-    "better": ("v", GREEN, -0.8, "Next morning: better"),
-    "same": ("o", "#000000", 0.0, "Next morning: same"),
-    "worse": ("^", VERMILLION, 0.8, "Next morning: worse"),
+    # answer: (marker, colour, offset from that day's pain, legend label's key)
+    "better": ("v", GREEN, -0.8, "morning_better"),
+    "same": ("o", "#000000", 0.0, "morning_same"),
+    "worse": ("^", VERMILLION, 0.8, "morning_worse"),
 }
 
 ROLLING_DAYS = 7
@@ -158,7 +159,9 @@ def render_progress_chart(
                 zorder=0,
             )
     if paused:
-        handles.append(Patch(facecolor=PAUSE_FILL, edgecolor="#BBBBBB", hatch="//", label="Paused"))
+        handles.append(
+            Patch(facecolor=PAUSE_FILL, edgecolor="#BBBBBB", hatch="//", label=say("chart.paused"))
+        )
 
     # Pain during exercise and its 7-day average; both lines break across a pause.
     pain_points = sorted((x_of(d), r.pain) for d, r in visible.items() if r.pain is not None)
@@ -172,7 +175,7 @@ def render_progress_chart(
             marker="o",
             markersize=4,
             linewidth=1.8,
-            label="Pain during exercise",
+            label=say("chart.pain"),
             zorder=3,
         )
         handles.append(line)
@@ -205,13 +208,14 @@ def render_progress_chart(
                 color=SKY,
                 linestyle="--",
                 linewidth=1.6,
-                label="Pain, 7-day average",
+                label=say("chart.pain_average"),
                 zorder=2,
             )
             handles.append(avg_line)
 
     # Next-morning answers, placed relative to that day's pain.
-    for answer, (marker, colour, offset, label) in MORNING_STYLE.items():
+    for answer, (marker, colour, offset, label_key) in MORNING_STYLE.items():
+        label = say(f"chart.{label_key}")
         points = [
             (x_of(d), min(10.5, max(-0.3, r.pain + offset)))
             for d, r in visible.items()
@@ -247,7 +251,8 @@ def render_progress_chart(
 
     # Day status strip.
     legend_status: dict[str, str] = {}
-    for status, (colour, height, label) in STATUS_STYLE.items():
+    for status, (colour, height, label_key) in STATUS_STYLE.items():
+        label = say(f"chart.{label_key}")
         xs_status = [x_of(d) for d, r in visible.items() if r.status == status]
         if not xs_status:
             continue
@@ -271,21 +276,28 @@ def render_progress_chart(
             axis.axvline(x, color=PURPLE, linestyle=(0, (4, 2)), linewidth=1.6, zorder=5)
     if pt_xs:
         handles.append(
-            Line2D([], [], color=PURPLE, linestyle=(0, (4, 2)), linewidth=1.6, label="PT session")
+            Line2D(
+                [],
+                [],
+                color=PURPLE,
+                linestyle=(0, (4, 2)),
+                linewidth=1.6,
+                label=say("chart.pt_session"),
+            )
         )
 
     # Axes, ticks, labels.
     ax.set_xlim(-0.6, n_days - 0.4)
     ax.set_ylim(-0.6, 10.9)
     ax.set_yticks(range(0, 11, 2))
-    ax.set_ylabel("Pain (0-10)", fontsize=10)
+    ax.set_ylabel(say("chart.pain_axis"), fontsize=10)
     ax.grid(axis="y", color="#DDDDDD", linewidth=0.8, zorder=1)
     ax.tick_params(axis="x", labelbottom=False, length=0)
     ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if not pain_points:
-        message = "No pain scores in these weeks yet" if visible else "No check-ins yet"
+        message = say("chart.no_pain_scores" if visible else "chart.no_checkins")
         ax.text(
             0.5,
             0.5,
@@ -299,7 +311,7 @@ def render_progress_chart(
 
     strip.set_ylim(0, 1.05)
     strip.set_yticks([])
-    strip.set_ylabel("Days", fontsize=10, rotation=0, ha="right", va="center")
+    strip.set_ylabel(say("chart.days_axis"), fontsize=10, rotation=0, ha="right", va="center")
     for side in ("top", "right", "left"):
         strip.spines[side].set_visible(False)
     tick_xs = list(range(n_days - 1, -1, -7))[::-1]

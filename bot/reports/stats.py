@@ -20,6 +20,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Literal, TypeAlias
 
+from bot.domain.wording import say
 from bot.reports.data import (
     CHECK_IN_STATUSES,
     DONE_STATUSES,
@@ -146,26 +147,25 @@ def adherence_text(days: Iterable[DayRecord], end: date) -> str:
     records = list(days)
     _done, planned = done_and_planned(records, end, 28)
     if planned == 0:
-        return "Adherence: no planned days yet"
+        return say("stats.adherence_none")
     if planned < MIN_ADHERENCE_DAYS:
-        return (
-            f"Adherence: too early to tell ({plural(planned, 'planned day')} so far; "
-            f"I can give a figure after {MIN_ADHERENCE_DAYS})"
+        return say(
+            "stats.adherence_too_early",
+            planned=plural(planned, "planned day"),
+            min=MIN_ADHERENCE_DAYS,
         )
     # Days of history so far; an unanswered today is "not yet", as in ``adherence``.
     known = sum(1 for r in _window(records, end, 28) if not (r.day == end and r.status == "none"))
     week = percent(adherence(records, end, 7))
     partial = any(r.status == "partial" for r in _window(records, end, 28))
-    note = " (partial days count half)" if partial else ""
-    if known < 7:
-        return f"Adherence: {week} over your first {plural(known, 'day')}{note}"
-    if known < 28:
-        return (
-            f"Adherence: {week} over 7 days, {percent(adherence(records, end, 28))} "
-            f"over your first {plural(known, 'day')}{note}"
-        )
+    note = " " + say("stats.partial_note") if partial else ""
     month = percent(adherence(records, end, 28))
-    return f"Adherence: {week} over 7 days, {month} over 28 days{note}"
+    first = plural(known, "day")
+    if known < 7:
+        return say("stats.adherence_first_days", week=week, known=first, note=note)
+    if known < 28:
+        return say("stats.adherence_first_weeks", week=week, month=month, known=first, note=note)
+    return say("stats.adherence", week=week, month=month, note=note)
 
 
 def _mean(values: Sequence[int]) -> float:
@@ -284,16 +284,15 @@ def caption(
     day number as the check-in and /today.
     """
     records = list(days)
-    parts = [f"Streak: {plural(streak_days, 'day')}"] if streak_days is not None else []
+    parts = (
+        [say("common.streak", streak=plural(streak_days, "day"))] if streak_days is not None else []
+    )
     parts.append(adherence_text(records, today))
     trend = pain_trend(records, today)
     if trend == "not enough data":
         scored = sum(1 for r in _window(records, today, 14) if r.pain is not None)
-        parts.append(
-            f"Pain trend: after {PAIN_TREND_MIN_SCORES} scores in each of two weeks "
-            f"({scored} so far)"
-        )
+        parts.append(say("stats.pain_trend_wait", min=PAIN_TREND_MIN_SCORES, scored=scored))
     else:
-        parts.append(f"Pain: {trend}")
-    parts.append(f"Day {rehab_day} of your rehab")
+        parts.append(say("stats.pain_trend", trend=say(f"stats.trend_{trend}")))
+    parts.append(say("stats.rehab_day", day=rehab_day))
     return " · ".join(parts)

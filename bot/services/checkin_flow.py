@@ -21,6 +21,7 @@ from bot.domain import pain as pain_model
 from bot.domain.content import load_checkin_text, load_exercise_templates, load_safety_text
 from bot.domain.kinds import MessageKind
 from bot.domain.timing import in_quiet_hours, local_date
+from bot.domain.wording import say
 from bot.services import checkins, nudge_triggers, safety
 from bot.services.activity import first_press, forget_press
 from bot.services.context import UserContext, load, plan_of
@@ -35,7 +36,6 @@ NOTE_MAX = 1000
 SNOOZE_MINUTES = (30, 60, 180)
 MORNING_ANSWERS = ("better", "same", "worse")
 ESCALATION_LOOKBACK_DAYS = 7
-EXPIRED = "That button has expired."
 
 
 def _rng() -> random.Random:
@@ -108,7 +108,7 @@ async def press(
     action, arg = (parts[2], parts[3] if len(parts) > 3 else None) if day else ("", None)
     ctx = await load(session, telegram_id, now, with_plan=True)
     if ctx is None or day is None or not ctx.ready:
-        return Outcome.nothing("That check-in is closed.")
+        return Outcome.nothing(load_checkin_text().render("flow.checkin_closed"))
     if day != ctx.today:
         return Outcome.nothing(load_checkin_text().render("closed", _rng()), alert=True)
     if ctx.safety.on_hold and action not in _ALLOWED_ON_HOLD:
@@ -134,7 +134,7 @@ _ALLOWED_ON_HOLD = frozenset({"nonote", "keep"})
 async def _unknown(
     session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
 ) -> Outcome:
-    return Outcome.nothing(EXPIRED)
+    return Outcome.nothing(say("common.expired"))
 
 
 async def _record_done(
@@ -194,10 +194,10 @@ async def _toggle(
         or not arg
         or not arg.isdigit()
     ):
-        return Outcome.nothing("That list is closed. Send /checkin to log again.")
+        return Outcome.nothing(load_checkin_text().render("flow.list_closed"))
     exercise_id = int(arg)
     if exercise_id not in {e.id for e in plan}:
-        return Outcome.nothing("That exercise is no longer in your plan.")
+        return Outcome.nothing(load_checkin_text().render("flow.exercise_gone"))
     selected = set(dialog.data.get("selected", [])) ^ {exercise_id}
     await set_dialog(
         session,
@@ -217,14 +217,12 @@ async def _confirm_some(
 ) -> Outcome:
     dialog = await get_dialog(session, ctx.user.id)
     if dialog is None or dialog.flow != FLOW or dialog.step != "which":
-        return Outcome.nothing("Already saved.")
+        return Outcome.nothing(load_checkin_text().render("flow.already_saved"))
     plan = plan_of(ctx)
     selected = set(dialog.data.get("selected", []))
     names = [e.name for e in plan if e.id in selected]
     if not names:
-        return Outcome.nothing(
-            "Tap at least one exercise, or go back and choose “Not today”.", alert=True
-        )
+        return Outcome.nothing(load_checkin_text().render("flow.tap_one"), alert=True)
     status = "done" if len(names) == len(plan) else "partial"
     return await _record_done(session, ctx, day, now, status, names)
 
@@ -245,7 +243,7 @@ async def _reason(
 ) -> Outcome:
     text = load_checkin_text()
     if arg not in {r.id for r in text.not_today}:
-        return Outcome.nothing(EXPIRED)
+        return Outcome.nothing(say("common.expired"))
     existing = await checkins.get_checkin(session, ctx.user.id, day)
     if existing is not None and existing.status == "skipped" and existing.skip_reason == arg:
         return Outcome.nothing()  # a double press: already recorded
@@ -262,14 +260,14 @@ async def _later(
 ) -> Outcome:
     d = day_code(day)
     line = [(delay_words(m).replace(" minutes", " min"), f"ci:{d}:z:{m}") for m in SNOOZE_MINUTES]
-    return Outcome.say("When should I ask again?", rows(line), edit=True)
+    return Outcome.say(load_checkin_text().render("flow.ask_when"), rows(line), edit=True)
 
 
 async def _snooze(
     session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
 ) -> Outcome:
     if arg is None or not arg.isdigit() or int(arg) not in SNOOZE_MINUTES:
-        return Outcome.nothing(EXPIRED)
+        return Outcome.nothing(say("common.expired"))
     user = ctx.user
     assert user.timezone
     minutes = int(arg)
@@ -277,11 +275,7 @@ async def _snooze(
     if local_date(due, user.timezone) != day or in_quiet_hours(
         due, user.timezone, user.quiet_start, user.quiet_end
     ):
-        return Outcome.say(
-            "That would land in your quiet hours, so I won't ping you then. "
-            "Send /checkin whenever you're ready today.",
-            edit=True,
-        )
+        return Outcome.say(load_checkin_text().render("flow.quiet_hours"), edit=True)
     planned = await upsert_message(
         session, user_id=user.id, kind=MessageKind.SNOOZE, day=day, due_at=due, now=now
     )
@@ -306,7 +300,7 @@ async def _pain_press(
     session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
 ) -> Outcome:
     if arg is None or not arg.isdigit() or not 0 <= int(arg) <= 10:
-        return Outcome.nothing(EXPIRED)
+        return Outcome.nothing(say("common.expired"))
     return await _log_pain(session, ctx, day, int(arg), now, edit=True)
 
 
@@ -353,7 +347,7 @@ async def _log_pain(
     user = ctx.user
     checkin = await checkins.get_checkin(session, user.id, day)
     if checkin is None or checkin.status not in ("done", "partial"):
-        return Outcome.nothing("Log today's exercises first with /checkin.")
+        return Outcome.nothing(load_checkin_text().render("flow.log_first"))
     checkin.pain = pain
     checkin.updated_at = now
     text = load_checkin_text()
@@ -362,7 +356,7 @@ async def _log_pain(
     if pain_model.ask_next_morning(pain):
         await plan_morning_question(session, user, day, now)
     escalated = await _escalate(session, ctx, day, now)
-    head = f"Pain during exercise: {pain}/10"
+    head = text.render("flow.pain_head", pain=pain)
     d = day_code(day)
     ask_note = text.render("ask_note", _rng())
     skip = rows([(text.button("skip"), f"ci:{d}:nonote")])
@@ -407,7 +401,7 @@ async def _skip_note(
     if dialog is not None and dialog.flow == FLOW:
         await clear_dialog(session, ctx.user.id)
         return Outcome(
-            (Reply("", buttons_only=True),), toast="OK, no note today. See you tomorrow!"
+            (Reply("", buttons_only=True),), toast=load_checkin_text().render("flow.no_note")
         )
     return Outcome.nothing()
 
@@ -428,7 +422,7 @@ async def _update_today(
 async def _keep_today(
     session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
 ) -> Outcome:
-    return Outcome.say("Kept as it was. /today shows your status.", edit=True)
+    return Outcome.say(load_checkin_text().render("flow.kept"), edit=True)
 
 
 #: Buttons that mean something new each time they are pressed on the same message.
@@ -476,7 +470,7 @@ async def typed(
     if flagged:
         return Outcome.nothing()  # the step keeps waiting
     if step != "note":
-        return Outcome.say("Tap the exercises you did above, then Done. Or /cancel.")
+        return Outcome.say(load_checkin_text().render("flow.tap_exercises"))
     return await _note(session, ctx, data, text, now)
 
 
@@ -510,14 +504,13 @@ async def _note(
     now: datetime,
 ) -> Outcome:
     if text is None:
-        return Outcome.say("I can only save a typed note. Type a few words, or tap Skip above.")
+        return Outcome.say(load_checkin_text().render("flow.note_not_text"))
     note = text.strip()
     if not note:
-        return Outcome.say("That note looks empty. Type a few words, or tap Skip above.")
+        return Outcome.say(load_checkin_text().render("flow.note_empty"))
     if len(note) > NOTE_MAX:
         return Outcome.say(
-            f"That note is {len(note)} characters; please keep it under {NOTE_MAX}. "
-            "Try a shorter version."
+            load_checkin_text().render("flow.note_too_long", length=len(note), max=NOTE_MAX)
         )
     day = date.fromisoformat(str(data["day"]))
     checkin = await checkins.get_checkin(session, ctx.user.id, day)
@@ -543,10 +536,10 @@ async def answer_morning(
     answer = parts[2] if len(parts) == 3 else ""
     ctx = await load(session, telegram_id, now)
     if ctx is None or about is None or answer not in MORNING_ANSWERS or not ctx.user.timezone:
-        return Outcome.nothing("That question is closed.")
+        return Outcome.nothing(load_checkin_text().render("flow.question_closed"))
     checkin = await checkins.get_checkin(session, ctx.user.id, about)
     if checkin is None or not (about < ctx.today <= about + timedelta(days=2)):
-        return Outcome.nothing("That question is closed.", alert=True)
+        return Outcome.nothing(load_checkin_text().render("flow.question_closed"), alert=True)
     if checkin.morning_response is not None:
         return Outcome.nothing()  # answered already (double press)
     checkin.morning_response = answer
@@ -555,7 +548,9 @@ async def answer_morning(
     if answer == "worse":
         escalated = await _escalate(session, ctx, about, now)
         if escalated is not None:
-            return Outcome((Reply("Thanks for telling me.", edit=True), escalated))
+            return Outcome(
+                (Reply(load_checkin_text().render("flow.thanks_for_telling"), edit=True), escalated)
+            )
     if answer != "worse" and not safety.state_of(ctx.user).allows_cheering:
         return Outcome.say(load_safety_text().render("watch.morning"), edit=True)
     reply_text = load_checkin_text().render(

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.content import load_checkin_text, load_exercise_templates
 from bot.services import checkins, safety
-from bot.services.context import NOT_SET_UP, load
+from bot.services.context import Readiness, load, not_ready_text
 from bot.services.outcome import Outcome
 from bot.services.outgoing_checkin import checkin_buttons, day_code
 
@@ -27,7 +27,7 @@ async def open_checkin(session: AsyncSession, telegram_id: int, now: datetime) -
     """Today's check-in question with its buttons, or "already logged: update or keep?"."""
     ctx = await load(session, telegram_id, now)
     if ctx is None or not ctx.ready:
-        return Outcome.say(NOT_SET_UP)
+        return Outcome.say(not_ready_text(Readiness.UNKNOWN))
     hold = safety.hold_reply(ctx.safety)
     if hold is not None and ctx.safety.on_hold:
         return Outcome((hold,))  # no exercise question during a hold: why, and how it ends

@@ -19,13 +19,11 @@ from bot.db.models import Exercise, RehabProfile, User
 from bot.domain.enums import UserStatus
 from bot.domain.safety import SafetyState
 from bot.domain.timing import local_date
+from bot.domain.wording import say
 from bot.services.safety import state_of
 
 FALLBACK_ZONE = "UTC"
 """The zone for "today" before the user has chosen one (only during onboarding)."""
-
-NOT_SET_UP = "Let's get you set up first: send /start and it takes about two minutes."
-FINISH_SET_UP = "You're nearly set up: send /start to finish the last steps."
 
 
 class Readiness(StrEnum):
@@ -47,9 +45,9 @@ def readiness(user: User | None) -> Readiness:
 def not_ready_text(state: Readiness) -> str:
     """The one message for "you can't do that yet" (empty when the user is ready)."""
     if state is Readiness.UNKNOWN:
-        return NOT_SET_UP
+        return say("fallback.not_set_up")
     if state is Readiness.ONBOARDING:
-        return FINISH_SET_UP
+        return say("fallback.finish_set_up")
     return ""
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import FaqQuestion, User
 from bot.domain import callbacks
 from bot.domain.callbacks import ButtonFamily, SafetyAction
-from bot.domain.content import load_exercise_templates, render_text
+from bot.domain.content import load_exercise_templates
 from bot.domain.enums import FaqDecision
 from bot.domain.faq import FaqEntry, FaqIndex
 from bot.domain.faq_context import (
@@ -34,34 +34,15 @@ from bot.domain.faq_context import (
     questions_in,
 )
 from bot.domain.onboarding import area_names
-from bot.domain.wording import shorten
+from bot.domain.wording import say, shorten
 from bot.services import context, safety
 from bot.services.outcome import ButtonRows, Outcome, rows
 from bot.services.users import get_user
 
 QUESTION_MAX = 1000
 
-UNKNOWN = (
-    "I'm not sure about that one, and I'd rather not guess. I can help with running injuries "
-    "and physical therapy: stopping and returning to running, pain during rehab, treatments, "
-    "and logging your exercises. Browse what I know with /faq; for anything about your own "
-    "injury, your physical therapist is the best person to ask."
-)
-EMPTY = "That message looks empty. Type a question, or see /help."
-TOO_LONG = f"That's a long message! Could you ask it in under {QUESTION_MAX} characters?"
-SUGGEST = "I'm not completely sure what you mean. Did you mean one of these?"
-EXPIRED = "That button has expired."
-DIDNT_HELP = "Sorry that didn't help. I've noted it so the answers can be improved."
-DIDNT_HELP_NEXT = DIDNT_HELP + " Is it one of these?"
-DIDNT_HELP_BUTTON = "👎 That didn't help"
-BROWSED_PREFIX = "[browsed] "
-FOR_YOUR_AREA = "For your {area}:"
-OTHER_AREA_NOTE = (
-    "This answer is about the {entry_area}, and your injury is in your {area}: ask your "
-    "physical therapist how much of it applies to you."
-)
-ALSO_ASKED = "You asked more than one thing: the other answers are on the buttons below."
-ALSO_PREFIX = "Also: "
+# The words of every reply are in bot/content/replies.toml ([faq]), through ``say``.
+BROWSED_PREFIX = "[browsed] "  # how a browsed entry is logged, never shown to a user
 
 # Small talk: short messages made only of these phrases (and the filler words below) get a
 # short reply and are not recorded as questions. The first kind found, in this order, wins,
@@ -227,16 +208,6 @@ SMALL_TALK_EMOJI = {
     "👋": "greeting",
 }
 SMALL_TALK_MAX = 60
-SMALL_TALK_REPLIES = {
-    "greeting": (
-        "Hi! Ask me anything about stopping running or physical therapy, or send /checkin to log "
-        "today's exercises. /help lists everything."
-    ),
-    "thanks": "You're welcome! I'm here whenever you need me.",
-    "goodbye": "Bye for now, take care! I'll be here when you need me.",
-    "compliment": "That's kind of you, thank you! Ask me anything else whenever you like.",
-    "ack": "Great. I'm here whenever you have a question, or send /help to see what I can do.",
-}
 _SMALL_TALK_WORDS = {
     kind: {tuple(phrase.split()) for phrase in phrases}
     for kind, phrases in SMALL_TALK_PHRASES.items()
@@ -347,15 +318,15 @@ def answer_question(index: FaqIndex, text: str, asker: Asker | None = None) -> D
     unclear, the separate questions' answers are offered as "did you mean"."""
     text = text.strip()
     if not text:
-        return Decision(Kind.EMPTY, EMPTY)
+        return Decision(Kind.EMPTY, say("faq.empty"))
     flagged = safety.check_text(text)
     if flagged is not None:
         return Decision(Kind.SAFETY, flagged.message)
     chat = small_talk_kind(text)
     if chat is not None:
-        return Decision(Kind.SMALL_TALK, SMALL_TALK_REPLIES[chat], small_talk=chat)
+        return Decision(Kind.SMALL_TALK, say(f"faq.small_talk.{chat}"), small_talk=chat)
     if len(text) > QUESTION_MAX:
-        return Decision(Kind.TOO_LONG, TOO_LONG)
+        return Decision(Kind.TOO_LONG, say("faq.too_long", max=QUESTION_MAX))
     result = index.answer(text)
     main = result.best if result.decision == "answer" else None
     confidence = result.confidence
@@ -376,8 +347,10 @@ def answer_question(index: FaqIndex, text: str, asker: Asker | None = None) -> D
     offered = {e.id: e for e in (*(e for e, _ in answered), *result.suggestions)}
     if offered and (result.decision == "suggest" or answered):
         picks = order_for_asker(tuple(offered.values())[:3], text, asker, injury_area_names())
-        return Decision(Kind.SUGGEST, SUGGEST, confidence=result.confidence, suggestions=picks)
-    return Decision(Kind.UNKNOWN, UNKNOWN, confidence=result.confidence)
+        return Decision(
+            Kind.SUGGEST, say("faq.suggest"), confidence=result.confidence, suggestions=picks
+        )
+    return Decision(Kind.UNKNOWN, say("faq.unknown"), confidence=result.confidence)
 
 
 # --- what the bot shows -----------------------------------------------------------------------
@@ -402,13 +375,13 @@ def answer_text(entry: FaqEntry, question: str = "", asker: Asker | None = None)
     fit = area_fit(entry, question, asker, injury_area_names())
     phrases = _area_phrases()
     area = asker.area_phrase if asker is not None else ""
-    intro = render_text(FOR_YOUR_AREA, area=area) + "\n" if fit.fit is Fit.OWN_AREA else ""
+    intro = say("faq.for_your_area", area=area) + "\n" if fit.fit is Fit.OWN_AREA else ""
     note = (
-        "\n\n" + render_text(OTHER_AREA_NOTE, entry_area=phrases[fit.entry_area], area=area)
+        "\n\n" + say("faq.other_area_note", entry_area=phrases[fit.entry_area], area=area)
         if fit.fit is Fit.OTHER_AREA
         else ""
     )
-    return f"{intro}{entry.title}\n\n{entry.answer}{note}\n\nSources: {sources}"
+    return f"{intro}{entry.title}\n\n{entry.answer}{note}\n\n" + say("faq.sources", sources=sources)
 
 
 def entry_button(entry: FaqEntry, width: int = 60, prefix: str = "") -> tuple[str, str]:
@@ -416,7 +389,11 @@ def entry_button(entry: FaqEntry, width: int = 60, prefix: str = "") -> tuple[st
     return (prefix + label, callbacks.encode(ButtonFamily.FAQ, "e", entry.id))
 
 
-TOPICS_BUTTON = ("Browse topics", callbacks.encode(ButtonFamily.FAQ, "topics"))
+TOPICS_DATA = callbacks.encode(ButtonFamily.FAQ, "topics")
+
+
+def topics_button() -> tuple[str, str]:
+    return (say("faq.buttons.browse_topics"), TOPICS_DATA)
 
 
 def answer_buttons(
@@ -430,11 +407,18 @@ def answer_buttons(
     if question_id is not None:
         lines.append(
             [
-                ("👍 Helpful", callbacks.encode(ButtonFamily.FEEDBACK, question_id, "y")),
-                (DIDNT_HELP_BUTTON, callbacks.encode(ButtonFamily.FEEDBACK, question_id, "n")),
+                (
+                    say("faq.buttons.helpful"),
+                    callbacks.encode(ButtonFamily.FEEDBACK, question_id, "y"),
+                ),
+                (
+                    say("faq.buttons.didnt_help"),
+                    callbacks.encode(ButtonFamily.FEEDBACK, question_id, "n"),
+                ),
             ]
         )
-    lines += [[entry_button(e, 60, ALSO_PREFIX)] for e in also]
+    also_prefix = say("faq.buttons.also") + " "  # "Also: Can I cycle?"
+    lines += [[entry_button(e, 60, also_prefix)] for e in also]
     shown = {entry.id, *(e.id for e in also)}
     related = [
         e
@@ -452,11 +436,7 @@ def topic_rows(index: FaqIndex) -> ButtonRows:
 
 
 def unknown_outcome(*, edit: bool = False) -> Outcome:
-    return Outcome.say(UNKNOWN, rows([TOPICS_BUTTON]), edit=edit)
-
-
-ALL_TOPICS_BUTTON = ("« All topics", callbacks.encode(ButtonFamily.FAQ, "topics"))
-BACK_TO_TOPICS_BUTTON = ("« Topics", callbacks.encode(ButtonFamily.FAQ, "topics"))
+    return Outcome.say(say("faq.unknown"), rows([topics_button()]), edit=edit)
 
 
 class BrowseAction(StrEnum):
@@ -473,14 +453,17 @@ def browse_outcome(index: FaqIndex, action: str | None, arg: str | None) -> Outc
     topic's entries, "none of these". ``None`` for a stale or unknown button (a topic number
     from an older knowledge base). An entry (``BrowseAction.ENTRY``) is ``browse_entry``."""
     if action == BrowseAction.TOPICS:
-        return Outcome.say("Pick a topic:", topic_rows(index), edit=True)
+        return Outcome.say(say("faq.pick_topic"), topic_rows(index), edit=True)
     if action == BrowseAction.TOPIC:
         all_topics = topics(index)
         if arg is None or not arg.isdigit() or int(arg) >= len(all_topics):
             return None
         topic = all_topics[int(arg)]
         lines = [[entry_button(e)] for e in index.entries if e.topic == topic]
-        return Outcome.say(f"{topic}:", rows(*lines, [ALL_TOPICS_BUTTON]), edit=True)
+        all_topics_button = (say("faq.buttons.all_topics"), TOPICS_DATA)
+        return Outcome.say(
+            say("faq.topic", topic=topic), rows(*lines, [all_topics_button]), edit=True
+        )
     if action == BrowseAction.NONE:
         return unknown_outcome(edit=True)
     return None
@@ -536,11 +519,18 @@ async def ask(
         entry = decision.entry
         body = answer_text(entry, text, asker)
         if decision.also:
-            body = f"{body}\n\n{ALSO_ASKED}"
+            body = f"{body}\n\n" + say("faq.also_asked")
         return Outcome.say(body, answer_buttons(entry, qid, index, decision.also))
     if decision.kind is Kind.SUGGEST:
         lines = [[entry_button(e)] for e in decision.suggestions[:3]]
-        lines.append([("None of these", callbacks.encode(ButtonFamily.FAQ, "none", qid or 0))])
+        lines.append(
+            [
+                (
+                    say("faq.buttons.none_of_these"),
+                    callbacks.encode(ButtonFamily.FAQ, "none", qid or 0),
+                )
+            ]
+        )
         return Outcome.say(decision.text, rows(*lines))
     if decision.kind is Kind.UNKNOWN:
         return unknown_outcome()
@@ -553,12 +543,12 @@ async def browse_entry(
     """An entry opened from a button: shown with its feedback and related buttons."""
     entry = find_entry(index, entry_id)
     if entry is None:
-        return Outcome.nothing(EXPIRED)
+        return Outcome.nothing(say("common.expired"))
     user = await get_user(session, telegram_id)
     qid = await _log_question(
         session, user, f"{BROWSED_PREFIX}{entry.title}", FaqDecision.ANSWER, entry.id, 1.0, now
     )
-    buttons = answer_buttons(entry, qid, index) + rows([BACK_TO_TOPICS_BUTTON])
+    buttons = answer_buttons(entry, qid, index) + rows([(say("faq.buttons.topics"), TOPICS_DATA)])
     return Outcome.say(answer_text(entry), buttons)
 
 
@@ -583,15 +573,15 @@ async def give_feedback(
     user = await get_user(session, telegram_id)
     row = await session.get(FaqQuestion, question_id)
     if user is None or row is None or row.user_id != user.id:
-        return Outcome.nothing(EXPIRED)
+        return Outcome.nothing(say("common.expired"))
     row.helpful = helpful
     if helpful:
-        return Outcome((), toast="Thanks for the feedback!")
+        return Outcome((), toast=say("faq.feedback_thanks"))
     others = next_best(index, row.text, row.entry_id)
     lines = [[entry_button(e, 48, "→ ")] for e in others]
-    lines.append([TOPICS_BUTTON])
-    text = DIDNT_HELP_NEXT if others else DIDNT_HELP
-    return Outcome.say(text, rows(*lines)).then(Outcome((), toast="Noted, thank you."))
+    lines.append([topics_button()])
+    text = say("faq.didnt_help_next" if others else "faq.didnt_help")
+    return Outcome.say(text, rows(*lines)).then(Outcome((), toast=say("common.noted")))
 
 
 async def answer_safety_button(
@@ -600,7 +590,7 @@ async def answer_safety_button(
     """The clinician follow-up and hold buttons, for the user who pressed them."""
     user = await get_user(session, telegram_id)
     if user is None:
-        return Outcome.nothing(EXPIRED)
+        return Outcome.nothing(say("common.expired"))
     return await safety.answer(session, user, action, now)
 
 

@@ -20,6 +20,7 @@ from bot.domain.dispatch_policy import BUDGET_REASON
 from bot.domain.kinds import MessageKind
 from bot.domain.nudges import NudgeContext, choose_nudge, phase_for_day, situation_tags
 from bot.domain.timing import in_quiet_hours, local_date, local_instant
+from bot.domain.wording import say
 from bot.reports import stats
 from bot.reports.data import DayRecord
 from bot.services.context import rehab_day
@@ -44,11 +45,12 @@ FLARE_GENTLE_DAYS = 3
 CAPTION_MAX = 1024
 CHART_MIN_CHECKINS = 7
 
-PAIN_TREND_WORDS = {
-    "improving": "Pain: easing compared with the week before.",
-    "steady": "Pain: about the same as the week before.",
-    "worsening": "Pain: higher than the week before. Worth mentioning to your physical therapist.",
-    "not enough data": "Pain: not enough scores yet to see a trend.",
+# stats.pain_trend's answer -> its line in checkin.toml [weekly].
+PAIN_TREND_KEYS = {
+    "improving": "weekly.pain_improving",
+    "steady": "weekly.pain_steady",
+    "worsening": "weekly.pain_worsening",
+    "not enough data": "weekly.pain_unknown",
 }
 
 
@@ -198,10 +200,12 @@ def weekly_text(
     rng = random.Random(f"{user.id}:{today}:weekly")
     lines = [
         text.render("weekly_header", rng, first_name=user.first_name, done=done, planned=planned),
-        f"Adherence (7 days): {stats.percent(stats.adherence(days, today, 7))}"
-        + (" (partial days count half)" if partial else ""),
-        *([] if held else [f"Streak: {stats.plural(streak, 'day')}"]),
-        PAIN_TREND_WORDS[stats.pain_trend(days, today, 14)],
+        text.render(
+            "weekly.adherence_partial" if partial else "weekly.adherence",
+            percent=stats.percent(stats.adherence(days, today, 7)),
+        ),
+        *([] if held else [say("common.streak", streak=stats.plural(streak, "day"))]),
+        text.render(PAIN_TREND_KEYS[stats.pain_trend(days, today, 14)]),
         *([runs] if runs else []),
         "",
         text.render(
@@ -245,7 +249,7 @@ class WeeklyKind:
             days,
             today=today,
             pt_sessions=list(sessions),
-            title=f"{user.first_name}: the last 4 weeks",
+            title=load_checkin_text().render("weekly.chart_title", first_name=user.first_name),
         )
         return Outgoing(text[:CAPTION_MAX], photo=png)
 
@@ -292,8 +296,11 @@ def when_words(session_at: datetime, now: datetime, zone: str) -> str:
 def pt_after_buttons(day: date) -> ButtonRows:
     d = day.strftime("%Y%m%d")
     return (
-        (("📝 Note what changed", f"pt:{d}:note"),),
-        (("🔄 Update my plan", f"pt:{d}:plan"), ("Nothing changed", f"pt:{d}:same")),
+        ((say("pt_session.buttons.note"), f"pt:{d}:note"),),
+        (
+            (say("pt_session.buttons.plan"), f"pt:{d}:plan"),
+            (say("pt_session.buttons.same"), f"pt:{d}:same"),
+        ),
     )
 
 

@@ -19,7 +19,7 @@ from bot.db.models import Pause, User
 from bot.domain.callbacks import ButtonFamily, encode
 from bot.domain.enums import UserStatus
 from bot.domain.parsing import InputError, parse_pause
-from bot.domain.wording import describe_when, human_date, t
+from bot.domain.wording import describe_when, human_date, say, t
 from bot.services.context import today_of
 from bot.services.outcome import ButtonRows, Outcome
 from bot.services.planner import cancel_user_schedule, schedule_user
@@ -145,7 +145,7 @@ async def pause_button(
     if choice == "open":
         return await pause(session, telegram_id, "", now, settings, open_ended=True)
     if choice not in PAUSE_CHOICES:
-        return Outcome.nothing("That button has expired.")
+        return Outcome.nothing(say("common.expired"))
     return await pause(session, telegram_id, choice, now, settings)
 
 

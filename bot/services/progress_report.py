@@ -16,6 +16,7 @@ from types import ModuleType
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.wording import say
 from bot.reports import stats
 from bot.services import safety
 from bot.services.context import Readiness, UserContext, load, not_ready_text
@@ -33,11 +34,6 @@ from bot.services.return_to_run import ladder_view
 
 WEEK_CHOICES = (4, 12)
 DEFAULT_WEEKS = 4
-PERIOD_LABELS: dict[PeriodChoice, str] = {
-    "pt": "Since last PT session",
-    "14": "Last 2 weeks",
-    "28": "Last 4 weeks",
-}
 
 
 async def renderer(name: str) -> ModuleType:
@@ -62,7 +58,7 @@ def _not_ready(ctx: UserContext | None) -> str:
 
 def weeks_buttons(current: int) -> ButtonRows:
     other = 12 if current == 4 else 4
-    return (((f"Show {other} weeks", f"pg:{other}"),),)
+    return (((say("progress.show_weeks", weeks=other), f"pg:{other}"),),)
 
 
 def chart_title(data: ProgressData) -> str:
@@ -77,18 +73,15 @@ CAPTION_MAX = 1024  # Telegram's limit for a photo caption
 def little_data_text(data: ProgressData, running: str | None = None) -> str:
     count = stats.check_in_count(data.days)
     so_far = (
-        "You haven't logged a check-in yet"
+        say("progress.no_checkin_yet")
         if count == 0
-        else f"So far you have {stats.plural(count, 'check-in')}"
+        else say("progress.so_far", count=stats.plural(count, "check-in"))
     )
-    lines = [
-        "After three check-ins I can draw your chart, so there's not much to show just yet. "
-        f"{so_far}, and every one of them counts.",
-    ]
+    lines = [say("progress.little_data", so_far=so_far)]
     if count:
-        lines.append(f"Streak: {stats.plural(data.streak, 'day')}.")
-    lines.append(f"Day {data.rehab_day} of your rehab.")
-    lines.append("Send /checkin after your exercises and your picture starts to grow.")
+        lines.append(say("progress.streak", streak=stats.plural(data.streak, "day")))
+    lines.append(say("progress.rehab_day", day=data.rehab_day))
+    lines.append(say("progress.grow"))
     if running:
         lines += ["", running]
     return "\n".join(lines)
@@ -101,7 +94,7 @@ async def show_progress(
     if ctx is None or not ctx.ready or ctx.profile is None:
         return Outcome.say(_not_ready(ctx))
     if weeks not in WEEK_CHOICES:
-        return Outcome.nothing("That button has expired.")
+        return Outcome.nothing(say("common.expired"))
     data = await load_progress(session, ctx.user, ctx.profile, ctx.today, weeks)
     view = await ladder_view(session, ctx.user.id, ctx.profile)
     running = view.progress_text() if view is not None else None
@@ -143,18 +136,11 @@ async def show_progress(
 
 
 def period_buttons(current: PeriodChoice) -> ButtonRows:
-    return (tuple((PERIOD_LABELS[c], f"rp:{c}") for c in PERIOD_CHOICES if c != current),)
+    return (tuple((say(f"report.period_{c}"), f"rp:{c}") for c in PERIOD_CHOICES if c != current),)
 
 
 def report_caption(period: ReportPeriod) -> str:
-    return (
-        f"Your report for {period.description}.\n"
-        "It's meant for your physical therapist: show it at your next session or forward "
-        "it to them. It's built from your own check-ins, so it's a conversation starter, "
-        "not a medical record.\n"
-        "It includes your notes and the questions you asked me, word for word: have a look "
-        "before you share it. Other periods below."
-    )
+    return say("report.caption", period=period.description)
 
 
 def report_filename(period: ReportPeriod) -> str:
@@ -165,7 +151,7 @@ async def build_report(
     session: AsyncSession, telegram_id: int, now: datetime, choice: str = "pt"
 ) -> Outcome:
     if choice not in PERIOD_CHOICES:
-        return Outcome.nothing("That button has expired.")
+        return Outcome.nothing(say("common.expired"))
     ctx = await load(session, telegram_id, now)
     if ctx is None or not ctx.ready or ctx.profile is None:
         return Outcome.say(_not_ready(ctx))

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import PtSession, User
+from bot.domain.wording import say
 from bot.services.context import today_of
 from bot.services.dialogs import clear_dialog, set_dialog
 from bot.services.outcome import Outcome, Reply
@@ -27,26 +28,6 @@ from bot.services.users import get_user
 FLOW = "pt_note"
 NOTE_MAX = 1000
 OPEN_DAYS = 3  # the prompt's buttons work for a few days, then the session is history
-
-ASK_NOTE = (
-    "What did your therapist change or tell you? Type it in one message: new exercises, "
-    "different doses, advice on running or form. /cancel to leave it."
-)
-NOTE_SAVED = "Saved with today's session. It will be in your progress chart and your report."
-UPDATE_PLAN = (
-    "Open /exercises to add, change or remove exercises so your check-ins follow the new plan. "
-    "If you'd like, tap “Note what changed” too, to keep a record of why."
-)
-NOTHING_CHANGED = (
-    "Got it: same plan as before. Keep going with your home exercises as your PT set them."
-)
-PLAN_HINT = (
-    "Changed exercises or doses? Open /exercises to update your plan so your check-ins match."
-)
-CLOSED = "That session prompt has closed. Send /exercises to change your plan any time."
-EXPIRED = "That button has expired."
-NOT_TEXT = "I can only save a typed note. Type what changed, or /cancel."
-EMPTY = "That note looks empty. Type what changed, or /cancel."
 
 
 class PtAction(StrEnum):
@@ -104,15 +85,18 @@ async def answer_prompt(
     "note" also opens the note step. The reply replaces the prompt."""
     user = await get_user(session, telegram_id)
     if user is None or day is None or action not in set(PtAction) or not user.timezone:
-        return Outcome.nothing(EXPIRED)
+        return Outcome.nothing(say("common.expired"))
     if not day <= today_of(user, now) <= day + timedelta(days=OPEN_DAYS):
-        return Outcome((), toast=CLOSED, changed=False, extra={"alert": True})
+        return Outcome((), toast=say("pt_session.closed"), changed=False, extra={"alert": True})
     await save_session(session, user, day, now)
     chosen = PtAction(action)
     if chosen is PtAction.NOTE:
         await set_dialog(session, user.id, FLOW, "note", NoteStep(day).data(), now)
-        return Outcome.say(ASK_NOTE, edit=True)
-    return Outcome.say(UPDATE_PLAN if chosen is PtAction.PLAN else NOTHING_CHANGED, edit=True)
+        return Outcome.say(say("pt_session.ask_note"), edit=True)
+    return Outcome.say(
+        say("pt_session.update_plan" if chosen is PtAction.PLAN else "pt_session.nothing_changed"),
+        edit=True,
+    )
 
 
 async def add_note(
@@ -120,19 +104,17 @@ async def add_note(
 ) -> Outcome:
     """The typed note: saved on the session day, and the note step ends."""
     if text is None:
-        return Outcome.say(NOT_TEXT)
+        return Outcome.say(say("pt_session.not_text"))
     note = text.strip()
     if not note:
-        return Outcome.say(EMPTY)
+        return Outcome.say(say("pt_session.empty"))
     if len(note) > NOTE_MAX:
-        return Outcome.say(
-            f"Please keep the note under {NOTE_MAX} characters; it is {len(note)} now."
-        )
+        return Outcome.say(say("pt_session.too_long", max=NOTE_MAX, length=len(note)))
     user = await session.get(User, user_id)
     if user is None:  # erased meanwhile
         return Outcome.nothing()
     await clear_dialog(session, user_id)
     await save_session(session, user, step.day, now, note)
-    saved = Reply(f"{NOTE_SAVED}\n\n{PLAN_HINT}")
+    saved = Reply(say("pt_session.note_saved") + "\n\n" + say("pt_session.plan_hint"))
     offer = await offer_if_cleared(session, user, note)
     return Outcome((saved, offer) if offer is not None else (saved,))

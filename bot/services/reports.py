@@ -36,7 +36,7 @@ from bot.db.models import (
     User,
 )
 from bot.domain.content import load_checkin_text, load_safety_text
-from bot.domain.wording import shorten
+from bot.domain.wording import format_dose, say, shorten
 from bot.reports.data import DayRecord, ReportInput
 from bot.services.context import rehab_day
 from bot.services.history import current_streak, load_days
@@ -161,34 +161,24 @@ async def report_period(
 ) -> ReportPeriod:
     """The period a report covers; both ends inclusive, in the user's local days."""
     if choice == "14":
-        return ReportPeriod(today - timedelta(days=13), today, "the last 2 weeks")
+        return ReportPeriod(today - timedelta(days=13), today, say("report.covers_14"))
     if choice == "28":
-        return ReportPeriod(today - timedelta(days=27), today, "the last 4 weeks")
+        return ReportPeriod(today - timedelta(days=27), today, say("report.covers_28"))
     last = await last_pt_session_before(session, user.id, today)
     if last is None:
         return ReportPeriod(
             today - timedelta(days=FALLBACK_DAYS - 1),
             today,
-            f"the last {FALLBACK_DAYS} days (no PT session recorded yet)",
+            say("report.covers_no_session", days=FALLBACK_DAYS),
         )
     start = max(last, today - timedelta(days=MAX_REPORT_DAYS - 1))
     length = (today - start).days + 1
     days = "1 day" if length == 1 else f"{length} days"
-    return ReportPeriod(start, today, f"since your PT session on {_short(last)} ({days})")
+    return ReportPeriod(start, today, say("report.covers_since", date=_short(last), days=days))
 
 
 def _dose(row: Exercise) -> str:
-    if row.reps is None and row.seconds is None:
-        amount = ""
-    else:
-        amount = f"{row.reps}" if row.reps is not None else f"{row.seconds} s"
-    if row.sets is not None and amount:
-        label = f"{row.sets} × {amount}"
-    elif row.sets is not None:
-        label = f"{row.sets} sets"
-    else:
-        label = amount
-    return f"{label} each side" if row.per_side and label else label
+    return format_dose(row.sets, row.reps, row.seconds, row.per_side)
 
 
 def plan_entries(rows: list[Exercise]) -> tuple[str, ...]:

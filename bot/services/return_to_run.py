@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import RehabProfile, RunLog, User
 from bot.domain import pain as pain_model
 from bot.domain.callbacks import ButtonFamily, encode
+from bot.domain.content import load_checkin_text
 from bot.domain.enums import MorningResponse, RunStatus
 from bot.domain.kinds import MessageKind
 from bot.domain.return_to_run import (
@@ -48,14 +49,8 @@ OPEN_DAYS = 1  # a run can be logged on its day or the day after
 ESCALATION_WINDOW = 6  # recent runs the pain model's escalation rule looks at
 
 STATUS_CODES = {"d": RunStatus.DONE, "c": RunStatus.CUT_SHORT, "s": RunStatus.SKIPPED}
-MORNING_LABELS = {"better": "Better", "same": "Same", "worse": "Worse"}
-EXPIRED = "That button has expired. Send /running to see your plan."
-NOT_RETURNING = "Your running plan starts once your PT has cleared you: send /running."
-ASK_PLAN = (
-    "Type the stages your PT gave you, one a line, like:\n"
-    "run 1 walk 2 x 6\nrun 2 walk 2 x 5\nrun 20\n"
-    "Each stage needs two good sessions before the next. /cancel to keep the current plan."
-)
+# The next-morning answers after a run: the same words as the check-in's morning buttons.
+MORNING_ANSWERS = ("better", "same", "worse")
 
 
 def _b(*parts: object) -> str:
@@ -94,7 +89,7 @@ async def _ready(session: AsyncSession, telegram_id: int, now: datetime) -> User
 
 
 def _clearance_offer() -> ButtonRows:
-    return ((("🏃 My PT cleared me to run", _b("clr")),),)
+    return (((load_ladder().text("buttons.cleared"), _b("clr")),),)
 
 
 def clearance_offer(profile: RehabProfile | None, state: SafetyState) -> ButtonRows:
@@ -129,9 +124,13 @@ def _refused(ctx: UserContext) -> Outcome:
 
 def _log_buttons(day: date) -> ButtonRows:
     d = _day(day)
+    ladder = load_ladder()
     return (
-        (("✅ Done as planned", _b("log", d, "d")), ("✂️ Cut short", _b("log", d, "c"))),
-        (("Skipped", _b("log", d, "s")),),
+        (
+            (ladder.text("buttons.done"), _b("log", d, "d")),
+            (ladder.text("buttons.cut_short"), _b("log", d, "c")),
+        ),
+        ((ladder.text("buttons.skipped"), _b("log", d, "s")),),
     )
 
 
@@ -142,7 +141,8 @@ def _pain_buttons(*prefix: object) -> ButtonRows:
 
 
 def morning_buttons(day: date) -> ButtonRows:
-    return (tuple((label, _b("mo", _day(day), key)) for key, label in MORNING_LABELS.items()),)
+    labels = load_checkin_text()
+    return (tuple((labels.button(key), _b("mo", _day(day), key)) for key in MORNING_ANSWERS),)
 
 
 async def _last_log(session: AsyncSession, user_id: int) -> RunLog | None:
@@ -167,20 +167,23 @@ async def _stage_text(session: AsyncSession, ctx: UserContext) -> Reply:
         return Reply(ladder.text("morning_ask"), morning_buttons(last.local_date))
     nxt = next_run_day(last.local_date if last else None, ctx.today, ladder.rest_days_between)
     lines = [
-        f"Return to running: stage {at.stage + 1} of {len(ladder.stages)}"
-        f"{' (your PT’s plan)' if profile.run_plan else ''}.",
-        f"This stage: {stage.describe()}. Good sessions here: {at.good} of {stage.sessions}.",
+        ladder.text(
+            "stage_header", stage=at.stage + 1, stages=len(ladder.stages), whose=_whose(profile)
+        ),
+        ladder.text("this_stage", stage=stage.describe(), good=at.good, needed=stage.sessions),
         ladder.text("rules"),
     ]
+    set_stages = ((ladder.text("buttons.set_stages"), _b("plan")),)
     if nxt > ctx.today:
-        lines.append(
-            f"Next run: {nxt:%A}. Today is a rest day: home exercises or an easy walk instead."
-        )
-        return Reply("\n\n".join(lines), ((("Set my PT’s stages", _b("plan")),),))
-    lines.append("How did today's run go?")
-    return Reply(
-        "\n\n".join(lines), (*_log_buttons(ctx.today), (("Set my PT’s stages", _b("plan")),))
-    )
+        lines.append(ladder.text("next_run", day=f"{nxt:%A}"))
+        return Reply("\n\n".join(lines), (set_stages,))
+    lines.append(ladder.text("ask_run"))
+    return Reply("\n\n".join(lines), (*_log_buttons(ctx.today), set_stages))
+
+
+def _whose(profile: RehabProfile) -> str:
+    """ " (your PT’s plan)" after the stage count when the stages are the PT's own."""
+    return " " + load_ladder().text("whose_pt") if profile.run_plan else ""
 
 
 async def open_running(session: AsyncSession, telegram_id: int, now: datetime) -> Outcome:
@@ -193,11 +196,7 @@ async def open_running(session: AsyncSession, telegram_id: int, now: datetime) -
         return Outcome((await _stage_text(session, ctx),))
     if ctx.safety.active:
         return _refused(ctx)
-    return Outcome.say(
-        "You're in the rehab phase. When your physical therapist clears you to start running "
-        "again, tap below and I'll guide you back with a walk-run plan.",
-        _clearance_offer(),
-    )
+    return Outcome.say(load_ladder().text("rehab_phase"), _clearance_offer())
 
 
 async def request_clearance(session: AsyncSession, telegram_id: int, now: datetime) -> Outcome:
@@ -214,8 +213,8 @@ async def request_clearance(session: AsyncSession, telegram_id: int, now: dateti
         return _refused(ctx)
     text = f"{ladder.text('clearance_ask')}\n\n{ladder.readiness_text()}"
     buttons = (
-        (("Yes, my clinician cleared me", _b("yes")),),
-        (("Not yet", _b("no")),),
+        ((ladder.text("buttons.confirm_cleared"), _b("yes")),),
+        ((ladder.text("buttons.not_yet"), _b("no")),),
     )
     return Outcome.say(text, buttons)
 
@@ -237,9 +236,12 @@ async def confirm_clearance(session: AsyncSession, telegram_id: int, now: dateti
     profile.run_good_sessions = 0
     ctx.user.updated_at = now
     stage = ladder_for(profile).stage(0)
-    text = (
-        f"{ladder.text('clearance_done')}\n\n{ladder.text('rules')}\n\n"
-        f"Stage 1: {stage.describe()}. When you've run, tell me how it went."
+    text = "\n\n".join(
+        (
+            ladder.text("clearance_done"),
+            ladder.text("rules"),
+            ladder.text("first_stage", stage=stage.describe()),
+        )
     )
     return Outcome.say(text, _log_buttons(ctx.today))
 
@@ -252,10 +254,10 @@ def ask_pain(day: date, code: str, during: int | None = None) -> Outcome:
     """The pain questions of a run, one after the other (the answers ride on the buttons)."""
     if during is None:
         return Outcome.say(
-            "Pain during the run, 0 (none) to 10 (worst)?", _pain_buttons("pd", _day(day), code)
+            load_ladder().text("ask_pain_during"), _pain_buttons("pd", _day(day), code)
         )
     return Outcome.say(
-        f"Pain during: {during}/10. And right after the run?",
+        load_ladder().text("ask_pain_after", during=during),
         _pain_buttons("pa", _day(day), code, during),
     )
 
@@ -380,12 +382,12 @@ async def log_run(
     if dialog is not None and dialog.flow == PAIN_FLOW:
         await clear_dialog(session, ctx.user.id)
     if not profile.returning_to_run:
-        return Outcome.say(NOT_RETURNING)
+        return Outcome.say(load_ladder().text("not_returning"))
     if not ctx.today - timedelta(days=OPEN_DAYS) <= day <= ctx.today:
-        return Outcome.nothing(EXPIRED)
+        return Outcome.nothing(load_ladder().text("expired"))
     if status is not RunStatus.SKIPPED:
         if pain_during is None or pain_after is None:
-            return Outcome.nothing(EXPIRED)
+            return Outcome.nothing(load_ladder().text("expired"))
         pain_model.check_score(pain_during)
         pain_model.check_score(pain_after)
     existing = (
@@ -394,7 +396,7 @@ async def log_run(
         )
     ).scalar_one_or_none()
     if existing is not None:
-        return Outcome.say("That run is already logged. Send /running to see your plan.")
+        return Outcome.say(load_ladder().text("already_logged"))
     ladder = ladder_for(profile)
     report = RunReport(status, pain_during, pain_after)
     decision = decide(ladder, _position(profile), report, may_progress=not ctx.safety.active)
@@ -442,7 +444,7 @@ async def answer_morning(
         )
     ).scalar_one_or_none()
     if row is None or row.decision != Move.WAIT or not profile.returning_to_run:
-        return Outcome.nothing("Already noted. Send /running to see your plan.")
+        return Outcome.nothing(load_ladder().text("already_noted"))
     row.morning_response = morning
     row.updated_at = now
     decision = decide(
@@ -462,7 +464,7 @@ async def start_custom_plan(session: AsyncSession, telegram_id: int, now: dateti
     if isinstance(ctx, str):
         return Outcome.say(ctx)
     await set_dialog(session, ctx.user.id, PLAN_FLOW, "stages", {}, now)
-    return Outcome.say(ASK_PLAN)
+    return Outcome.say(load_ladder().text("ask_plan"))
 
 
 async def save_custom_plan(
@@ -477,7 +479,7 @@ async def save_custom_plan(
     try:
         stages = parse_custom_stages(text or "")
     except LadderError as exc:
-        return Outcome.say(f"I couldn't read that: {exc}. Try again, or /cancel.")
+        return Outcome.say(load_ladder().text("plan_unreadable", problem=exc))
     profile.run_plan = [
         {
             "run_minutes": s.run_minutes,
@@ -491,7 +493,7 @@ async def save_custom_plan(
     profile.run_good_sessions = 0
     await clear_dialog(session, ctx.user.id)
     listed = "\n".join(f"{i}. {s.describe()}" for i, s in enumerate(stages, start=1))
-    return Outcome.say(f"Saved your PT's plan, starting at stage 1:\n{listed}")
+    return Outcome.say(load_ladder().text("plan_saved", stages=listed))
 
 
 # --- seeing it: /progress, the PT report, the weekly summary ----------------------------------
@@ -609,7 +611,7 @@ async def ladder_view(
         "progress_headline",
         stage=at.stage + 1,
         stages=len(ladder.stages),
-        whose=" (your PT’s plan)" if profile.run_plan else "",
+        whose=_whose(profile),
         plan=stage.describe(),
         good=at.good,
         needed=stage.sessions,

@@ -21,10 +21,11 @@ from bot.domain import callbacks
 from bot.domain.callbacks import SafetyAction
 from bot.domain.content import load_safety_text
 from bot.domain.kinds import MessageKind
-from bot.domain.pain import EscalationReason
+from bot.domain.pain import PAIN_FLAG_PREFIX, EscalationReason, pain_flag
 from bot.domain.safety import SafetyLevel, SafetyState, level_for_triage
 from bot.domain.timing import local_date, next_outside_quiet_hours
 from bot.domain.triage import TriageResult, triage
+from bot.domain.wording import say
 from bot.services.dialogs import clear_dialog, set_dialog
 from bot.services.outcome import ButtonRows, Outcome, Reply
 from bot.services.planner import cancel_pending, upsert_message
@@ -139,14 +140,6 @@ async def _already_reported(session: AsyncSession, user_id: int, text: str, flag
     return found.first() is not None
 
 
-PAIN_FLAG_PREFIX = "pain-"
-"""Report rows for pain escalations are named ``pain-<reason>``; red flags use triage ids."""
-
-
-def pain_flag(reason: EscalationReason) -> str:
-    return f"{PAIN_FLAG_PREFIX}{reason.value}"
-
-
 async def raise_for_pain(
     session: AsyncSession,
     user: User,
@@ -242,7 +235,7 @@ async def answer(session: AsyncSession, user: User, action: SafetyAction, now: d
     state = state_of(user)
     if action in (SafetyAction.SEEN, SafetyAction.PT_ADJUSTED):
         if not state.active:
-            return Outcome.nothing("Noted, thank you.")
+            return Outcome.nothing(say("common.noted"))
         if state.on_hold and action is SafetyAction.SEEN:
             return Outcome.say(
                 text.render("answer.seen"),
@@ -256,7 +249,7 @@ async def answer(session: AsyncSession, user: User, action: SafetyAction, now: d
         return await _release(session, user, now)
     if action is SafetyAction.CLEARED:
         if not state.active:
-            return Outcome.nothing("Noted, thank you.")
+            return Outcome.nothing(say("common.noted"))
         return await _release(session, user, now)
     if action is SafetyAction.NOT_CLEARED:
         return Outcome.say(text.render("answer.not_cleared"), seen_button())
@@ -268,11 +261,11 @@ async def answer(session: AsyncSession, user: User, action: SafetyAction, now: d
         return await _undo(session, user, now)
     if action is SafetyAction.ADVICE:
         if state.active or state.resolved_at is None:
-            return Outcome.nothing("That button has expired.")
+            return Outcome.nothing(say("common.expired"))
         released = {"released": state.resolved_at.isoformat()}
         await set_dialog(session, user.id, ADVICE_FLOW, "advice", released, now)
         return Outcome.say(text.render("answer.ask_advice"))
-    return Outcome.nothing("That button has expired.")
+    return Outcome.nothing(say("common.expired"))
 
 
 async def _release(session: AsyncSession, user: User, now: datetime) -> Outcome:
@@ -311,9 +304,9 @@ async def save_advice(
         return Outcome.nothing()
     advice = (text or "").strip()
     if not advice:
-        return Outcome.say("Type what they advised in a few words, or /cancel.")
+        return Outcome.say(load_safety_text().render("answer.advice_empty"))
     if len(advice) > ADVICE_MAX:
-        return Outcome.say(f"Please keep it under {ADVICE_MAX} characters.")
+        return Outcome.say(load_safety_text().render("answer.advice_too_long", max=ADVICE_MAX))
     await clear_dialog(session, user.id)
     released = data.get("released")
     if released:
@@ -334,7 +327,7 @@ async def _undo(session: AsyncSession, user: User, now: datetime) -> Outcome:
     """Put back the hold a mistaken "cleared" released: the latest resolved reports reopen."""
     state = state_of(user)
     if state.active or state.resolved_at is None:
-        return Outcome.nothing("Nothing to undo.")
+        return Outcome.nothing(load_safety_text().render("answer.nothing_to_undo"))
     reports = list(
         (
             await session.execute(

@@ -38,7 +38,7 @@ def nudge_word(cadence: str) -> str:
 
 def menu_buttons() -> ButtonRows:
     items = [(button(MENU_LABELS[key]), f"st:m:{key}") for key in MENU]
-    running = ("🏃 Return to running", encode(ButtonFamily.RUN, "menu"))
+    running = (button("set_running"), encode(ButtonFamily.RUN, "menu"))
     return frozen(
         [
             items[0:2],

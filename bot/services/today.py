@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import CheckIn
 from bot.domain.content import load_safety_text
 from bot.domain.enums import UserStatus
+from bot.domain.wording import say
 from bot.reports import stats
 from bot.reports.data import DayRecord
 from bot.services import checkins, safety
@@ -40,23 +41,26 @@ def render_today(
     if ctx.safety.on_hold and (checkin is None or checkin.status == "missed"):
         status = load_safety_text().render("hold.status")
     elif checkin is None or checkin.status == "missed":
-        status = "Not logged yet. Send /checkin when you've done your exercises."
+        status = say("today.not_logged")
     elif checkin.status == "done":
-        status = "All exercises done ✅"
+        status = say("today.done")
     elif checkin.status == "partial":
-        status = f"Some exercises done ({len(checkin.exercises_done)})"
+        status = say("today.partial", count=len(checkin.exercises_done))
     else:
-        status = "Not today"
+        status = say("today.not_today")
     if checkin is not None and checkin.pain is not None:
-        status += f" · pain {checkin.pain}/10"
-    lines = [f"Today (day {ctx.rehab_day} of your rehab): {status}"]
+        status = say("today.with_pain", status=status, pain=checkin.pain)
+    lines = [say("today.headline", day=ctx.rehab_day, status=status)]
     if ctx.safety.allows_cheering:
-        lines.append(f"Streak: {stats.plural(streak, 'day')}")
+        lines.append(say("common.streak", streak=stats.plural(streak, "day")))
     lines += [
         stats.adherence_text(days, today),
     ]
     user = ctx.user
     if user.status == UserStatus.PAUSED:
-        until = f" until {user.paused_until:%d %b}" if user.paused_until else ""
-        lines.append(f"Reminders are paused{until}; paused days never break your streak. /resume")
+        lines.append(
+            say("today.paused_until", date=f"{user.paused_until:%d %b}")
+            if user.paused_until
+            else say("today.paused")
+        )
     return "\n".join(lines)

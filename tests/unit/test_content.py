@@ -174,6 +174,10 @@ def test_every_checkin_text_renders_without_leftover_placeholders() -> None:
         "planned": 7,
         "streak": 7,
         "when": "tomorrow at 09:30",
+        "pain": 4,
+        "length": 1200,
+        "max": 1000,
+        "percent": "86 %",
     }
     for key, variants in text.variants_by_key.items():
         for variant in variants:

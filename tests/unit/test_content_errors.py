@@ -106,6 +106,34 @@ def test_a_report_label_must_say_the_pain_models_number(tmp_path: Path) -> None:
     )
 
 
+def test_every_red_flag_needs_a_report_label(tmp_path: Path) -> None:
+    label = 'rest-night-pain = "Pain at rest and at night"\n'
+    path = _broken(tmp_path, SAFETY_FILE, label, "")
+    assert _message(load_safety_text, path) == (
+        'safety.toml: [report_labels], field "rest-night-pain": is missing: the red flag in '
+        "red_flags.toml needs a plain-words label for the PT report"
+    )
+
+
+def test_every_pain_escalation_needs_a_report_label(tmp_path: Path) -> None:
+    path = _broken(
+        tmp_path, SAFETY_FILE, 'pain-rising = "Pain scores rising over recent sessions"\n', ""
+    )
+    assert _message(load_safety_text, path) == (
+        'safety.toml: [report_labels], field "pain-rising": is missing: the pain escalation '
+        "needs a plain-words label for the PT report"
+    )
+
+
+def test_a_report_label_for_an_unknown_red_flag(tmp_path: Path) -> None:
+    path = _broken(tmp_path, SAFETY_FILE, "rest-night-pain = ", "rest-nigth-pain = ")
+    assert _message(load_safety_text, path) == (
+        'safety.toml: [report_labels], field "rest-nigth-pain": names no red flag in '
+        "red_flags.toml and no pain escalation (check the spelling, or remove the label of a "
+        "removed flag)"
+    )
+
+
 def test_an_onboarding_text_without_a_value(tmp_path: Path) -> None:
     path = _broken(
         tmp_path,

@@ -3,10 +3,9 @@ red flag or the pain model a new escalation must also say how the report calls i
 
 from __future__ import annotations
 
-from bot.domain.pain import EscalationReason
+from bot.domain.pain import EscalationReason, pain_flag
 from bot.domain.triage import default_triager
 from bot.services.reports import flag_label
-from bot.services.safety import pain_flag
 
 
 def test_every_red_flag_has_a_plain_report_label() -> None:

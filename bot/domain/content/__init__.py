@@ -18,6 +18,7 @@ from bot.domain.content.loaders import (
     EXERCISES_FILE,
     NUDGES_FILE,
     ONBOARDING_FILE,
+    REPLIES_FILE,
     SAFETY_FILE,
     clear_content_cache,
     content_file,
@@ -25,7 +26,9 @@ from bot.domain.content.loaders import (
     load_exercise_templates,
     load_nudges,
     load_onboarding_text,
+    load_replies_text,
     load_safety_text,
+    load_texts,
 )
 from bot.domain.content.loading import ContentError, Problem, load
 from bot.domain.content.models import (
@@ -62,6 +65,7 @@ __all__ = [
     "NUDGE_MAX_CHARS",
     "ONBOARDING_FILE",
     "PHASES",
+    "REPLIES_FILE",
     "SAFETY_FILE",
     "SITUATIONS",
     "THEMES",
@@ -82,7 +86,9 @@ __all__ = [
     "load_exercise_templates",
     "load_nudges",
     "load_onboarding_text",
+    "load_replies_text",
     "load_safety_text",
+    "load_texts",
     "placeholders_in",
     "render_text",
     "week_kind",

@@ -441,6 +441,33 @@ class SafetyBase(Frozen):
 
     @field_validator("report_labels")
     @classmethod
+    def _every_sign_named(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        # The PT report names every warning sign in plain words: each red flag of
+        # red_flags.toml (given by the loader as context) and each pain escalation needs a
+        # label, and a label for an id that does not exist is a typo or a removed flag.
+        flag_ids = (info.context or {}).get("red_flag_ids")
+        if flag_ids is None:
+            return value
+        pain_ids = [pain_model.pain_flag(reason) for reason in pain_model.EscalationReason]
+        for key in value:
+            if key not in flag_ids and key not in pain_ids:
+                raise Problem(
+                    key,
+                    "names no red flag in red_flags.toml and no pain escalation "
+                    "(check the spelling, or remove the label of a removed flag)",
+                )
+        for key in (*flag_ids, *pain_ids):
+            if key not in value:
+                what = (
+                    "the pain escalation" if key in pain_ids else "the red flag in red_flags.toml"
+                )
+                raise Problem(
+                    key, f"is missing: {what} needs a plain-words label for the PT report"
+                )
+        return value
+
+    @field_validator("report_labels")
+    @classmethod
     def _pain_numbers(cls, value: dict[str, str]) -> dict[str, str]:
         for key, limit_ in _PAIN_LIMITS.items():
             label = value.get(key)

@@ -57,6 +57,29 @@ EXERCISE_NAME_MAX_CHARS = 30
 EXERCISE_HOW_MAX_CHARS = 200
 BUTTON_MAX_CHARS = 30
 
+# The commands /help lists and Telegram shows in its menu, in that order; what each does is
+# worded in onboarding.toml [commands].
+HELP_COMMANDS: tuple[str, ...] = (
+    "start",
+    "checkin",
+    "today",
+    "progress",
+    "report",
+    "faq",
+    "exercises",
+    "running",
+    "settings",
+    "pause",
+    "resume",
+    "export",
+    "delete",
+    "help",
+    "cancel",
+)
+
+# The kinds of small talk the FAQ recognises (bot/services/faq.py), one reply each.
+SMALL_TALK_KINDS: tuple[str, ...] = ("greeting", "thanks", "goodbye", "compliment", "ack")
+
 MILESTONE_STREAKS: tuple[int, ...] = (3, 7, 14, 30, 60)
 WEEK_KINDS: tuple[str, ...] = ("great", "good", "tough", "empty", "pain_flare", "held")
 
@@ -81,6 +104,37 @@ def week_kind(
         return "good"
     return "tough"
 
+
+# Short replies of the check-in flow ([flow] in checkin.toml), one text each.
+CHECKIN_FLOW_TEXTS: tuple[str, ...] = (
+    "checkin_closed",
+    "list_closed",
+    "exercise_gone",
+    "already_saved",
+    "tap_one",
+    "ask_when",
+    "quiet_hours",
+    "log_first",
+    "pain_head",
+    "no_note",
+    "kept",
+    "tap_exercises",
+    "note_not_text",
+    "note_empty",
+    "note_too_long",
+    "question_closed",
+    "thanks_for_telling",
+)
+# The figures of the weekly summary ([weekly] in checkin.toml).
+WEEKLY_FIGURES: tuple[str, ...] = (
+    "adherence",
+    "adherence_partial",
+    "pain_improving",
+    "pain_steady",
+    "pain_worsening",
+    "pain_unknown",
+    "chart_title",
+)
 
 # The keys every check-in file must define, with the minimum number of variants.
 CHECKIN_REQUIRED: Mapping[str, int] = MappingProxyType(
@@ -108,6 +162,8 @@ CHECKIN_REQUIRED: Mapping[str, int] = MappingProxyType(
         "weekly_header": 1,
         **{f"weekly_summary.{kind}": 1 for kind in WEEK_KINDS},
         "pt_session_reminder": 1,
+        **{f"flow.{key}": 1 for key in CHECKIN_FLOW_TEXTS},
+        **{f"weekly.{key}": 1 for key in WEEKLY_FIGURES},
     }
 )
 CHECKIN_BUTTONS: tuple[str, ...] = (
