@@ -1,7 +1,8 @@
 """The editable content in ``bot/content``: what it is made of, how it is checked and read.
 
-The wording of nudges, exercise templates, the daily check-in, the safety messages, setup
-and the return-to-running ladder, the red-flag rules, the FAQ and its synonyms live in TOML
+The wording of nudges, exercise templates, the daily check-in, the safety messages, setup,
+the bot's other replies (replies.toml), the return-to-running ladder, the red-flag rules,
+the FAQ and its synonyms live in TOML
 so that a physical therapist can change them without touching Python.
 
 * ``models``: pydantic models of every file (unknown fields refused, cross-checks);
