@@ -10,9 +10,18 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.domain import callbacks
 from bot.domain.wording import say
 from bot.services import progress_report
 from handlers.common import Context, answer_query, render, run_use_case, services
+
+
+def _arg(data: str) -> str:
+    """The one part after the family (``pg:<weeks>``, ``rp:<period>``); "" if unreadable."""
+    try:
+        return callbacks.decode(data).part(0) or ""
+    except callbacks.CallbackError:
+        return ""
 
 
 async def progress_command(update: Update, context: Context) -> None:
@@ -29,7 +38,7 @@ async def progress_command(update: Update, context: Context) -> None:
 async def on_weeks_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_user
-    arg = query.data.removeprefix("pg:")
+    arg = _arg(query.data)
     if not arg.isdigit():
         await answer_query(update, say("common.expired"))
         return
@@ -63,7 +72,7 @@ async def on_period_button(update: Update, context: Context) -> None:
         progress_report.build_report,
         update.effective_user.id,
         services(context).clock.now(),
-        query.data.removeprefix("rp:"),
+        _arg(query.data),
     )
     await answer_query(update, outcome.toast)
     await render(update, context, outcome)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CheckIn, ScheduledMessage
 from bot.domain import pain as pain_model
+from bot.domain.callbacks import ButtonFamily, CallbackError, decode, encode
 from bot.domain.content import load_checkin_text, load_exercise_templates, load_safety_text
 from bot.domain.kinds import MessageKind
 from bot.domain.timing import in_quiet_hours, local_date
@@ -40,6 +41,15 @@ ESCALATION_LOOKBACK_DAYS = 7
 
 def _rng() -> random.Random:
     return random.Random()
+
+
+def _parts(data: str, family: ButtonFamily) -> tuple[str, ...]:
+    """The parts after the family of a button's data, or none for data of another family."""
+    try:
+        decoded = decode(data)
+    except CallbackError:
+        return ()
+    return decoded.parts if decoded.family is family else ()
 
 
 def parse_day(code: str) -> date | None:
@@ -72,7 +82,7 @@ def _chunk(buttons: list[tuple[str, str]], per_row: int) -> ButtonRows:
 
 def pain_keyboard(day: date) -> ButtonRows:
     d = day_code(day)
-    return _chunk([(str(n), f"ci:{d}:p:{n}") for n in range(11)], 6)
+    return _chunk([(str(n), encode(ButtonFamily.CHECKIN, d, "p", n)) for n in range(11)], 6)
 
 
 def _ask_pain(lead: str, day: date) -> Outcome:
@@ -103,9 +113,9 @@ async def press(
     (a quick double tap, or the same tap handled by another instance) changes nothing and
     sends nothing, whatever the clock says. The exercise toggles may be pressed again, and so
     may a button whose press was refused and changed nothing."""
-    parts = data.split(":")
-    day = parse_day(parts[1]) if len(parts) >= 3 else None
-    action, arg = (parts[2], parts[3] if len(parts) > 3 else None) if day else ("", None)
+    parts = _parts(data, ButtonFamily.CHECKIN)
+    day = parse_day(parts[0]) if len(parts) >= 2 else None
+    action, arg = (parts[1], parts[2] if len(parts) > 2 else None) if day else ("", None)
     ctx = await load(session, telegram_id, now, with_plan=True)
     if ctx is None or day is None or not ctx.ready:
         return Outcome.nothing(load_checkin_text().render("flow.checkin_closed"))
@@ -163,8 +173,16 @@ async def _done(
 
 def _toggle_rows(plan: list, selected: set[int], day: date) -> ButtonRows:  # type: ignore[type-arg]
     d = day_code(day)
-    lines = [[(("✅ " if e.id in selected else "▫️ ") + e.name, f"ci:{d}:t:{e.id}")] for e in plan]
-    lines.append([(load_checkin_text().button("done"), f"ci:{d}:ok")])
+    lines = [
+        [
+            (
+                ("✅ " if e.id in selected else "▫️ ") + e.name,
+                encode(ButtonFamily.CHECKIN, d, "t", e.id),
+            )
+        ]
+        for e in plan
+    ]
+    lines.append([(load_checkin_text().button("done"), encode(ButtonFamily.CHECKIN, d, "ok"))])
     return rows(*lines)
 
 
@@ -232,7 +250,9 @@ async def _not_today(
 ) -> Outcome:
     text = load_checkin_text()
     d = day_code(day)
-    buttons = _chunk([(r.label, f"ci:{d}:r:{r.id}") for r in text.not_today], 2)
+    buttons = _chunk(
+        [(r.label, encode(ButtonFamily.CHECKIN, d, "r", r.id)) for r in text.not_today], 2
+    )
     return Outcome.say(
         text.render("ask_reason", _rng(), first_name=ctx.user.first_name), buttons, edit=True
     )
@@ -259,7 +279,10 @@ async def _later(
     session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
 ) -> Outcome:
     d = day_code(day)
-    line = [(delay_words(m).replace(" minutes", " min"), f"ci:{d}:z:{m}") for m in SNOOZE_MINUTES]
+    line = [
+        (delay_words(m).replace(" minutes", " min"), encode(ButtonFamily.CHECKIN, d, "z", m))
+        for m in SNOOZE_MINUTES
+    ]
     return Outcome.say(load_checkin_text().render("flow.ask_when"), rows(line), edit=True)
 
 
@@ -359,7 +382,7 @@ async def _log_pain(
     head = text.render("flow.pain_head", pain=pain)
     d = day_code(day)
     ask_note = text.render("ask_note", _rng())
-    skip = rows([(text.button("skip"), f"ci:{d}:nonote")])
+    skip = rows([(text.button("skip"), encode(ButtonFamily.CHECKIN, d, "nonote"))])
     replies: list[Reply] = []
     if escalated is not None:
         # Calm advice to contact the therapist instead of the standard reply; a new
@@ -531,9 +554,9 @@ async def answer_morning(
     session: AsyncSession, telegram_id: int, data: str, now: datetime
 ) -> Outcome:
     """``mo:<day>:<better|same|worse>``: how the painful session feels the next morning."""
-    parts = data.split(":")
-    about = parse_day(parts[1]) if len(parts) == 3 else None
-    answer = parts[2] if len(parts) == 3 else ""
+    parts = _parts(data, ButtonFamily.MORNING)
+    about = parse_day(parts[0]) if len(parts) == 2 else None
+    answer = parts[1] if len(parts) == 2 else ""
     ctx = await load(session, telegram_id, now)
     if ctx is None or about is None or answer not in MORNING_ANSWERS or not ctx.user.timezone:
         return Outcome.nothing(load_checkin_text().render("flow.question_closed"))

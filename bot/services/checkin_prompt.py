@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.callbacks import ButtonFamily, encode
 from bot.domain.content import load_checkin_text, load_exercise_templates
 from bot.services import checkins, safety
 from bot.services.context import Readiness, load, not_ready_text
@@ -40,8 +41,8 @@ async def open_checkin(session: AsyncSession, telegram_id: int, now: datetime) -
             text.render("already_today", rng),
             (
                 (
-                    (text.button("update_today"), f"ci:{d}:upd"),
-                    (text.button("keep_today"), f"ci:{d}:keep"),
+                    (text.button("update_today"), encode(ButtonFamily.CHECKIN, d, "upd")),
+                    (text.button("keep_today"), encode(ButtonFamily.CHECKIN, d, "keep")),
                 ),
             ),
         )

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot.db.models import NudgeLog, PtSession, RehabProfile, User
 from bot.domain import pain as pain_model
+from bot.domain.callbacks import ButtonFamily, encode
 from bot.domain.content import load_checkin_text, load_nudges, week_kind
 from bot.domain.dispatch_policy import BUDGET_REASON
 from bot.domain.kinds import MessageKind
@@ -296,10 +297,10 @@ def when_words(session_at: datetime, now: datetime, zone: str) -> str:
 def pt_after_buttons(day: date) -> ButtonRows:
     d = day.strftime("%Y%m%d")
     return (
-        ((say("pt_session.buttons.note"), f"pt:{d}:note"),),
+        ((say("pt_session.buttons.note"), encode(ButtonFamily.PT_SESSION, d, "note")),),
         (
-            (say("pt_session.buttons.plan"), f"pt:{d}:plan"),
-            (say("pt_session.buttons.same"), f"pt:{d}:same"),
+            (say("pt_session.buttons.plan"), encode(ButtonFamily.PT_SESSION, d, "plan")),
+            (say("pt_session.buttons.same"), encode(ButtonFamily.PT_SESSION, d, "same")),
         ),
     )
 

@@ -16,6 +16,7 @@ from types import ModuleType
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.callbacks import ButtonFamily, encode
 from bot.domain.wording import say
 from bot.reports import stats
 from bot.services import safety
@@ -58,7 +59,7 @@ def _not_ready(ctx: UserContext | None) -> str:
 
 def weeks_buttons(current: int) -> ButtonRows:
     other = 12 if current == 4 else 4
-    return (((say("progress.show_weeks", weeks=other), f"pg:{other}"),),)
+    return (((say("progress.show_weeks", weeks=other), encode(ButtonFamily.PROGRESS, other)),),)
 
 
 def chart_title(data: ProgressData) -> str:
@@ -136,7 +137,13 @@ async def show_progress(
 
 
 def period_buttons(current: PeriodChoice) -> ButtonRows:
-    return (tuple((say(f"report.period_{c}"), f"rp:{c}") for c in PERIOD_CHOICES if c != current),)
+    return (
+        tuple(
+            (say(f"report.period_{c}"), encode(ButtonFamily.REPORT, c))
+            for c in PERIOD_CHOICES
+            if c != current
+        ),
+    )
 
 
 def report_caption(period: ReportPeriod) -> str:

@@ -37,7 +37,7 @@ def nudge_word(cadence: str) -> str:
 
 
 def menu_buttons() -> ButtonRows:
-    items = [(button(MENU_LABELS[key]), f"st:m:{key}") for key in MENU]
+    items = [(button(MENU_LABELS[key]), _step("m").data(key)) for key in MENU]
     running = (button("set_running"), encode(ButtonFamily.RUN, "menu"))
     return frozen(
         [
@@ -45,19 +45,21 @@ def menu_buttons() -> ButtonRows:
             items[2:4],
             items[4:6],
             [items[6], running],
-            [(button("set_close"), "st:close")],
+            [(button("set_close"), encode(ButtonFamily.SETTINGS, "close"))],
         ]
     )
 
 
 def nudge_buttons() -> ButtonRows:
-    return frozen([[(button(f"nudges_{c}"), f"st:nudge:{c}") for c in ("off", "low", "normal")]])
+    return frozen(
+        [[(button(f"nudges_{c}"), _step("nudge").data(c)) for c in ("off", "low", "normal")]]
+    )
 
 
 def rest_day_buttons(selected: list[int]) -> ButtonRows:
     """Toggle weekdays (each tap saved), then Done."""
     rows = weekday_buttons(_step("rd"), selected)
-    rows[-1] = [(button("done"), "st:rd:done")]
+    rows[-1] = [(button("done"), _step("rd").data("done"))]
     return frozen(rows)
 
 
