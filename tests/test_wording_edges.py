@@ -26,6 +26,11 @@ LEFTOVER = re.compile(r"\{[^{}\s]*\}")
 
 # What the bot passes at run time, as a real user would see it.
 REALISTIC: dict[str, object] = {
+    "dose": "3 × 15",
+    "weekday": "Friday",
+    "zone": "Europe/Berlin",
+    "year": 2026,
+    "amount": "15",
     "first_name": "Priya",
     "day": 12,
     "injury": "knee",

@@ -28,14 +28,13 @@ from bot.domain.parsing import (
     parse_weekdays,
 )
 from bot.domain.timezones import resolve_timezone
-from bot.domain.wording import button, describe_exercise, format_dose, hhmm, t
+from bot.domain.wording import button, describe_exercise, format_dose, hhmm, t, weekday_short
 
 FLOW = "onboarding"
 MAX_EXERCISES = 15
 MAX_OTHER_AREA = 80
 CHECKIN_TIMES = (time(7), time(8), time(12), time(18), time(19), time(20))
 PT_TIMES = (time(8), time(12), time(17), time(18))
-WEEKDAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 STOP_BUTTONS = (("stop_today", 0), ("stop_few_days", 3), ("stop_week", 7))
 DEFAULT_CHECKIN = time(19)
 
@@ -569,7 +568,7 @@ def apply(answers: Answers, step: Step, answer: Answer, today: date) -> Transiti
 
 
 def describe_weekdays(days: tuple[int, ...] | list[int]) -> str:
-    return ", ".join(WEEKDAY_LABELS[d] for d in sorted(days)) or t("pt.none")
+    return ", ".join(weekday_short(d) for d in sorted(days)) or t("pt.none")
 
 
 def describe_pt(count: int, days: tuple[int, ...] | list[int], at: str | None) -> str:

@@ -15,7 +15,7 @@ from datetime import date, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from bot.domain.wording import shorten, t
+from bot.domain.wording import day_month_year, shorten, t
 
 MAX_INPUT_CHARS = 200
 MAX_EXERCISE_NAME = 40
@@ -128,7 +128,7 @@ def _show(text: str, limit: int = 30) -> str:
 
 def _human(day: date) -> str:
     """Dates in replies read "1 Dec 2026": no leading zero, month as a word, never ambiguous."""
-    return f"{day.day} {day:%b %Y}"
+    return day_month_year(day)
 
 
 def _text(value: object, what: str, example: str) -> str:

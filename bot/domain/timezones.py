@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from rapidfuzz import fuzz, process
 
 from bot.domain.parsing import InputError
+from bot.domain.wording import t, weekday_name
 
 if TYPE_CHECKING:
     from timezonefinder import TimezoneFinder
@@ -727,4 +728,6 @@ def describe_local_time(zone: str, now_utc: datetime) -> str:
     if now_utc.tzinfo is None or now_utc.utcoffset() is None:
         raise ValueError("now_utc must be timezone-aware")
     local = now_utc.astimezone(ZoneInfo(zone))
-    return f"{zone}, where it's {local:%H:%M} on {local:%A}"
+    return t(
+        "calendar.local_time", zone=zone, time=f"{local:%H:%M}", weekday=weekday_name(local.date())
+    )

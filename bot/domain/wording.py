@@ -51,9 +51,51 @@ def hhmm(value: time) -> str:
     return f"{value.hour:02d}:{value.minute:02d}"
 
 
+def _names(key: str, count: int) -> tuple[str, ...]:
+    names = tuple(t(key).split())
+    if len(names) != count:
+        raise ValueError(f"onboarding.toml: {key} needs {count} names, found {len(names)}")
+    return names
+
+
+def weekday_short(weekday: int) -> str:
+    """ "Mon" for 0: the label of a weekday button and of a list of days."""
+    return _names("calendar.weekdays_short", 7)[weekday]
+
+
+def weekday_name(day: date) -> str:
+    return _names("calendar.weekdays", 7)[day.weekday()]
+
+
+def day_month(day: date) -> str:
+    """ "27 Nov": the one short date of replies, the chart and the report."""
+    return t(
+        "calendar.day_month", day=day.day, month=_names("calendar.months_short", 12)[day.month - 1]
+    )
+
+
+def day_month_year(day: date) -> str:
+    month = _names("calendar.months_short", 12)[day.month - 1]
+    return t("calendar.day_month_year", day=day.day, month=month, year=day.year)
+
+
 def human_date(day: date) -> str:
     """ "Fri 27 Nov": no leading zero, never ambiguous between day-first and month-first."""
-    return f"{day:%a} {day.day} {day:%b}"
+    month = _names("calendar.months_short", 12)[day.month - 1]
+    return t(
+        "calendar.weekday_day_month", weekday=weekday_short(day.weekday()), day=day.day, month=month
+    )
+
+
+def day_month_time(when: datetime) -> str:
+    """ "27 Nov 14:05"."""
+    month = _names("calendar.months_short", 12)[when.month - 1]
+    return t("calendar.day_month_time", day=when.day, month=month, time=f"{when:%H:%M}")
+
+
+def day_count(count: int) -> str:
+    """ "1 day", "5 days"."""
+    return t("calendar.days_one") if count == 1 else t("calendar.days_many", count=count)
 
 
 def format_dose(sets: int | None, reps: int | None, seconds: int | None, per_side: bool) -> str:
@@ -61,15 +103,15 @@ def format_dose(sets: int | None, reps: int | None, seconds: int | None, per_sid
     if reps is None and seconds is None:
         amount = ""
     else:
-        amount = f"{reps}" if reps is not None else f"{seconds} s"
+        amount = f"{reps}" if reps is not None else t("dose.seconds", seconds=seconds)
     if sets is not None and amount:
-        label = f"{sets} × {amount}"
+        label = t("dose.sets_of", sets=sets, amount=amount)
     elif sets is not None:
-        label = f"{sets} sets"
+        label = t("dose.sets_only", sets=sets)
     else:
         label = amount
     if per_side and label:
-        label += " each side"
+        label = t("dose.each_side", dose=label)
     return label
 
 

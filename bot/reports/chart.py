@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from bot.domain.wording import say
+from bot.domain.wording import day_month, say
 from bot.reports.data import DayRecord
 from bot.reports.stats import MIN_CHECK_INS as MIN_CHECK_INS
 from bot.reports.stats import by_day
@@ -335,8 +335,7 @@ def render_progress_chart(
     return buffer.getvalue()
 
 
-def _short_date(day: date) -> str:
-    return f"{day.day} {day:%b}"
+_short_date = day_month
 
 
 async def render_progress_chart_async(

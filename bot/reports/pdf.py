@@ -18,7 +18,7 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import matplotlib
@@ -26,7 +26,7 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from bot.domain.wording import say
+from bot.domain.wording import day_month, day_month_time, day_month_year, say
 from bot.reports.chart import has_enough_data, render_progress_chart
 from bot.reports.data import DayRecord, ReportInput
 from bot.reports.stats import (
@@ -153,16 +153,11 @@ def sanitize(text: str | None) -> str:
     return " ".join("".join(out).split())
 
 
-def _long_date(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+_long_date = day_month_year
+_short_date = day_month
 
 
-def _short_date(day: date) -> str:
-    return f"{day.day} {day:%b}"
-
-
-def _stamp(when: datetime) -> str:
-    return f"{when.day} {when:%b %H:%M}"
+_stamp = day_month_time
 
 
 @dataclass(frozen=True, slots=True)

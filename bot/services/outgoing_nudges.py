@@ -21,7 +21,7 @@ from bot.domain.dispatch_policy import BUDGET_REASON
 from bot.domain.kinds import MessageKind
 from bot.domain.nudges import NudgeContext, choose_nudge, phase_for_day, situation_tags
 from bot.domain.timing import in_quiet_hours, local_date, local_instant
-from bot.domain.wording import say
+from bot.domain.wording import say, t, weekday_name
 from bot.reports import stats
 from bot.reports.data import DayRecord
 from bot.services.context import rehab_day
@@ -290,8 +290,13 @@ def when_words(session_at: datetime, now: datetime, zone: str) -> str:
     """'today at 17:00', 'tomorrow at 09:30' or 'on Monday at 17:00', in the user's time."""
     local = session_at.astimezone(ZoneInfo(zone))
     gap = (local.date() - local_date(now, zone)).days
-    day = "today" if gap <= 0 else "tomorrow" if gap == 1 else f"on {local:%A}"
-    return f"{day} at {local:%H:%M}"
+    if gap <= 0:
+        day = t("common.today")
+    elif gap == 1:
+        day = t("common.tomorrow")
+    else:
+        day = t("common.on_weekday", weekday=weekday_name(local.date()))
+    return t("common.at", day=day, time=f"{local:%H:%M}")
 
 
 def pt_after_buttons(day: date) -> ButtonRows:

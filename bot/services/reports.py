@@ -36,7 +36,7 @@ from bot.db.models import (
     User,
 )
 from bot.domain.content import load_checkin_text, load_safety_text
-from bot.domain.wording import format_dose, say, shorten
+from bot.domain.wording import day_count, day_month, format_dose, say, shorten
 from bot.reports.data import DayRecord, ReportInput
 from bot.services.context import rehab_day
 from bot.services.history import current_streak, load_days
@@ -94,8 +94,7 @@ class ReportPeriod:
         return (self.end - self.start).days + 1
 
 
-def _short(day: date) -> str:
-    return f"{day.day} {day:%b}"
+_short = day_month
 
 
 def _cut(text: str, limit: int) -> str:
@@ -173,7 +172,7 @@ async def report_period(
         )
     start = max(last, today - timedelta(days=MAX_REPORT_DAYS - 1))
     length = (today - start).days + 1
-    days = "1 day" if length == 1 else f"{length} days"
+    days = day_count(length)
     return ReportPeriod(start, today, say("report.covers_since", date=_short(last), days=days))
 
 

@@ -36,6 +36,7 @@ from bot.domain.return_to_run import (
     parse_custom_stages,
 )
 from bot.domain.safety import SafetyState
+from bot.domain.wording import day_month, human_date, weekday_name
 from bot.services import safety
 from bot.services.context import Readiness, UserContext, load, not_ready_text
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
@@ -175,7 +176,7 @@ async def _stage_text(session: AsyncSession, ctx: UserContext) -> Reply:
     ]
     set_stages = ((ladder.text("buttons.set_stages"), _b("plan")),)
     if nxt > ctx.today:
-        lines.append(ladder.text("next_run", day=f"{nxt:%A}"))
+        lines.append(ladder.text("next_run", day=weekday_name(nxt)))
         return Reply("\n\n".join(lines), (set_stages,))
     lines.append(ladder.text("ask_run"))
     return Reply("\n\n".join(lines), (*_log_buttons(ctx.today), set_stages))
@@ -558,7 +559,7 @@ class LadderView:
             out.append(
                 self.ladder.text(
                     "run_line",
-                    day=f"{r.day:%a %d %b}",
+                    day=human_date(r.day),
                     stage=r.stage,
                     status=self.ladder.label(r.status),
                     during=self._score(r.pain_during),
@@ -576,7 +577,7 @@ class LadderView:
             return None
         runs = ", ".join(
             self.ladder.text(
-                "run_short", day=f"{r.day:%d %b}", during=r.pain_during, after=r.pain_after
+                "run_short", day=day_month(r.day), during=r.pain_during, after=r.pain_after
             )
             for r in shown
         )

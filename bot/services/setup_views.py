@@ -7,7 +7,6 @@ from datetime import time
 
 from bot.domain.callbacks import Prefix
 from bot.domain.content import load_exercise_templates
-from bot.domain.onboarding import WEEKDAY_LABELS
 from bot.domain.parsing import InputError
 from bot.domain.timezones import (
     TimezoneMatch,
@@ -15,7 +14,7 @@ from bot.domain.timezones import (
     resolve_location,
     resolve_timezone,
 )
-from bot.domain.wording import button, hhmm, shorten, t
+from bot.domain.wording import button, hhmm, shorten, t, weekday_short
 from bot.services.outcome import ButtonRows, Reply
 
 Row = list[tuple[str, str]]
@@ -49,7 +48,7 @@ def pt_count_buttons(prefix: Prefix) -> list[Row]:
 def weekday_buttons(prefix: Prefix, selected: tuple[int, ...] | list[int]) -> list[Row]:
     days = [
         (("✅ " if i in selected else "") + label, prefix.data(i))
-        for i, label in enumerate(WEEKDAY_LABELS)
+        for i, label in enumerate(weekday_short(d) for d in range(7))
     ]
     return [
         *chunk(days, 4),

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import CheckIn
 from bot.domain.content import load_safety_text
 from bot.domain.enums import UserStatus
-from bot.domain.wording import say
+from bot.domain.wording import day_month, say
 from bot.reports import stats
 from bot.reports.data import DayRecord
 from bot.services import checkins, safety
@@ -59,7 +59,7 @@ def render_today(
     user = ctx.user
     if user.status == UserStatus.PAUSED:
         lines.append(
-            say("today.paused_until", date=f"{user.paused_until:%d %b}")
+            say("today.paused_until", date=day_month(user.paused_until))
             if user.paused_until
             else say("today.paused")
         )

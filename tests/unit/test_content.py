@@ -363,3 +363,27 @@ def test_checkin_file_missing_a_key_or_with_bad_placeholder_is_rejected(tmp_path
 def test_missing_content_file_is_reported_by_name(tmp_path: Path) -> None:
     with pytest.raises(ContentError, match=r"nowhere\.toml.*not found"):
         load_checkin_text(tmp_path / "nowhere.toml")
+
+
+def test_dates_counts_and_doses_are_worded_from_the_catalogue() -> None:
+    """Weekday and month names, "N days" and dose words live in onboarding.toml, so a
+    translation changes them; the name lists keep their seven and twelve entries."""
+    from datetime import date, datetime
+
+    from bot.domain import wording
+    from bot.domain.content import load_onboarding_text
+
+    text = load_onboarding_text()
+    assert len(text.render("calendar.weekdays").split()) == 7
+    assert len(text.render("calendar.weekdays_short").split()) == 7
+    assert len(text.render("calendar.months_short").split()) == 12
+    friday = date(2026, 11, 27)
+    assert wording.human_date(friday) == "Fri 27 Nov"
+    assert wording.day_month(date(2026, 12, 5)) == "5 Dec"  # no leading zero anywhere
+    assert wording.day_month_year(friday) == "27 Nov 2026"
+    assert wording.day_month_time(datetime(2026, 11, 27, 9, 5)) == "27 Nov 09:05"
+    assert wording.weekday_name(friday) == "Friday"
+    assert [wording.day_count(n) for n in (1, 5)] == ["1 day", "5 days"]
+    assert wording.format_dose(3, 15, None, True) == "3 × 15 each side"
+    assert wording.format_dose(2, None, 30, False) == "2 × 30 s"
+    assert wording.format_dose(3, None, None, False) == "3 sets"
