@@ -93,9 +93,19 @@ def day_month_time(when: datetime) -> str:
     return t("calendar.day_month_time", day=when.day, month=month, time=f"{when:%H:%M}")
 
 
+COUNTED = ("day", "checkin", "planned_day")
+"""The nouns ``counted`` knows, each with ``counts.<noun>_one`` / ``_many`` in onboarding.toml."""
+
+
+def counted(count: int, noun: str) -> str:
+    """ "1 day", "5 days", "3 check-ins": the one way the bot writes a count."""
+    if noun not in COUNTED:
+        raise ValueError(f"no counts.{noun}_one / _many in onboarding.toml")
+    return t(f"counts.{noun}_one") if count == 1 else t(f"counts.{noun}_many", count=count)
+
+
 def day_count(count: int) -> str:
-    """ "1 day", "5 days"."""
-    return t("calendar.days_one") if count == 1 else t("calendar.days_many", count=count)
+    return counted(count, "day")
 
 
 def format_dose(sets: int | None, reps: int | None, seconds: int | None, per_side: bool) -> str:

@@ -305,7 +305,7 @@ class _Report:
             CONTENT_W,
             7,
             self._fit(
-                say("pdf.little_data", count=plural(count, "check-in")),
+                say("pdf.little_data", count=plural(count, "checkin")),
                 CONTENT_W - 4,
             ),
             fill=True,
@@ -364,7 +364,7 @@ class _Report:
                 say(
                     "pdf.adherence_whole_value",
                     percent=percent(overall),
-                    planned=plural(planned, "planned day"),
+                    planned=plural(planned, "planned_day"),
                 )
                 if overall is not None
                 else say("pdf.no_planned_days"),

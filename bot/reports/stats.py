@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Literal, TypeAlias
 
-from bot.domain.wording import say
+from bot.domain.wording import counted, say
 from bot.reports.data import (
     CHECK_IN_STATUSES,
     DONE_STATUSES,
@@ -151,7 +151,7 @@ def adherence_text(days: Iterable[DayRecord], end: date) -> str:
     if planned < MIN_ADHERENCE_DAYS:
         return say(
             "stats.adherence_too_early",
-            planned=plural(planned, "planned day"),
+            planned=plural(planned, "planned_day"),
             min=MIN_ADHERENCE_DAYS,
         )
     # Days of history so far; an unanswered today is "not yet", as in ``adherence``.
@@ -268,9 +268,7 @@ def percent(value: float | None) -> str:
     return "n/a" if value is None else f"{round(value * 100)} %"
 
 
-def plural(count: int, word: str) -> str:
-    """'1 day' / '5 days': the captions are read by people, not parsers."""
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+plural = counted  # '1 day' / '5 days' (bot.domain.wording.counted, worded in onboarding.toml)
 
 
 def caption(

@@ -76,7 +76,7 @@ def little_data_text(data: ProgressData, running: str | None = None) -> str:
     so_far = (
         say("progress.no_checkin_yet")
         if count == 0
-        else say("progress.so_far", count=stats.plural(count, "check-in"))
+        else say("progress.so_far", count=stats.plural(count, "checkin"))
     )
     lines = [say("progress.little_data", so_far=so_far)]
     if count:
