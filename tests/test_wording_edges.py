@@ -26,6 +26,12 @@ LEFTOVER = re.compile(r"\{[^{}\s]*\}")
 
 # What the bot passes at run time, as a real user would see it.
 REALISTIC: dict[str, object] = {
+    "run": 2,
+    "walk": 3,
+    "repeats": 5,
+    "total": 25,
+    "scores": "7/10, 8/10",
+    "detail": "pain 7/10",
     "dose": "3 × 15",
     "weekday": "Friday",
     "zone": "Europe/Berlin",

@@ -156,18 +156,6 @@ def escalation(recent: Sequence[PainDay]) -> EscalationReason | None:
     return None
 
 
-def describe(recent: Sequence[PainDay], *, on_runs: bool = False) -> str:
-    """The scores behind an escalation in plain words, for the PT report
-    ("pain 7/10, 8/10; worse next morning 1×", "on runs: pain 7/10")."""
-    scores = ", ".join(f"{d.pain}/10" for d in recent if d.pain is not None)
-    worse = sum(1 for d in recent if d.morning == "worse")
-    parts = [f"pain {scores}"] if scores else []
-    if worse:
-        parts.append(f"worse next morning {worse}×")
-    words = "; ".join(parts)
-    return f"on runs: {words}" if on_runs else words
-
-
 _WORD_SCORES = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
     "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,

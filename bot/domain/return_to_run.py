@@ -82,11 +82,17 @@ class Stage:
         return (self.run_minutes + self.walk_minutes) * self.repeats
 
     def describe(self) -> str:
+        """The stage in words ("run 1 min, walk 2 min, 6 times (18 min)"), from the [text]
+        table of return_to_run.toml."""
+        ladder = load_ladder()
         if self.continuous:
-            return f"run {self.run_minutes} min without stopping"
-        return (
-            f"run {self.run_minutes} min, walk {self.walk_minutes} min, "
-            f"{self.repeats} times ({self.total_minutes} min)"
+            return ladder.text("stage_continuous", run=self.run_minutes)
+        return ladder.text(
+            "stage_intervals",
+            run=self.run_minutes,
+            walk=self.walk_minutes,
+            repeats=self.repeats,
+            total=self.total_minutes,
         )
 
 

@@ -7,10 +7,12 @@ every screen describes the same thing the same way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.domain.content import ONBOARDING_FILE, load_onboarding_text, load_replies_text
+from bot.domain.pain import PainDay
 
 __all__ = ["ONBOARDING_FILE", "button", "say", "t"]
 
@@ -123,6 +125,18 @@ def format_dose(sets: int | None, reps: int | None, seconds: int | None, per_sid
     if per_side and label:
         label = t("dose.each_side", dose=label)
     return label
+
+
+def pain_detail(recent: Sequence[PainDay], *, on_runs: bool = False) -> str:
+    """The scores behind an escalation in plain words, for the PT report
+    ("pain 7/10, 8/10; worse next morning 1×", "on runs: pain 7/10")."""
+    scores = ", ".join(f"{d.pain}/10" for d in recent if d.pain is not None)
+    worse = sum(1 for d in recent if d.morning == "worse")
+    parts = [say("pdf.detail_scores", scores=scores)] if scores else []
+    if worse:
+        parts.append(say("pdf.detail_worse", count=worse))
+    words = "; ".join(parts)
+    return say("pdf.detail_on_runs", detail=words) if on_runs else words
 
 
 def describe_exercise(name: str, dose: str) -> str:

@@ -22,7 +22,7 @@ from bot.domain.callbacks import ButtonFamily, CallbackError, decode, encode
 from bot.domain.content import load_checkin_text, load_exercise_templates, load_safety_text
 from bot.domain.kinds import MessageKind
 from bot.domain.timing import in_quiet_hours, local_date
-from bot.domain.wording import say
+from bot.domain.wording import pain_detail, say
 from bot.services import checkins, nudge_triggers, safety
 from bot.services.activity import first_press, forget_press
 from bot.services.context import UserContext, load, plan_of
@@ -358,9 +358,7 @@ async def _escalate(
     reason = pain_model.escalation(days)
     if reason is None:
         return None
-    return await safety.raise_for_pain(
-        session, ctx.user, reason, now, detail=pain_model.describe(days)
-    )
+    return await safety.raise_for_pain(session, ctx.user, reason, now, detail=pain_detail(days))
 
 
 async def _log_pain(

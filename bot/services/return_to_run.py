@@ -36,7 +36,7 @@ from bot.domain.return_to_run import (
     parse_custom_stages,
 )
 from bot.domain.safety import SafetyState
-from bot.domain.wording import day_month, human_date, weekday_name
+from bot.domain.wording import day_month, human_date, pain_detail, weekday_name
 from bot.services import safety
 from bot.services.context import Readiness, UserContext, load, not_ready_text
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
@@ -330,7 +330,7 @@ async def _escalate(session: AsyncSession, ctx: UserContext, now: datetime) -> t
     reason = pain_model.escalation(days)
     if reason is None:
         return ()
-    detail = pain_model.describe(days, on_runs=True)
+    detail = pain_detail(days, on_runs=True)
     return (await safety.raise_for_pain(session, ctx.user, reason, now, detail=detail, run=True),)
 
 

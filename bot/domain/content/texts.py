@@ -467,6 +467,9 @@ _REPLIES_FIELDS: Mapping[str, tuple[str, ...]] = {
         )
     },
     "pdf.title": ("name",),
+    "pdf.detail_scores": ("scores",),
+    "pdf.detail_worse": ("count",),
+    "pdf.detail_on_runs": ("detail",),
     "pdf.heading": (),
     "pdf.user": (),
     "pdf.not_specified": (),
@@ -562,6 +565,8 @@ _LADDER_FIELDS: Mapping[str, tuple[str, ...]] = {
     "next_run": ("day",),
     "ask_run": (),
     "first_stage": ("stage",),
+    "stage_continuous": ("run",),
+    "stage_intervals": ("repeats", "run", "total", "walk"),
     "ask_pain_during": (),
     "ask_pain_after": ("during",),
     "already_logged": (),
