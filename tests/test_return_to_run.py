@@ -193,6 +193,22 @@ async def test_a_pts_own_stages_replace_the_template(harness: BotHarness) -> Non
     assert (await _profile(harness, user_id)).run_plan is not None
 
 
+async def test_a_pts_plan_that_cannot_be_read_says_which_line_and_keeps_the_template(
+    harness: BotHarness,
+) -> None:
+    user_id = await make_user(harness, at=time(19, 0))
+    user = harness.user(1001)
+    await _clear(user)
+    menu = await _running(user)
+    await user.press("PT’s stages", menu)
+    reply = await user.say("run 1 walk 2 x 6\njog for a while")
+    text = reply.text if reply is not None else ""
+    assert "I couldn't read that: line 2: write it like “run 1 walk 2 x 6”" in (text or "")
+    assert (await _profile(harness, user_id)).run_plan is None
+    reply = await user.say("run 1 walk 2 x 6\n" * 21)
+    assert "a plan needs 1 to 20 stages, got 21" in ((reply.text if reply else "") or "")
+
+
 async def test_once_cleared_the_return_to_running_nudges_go_out_but_not_during_a_hold(
     harness: BotHarness,
 ) -> None:

@@ -26,6 +26,9 @@ LEFTOVER = re.compile(r"\{[^{}\s]*\}")
 
 # What the bot passes at run time, as a real user would see it.
 REALISTIC: dict[str, object] = {
+    "line": 2,
+    "most": 12,
+    "title": "Before your first run",
     "run": 2,
     "walk": 3,
     "repeats": 5,

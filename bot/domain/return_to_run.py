@@ -39,8 +39,14 @@ MAX_MINUTES = 120
 
 
 class LadderError(ValueError):
-    """A PT's custom plan is not usable; the message says why. (Mistakes in the ladder file
-    raise ``ContentError`` like every content file.)"""
+    """A PT's custom plan is not usable. ``key`` names the text of return_to_run.toml that
+    says why (``problem_line``, ``problem_count``, ``problem_limits``) and ``values`` fills it.
+    (Mistakes in the ladder file raise ``ContentError`` like every content file.)"""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(f"{key} {values}")
+        self.key = key
+        self.values = values
 
 
 class Verdict(StrEnum):
@@ -136,7 +142,7 @@ class Ladder:
         return has("clinician") and has("cleared") and has("running") and not has("negation")
 
     def readiness_text(self) -> str:
-        lines = [f"{self.readiness_title} (PT Coach can't test these for you):"]
+        lines = [self.text("readiness_heading", title=self.readiness_title)]
         lines += [f"• {render_text(c, **_NUMBERS)}" for c in self.readiness]
         return "\n".join(lines)
 
@@ -146,10 +152,10 @@ _NUMBERS = {"run_max": pain_model.RUN_MAX, "ceiling": pain_model.ACCEPTABLE_MAX}
 
 def _checked_stages(stages: Sequence[Stage]) -> tuple[Stage, ...]:
     if not 1 <= len(stages) <= MAX_STAGES:
-        raise LadderError(f"a plan needs 1 to {MAX_STAGES} stages, got {len(stages)}")
+        raise LadderError("problem_count", most=MAX_STAGES, count=len(stages))
     for s in stages:
         if s.total_minutes > MAX_MINUTES or s.run_minutes < 1 or s.sessions < 1:
-            raise LadderError(f"stage {s.describe()!r} is outside the limits")
+            raise LadderError("problem_limits", stage=s.describe())
     return tuple(stages)
 
 
@@ -189,7 +195,7 @@ def parse_custom_stages(text: str, sessions: int = 2) -> tuple[Stage, ...]:
     for n, line in enumerate((ln for ln in text.splitlines() if ln.strip()), start=1):
         match = _STAGE_RE.match(line)
         if match is None:
-            raise LadderError(f"line {n}: write it like “run 1 walk 2 x 6” or “run 20”")
+            raise LadderError("problem_line", line=n)
         run, walk, times = match.groups()
         stages.append(
             Stage(int(run), int(walk or 0), int(times or 1) if walk else 1, sessions=sessions)

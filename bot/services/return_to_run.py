@@ -480,7 +480,9 @@ async def save_custom_plan(
     try:
         stages = parse_custom_stages(text or "")
     except LadderError as exc:
-        return Outcome.say(load_ladder().text("plan_unreadable", problem=exc))
+        ladder = load_ladder()
+        problem = ladder.text(exc.key, **exc.values)
+        return Outcome.say(ladder.text("plan_unreadable", problem=problem))
     profile.run_plan = [
         {
             "run_minutes": s.run_minutes,

@@ -573,6 +573,10 @@ _LADDER_FIELDS: Mapping[str, tuple[str, ...]] = {
     "already_noted": (),
     "ask_plan": (),
     "plan_unreadable": ("problem",),
+    "problem_line": ("line",),
+    "problem_count": ("count", "most"),
+    "problem_limits": ("stage",),
+    "readiness_heading": ("title",),
     "plan_saved": ("stages",),
     **{
         f"buttons.{key}": ()
