@@ -33,6 +33,7 @@ import asyncio
 import json
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from _seed import NOW, fresh_database, machine, require, seed_users
@@ -86,12 +87,21 @@ async def drain(app: Any, raws: list[dict[str, Any]]) -> float:
         await app.stop()
 
 
-async def bare_ptb(users: list[int], latency: float) -> dict[str, Any]:
+async def _bare_app(
+    users: list[int],
+    latency: float,
+    concurrency: bool | int,
+    record: Callable[[int], Awaitable[None]] | None = None,
+) -> dict[str, Any]:
+    """Bare PTB answering and editing each press; ``record`` (if any) runs first, with the
+    presser's id: the floor's one database write."""
     telegram = SlowTelegram(latency)
 
     async def on_press(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         assert query is not None
+        if record is not None:
+            await record(query.from_user.id)
         await query.answer()
         await query.edit_message_text("Nice work! How much did it hurt?")
 
@@ -100,7 +110,7 @@ async def bare_ptb(users: list[int], latency: float) -> dict[str, Any]:
         .token("123456:BENCH")
         .request(telegram)
         .get_updates_request(telegram)
-        .concurrent_updates(True)
+        .concurrent_updates(concurrency)
         .build()
     )
     app.add_handler(CallbackQueryHandler(on_press))
@@ -119,6 +129,10 @@ async def bare_ptb(users: list[int], latency: float) -> dict[str, Any]:
     }
 
 
+async def bare_ptb(users: list[int], latency: float) -> dict[str, Any]:
+    return await _bare_app(users, latency, True)
+
+
 FLOOR_CONCURRENCY = 64  # as telegram.max_concurrent_updates ships
 
 
@@ -128,43 +142,21 @@ async def floor(backend: str, users: list[int], latency: float) -> dict[str, Any
         engine = create_engine(url)
         async with engine.begin() as connection:
             await connection.execute(text("CREATE TABLE press (user_id BIGINT PRIMARY KEY, n INT)"))
-        record = text(
+        statement = text(
             "INSERT INTO press (user_id, n) VALUES (:user_id, 1) "
             "ON CONFLICT (user_id) DO UPDATE SET n = press.n + 1"
         )
-        telegram = SlowTelegram(latency)
 
-        async def on_press(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-            query = update.callback_query
-            assert query is not None
+        async def record(user_id: int) -> None:
             async with engine.begin() as connection:
-                await connection.execute(record, {"user_id": query.from_user.id})
-            await query.answer()
-            await query.edit_message_text("Nice work! How much did it hurt?")
+                await connection.execute(statement, {"user_id": user_id})
 
-        app = (
-            ApplicationBuilder()
-            .token("123456:BENCH")
-            .request(telegram)
-            .get_updates_request(telegram)
-            .concurrent_updates(FLOOR_CONCURRENCY)
-            .build()
-        )
-        app.add_handler(CallbackQueryHandler(on_press))
-        await app.initialize()
-        cpu0 = time.process_time()
-        seconds = await drain(app, [press(u) for u in users])
-        cpu = time.process_time() - cpu0
-        await app.shutdown()
+        result = await _bare_app(users, latency, FLOOR_CONCURRENCY, record)
         async with engine.connect() as connection:
             recorded = await connection.scalar(text("SELECT count(*) FROM press WHERE n = 1"))
         await engine.dispose()
     require(recorded == len(users), f"floor: every press recorded once ({recorded})")
-    return {
-        "seconds": round(seconds, 3),
-        "cpu_ms_per_press": round(cpu / len(users) * 1000, 2),
-        "concurrency": FLOOR_CONCURRENCY,
-    }
+    return result
 
 
 async def pt_coach(
