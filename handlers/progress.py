@@ -11,17 +11,10 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.domain import callbacks
+from bot.domain.callbacks import ButtonFamily
 from bot.domain.wording import say
 from bot.services import progress_report
 from handlers.common import Context, answer_query, render, run_use_case, services
-
-
-def _arg(data: str) -> str:
-    """The one part after the family (``pg:<weeks>``, ``rp:<period>``); "" if unreadable."""
-    try:
-        return callbacks.decode(data).part(0) or ""
-    except callbacks.CallbackError:
-        return ""
 
 
 async def progress_command(update: Update, context: Context) -> None:
@@ -38,7 +31,7 @@ async def progress_command(update: Update, context: Context) -> None:
 async def on_weeks_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_user
-    arg = _arg(query.data)
+    arg = next(iter(callbacks.parts_of(query.data, ButtonFamily.PROGRESS)), "")
     if not arg.isdigit():
         await answer_query(update, say("common.expired"))
         return
@@ -72,7 +65,7 @@ async def on_period_button(update: Update, context: Context) -> None:
         progress_report.build_report,
         update.effective_user.id,
         services(context).clock.now(),
-        _arg(query.data),
+        next(iter(callbacks.parts_of(query.data, ButtonFamily.REPORT)), ""),
     )
     await answer_query(update, outcome.toast)
     await render(update, context, outcome)

@@ -79,6 +79,16 @@ def decode(data: str | None) -> Decoded:
     return Decoded(family, tuple(parts))
 
 
+def parts_of(data: str | None, family: ButtonFamily) -> tuple[str, ...]:
+    """The parts after ``family`` in ``data``; none for data of another family or no family
+    (a stale or forged button), so the caller answers it as expired."""
+    try:
+        decoded = decode(data)
+    except CallbackError:
+        return ()
+    return decoded.parts if decoded.family is family else ()
+
+
 @dataclass(frozen=True)
 class Prefix:
     """The leading parts a row of buttons shares (``ob:area``, ``st:ct``): a keyboard built

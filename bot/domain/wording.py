@@ -95,19 +95,10 @@ def day_month_time(when: datetime) -> str:
     return t("calendar.day_month_time", day=when.day, month=month, time=f"{when:%H:%M}")
 
 
-COUNTED = ("day", "checkin", "planned_day")
-"""The nouns ``counted`` knows, each with ``counts.<noun>_one`` / ``_many`` in onboarding.toml."""
-
-
 def counted(count: int, noun: str) -> str:
-    """ "1 day", "5 days", "3 check-ins": the one way the bot writes a count."""
-    if noun not in COUNTED:
-        raise ValueError(f"no counts.{noun}_one / _many in onboarding.toml")
+    """ "1 day", "5 days", "3 check-ins": the one way the bot writes a count; ``noun`` names
+    ``counts.<noun>_one`` / ``_many`` in onboarding.toml."""
     return t(f"counts.{noun}_one") if count == 1 else t(f"counts.{noun}_many", count=count)
-
-
-def day_count(count: int) -> str:
-    return counted(count, "day")
 
 
 def format_dose(sets: int | None, reps: int | None, seconds: int | None, per_side: bool) -> str:

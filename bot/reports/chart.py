@@ -316,7 +316,7 @@ def render_progress_chart(
         strip.spines[side].set_visible(False)
     tick_xs = list(range(n_days - 1, -1, -7))[::-1]
     strip.set_xticks(tick_xs)
-    strip.set_xticklabels([_short_date(start + timedelta(days=x)) for x in tick_xs], fontsize=8.5)
+    strip.set_xticklabels([day_month(start + timedelta(days=x)) for x in tick_xs], fontsize=8.5)
 
     if handles:
         fig.legend(
@@ -333,9 +333,6 @@ def render_progress_chart(
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()
-
-
-_short_date = day_month
 
 
 async def render_progress_chart_async(

@@ -26,7 +26,7 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from bot.domain.wording import day_month, day_month_time, day_month_year, say
+from bot.domain.wording import counted, day_month, day_month_time, day_month_year, say
 from bot.reports.chart import has_enough_data, render_progress_chart
 from bot.reports.data import DayRecord, ReportInput
 from bot.reports.stats import (
@@ -38,7 +38,6 @@ from bot.reports.stats import (
     morning_counts,
     pain_trend,
     percent,
-    plural,
     streak,
 )
 
@@ -151,13 +150,6 @@ def sanitize(text: str | None) -> str:
         decomposed = unicodedata.normalize("NFKD", char)
         out.append("".join(c for c in decomposed if ord(c) in drawable and ord(c) >= 32))
     return " ".join("".join(out).split())
-
-
-_long_date = day_month_year
-_short_date = day_month
-
-
-_stamp = day_month_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,9 +265,9 @@ class _Report:
         injury = sanitize(inp.injury_label) or say("pdf.not_specified")
         self._line(say("pdf.who", name=name, injury=injury), size=10.5, style="B", height=5.5)
         since = (self.end - inp.stopped_running).days
-        stopped = _long_date(inp.stopped_running)
+        stopped = day_month_year(inp.stopped_running)
         since_text = (
-            say("pdf.stopped_before", date=stopped, days=plural(since, "day"))
+            say("pdf.stopped_before", date=stopped, days=counted(since, "day"))
             if since >= 0
             else say("pdf.stopped", date=stopped)
         )
@@ -284,8 +276,8 @@ class _Report:
         self._line(
             say(
                 "pdf.period",
-                start=_long_date(self.start),
-                end=_long_date(self.end),
+                start=day_month_year(self.start),
+                end=day_month_year(self.end),
                 days=self.period_len,
             ),
             size=9,
@@ -305,7 +297,7 @@ class _Report:
             CONTENT_W,
             7,
             self._fit(
-                say("pdf.little_data", count=plural(count, "checkin")),
+                say("pdf.little_data", count=counted(count, "checkin")),
                 CONTENT_W - 4,
             ),
             fill=True,
@@ -357,14 +349,14 @@ class _Report:
         red_flags = self._in_period(self.inp.red_flags)
         session_text = str(len(sessions))
         if sessions:
-            session_text += " (" + ", ".join(_short_date(d) for d in sessions) + ")"
+            session_text += " (" + ", ".join(day_month(d) for d in sessions) + ")"
         rows = [
             (
                 say("pdf.adherence_whole"),
                 say(
                     "pdf.adherence_whole_value",
                     percent=percent(overall),
-                    planned=plural(planned, "planned_day"),
+                    planned=counted(planned, "planned_day"),
                 )
                 if overall is not None
                 else say("pdf.no_planned_days"),
@@ -379,7 +371,7 @@ class _Report:
             (say("pdf.paused_rest"), f"{statuses.count('paused')} / {statuses.count('rest')}"),
             (
                 say("pdf.streak"),
-                plural(
+                counted(
                     self.inp.streak if self.inp.streak is not None else streak(self.days, self.end),
                     "day",
                 ),
@@ -488,15 +480,19 @@ class _Report:
             return tuple(_Item(self._wrap(t, width, max_lines)) for t in texts)
 
         skipped = [
-            f"{_short_date(r.day)}: {sanitize(r.skip_reason) or say('pdf.no_reason')}"
+            f"{day_month(r.day)}: {sanitize(r.skip_reason) or say('pdf.no_reason')}"
             for r in latest_first
             if r.status == "skipped"
         ]
         notes = [
-            f"{_short_date(r.day)}: {sanitize(r.note)}" for r in latest_first if sanitize(r.note)
+            f"{day_month(r.day)}: {sanitize(r.note)}" for r in latest_first if sanitize(r.note)
         ]
-        flags = [f"{_stamp(w)}: {sanitize(t)}" for w, t in self._in_period(self.inp.red_flags)]
-        questions = [f"{_stamp(w)}: {sanitize(t)}" for w, t in self._in_period(self.inp.questions)]
+        flags = [
+            f"{day_month_time(w)}: {sanitize(t)}" for w, t in self._in_period(self.inp.red_flags)
+        ]
+        questions = [
+            f"{day_month_time(w)}: {sanitize(t)}" for w, t in self._in_period(self.inp.questions)
+        ]
         running = []
         if self.inp.running:
             running = [

@@ -151,7 +151,7 @@ def adherence_text(days: Iterable[DayRecord], end: date) -> str:
     if planned < MIN_ADHERENCE_DAYS:
         return say(
             "stats.adherence_too_early",
-            planned=plural(planned, "planned_day"),
+            planned=counted(planned, "planned_day"),
             min=MIN_ADHERENCE_DAYS,
         )
     # Days of history so far; an unanswered today is "not yet", as in ``adherence``.
@@ -160,7 +160,7 @@ def adherence_text(days: Iterable[DayRecord], end: date) -> str:
     partial = any(r.status == "partial" for r in _window(records, end, 28))
     note = " " + say("stats.partial_note") if partial else ""
     month = percent(adherence(records, end, 28))
-    first = plural(known, "day")
+    first = counted(known, "day")
     if known < 7:
         return say("stats.adherence_first_days", week=week, known=first, note=note)
     if known < 28:
@@ -268,9 +268,6 @@ def percent(value: float | None) -> str:
     return "n/a" if value is None else f"{round(value * 100)} %"
 
 
-plural = counted  # '1 day' / '5 days' (bot.domain.wording.counted, worded in onboarding.toml)
-
-
 def caption(
     days: Iterable[DayRecord], today: date, rehab_day: int, *, streak_days: int | None = None
 ) -> str:
@@ -283,7 +280,9 @@ def caption(
     """
     records = list(days)
     parts = (
-        [say("common.streak", streak=plural(streak_days, "day"))] if streak_days is not None else []
+        [say("common.streak", streak=counted(streak_days, "day"))]
+        if streak_days is not None
+        else []
     )
     parts.append(adherence_text(records, today))
     trend = pain_trend(records, today)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CheckIn, ScheduledMessage
 from bot.domain import pain as pain_model
-from bot.domain.callbacks import ButtonFamily, CallbackError, decode, encode
+from bot.domain.callbacks import ButtonFamily, encode, parts_of
 from bot.domain.content import load_checkin_text, load_exercise_templates, load_safety_text
 from bot.domain.kinds import MessageKind
 from bot.domain.timing import in_quiet_hours, local_date
@@ -41,15 +41,6 @@ ESCALATION_LOOKBACK_DAYS = 7
 
 def _rng() -> random.Random:
     return random.Random()
-
-
-def _parts(data: str, family: ButtonFamily) -> tuple[str, ...]:
-    """The parts after the family of a button's data, or none for data of another family."""
-    try:
-        decoded = decode(data)
-    except CallbackError:
-        return ()
-    return decoded.parts if decoded.family is family else ()
 
 
 def parse_day(code: str) -> date | None:
@@ -113,7 +104,7 @@ async def press(
     (a quick double tap, or the same tap handled by another instance) changes nothing and
     sends nothing, whatever the clock says. The exercise toggles may be pressed again, and so
     may a button whose press was refused and changed nothing."""
-    parts = _parts(data, ButtonFamily.CHECKIN)
+    parts = parts_of(data, ButtonFamily.CHECKIN)
     day = parse_day(parts[0]) if len(parts) >= 2 else None
     action, arg = (parts[1], parts[2] if len(parts) > 2 else None) if day else ("", None)
     ctx = await load(session, telegram_id, now, with_plan=True)
@@ -552,7 +543,7 @@ async def answer_morning(
     session: AsyncSession, telegram_id: int, data: str, now: datetime
 ) -> Outcome:
     """``mo:<day>:<better|same|worse>``: how the painful session feels the next morning."""
-    parts = _parts(data, ButtonFamily.MORNING)
+    parts = parts_of(data, ButtonFamily.MORNING)
     about = parse_day(parts[0]) if len(parts) == 2 else None
     answer = parts[1] if len(parts) == 2 else ""
     ctx = await load(session, telegram_id, now)

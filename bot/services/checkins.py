@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import CheckIn, Exercise, User
+from bot.db.models import CheckIn, User
 from bot.db.upsert import dialect_name, insert_for
 
 
@@ -20,17 +20,6 @@ async def get_checkin(session: AsyncSession, user_id: int, day: date) -> CheckIn
             select(CheckIn).where(CheckIn.user_id == user_id, CheckIn.local_date == day)
         )
     ).scalar_one_or_none()
-
-
-_PLAN = (
-    select(Exercise)
-    .where(Exercise.user_id == bindparam("user_id"))
-    .order_by(Exercise.position, Exercise.id)
-)
-
-
-async def plan_exercises(session: AsyncSession, user_id: int) -> list[Exercise]:
-    return list((await session.execute(_PLAN, {"user_id": user_id})).scalars())
 
 
 _RECORD_FIELDS = ("status", "exercises_done", "skip_reason", "updated_at")

@@ -21,7 +21,7 @@ from bot.domain.dispatch_policy import BUDGET_REASON
 from bot.domain.kinds import MessageKind
 from bot.domain.nudges import NudgeContext, choose_nudge, phase_for_day, situation_tags
 from bot.domain.timing import in_quiet_hours, local_date, local_instant
-from bot.domain.wording import say, t, weekday_name
+from bot.domain.wording import counted, say, t, weekday_name
 from bot.reports import stats
 from bot.reports.data import DayRecord
 from bot.services.context import rehab_day
@@ -205,7 +205,7 @@ def weekly_text(
             "weekly.adherence_partial" if partial else "weekly.adherence",
             percent=stats.percent(stats.adherence(days, today, 7)),
         ),
-        *([] if held else [say("common.streak", streak=stats.plural(streak, "day"))]),
+        *([] if held else [say("common.streak", streak=counted(streak, "day"))]),
         text.render(PAIN_TREND_KEYS[stats.pain_trend(days, today, 14)]),
         *([runs] if runs else []),
         "",

@@ -17,7 +17,7 @@ from types import ModuleType
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.callbacks import ButtonFamily, encode
-from bot.domain.wording import say
+from bot.domain.wording import counted, say
 from bot.reports import stats
 from bot.services import safety
 from bot.services.context import Readiness, UserContext, load, not_ready_text
@@ -76,11 +76,11 @@ def little_data_text(data: ProgressData, running: str | None = None) -> str:
     so_far = (
         say("progress.no_checkin_yet")
         if count == 0
-        else say("progress.so_far", count=stats.plural(count, "checkin"))
+        else say("progress.so_far", count=counted(count, "checkin"))
     )
     lines = [say("progress.little_data", so_far=so_far)]
     if count:
-        lines.append(say("progress.streak", streak=stats.plural(data.streak, "day")))
+        lines.append(say("progress.streak", streak=counted(data.streak, "day")))
     lines.append(say("progress.rehab_day", day=data.rehab_day))
     lines.append(say("progress.grow"))
     if running:

@@ -36,7 +36,7 @@ from bot.db.models import (
     User,
 )
 from bot.domain.content import load_checkin_text, load_safety_text
-from bot.domain.wording import day_count, day_month, format_dose, say, shorten
+from bot.domain.wording import counted, day_month, format_dose, say, shorten
 from bot.reports.data import DayRecord, ReportInput
 from bot.services.context import rehab_day
 from bot.services.history import current_streak, load_days
@@ -92,9 +92,6 @@ class ReportPeriod:
     @property
     def length(self) -> int:
         return (self.end - self.start).days + 1
-
-
-_short = day_month
 
 
 def _cut(text: str, limit: int) -> str:
@@ -172,8 +169,8 @@ async def report_period(
         )
     start = max(last, today - timedelta(days=MAX_REPORT_DAYS - 1))
     length = (today - start).days + 1
-    days = day_count(length)
-    return ReportPeriod(start, today, say("report.covers_since", date=_short(last), days=days))
+    days = counted(length, "day")
+    return ReportPeriod(start, today, say("report.covers_since", date=day_month(last), days=days))
 
 
 def _dose(row: Exercise) -> str:

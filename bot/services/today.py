@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import CheckIn
 from bot.domain.content import load_safety_text
 from bot.domain.enums import UserStatus
-from bot.domain.wording import day_month, say
+from bot.domain.wording import counted, day_month, say
 from bot.reports import stats
 from bot.reports.data import DayRecord
 from bot.services import checkins, safety
@@ -52,7 +52,7 @@ def render_today(
         status = say("today.with_pain", status=status, pain=checkin.pain)
     lines = [say("today.headline", day=ctx.rehab_day, status=status)]
     if ctx.safety.allows_cheering:
-        lines.append(say("common.streak", streak=stats.plural(streak, "day")))
+        lines.append(say("common.streak", streak=counted(streak, "day")))
     lines += [
         stats.adherence_text(days, today),
     ]

@@ -383,7 +383,7 @@ def test_dates_counts_and_doses_are_worded_from_the_catalogue() -> None:
     assert wording.day_month_year(friday) == "27 Nov 2026"
     assert wording.day_month_time(datetime(2026, 11, 27, 9, 5)) == "27 Nov 09:05"
     assert wording.weekday_name(friday) == "Friday"
-    assert [wording.day_count(n) for n in (1, 5)] == ["1 day", "5 days"]
+    assert [wording.counted(n, "day") for n in (1, 5)] == ["1 day", "5 days"]
     assert wording.counted(1, "checkin") == "1 check-in"
     assert wording.counted(12, "planned_day") == "12 planned days"
     assert wording.format_dose(3, 15, None, True) == "3 × 15 each side"
