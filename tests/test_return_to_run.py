@@ -180,12 +180,17 @@ async def test_pain_above_the_ceiling_steps_back_at_once(harness: BotHarness) ->
     assert (await _profile(harness, user_id)).run_stage == 2
 
 
-async def test_a_pts_own_stages_replace_the_template(harness: BotHarness) -> None:
+async def _asked_for_pts_stages(harness: BotHarness) -> tuple[int, SimUser]:
+    """A cleared user who tapped "PT’s stages": the bot waits for the plan."""
     user_id = await make_user(harness, at=time(19, 0))
     user = harness.user(1001)
     await _clear(user)
-    menu = await _running(user)
-    await user.press("PT’s stages", menu)
+    await user.press("PT’s stages", await _running(user))
+    return user_id, user
+
+
+async def test_a_pts_own_stages_replace_the_template(harness: BotHarness) -> None:
+    user_id, user = await _asked_for_pts_stages(harness)
     reply = await user.say("run 1 walk 2 x 6\nrun 3 walk 1 x 5\nrun 25")
     assert reply is not None and "run 25 min without stopping" in (reply.text or "")
     shown = await _running(user)
@@ -196,14 +201,10 @@ async def test_a_pts_own_stages_replace_the_template(harness: BotHarness) -> Non
 async def test_a_pts_plan_that_cannot_be_read_says_which_line_and_keeps_the_template(
     harness: BotHarness,
 ) -> None:
-    user_id = await make_user(harness, at=time(19, 0))
-    user = harness.user(1001)
-    await _clear(user)
-    menu = await _running(user)
-    await user.press("PT’s stages", menu)
+    user_id, user = await _asked_for_pts_stages(harness)
     reply = await user.say("run 1 walk 2 x 6\njog for a while")
-    text = reply.text if reply is not None else ""
-    assert "I couldn't read that: line 2: write it like “run 1 walk 2 x 6”" in (text or "")
+    text = (reply.text if reply else "") or ""
+    assert "I couldn't read that: line 2: write it like “run 1 walk 2 x 6”" in text
     assert (await _profile(harness, user_id)).run_plan is None
     reply = await user.say("run 1 walk 2 x 6\n" * 21)
     assert "a plan needs 1 to 20 stages, got 21" in ((reply.text if reply else "") or "")
