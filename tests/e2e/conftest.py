@@ -300,6 +300,25 @@ def expire_leases(db_url: str, by: timedelta) -> int:
     return asyncio.run(_go())
 
 
+def chats_recorded_sent(db_url: str, kind: str = MessageKind.CHECKIN) -> set[int]:
+    """The chats whose ``kind`` message the database holds as ``sent`` right now."""
+
+    async def _go() -> set[int]:
+        engine = create_engine(db_url, poolclass=pool.NullPool)
+        try:
+            async with engine.connect() as conn:
+                rows = await conn.execute(
+                    select(User.chat_id)
+                    .join(ScheduledMessage, ScheduledMessage.user_id == User.id)
+                    .where(ScheduledMessage.kind == kind, ScheduledMessage.status == "sent")
+                )
+                return {chat_id for (chat_id,) in rows}
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(_go())
+
+
 def scheduled_statuses(db_url: str, kind: str = MessageKind.CHECKIN) -> dict[str, int]:
     async def _go() -> dict[str, int]:
         from sqlalchemy import func, select

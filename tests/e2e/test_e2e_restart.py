@@ -6,7 +6,12 @@ process died before recording it. The server here delays each send's *response* 
 message is delivered at once), so the kill lands inside that window for the sends in flight;
 those rows stay ``sending`` until their lease runs out. The test ages the leases instead of
 waiting five minutes, then checks: no runner got zero check-ins, and only runners whose send
-was in flight (or acknowledged an instant before the kill) got two.
+was in flight got two: Telegram had it, the database did not yet say ``sent``.
+
+The window is judged from the database as the kill left it, not from a clock: under load the
+group commit that records a wave can lag its responses by more than a second, and a timing
+rule then blames the bot for a duplicate its design allows (at most ``CONCURRENCY``, all of
+them unrecorded). What it must never do is send again a message it had recorded.
 """
 
 from __future__ import annotations
@@ -18,7 +23,13 @@ import pytest
 
 from scheduler.dispatcher import CONCURRENCY, LEASE
 from tests.botapi.server import BotApiServer
-from tests.e2e.conftest import StartBot, expire_leases, scheduled_statuses, seed_users
+from tests.e2e.conftest import (
+    StartBot,
+    chats_recorded_sent,
+    expire_leases,
+    scheduled_statuses,
+    seed_users,
+)
 
 pytestmark = pytest.mark.slow  # SIGKILLs a real bot process
 
@@ -42,19 +53,11 @@ def test_sigkill_while_sending_then_restart_sends_each_checkin_once(
         "the second wave of sends",
     )
     bot.kill()
-    killed_at = time.time()
-    unanswered = {
-        c.chat_id
-        for c in botapi.calls_to("sendMessage")
-        if c.responded_at is None or c.responded_at > killed_at
-    }
-    just_answered = {
-        c.chat_id
-        for c in botapi.calls_to("sendMessage")
-        if c.responded_at is not None and killed_at - 1.0 <= c.responded_at <= killed_at
-    }
     before = Counter(c.chat_id for c in botapi.calls_to("sendMessage"))
+    recorded_at_kill = chats_recorded_sent(db_url)
+    in_flight = set(before) - recorded_at_kill  # delivered (or sending), not recorded
     assert 0 < len(before) < USERS, "the kill should land while check-ins are going out"
+    assert len(in_flight) <= CONCURRENCY, "a sender waits for its record before the next send"
 
     botapi.response_delay = 0.0
     aged = expire_leases(db_url, LEASE)
@@ -69,13 +72,14 @@ def test_sigkill_while_sending_then_restart_sends_each_checkin_once(
     duplicates = {chat: n for chat, n in received.items() if n > 1}
     print(
         f"{USERS} runners; {sum(before.values())} delivered before the kill, "
-        f"{len(unanswered)} unanswered at the kill, {aged} rows left sending; "
+        f"{len(in_flight)} of them not recorded at the kill, {aged} rows left sending; "
         f"duplicates after restart: {sum(n - 1 for n in duplicates.values())} "
         f"{sorted(duplicates, key=str)}"
     )
     assert all(received[i] >= 1 for i in ids), "every runner got their check-in"
     assert max(received.values()) <= 2
-    assert set(duplicates) <= unanswered | just_answered
+    assert not set(duplicates) & recorded_at_kill, "a message recorded as sent went out again"
+    assert set(duplicates) <= in_flight
     assert len(duplicates) <= CONCURRENCY
     statuses = scheduled_statuses(db_url)
     assert statuses.get("sent") == USERS and "failed" not in statuses
