@@ -10,25 +10,25 @@ order); the bot answers at P(right) >= ANSWER_THRESHOLD.
 
 5-fold cross-validation on the same data (each fold scored by models fitted on the others):
 
-    ranking, rank-1: real dev 0.821, team dev 0.963 (fitted on all: 0.821, 0.955)
+    ranking, rank-1: real dev 0.830, team dev 0.963 (fitted on all: 0.830, 0.963)
     threshold  real dev: top-1, wrong, off-topic declined | team dev: the same
-    0.40        77.2 %  12.9 %  70.6 %   |  96.3 %   3.7 %  94.6 %
-    0.45        76.2 %   9.9 %  70.6 %   |  96.3 %   3.7 %  97.3 %
-    0.50        74.3 %   7.9 %  70.6 %   |  95.5 %   3.7 %  97.3 %
-    0.55        73.3 %   6.9 %  70.6 %   |  95.5 %   3.7 %  97.3 %
-    0.60        73.3 %   5.9 %  76.5 %   |  95.5 %   3.7 %  97.3 %
-    0.65        69.3 %   5.0 %  76.5 %   |  95.5 %   3.0 %  97.3 %
-    0.70        67.3 %   2.0 %  76.5 %   |  94.8 %   3.0 %  97.3 %  <- kept
-    0.75        63.4 %   2.0 %  82.4 %   |  91.8 %   2.2 %  97.3 %
-    0.80        57.4 %   2.0 %  88.2 %   |  91.0 %   1.5 %  97.3 %
-    0.85        50.5 %   2.0 %  94.1 %   |  89.6 %   1.5 %  97.3 %
-    0.90        41.6 %   2.0 % 100.0 %   |  85.1 %   1.5 % 100.0 %
+    0.40        80.2 %   9.9 %  70.6 %   |  96.3 %   3.7 %  94.6 %
+    0.45        79.2 %   8.9 %  70.6 %   |  96.3 %   3.7 %  97.3 %
+    0.50        79.2 %   8.9 %  70.6 %   |  96.3 %   3.7 %  97.3 %
+    0.55        79.2 %   7.9 %  76.5 %   |  96.3 %   3.7 %  97.3 %
+    0.60        74.3 %   6.9 %  76.5 %   |  96.3 %   3.7 %  97.3 %
+    0.65        72.3 %   5.0 %  76.5 %   |  96.3 %   3.0 %  97.3 %
+    0.70        70.3 %   3.0 %  76.5 %   |  95.5 %   3.0 %  97.3 %  <- kept
+    0.75        66.3 %   2.0 %  76.5 %   |  93.3 %   3.0 %  97.3 %
+    0.80        59.4 %   2.0 %  82.4 %   |  91.8 %   2.2 %  97.3 %
+    0.85        54.5 %   2.0 %  88.2 %   |  88.8 %   1.5 %  97.3 %
+    0.90        44.6 %   2.0 %  94.1 %   |  85.8 %   1.5 %  97.3 %
 """
 
-W_LEXICAL = 0.4245
-W_SEM_PHRASING = 0.3779
-W_SEM_ANSWER = 0.1976
-TEMPERATURE = 16.052
+W_LEXICAL = 0.4253
+W_SEM_PHRASING = 0.3805
+W_SEM_ANSWER = 0.1942
+TEMPERATURE = 16.088
 DECIDE_FEATURES = (
     "bias",
     "log_share",
@@ -40,13 +40,13 @@ DECIDE_FEATURES = (
     "lexical",
 )
 DECIDE_WEIGHTS = (
-    -3.859,  # bias
-    0.863,  # log_share
-    5.174,  # margin
-    0.908,  # best
-    -2.388,  # unexplained
-    4.746,  # anchored
-    2.048,  # semantic
-    1.048,  # lexical
+    -4.247,  # bias
+    1.046,  # log_share
+    4.600,  # margin
+    1.505,  # best
+    -2.504,  # unexplained
+    5.075,  # anchored
+    3.102,  # semantic
+    0.039,  # lexical
 )
 ANSWER_THRESHOLD = 0.70
