@@ -6,7 +6,7 @@ sent to ``FaqIndex.answer()``.  Prints a table of misses, then one JSON line:
  "red_flag_recall", "false_red_flag_rate", ...}.
 
     python -m bench.faq_eval [--set dev|holdout|real] [--blind] [--method hybrid]
-                             [--lexical] [--fit] [--fit-pooled] [--devset PATH]
+                             [--lexical] [--fit] [--devset PATH]
                              [--faq-dir DIR]
 
 By default the index is the bot's: lexical scores blended with the wordllama sentence
@@ -24,8 +24,10 @@ from public pages (issue 15.1), each with its source, the acceptable entry ids
 ``--blind`` is given: that adds one JSON line for the blind split (never its
 misses).  Count every ``--blind`` run in bench/README.md; tune on dev only.
 
-``--fit`` also fits the confidence calibration (logistic regression on
-best score, margin and unexplained share) and prints candidate constants.
+``--fit`` also fits the lexical scorer's confidence calibration (logistic regression on
+best score, margin, unexplained share and anchored) and prints candidate constants; use it
+with ``--lexical``. The semantic hybrid's weights and decision are learned by
+``bench/faq_fit.py`` (cross-validated, written to bot/domain/faq_calibration.py).
 """
 
 from __future__ import annotations
@@ -197,7 +199,7 @@ def fit_calibration(
     """
     each = weights or [1.0] * len(outcomes)
     rows = [
-        ((1.0, *o.features), 1.0 if o.top3[:1] and o.top3[0] in o.case.acceptable else 0.0, c)
+        ((1.0, *o.features[:4]), 1.0 if o.top3[:1] and o.top3[0] in o.case.acceptable else 0.0, c)
         for o, c in zip(outcomes, each, strict=True)
         if o.case.expect != RED_FLAG and o.flag is None
     ]
@@ -216,7 +218,6 @@ def fit_calibration(
         step = _solve(hess, grad)
         w = [wi - si for wi, si in zip(w, step, strict=True)]
     names = ["CAL_BIAS", "CAL_BEST", "CAL_MARGIN", "CAL_UNEXPLAINED", "CAL_ANCHORED"]
-    names.append("CAL_SEMANTIC")  # 0.0 for every row with --lexical: leave it out then
     print("fitted: " + " ".join(f"{k}={v:.2f}" for k, v in zip(names, w, strict=False)))
     return tuple(w)
 
@@ -251,11 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--lexical", action="store_true", help="lexical scorer only (no sentence embeddings)"
     )
-    parser.add_argument("--fit", action="store_true", help="fit confidence calibration")
     parser.add_argument(
-        "--fit-pooled",
-        action="store_true",
-        help="fit on the real set's dev split and the team's dev set together, weighted equally",
+        "--fit", action="store_true", help="fit the lexical confidence calibration (--lexical)"
     )
     parser.add_argument("--quiet", action="store_true", help="only print the JSON line")
     args = parser.parse_args(argv)
@@ -265,12 +263,6 @@ def main(argv: list[str] | None = None) -> int:
 
         embedder = load_embedder()
     index = FaqIndex(load_entries(args.faq_dir), method=args.method, embedder=embedder)
-    if args.fit_pooled:  # how the semantic calibration in bot/domain/faq.py was fitted
-        real = run(index, [c for c in load_cases(REALSET) if c.split == "dev"])
-        team = run(index, load_cases(DEVSET))
-        scale = len(real) / len(team)
-        fit_calibration([*real, *team], [1.0] * len(real) + [scale] * len(team))
-        return 0
     cases = load_cases(args.devset or SETS[args.which])
     if not any(c.split for c in cases):
         outcomes = run(index, cases)

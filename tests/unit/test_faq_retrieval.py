@@ -334,3 +334,42 @@ def test_entry_questions_do_not_copy_holdout_texts() -> None:
                     else 0.0
                 )
                 assert ratio < 0.85, f"{entry.id}: {q!r} copies holdout text {text!r}"
+
+
+def test_the_learned_semantic_calibration_is_a_sane_blend_and_decision() -> None:
+    """bot/domain/faq_calibration.py is written by bench/faq_fit.py; whatever the refit, the
+    blend stays a convex mix (scores in 0..1 for the near-tie and suggestion rules), the
+    decision reads the features faq.decision_features gives, in that order, and more of the
+    question that the knowledge base cannot explain never raises the confidence."""
+    from bot.domain import faq_calibration as learned
+    from bot.domain.faq import Features, decision_features
+
+    blend = (learned.W_LEXICAL, learned.W_SEM_PHRASING, learned.W_SEM_ANSWER)
+    assert all(w >= 0 for w in blend)
+    assert sum(blend) == pytest.approx(1.0, abs=1e-3)
+    assert learned.TEMPERATURE > 0
+    assert len(learned.DECIDE_WEIGHTS) == len(learned.DECIDE_FEATURES)
+    assert len(decision_features(Features(0.5, 0.1, 0.0, 1.0))) == len(learned.DECIDE_FEATURES)
+    weights = dict(zip(learned.DECIDE_FEATURES, learned.DECIDE_WEIGHTS, strict=True))
+    assert weights["unexplained"] < 0 < weights["margin"]
+    assert 0.5 <= learned.ANSWER_THRESHOLD < 1.0
+
+
+def test_the_calibration_fit_is_deterministic() -> None:
+    """Same data, same numbers: bench/faq_fit.py has no random state (fixed steps from zero)."""
+    import numpy as np
+
+    from bench.faq_fit import Row, fit_decision, fit_rank
+    from bot.domain.faq import Signals
+
+    def row(n: int, right: int) -> Row:
+        lex = np.array([0.2, 0.3, 0.1]) + 0.1 * np.eye(3)[n % 3]
+        sem = np.array([0.4, 0.5, 0.3]) + 0.05 * np.eye(3)[(n + 1) % 3]
+        good = np.eye(3)[right]
+        sig = Signals(lex, lex, lex, lex, sem, sem, 0.1 * (n % 4), float(n % 2), terms=3)
+        return Row("real" if n % 3 else "team", f"q{n}", "x", good, sig, flagged=False)
+
+    data = [row(n, n % 3) for n in range(24)]
+    first = fit_rank(data)
+    assert np.array_equal(first, fit_rank(data))
+    assert np.array_equal(fit_decision(data, first), fit_decision(data, first))
