@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, select, update
+from sqlalchemy import Table, and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CheckIn, RehabProfile, ScheduledMessage, User
 from bot.domain.dispatch_policy import LEASE, Recipient, backoff, gate
 from bot.domain.enums import MessageStatus, UserStatus
-from bot.domain.timing import local_date
+from bot.domain.timing import local_date, start_of_local_day
 from bot.services.container import Services
 from bot.services.daily_budget import budget_refusal, row_rank
 from bot.services.membership import block_user
@@ -82,6 +82,15 @@ async def _plan_ahead(ctxs: list[SendContext]) -> None:
         await handler_for(kind).plan_ahead_batch(group)  # type: ignore[union-attr]
 
 
+def _claimable(now: datetime) -> tuple[Any, Any]:
+    """What a tick at ``now`` may claim: claims orphaned by a crash, then due rows."""
+    sm = ScheduledMessage
+    return (
+        and_(sm.status == MessageStatus.SENDING, sm.claimed_at < now - LEASE),
+        and_(sm.status == MessageStatus.PENDING, sm.due_at <= now),
+    )
+
+
 class Outbox:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -96,10 +105,7 @@ class Outbox:
         every due row of the table (tens of thousands at the top of a busy hour)."""
         sm = ScheduledMessage
         limit = self.settings.schedule.batch_size
-        claimable = (
-            and_(sm.status == MessageStatus.SENDING, sm.claimed_at < now - LEASE),  # orphaned
-            and_(sm.status == MessageStatus.PENDING, sm.due_at <= now),
-        )
+        claimable = _claimable(now)
         rows: list[Any] = []
         async with self.services.sessions() as session:
             for due in claimable:
@@ -130,6 +136,45 @@ class Outbox:
             oldest = min(r.due_at for r in rows)
             self.services.metrics.tick_lag_seconds = max(0.0, (now - oldest).total_seconds())
         return [r.id for r in sorted(rows, key=lambda r: r.due_at)]
+
+    async def next_work_at(self, now: datetime) -> datetime | None:
+        """The earliest instant at which a tick could find work: a row falling due, an orphaned
+        claim whose lease runs out, a pause ending. None when nothing is waiting at all.
+
+        Ticks before it are no-ops, so a clock-driven caller may skip them (the test harness
+        moves its fake clock straight there instead of ticking through quiet weeks). The rule
+        for what is claimable is ``_claimable``, shared with ``claim``; an answer may be early
+        (a tick then simply finds nothing), never late.
+        """
+        sm = ScheduledMessage
+        async with self.services.sessions() as session:
+            due, orphaned = (
+                await session.execute(
+                    select(
+                        select(func.min(sm.due_at))
+                        .where(sm.status == MessageStatus.PENDING)
+                        .scalar_subquery(),
+                        select(func.min(sm.claimed_at))
+                        .where(sm.status == MessageStatus.SENDING)
+                        .scalar_subquery(),
+                    )
+                )
+            ).one()
+            pauses = (
+                await session.execute(
+                    select(User.paused_until, User.timezone).where(
+                        User.status == UserStatus.PAUSED, User.paused_until.is_not(None)
+                    )
+                )
+            ).all()
+        candidates: list[datetime] = [due] if due is not None else []
+        if orphaned is not None:
+            candidates.append(orphaned + LEASE)
+        # ``resume_finished_pauses`` ends a pause once the user's local day is past its end.
+        candidates += [
+            start_of_local_day(until + timedelta(days=1), zone or "UTC") for until, zone in pauses
+        ]
+        return min(candidates, default=None)
 
     # --- prepare -------------------------------------------------------------------------
 

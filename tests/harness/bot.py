@@ -13,6 +13,7 @@ from bot.app import PTBApp, build_application, start_services
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.services.container import Services
+from bot.services.outbox import Outbox
 from tests.harness import updates
 from tests.harness.fake_telegram import FakeTelegram, SentMessage
 
@@ -61,10 +62,23 @@ class BotHarness:
         return await Dispatcher(self.services, self.app.bot).tick()
 
     async def advance(self, delta: timedelta, *, step: timedelta = timedelta(minutes=5)) -> None:
-        """Move the clock forward, ticking on the way as a running bot would."""
+        """Move the clock forward, ticking every ``step`` on the way as a running bot would.
+
+        Ticks that would find nothing to do are skipped (``Outbox.next_work_at``): the clock
+        jumps to the first tick of the same ``step`` grid at or after the next piece of work,
+        so every message goes out at the very tick it would have with all the empty ticks run,
+        and sixty simulated days cost their few hundred real ticks instead of 17,000.
+        """
         end = self.clock.now() + delta
         while self.clock.now() < end:
-            self.clock.advance(min(step, end - self.clock.now()))
+            now = self.clock.now()
+            work_at = await Outbox(self.services).next_work_at(now)
+            steps = 1
+            if work_at is None:
+                steps = -(-(end - now) // step)
+            elif work_at > now + step:
+                steps = -(-(work_at - now) // step)
+            self.clock.set(min(now + steps * step, end))
             await self.tick()
 
 
