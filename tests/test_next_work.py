@@ -42,7 +42,7 @@ async def test_the_check_in_goes_out_at_the_instant_given_and_not_a_second_befor
     assert await harness.tick() == 0
     harness.clock.set(work_at)
     assert await harness.tick() == 1
-    assert "exercises" in harness.telegram.last(1001).text.lower()
+    assert "exercises" in (harness.telegram.last(1001).text or "").lower()
 
 
 async def test_an_orphaned_claim_is_work_when_its_lease_runs_out(harness: BotHarness) -> None:

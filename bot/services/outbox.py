@@ -172,7 +172,9 @@ class Outbox:
             candidates.append(orphaned + LEASE)
         # ``resume_finished_pauses`` ends a pause once the user's local day is past its end.
         candidates += [
-            start_of_local_day(until + timedelta(days=1), zone or "UTC") for until, zone in pauses
+            start_of_local_day(until + timedelta(days=1), zone or "UTC")
+            for until, zone in pauses
+            if until is not None
         ]
         return min(candidates, default=None)
 
