@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.clock import FakeClock
 from bot.db.models import Exercise, NudgeLog, RehabProfile, ScheduledMessage, User
@@ -30,6 +30,7 @@ from bot.domain.kinds import MessageKind
 from bot.domain.timing import in_quiet_hours
 from bot.reports import stats
 from bot.services.history import load_days
+from bot.services.outbox import Outbox
 from bot.services.outgoing_nudges import GENTLE_THEMES
 from bot.services.planner import schedule_user
 from tests.conftest import START, make_settings
@@ -43,7 +44,6 @@ BERLIN = ZoneInfo(ZONE)
 DAY0 = START.astimezone(BERLIN).date()  # Friday 2026-11-27
 STOPPED = date(2026, 11, 16)
 QUIET = (time(21, 0), time(8, 0))
-STEP = timedelta(hours=6)  # the longest sleep between due messages (pauses end on a tick)
 RED_FLAG_TEXT = "my shin hurts in one spot even when I'm sitting"
 PUSH_WORDS = ("push through", "push on", "no pain", "harder", "tough it out", "no excuses")
 NUDGES = {n.id: n for n in load_nudges()}
@@ -175,23 +175,12 @@ async def act(h: BotHarness, s: Script, event: str) -> None:
         await user.block()
 
 
-async def next_due(h: BotHarness) -> datetime | None:
-    async with h.services.sessions() as session:
-        return (
-            await session.execute(
-                select(func.min(ScheduledMessage.due_at)).where(
-                    ScheduledMessage.status == "pending"
-                )
-            )
-        ).scalar_one_or_none()
-
-
 async def simulate(h: BotHarness, scripts: list[Script], days: int) -> None:
     """Run the bot for ``days``, waking at every due message and scripted event.
 
-    Jumping from one due time to the next (instead of ticking every few minutes) sends each
-    message at exactly its due time, as the real 5-second tick does, and keeps 60 days fast.
-    Between due times it still wakes every ``STEP`` so that pauses end on time.
+    Jumping from one piece of work to the next (``Outbox.next_work_at``: a due message or a
+    pause's end) instead of ticking every few minutes sends each message at exactly its due
+    time, as the real 5-second tick does, and keeps 60 days fast.
     """
     for s in scripts:
         await add_user(h, s)
@@ -206,11 +195,11 @@ async def simulate(h: BotHarness, scripts: list[Script], days: int) -> None:
     )
     while h.clock.now() < end:
         now = h.clock.now()
-        wake = now + STEP
-        due = await next_due(h)
-        if due is not None:
-            wake = min(wake, max(due, now + timedelta(seconds=1)))
-        wake = min([wake, *(e for e in events if e > now)])
+        work_at = await Outbox(h.services).next_work_at(now)
+        wakes = [e for e in events if e > now] + [end]
+        if work_at is not None:
+            wakes.append(max(work_at, now + timedelta(seconds=1)))
+        wake = min(wakes)
         h.clock.set(wake)
         await h.tick()
         here = local(h.clock.now())
