@@ -23,6 +23,7 @@ from telegram.constants import ChatAction, MessageLimit
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.domain import callbacks
 from bot.services.activity import claim_in, claim_update
 from bot.services.container import Services
 from bot.services.outcome import Attachment, Outcome, Reply
@@ -265,7 +266,8 @@ def button_handler(
             return
         toast: str | None = None
         try:
-            toast = await handle(update, context, query.data.split(":"))
+            decoded = callbacks.decode(query.data)  # the handler's pattern matched its family
+            toast = await handle(update, context, [decoded.family.value, *decoded.parts])
         finally:
             await answer_query(update, toast)
 

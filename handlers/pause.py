@@ -9,6 +9,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.domain import callbacks
 from bot.domain.callbacks import ButtonFamily, pattern
 from bot.services import pausing
 from handlers.common import Context, answer_query, render, run_use_case, services
@@ -48,7 +49,7 @@ async def on_pause_button(update: Update, context: Context) -> None:
         context,
         pausing.pause_button,
         update.effective_user.id,
-        query.data.partition(":")[2],
+        next(iter(callbacks.parts_of(query.data, ButtonFamily.PAUSE)), ""),
         svc.clock.now(),
         svc.settings,
     )
