@@ -52,3 +52,32 @@ def test_no_button_data_is_written_by_hand_outside_the_registry() -> None:
 def test_the_check_finds_plain_and_formatted_button_data() -> None:
     source = 'a = ("Done", "ci:20261207:done")\nb = f"st:m:{key}"\nc = "Pick a topic:"\n'
     assert [text for _, text in hand_written_button_data(source)] == ["ci:20261207:done", "st:m:"]
+
+
+def hand_decoded_button_data(source: str) -> list[int]:
+    """Lines that take apart ``<something>.data`` with ``split``/``partition``/``rsplit``."""
+    return sorted(
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in {"split", "partition", "rpartition", "rsplit"}
+        and isinstance(node.func.value, ast.Attribute)
+        and node.func.value.attr == "data"
+    )
+
+
+def test_no_button_data_is_taken_apart_outside_the_registry() -> None:
+    offenders = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if path == REGISTRY:
+                continue
+            for line in hand_decoded_button_data(path.read_text()):
+                offenders.append(f"{path.relative_to(ROOT)}:{line}")
+    assert offenders == [], "use bot.domain.callbacks.decode or parts_of:\n" + "\n".join(offenders)
+
+
+def test_the_check_finds_hand_decoding() -> None:
+    source = 'a = query.data.split(":")\nb = q.data.partition(":")[2]\nc = text.split(":")\n'
+    assert hand_decoded_button_data(source) == [1, 2]
