@@ -92,7 +92,8 @@ async def live_days(
         end = harness.clock.now() + timedelta(days=1)
         while harness.clock.now() < end:
             seen = len(harness.telegram.messages(chat))
-            await harness.advance(timedelta(minutes=15), step=timedelta(minutes=15))
+            harness.clock.set(await harness.next_tick_at(end, timedelta(minutes=15)))
+            await harness.tick()
             stamp = f"{local_now(harness):%a %H:%M}"
             day.extend((stamp, m) for m in harness.telegram.messages(chat)[seen:])
         result.append(day)

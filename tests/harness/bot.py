@@ -4,7 +4,7 @@ fake clock."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
@@ -62,24 +62,29 @@ class BotHarness:
         return await Dispatcher(self.services, self.app.bot).tick()
 
     async def advance(self, delta: timedelta, *, step: timedelta = timedelta(minutes=5)) -> None:
-        """Move the clock forward, ticking every ``step`` on the way as a running bot would.
-
-        Ticks that would find nothing to do are skipped (``Outbox.next_work_at``): the clock
-        jumps to the first tick of the same ``step`` grid at or after the next piece of work,
-        so every message goes out at the very tick it would have with all the empty ticks run,
-        and sixty simulated days cost their few hundred real ticks instead of 17,000.
-        """
+        """Move the clock forward, ticking every ``step`` on the way as a running bot would
+        (ticks that would find nothing are skipped: see ``next_tick_at``)."""
         end = self.clock.now() + delta
         while self.clock.now() < end:
-            now = self.clock.now()
-            work_at = await Outbox(self.services).next_work_at(now)
-            steps = 1
-            if work_at is None:
-                steps = -(-(end - now) // step)
-            elif work_at > now + step:
-                steps = -(-(work_at - now) // step)
-            self.clock.set(min(now + steps * step, end))
+            self.clock.set(await self.next_tick_at(end, step))
             await self.tick()
+
+    async def next_tick_at(self, end: datetime, step: timedelta) -> datetime:
+        """The next tick worth running on the grid of ``step`` from now, at most ``end``.
+
+        Ticks that would find nothing to do are skipped (``Outbox.next_work_at``): this is the
+        first tick of the grid at or after the next piece of work, so every message goes out
+        at the very tick it would have with all the empty ticks run, and sixty simulated days
+        cost their few hundred real ticks instead of 17,000.
+        """
+        now = self.clock.now()
+        work_at = await Outbox(self.services).next_work_at(now)
+        steps = 1
+        if work_at is None:
+            steps = -(-(end - now) // step)
+        elif work_at > now + step:
+            steps = -(-(work_at - now) // step)
+        return min(now + steps * step, end)
 
 
 @dataclass
