@@ -576,6 +576,8 @@ def test_same_clause_is_read_from_the_rule_file(tmp_path: Path) -> None:
         ("the pain is constant, even in bed", "rest-night-pain"),
         # a comparison with a past event is history only in its own clause
         ("It's like when I broke my ankle: I can't put weight on it", "cant-bear-weight"),
+        # ... and a present "can't" keeps the clause in the present
+        ("It feels like when I broke my foot and I can't walk on it", "cant-bear-weight"),
         # after "no pain whatsoever" a symptom, not a place, brings it back
         ("No pain whatsoever at first, but now my calf is swollen", "calf-pain-swelling"),
         # a toe, foot or joint out of place
