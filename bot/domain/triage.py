@@ -25,9 +25,10 @@ Matching works on folded, typo-corrected, stemmed tokens:
 * a story that ends in recovery ("... I took two months off, and now I have zero
   pain anywhere", "... Now I'm back to running marathons") switches off every
   symptom told before it, as long as nothing after it is a symptom, a relapse or
-  a present word; concepts in ``[recovery].keep`` (chest pain, fainting: "it has
-  passed" still needs a doctor) are switched off only when the story is marked as
-  history ("in the fall of 2016");
+  a present word (a concept of ``[recovery].neutral``, a place or a guess, is no
+  symptom); concepts in ``[recovery].keep`` (chest pain, fainting: "it has passed"
+  still needs a doctor) are switched off only when the story is marked as history
+  ("in the fall of 2016");
 * a flag's ``unless`` concepts (an explained cause: "because I'd laced my shoes too
   tightly") cancel it, except when one of its ``unless_cancelled_by`` concepts is
   there too ("I loosened my laces but it still happens");
@@ -135,6 +136,7 @@ class Triager:
         history_year_after: Iterable[str] = (),
         recovered: Iterable[str] = (),
         recovery_keep: Iterable[str] = (),
+        recovery_neutral: Iterable[str] = (),
         clause_breaks: Iterable[str] = (),
     ) -> None:
         self._flags = tuple(flags)
@@ -157,6 +159,7 @@ class Triager:
         self._history_keep = frozenset(history_keep)
         self._year_after = frozenset(stem(w) for w in history_year_after)
         self._recovery_keep = frozenset(recovery_keep)
+        self._recovery_neutral = frozenset(recovery_neutral)
         self._negators = frozenset(stem(w) for w in negators)
         self._scope = scope
         self._breakers = frozenset(stem(w) for w in breakers)
@@ -315,12 +318,17 @@ class Triager:
         """Position of the recovery that ends the story (-1 if none), and whether the
         story is marked as history.  A recovery counts only when no live symptom,
         relapse or present word follows it; a bare "again" after it is about running
-        ("how soon can I run again?"), not the symptom."""
+        ("how soon can I run again?"), not the symptom, and a concept of
+        ``[recovery].neutral`` (a place, a guess) is no symptom ("no pain whatsoever ...
+        he thinks it was a bone bruise")."""
         for r in sorted(
             (m for m in mods if m.concept == _RECOVERED), key=lambda m: -m.positions[0]
         ):
             end = r.positions[-1]
-            after_symptom = any(i in live and m.positions[0] > end for i, m in enumerate(matches))
+            after_symptom = any(
+                i in live and m.positions[0] > end and m.concept not in self._recovery_neutral
+                for i, m in enumerate(matches)
+            )
             after_mod = any(
                 x.concept in (_RELAPSE, _PRESENT)
                 and x.positions[0] > end
@@ -454,6 +462,7 @@ def load_triager(path: Path | None = None) -> Triager:
         history_year_after=hist.year_after,
         recovered=rec.phrases,
         recovery_keep=rec.keep,
+        recovery_neutral=rec.neutral,
         clause_breaks=data.clauses.breaks,
     )
 

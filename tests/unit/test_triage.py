@@ -544,3 +544,81 @@ def test_same_clause_is_read_from_the_rule_file(tmp_path: Path) -> None:
     assert triager("false").triage(text).flag == "x"
     assert not triager("true").triage(text).is_red_flag
     assert triager("true").triage("I can't walk").flag == "x"
+
+
+# ---- fourth pass (issue 14.5, flags2): general rules, on messages written for them ----
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        # a negated "had" or "got" before the period or cycle, or how long since the last one
+        ("I haven't had my cycle since March and I'm running 60 miles a week", "energy-deficiency"),
+        ("I have not gotten a period in four months", "energy-deficiency"),
+        ("It has been a year since I had a period", "energy-deficiency"),
+        # weight applied or taken, not only put
+        ("I can't apply any weight to my left foot", "cant-bear-weight"),
+        ("I can barely take weight through my right leg", "cant-bear-weight"),
+        # certainty said outright is a suspicion too
+        ("I'm fairly certain I have a stress fracture in my shin", "bone-pinpoint"),
+        ("I'm sure it's a stress fracture, it feels like the last one", "bone-pinpoint"),
+        # pricking and prickling are nerve words
+        ("my toes feel prickly after every run", "numbness-tingling"),
+        ("a prickling feeling runs down my leg when I sit", "numbness-tingling"),
+        # pain that grows, and less running said in other words
+        ("I dropped my mileage but the knee pain has worsened", "rising-pain"),
+        ("I switched to shorter runs and the ache turned into real pain", "rising-pain"),
+        # an ice pack explains numbness only where the cold itself is said to do it
+        ("my toes go numb on every run, even after icing", "numbness-tingling"),
+        # constancy said of the pain
+        ("my shin hurts all the time now", "rest-night-pain"),
+        ("a constant dull ache in my heel", "rest-night-pain"),
+        ("the pain is constant, even in bed", "rest-night-pain"),
+        # a comparison with a past event is history only in its own clause
+        ("It's like when I broke my ankle: I can't put weight on it", "cant-bear-weight"),
+        # ... and a present "can't" keeps the clause in the present
+        ("It feels like when I broke my foot and I can't walk on it", "cant-bear-weight"),
+        # after "no pain whatsoever" a symptom, not a place, brings it back
+        ("No pain whatsoever at first, but now my calf is swollen", "calf-pain-swelling"),
+        # a toe, foot or joint out of place
+        ("I fell on the trail and my little toe is dislocated", "cant-bear-weight"),
+        ("after the fall my foot was at a 45 degree angle to my leg", "cant-bear-weight"),
+        ("my finger is fine but my big toe is sticking out at a funny spot", "cant-bear-weight"),
+    ],
+)
+def test_fourth_pass_rules_fire(text: str, flag: str) -> None:
+    result = triage(text)
+    assert flag in (result.flag, *result.also), (text, result.flag, result.also)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # numbness from the cold of an ice pack or an ice bath, said as the cause
+        "My hamstring is numb, but only because I'm sitting on an ice pack as I type",
+        "my legs went numb in the ice bath after the race",
+        # a comparison with a limp is no limp, and "all the time" about it is no rest pain
+        "my shins ached on runs and I felt like I was limping all the time; new shoes fixed it",
+        # constant pounding is a run, not a pain
+        "the constant pounding on the way down the mountain destroyed my quads",
+        # a past event compared, in the same clause
+        "It felt a lot like when I had the ski accident and couldn't put any weight on my leg",
+        # a recovery followed only by a place and a guess
+        "Last week pressing on it was painful. Now? No pain whatsoever, and my doctor thinks it "
+        "was a bone bruise",
+        # a pace that worsened is not a pain
+        "My 5k time has worsened since I cut back my running",
+        # an awkward landing is no deformity
+        "I landed at an odd angle on my foot but it feels okay",
+        "I dislocated my shoulder playing rugby years ago",
+    ],
+)
+def test_fourth_pass_exceptions_stay_quiet(text: str) -> None:
+    result = triage(text)
+    assert not result.is_red_flag, (text, result.flag, result.also)
+
+
+def test_an_ice_pack_never_explains_away_numbness_in_the_saddle_area() -> None:
+    # The cold explains numb toes or a numb hamstring, not the emergency sign.
+    result = triage("My bum is numb, but only because I'm sitting on an ice pack as I type")
+    assert result.flag == "cauda-equina"

@@ -577,6 +577,7 @@ class History(Frozen):
 class Recovery(Frozen):
     phrases: Words = ()
     keep: Words = ()
+    neutral: Words = ()
 
 
 class RedFlagsFile(Frozen):
@@ -605,10 +606,10 @@ class RedFlagsFile(Frozen):
                 for name in names:
                     if name not in self.concepts:
                         raise Problem(("flag", index, field), f"unknown concept {name!r}")
-        for table in ("history", "recovery"):
-            for name in getattr(self, table).keep:
+        for table, field in (("history", "keep"), ("recovery", "keep"), ("recovery", "neutral")):
+            for name in getattr(getattr(self, table), field):
                 if name not in self.concepts:
-                    raise Problem((table, "keep"), f"unknown concept {name!r}")
+                    raise Problem((table, field), f"unknown concept {name!r}")
         return self
 
 
