@@ -171,12 +171,13 @@ class Tally:
     wrong: int = 0
     answerable: int = 0
     off_answered: int = 0
+    off_flagged: int = 0  # off-topic caught by triage: not declined, as faq_eval counts it
     off: int = 0
 
     def line(self) -> str:
         top1 = 100 * self.right / self.answerable
         wrong = 100 * self.wrong / self.answerable
-        declined = 100 * (1 - self.off_answered / max(self.off, 1))
+        declined = 100 * (1 - (self.off_answered + self.off_flagged) / max(self.off, 1))
         return f"{top1:5.1f} % {wrong:5.1f} % {declined:5.1f} %"
 
     @property
@@ -197,6 +198,7 @@ def score(
         if r.expect == OFF_TOPIC:
             tally.off += 1
             tally.off_answered += answered
+            tally.off_flagged += r.flagged
         else:
             tally.answerable += 1
             tally.right += answered and r.good[top] > 0
@@ -225,7 +227,7 @@ def cross_validate(data: list[Row]) -> tuple[dict[float, dict[str, Tally]], dict
             for t in THRESHOLDS:
                 got = score(part, w, beta, t)
                 acc = per_threshold[t][name]
-                for field in ("right", "wrong", "answerable", "off_answered", "off"):
+                for field in ("right", "wrong", "answerable", "off_answered", "off_flagged", "off"):
                     setattr(acc, field, getattr(acc, field) + getattr(got, field))
     return per_threshold, {n: sum(h) / len(h) for n, h in hits.items()}
 
