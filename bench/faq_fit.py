@@ -15,7 +15,8 @@ from zero, no random state):
    the near-tie and suggestion rules keep their meaning) and the temperature (their sum).
 2. **Decision**: a logistic regression P(top entry is acceptable) on the top entry's features
    (``faq.decision_features``: log softmax share, margin, score, unexplained share, anchored,
-   its phrasing cosine and lexical score). Off-topic questions are negatives; red-flag cases
+   its phrasing cosine and lexical score, and the question's best cosine to a declined topic
+   of synonyms.toml [offtopic] topics). Off-topic questions are negatives; red-flag cases
    and questions triage flags are left out (triage owns them). Rows of the two sets are
    weighted so that each set counts equally.
 
@@ -66,6 +67,7 @@ DECIDE_NAMES = (
     "anchored",
     "semantic",
     "lexical",
+    "declined",
 )
 
 
