@@ -15,7 +15,8 @@ from zero, no random state):
    the near-tie and suggestion rules keep their meaning) and the temperature (their sum).
 2. **Decision**: a logistic regression P(top entry is acceptable) on the top entry's features
    (``faq.decision_features``: log softmax share, margin, score, unexplained share, anchored,
-   its phrasing cosine and lexical score). Off-topic questions are negatives; red-flag cases
+   its phrasing cosine and lexical score, and the question's best cosine to a declined topic
+   of synonyms.toml [offtopic] topics). Off-topic questions are negatives; red-flag cases
    and questions triage flags are left out (triage owns them). Rows of the two sets are
    weighted so that each set counts equally.
 
@@ -66,6 +67,7 @@ DECIDE_NAMES = (
     "anchored",
     "semantic",
     "lexical",
+    "declined",
 )
 
 
@@ -171,12 +173,13 @@ class Tally:
     wrong: int = 0
     answerable: int = 0
     off_answered: int = 0
+    off_flagged: int = 0  # off-topic caught by triage: not declined, as faq_eval counts it
     off: int = 0
 
     def line(self) -> str:
         top1 = 100 * self.right / self.answerable
         wrong = 100 * self.wrong / self.answerable
-        declined = 100 * (1 - self.off_answered / max(self.off, 1))
+        declined = 100 * (1 - (self.off_answered + self.off_flagged) / max(self.off, 1))
         return f"{top1:5.1f} % {wrong:5.1f} % {declined:5.1f} %"
 
     @property
@@ -197,6 +200,7 @@ def score(
         if r.expect == OFF_TOPIC:
             tally.off += 1
             tally.off_answered += answered
+            tally.off_flagged += r.flagged
         else:
             tally.answerable += 1
             tally.right += answered and r.good[top] > 0
@@ -225,7 +229,7 @@ def cross_validate(data: list[Row]) -> tuple[dict[float, dict[str, Tally]], dict
             for t in THRESHOLDS:
                 got = score(part, w, beta, t)
                 acc = per_threshold[t][name]
-                for field in ("right", "wrong", "answerable", "off_answered", "off"):
+                for field in ("right", "wrong", "answerable", "off_answered", "off_flagged", "off"):
                     setattr(acc, field, getattr(acc, field) + getattr(got, field))
     return per_threshold, {n: sum(h) / len(h) for n, h in hits.items()}
 

@@ -110,3 +110,18 @@ async def test_without_the_warm_up_nothing_is_loaded_until_the_first_question(
     finally:
         await harness.app.post_shutdown(harness.app)  # type: ignore[misc]
         await harness.app.shutdown()
+
+
+def test_declined_topics_are_compared_by_meaning_and_only_lower_the_confidence() -> None:
+    """synonyms.toml [offtopic] topics (issue 15, declining round): a question's best cosine to
+    a declined topic is one input of the learned decision, and being closer to one never makes
+    an answer more likely. A fuelling question is closer to them than an injury question."""
+    from bot.domain import faq_calibration as learned
+
+    index = FaqIndex(load_entries(), embedder=load_embedder())
+    gels = index.signals("How many energy gels should I take in my marathon?").declined
+    injury = index.signals("My Achilles hurts when I walk downstairs, should I rest?").declined
+    assert 0.0 <= injury < gels <= 1.0
+    weights = dict(zip(learned.DECIDE_FEATURES, learned.DECIDE_WEIGHTS, strict=True))
+    assert weights["declined"] <= 0
+    assert FaqIndex(load_entries()).signals("energy gels").declined == 0.0  # lexical: unused

@@ -10,25 +10,25 @@ order); the bot answers at P(right) >= ANSWER_THRESHOLD.
 
 5-fold cross-validation on the same data (each fold scored by models fitted on the others):
 
-    ranking, rank-1: real dev 0.830, team dev 0.963 (fitted on all: 0.830, 0.963)
+    ranking, rank-1: real dev 0.821, team dev 0.955 (fitted on all: 0.821, 0.955)
     threshold  real dev: top-1, wrong, off-topic declined | team dev: the same
-    0.40        80.2 %   9.9 %  70.6 %   |  96.3 %   3.7 %  94.6 %
-    0.45        79.2 %   8.9 %  70.6 %   |  96.3 %   3.7 %  97.3 %
-    0.50        79.2 %   8.9 %  70.6 %   |  96.3 %   3.7 %  97.3 %
-    0.55        79.2 %   7.9 %  76.5 %   |  96.3 %   3.7 %  97.3 %
-    0.60        74.3 %   6.9 %  76.5 %   |  96.3 %   3.7 %  97.3 %
-    0.65        72.3 %   5.0 %  76.5 %   |  96.3 %   3.0 %  97.3 %
-    0.70        70.3 %   3.0 %  76.5 %   |  95.5 %   3.0 %  97.3 %  <- kept
-    0.75        66.3 %   2.0 %  76.5 %   |  93.3 %   3.0 %  97.3 %
-    0.80        59.4 %   2.0 %  82.4 %   |  91.8 %   2.2 %  97.3 %
-    0.85        54.5 %   2.0 %  88.2 %   |  88.8 %   1.5 %  97.3 %
-    0.90        44.6 %   2.0 %  94.1 %   |  85.8 %   1.5 %  97.3 %
+    0.40        77.7 %   8.9 %  76.7 %   |  95.5 %   4.5 %  97.3 %
+    0.45        75.0 %   8.9 %  76.7 %   |  95.5 %   4.5 %  97.3 %
+    0.50        74.1 %   8.0 %  76.7 %   |  95.5 %   4.5 %  97.3 %
+    0.55        71.4 %   4.5 %  79.1 %   |  95.5 %   4.5 %  97.3 %
+    0.60        68.8 %   3.6 %  81.4 %   |  95.5 %   4.5 %  97.3 %
+    0.65        67.9 %   2.7 %  81.4 %   |  94.8 %   4.5 %  97.3 %
+    0.70        63.4 %   1.8 %  86.0 %   |  92.5 %   3.7 %  97.3 %  <- kept
+    0.75        58.9 %   1.8 %  86.0 %   |  90.3 %   3.0 %  97.3 %
+    0.80        52.7 %   1.8 %  86.0 %   |  89.6 %   2.2 %  97.3 %
+    0.85        47.3 %   1.8 %  90.7 %   |  88.8 %   2.2 %  97.3 %
+    0.90        40.2 %   1.8 %  93.0 %   |  85.1 %   1.5 %  97.3 %
 """
 
-W_LEXICAL = 0.4253
-W_SEM_PHRASING = 0.3805
-W_SEM_ANSWER = 0.1942
-TEMPERATURE = 16.088
+W_LEXICAL = 0.4227
+W_SEM_PHRASING = 0.3769
+W_SEM_ANSWER = 0.2004
+TEMPERATURE = 16.184
 DECIDE_FEATURES = (
     "bias",
     "log_share",
@@ -38,15 +38,17 @@ DECIDE_FEATURES = (
     "anchored",
     "semantic",
     "lexical",
+    "declined",
 )
 DECIDE_WEIGHTS = (
-    -4.247,  # bias
-    1.046,  # log_share
-    4.600,  # margin
-    1.505,  # best
-    -2.504,  # unexplained
-    5.075,  # anchored
-    3.102,  # semantic
-    0.039,  # lexical
+    -5.812,  # bias
+    0.780,  # log_share
+    6.152,  # margin
+    6.949,  # best
+    -1.696,  # unexplained
+    4.668,  # anchored
+    1.850,  # semantic
+    -0.671,  # lexical
+    -1.615,  # declined
 )
 ANSWER_THRESHOLD = 0.70

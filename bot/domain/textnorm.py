@@ -215,6 +215,8 @@ class Lexicon:
     synonyms: SynonymMap
     offtopic: frozenset[str]  # stems of words the KB deliberately does not cover
     domain: tuple[str, ...]  # phrases that mark a message as about injury / rehab
+    # declined topics in a few words each, compared by meaning (faq.py, with an embedder)
+    offtopic_topics: tuple[str, ...] = ()
 
 
 def load_lexicon(path: Path | None = None) -> Lexicon:
@@ -228,6 +230,7 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
         ),
         offtopic=offtopic,
         domain=tuple(data.domain.words),
+        offtopic_topics=tuple(data.offtopic.topics),
     )
 
 

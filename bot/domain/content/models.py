@@ -620,10 +620,15 @@ class WordList(Frozen):
     words: Words = ()
 
 
+class OfftopicList(WordList):
+    # declined topics as short descriptions, compared by meaning (sentence embeddings)
+    topics: Words = ()
+
+
 class SynonymsFile(Frozen):
     synonyms: dict[str, Words] = {}
     broader: dict[str, Words] = {}
-    offtopic: WordList = WordList()
+    offtopic: OfftopicList = OfftopicList()
     domain: WordList = WordList()
 
 
