@@ -272,10 +272,9 @@ ANSWER_THRESHOLD = {threshold:.2f}
 '''
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dry-run", action="store_true", help="print, do not write")
-    args = parser.parse_args(argv)
+def fitted_file() -> tuple[str, list[str]]:
+    """The text of ``bot/domain/faq_calibration.py`` as the data and knowledge base stand
+    today, and the summary lines printed with it (a test compares the shipped file to it)."""
     from bot.faq_embeddings import load_embedder
 
     index = FaqIndex(load_entries(), embedder=load_embedder())
@@ -294,11 +293,22 @@ def main(argv: list[str] | None = None) -> int:
     for t in THRESHOLDS:
         mark = "  <- kept" if t == threshold else ""
         table.append(f"    {t:.2f}       {cv[t]['real'].line()}   | {cv[t]['team'].line()}{mark}")
-    print("\n".join(table))
-    print(f"weights {weights} temperature {temperature:.3f}")
-    print("decision " + " ".join(f"{n}={b:.3f}" for n, b in zip(DECIDE_NAMES, beta, strict=True)))
+    summary = [
+        *table,
+        f"weights {weights} temperature {temperature:.3f}",
+        "decision " + " ".join(f"{n}={b:.3f}" for n, b in zip(DECIDE_NAMES, beta, strict=True)),
+    ]
+    return render(weights, temperature, beta, threshold, table), summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dry-run", action="store_true", help="print, do not write")
+    args = parser.parse_args(argv)
+    text, summary = fitted_file()
+    print("\n".join(summary))
     if not args.dry_run:
-        OUT.write_text(render(weights, temperature, beta, threshold, table))
+        OUT.write_text(text)
         print(f"wrote {OUT.relative_to(ROOT)}")
     return 0
 

@@ -125,3 +125,15 @@ def test_declined_topics_are_compared_by_meaning_and_only_lower_the_confidence()
     weights = dict(zip(learned.DECIDE_FEATURES, learned.DECIDE_WEIGHTS, strict=True))
     assert weights["declined"] <= 0
     assert FaqIndex(load_entries()).signals("energy gels").declined == 0.0  # lexical: unused
+
+
+def test_the_shipped_calibration_is_what_faq_fit_writes_today() -> None:
+    """The learned weights belong to the knowledge base and the dev questions they were fitted
+    on: after an entry, a phrasing or a synonym changes, ``python bench/faq_fit.py`` has to
+    be run again (it rewrites bot/domain/faq_calibration.py), or answers drift silently."""
+    from bench.faq_fit import OUT, fitted_file
+
+    text, _ = fitted_file()
+    assert OUT.read_text() == text, (
+        "bot/domain/faq_calibration.py is stale: run `python bench/faq_fit.py` and commit it"
+    )
