@@ -64,6 +64,30 @@ def test_fresh_refuses_a_database_it_cannot_delete(tmp_path: Path) -> None:
     assert result.returncode == 2 and "SQLite" in result.stderr
 
 
+def _chat(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "chat", *args],
+        input="/start\n/quit\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=_env(),
+        timeout=60,
+    )
+
+
+def test_db_takes_a_plain_file_path_and_explains_a_url_it_cannot_use(tmp_path: Path) -> None:
+    db = tmp_path / "mine.db"
+    result = _chat("--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert "I'm PT Coach" in result.stdout and db.exists()
+
+    refused = _chat("--db", "mysql://someone@host/db")
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("--db: ") and "Traceback" not in refused.stderr
+    assert "sqlite+aiosqlite" in refused.stderr  # says what it accepts
+
+
 def test_number_keys_use_the_label_on_a_number_scale() -> None:
     scale = ChatMessage(
         1,

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from bot.chat.session import HELP, run_chat
 from bot.config import ConfigError, Settings, load_settings
 
@@ -27,6 +29,15 @@ def chat_settings(base: Settings, db_url: str) -> Settings:
             "health_port": 0,
         },
     )
+
+
+def database_url(value: str | None) -> str:
+    """``--db`` takes a database URL, or simply the path of a SQLite file to chat in."""
+    if not value:
+        return CHAT_DB
+    if "://" in value:
+        return value
+    return f"sqlite+aiosqlite:///{Path(value).expanduser().resolve()}"
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -52,7 +63,13 @@ def cmd_chat(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
-    url = args.db or CHAT_DB
+    url = database_url(args.db)
+    try:
+        settings = chat_settings(base, url)
+    except (ConfigError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
+        reason = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+        print(f"--db: {reason}", file=sys.stderr)
+        return 2
     if args.fresh:
         path = _sqlite_file(url)
         if path is None:
@@ -63,7 +80,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     setup_logging("WARNING", False)
-    return asyncio.run(run_chat(chat_settings(base, url)))
+    return asyncio.run(run_chat(settings))
 
 
 def register(sub: Any) -> None:
@@ -74,7 +91,9 @@ def register(sub: Any) -> None:
         + HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--db", metavar="URL", help=f"database URL (default: {CHAT_DB})")
+    parser.add_argument(
+        "--db", metavar="URL|FILE", help=f"database URL or SQLite file (default: {CHAT_DB})"
+    )
     parser.add_argument(
         "--fresh", action="store_true", help="delete the chat database and start over"
     )
