@@ -57,3 +57,29 @@ def test_migrate_creates_the_schema(tmp_path: Path) -> None:
 
     tables = {r[0] for r in sqlite3.connect(db).execute("select name from sqlite_master")}
     assert {"users", "checkins", "scheduled_messages", "alembic_version"} <= tables
+
+
+def test_every_reading_command_on_an_unmigrated_database_says_to_migrate(tmp_path: Path) -> None:
+    env = {"PTCOACH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/empty.db"}
+    for command in (["stats"], ["faq", "unanswered"], ["faq", "served"], ["schedule", "show", "5"]):
+        result = run(*command, env=env)
+        assert result.returncode == 1, (command, result.stderr)
+        assert "Traceback" not in result.stderr, command
+        line = result.stderr.strip()
+        assert line.startswith("error: could not read") and "\n" not in line, command
+        assert "python -m bot migrate" in line, command
+
+
+def test_an_unreachable_database_is_one_line_too() -> None:
+    env = {"PTCOACH_DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:1/none"}
+    result = run("stats", env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: could not read the counts")
+
+
+def test_a_limit_below_one_is_refused_by_the_parser(tmp_path: Path) -> None:
+    env = {"PTCOACH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"}
+    for bad in ("-3", "0", "ten"):
+        result = run("faq", "unanswered", "--limit", bad, env=env)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, bad
+        assert "--limit" in result.stderr, bad

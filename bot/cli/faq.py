@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli.session import run_with_session
+from bot.cli.session import positive_int, run_with_session
 from bot.domain.faq import FaqIndex
 from bot.services.faq import Decision, Kind, answer_question
 
@@ -70,7 +70,7 @@ def cmd_unanswered(args: argparse.Namespace) -> int:
     ) -> tuple[list[tuple[str, int]], list[tuple[str, str, int]]]:
         return await unanswered(session, args.limit), await not_helped(session, args.limit)
 
-    rows, misses = run_with_session(both)
+    rows, misses = run_with_session(both, reading="the FAQ questions")
     if not rows and not misses:
         print("No unanswered questions yet.")
     for text, count in rows:
@@ -88,7 +88,7 @@ def cmd_served(args: argparse.Namespace) -> int:
     from bot.domain.faq import load_entries
     from bot.services.faq import EntryUse, entry_use
 
-    use = run_with_session(entry_use)
+    use = run_with_session(entry_use, reading="the FAQ counts")
     ids = [e.id for e in load_entries()]
     ids += sorted(set(use) - set(ids))  # entries removed since they were served
     table = [use.get(i, EntryUse(i, 0, 0, 0)) for i in ids]
@@ -124,7 +124,7 @@ def register(sub: Any) -> None:
     unanswered = faq_sub.add_parser(
         "unanswered", help="what users asked that the bot could not answer"
     )
-    unanswered.add_argument("--limit", type=int, default=50)
+    unanswered.add_argument("--limit", type=positive_int, default=50)
     unanswered.set_defaults(func=cmd_unanswered)
     served = faq_sub.add_parser(
         "served", help="how often each entry was served, and rated helpful or not"

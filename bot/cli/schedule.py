@@ -9,13 +9,12 @@ local time behaves on a daylight-saving day without a database or a bot.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.cli.session import settings, with_session
+from bot.cli.session import run_with_session
 
 
 class CliError(Exception):
@@ -80,15 +79,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from bot.domain.timing import format_utc
     from bot.services.upcoming import upcoming
 
-    url = settings().database.url
-    try:
-        found = asyncio.run(with_session(url, lambda s: upcoming(s, args.telegram_id)))
-    except Exception as exc:  # unreachable or unmigrated database: one line, not a traceback
-        print(
-            f"error: could not read the schedule ({type(exc).__name__}: {exc})".splitlines()[0],
-            file=sys.stderr,
-        )
-        return 1
+    found = run_with_session(lambda s: upcoming(s, args.telegram_id), reading="the schedule")
     if found is None:
         print(f"error: no user with Telegram id {args.telegram_id}", file=sys.stderr)
         return 1

@@ -6,12 +6,14 @@ CLI runs no SQL of its own.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from pydantic import SecretStr
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import ConfigError, Settings, load_settings
@@ -40,6 +42,32 @@ async def with_session(url: str | SecretStr, work: Callable[[AsyncSession], Awai
         await engine.dispose()
 
 
-def run_with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """``work`` with one session on the configured database, from synchronous CLI code."""
-    return asyncio.run(with_session(settings().database.url, work))
+def run_with_session(
+    work: Callable[[AsyncSession], Awaitable[T]], *, reading: str = "the database"
+) -> T:
+    """``work`` with one session on the configured database, from synchronous CLI code.
+
+    An unreachable or unmigrated database is one line on stderr and exit status 1 (with the
+    fix, where there is an obvious one), never a traceback: every command reads through here.
+    """
+    url = settings().database.url
+    try:
+        return asyncio.run(with_session(url, work))
+    except (SQLAlchemyError, OSError) as exc:
+        cause = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        hint = ""
+        if "no such table" in cause or "does not exist" in cause:
+            hint = "; run `python -m bot migrate` first"
+        print(f"error: could not read {reading} ({cause}){hint}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1, or argparse's own one-line error."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value

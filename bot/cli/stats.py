@@ -50,7 +50,9 @@ def stats_json(stats: DbStats) -> str:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    stats = run_with_session(lambda session: collect_stats(session, datetime.now(UTC)))
+    stats = run_with_session(
+        lambda session: collect_stats(session, datetime.now(UTC)), reading="the counts"
+    )
     print(stats_json(stats) if args.json else format_stats(stats))
     return 0
 
