@@ -251,8 +251,11 @@ async def test_snooze_asks_again_later(harness: BotHarness) -> None:
     await make_user(harness, at=time(12, 0))
     alex = harness.user(1001)
     await harness.advance(timedelta(hours=3, minutes=5))  # 12:05 Berlin
-    await alex.press("Ask me later")
-    await alex.press("1 hour")
+    choices = await alex.press("Ask me later")
+    assert choices is not None
+    assert [label for label, _ in choices.buttons] == ["30 min", "1 hour", "3 hours"]
+    ack = await alex.press("1 hour")
+    assert ack is not None and "1 hour" in (ack.text or "")  # the delay as the user chose it
     count = len(alex.texts)
     await harness.advance(timedelta(minutes=55))
     assert len(alex.texts) == count

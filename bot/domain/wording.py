@@ -11,7 +11,12 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.domain.content import ONBOARDING_FILE, load_onboarding_text, load_replies_text
+from bot.domain.content import (
+    ONBOARDING_FILE,
+    load_exercise_templates,
+    load_onboarding_text,
+    load_replies_text,
+)
 from bot.domain.pain import PainDay
 
 __all__ = ["ONBOARDING_FILE", "button", "say", "t"]
@@ -99,6 +104,24 @@ def counted(count: int, noun: str) -> str:
     """ "1 day", "5 days", "3 check-ins": the one way the bot writes a count; ``noun`` names
     ``counts.<noun>_one`` / ``_many`` in onboarding.toml."""
     return t(f"counts.{noun}_one") if count == 1 else t(f"counts.{noun}_many", count=count)
+
+
+def delay_words(minutes: int, *, short: bool = False) -> str:
+    """ "30 minutes" (or "30 min" on a button), "1 hour", "3 hours": how long a snooze is."""
+    if minutes < 60:
+        return counted(minutes, "minute_short" if short else "minute")
+    return counted(minutes // 60, "hour")
+
+
+def injury_phrase(area: str | None) -> str:
+    """The injury as the check-in and nudges name it ("knee", "Achilles"): the area's
+    phrase in exercises.toml, or a plain word when the area is unknown or gone."""
+    if area is not None:
+        try:
+            return load_exercise_templates().area(area).phrase
+        except KeyError:
+            pass
+    return t("common.your_injury")
 
 
 def format_dose(sets: int | None, reps: int | None, seconds: int | None, per_side: bool) -> str:

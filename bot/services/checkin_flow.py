@@ -19,16 +19,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import CheckIn, ScheduledMessage
 from bot.domain import pain as pain_model
 from bot.domain.callbacks import ButtonFamily, encode, parts_of
-from bot.domain.content import load_checkin_text, load_exercise_templates, load_safety_text
+from bot.domain.content import load_checkin_text, load_safety_text
 from bot.domain.kinds import MessageKind
 from bot.domain.timing import in_quiet_hours, local_date
-from bot.domain.wording import pain_detail, say
+from bot.domain.wording import delay_words, injury_phrase, pain_detail, say
 from bot.services import checkins, nudge_triggers, safety
 from bot.services.activity import first_press, forget_press
 from bot.services.context import UserContext, load, plan_of
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
 from bot.services.outcome import ButtonRows, Outcome, Reply, rows
-from bot.services.outgoing_checkin import checkin_buttons, day_code, plan_morning_question
+from bot.services.outgoing_checkin import (
+    checkin_buttons,
+    day_code,
+    plan_morning_question,
+    prompt_text,
+)
 from bot.services.planner import cancel_pending, upsert_message
 from bot.services.return_to_run import offer_if_cleared
 
@@ -48,23 +53,6 @@ def parse_day(code: str) -> date | None:
         return datetime.strptime(code, "%Y%m%d").date()
     except ValueError:
         return None
-
-
-def delay_words(minutes: int) -> str:
-    return (
-        f"{minutes} minutes"
-        if minutes < 60
-        else ("1 hour" if minutes == 60 else f"{minutes // 60} hours")
-    )
-
-
-def injury_phrase(area: str | None) -> str:
-    if area is None:
-        return "injury"
-    try:
-        return load_exercise_templates().area(area).phrase
-    except KeyError:
-        return "injury"
 
 
 def _chunk(buttons: list[tuple[str, str]], per_row: int) -> ButtonRows:
@@ -271,7 +259,7 @@ async def _later(
 ) -> Outcome:
     d = day_code(day)
     line = [
-        (delay_words(m).replace(" minutes", " min"), encode(ButtonFamily.CHECKIN, d, "z", m))
+        (delay_words(m, short=True), encode(ButtonFamily.CHECKIN, d, "z", m))
         for m in SNOOZE_MINUTES
     ]
     return Outcome.say(load_checkin_text().render("flow.ask_when"), rows(line), edit=True)
@@ -421,13 +409,7 @@ async def _skip_note(
 async def _update_today(
     session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
 ) -> Outcome:
-    prompt = load_checkin_text().render(
-        "prompt",
-        _rng(),
-        first_name=ctx.user.first_name,
-        day=ctx.rehab_day,
-        injury=injury_phrase(ctx.injury_area),
-    )
+    prompt = prompt_text(_rng(), ctx.user.first_name, ctx.rehab_day, ctx.injury_area)
     return Outcome.say(prompt, checkin_buttons(day), edit=True)
 
 

@@ -8,20 +8,11 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.callbacks import ButtonFamily, encode
-from bot.domain.content import load_checkin_text, load_exercise_templates
+from bot.domain.content import load_checkin_text
 from bot.services import checkins, safety
 from bot.services.context import Readiness, load, not_ready_text
 from bot.services.outcome import Outcome
-from bot.services.outgoing_checkin import checkin_buttons, day_code
-
-
-def _injury_phrase(area: str | None) -> str:
-    if area is None:
-        return "injury"
-    try:
-        return load_exercise_templates().area(area).phrase
-    except KeyError:
-        return "injury"
+from bot.services.outgoing_checkin import checkin_buttons, day_code, prompt_text
 
 
 async def open_checkin(session: AsyncSession, telegram_id: int, now: datetime) -> Outcome:
@@ -46,11 +37,5 @@ async def open_checkin(session: AsyncSession, telegram_id: int, now: datetime) -
                 ),
             ),
         )
-    prompt = text.render(
-        "prompt",
-        rng,
-        first_name=ctx.user.first_name,
-        day=ctx.rehab_day,
-        injury=_injury_phrase(ctx.injury_area),
-    )
+    prompt = prompt_text(rng, ctx.user.first_name, ctx.rehab_day, ctx.injury_area)
     return Outcome.say(prompt, checkin_buttons(ctx.today))

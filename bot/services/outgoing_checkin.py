@@ -19,6 +19,7 @@ from bot.domain.timing import (
     local_instant,
     next_daily,
 )
+from bot.domain.wording import injury_phrase
 from bot.services.checkins import get_checkin, mark_missed
 from bot.services.context import rehab_day
 from bot.services.outcome import ButtonRows
@@ -57,6 +58,16 @@ async def _profile(ctx: SendContext) -> RehabProfile | None:
     return await ctx.session.get(RehabProfile, ctx.user.id)
 
 
+def prompt_text(
+    rng: random.Random, first_name: str, day: int, injury_area: str | None
+) -> str:
+    """The daily check-in question, wherever it is asked: the scheduled prompt, the snoozed
+    one, /checkin, and "update today" after a day was already logged."""
+    return load_checkin_text().render(
+        "prompt", rng, first_name=first_name, day=day, injury=injury_phrase(injury_area)
+    )
+
+
 def _rng(ctx: SendContext) -> random.Random:
     return random.Random(f"{ctx.user.id}:{ctx.row.local_date}:{ctx.row.kind}")
 
@@ -68,12 +79,11 @@ class CheckinKind:
         if is_rest_weekday(ctx.row.local_date, ctx.user.rest_weekdays):
             return Skip("skipped", "planned rest day")
         profile = await _profile(ctx)
-        text = load_checkin_text().render(
-            "prompt",
+        text = prompt_text(
             _rng(ctx),
-            first_name=ctx.user.first_name,
-            day=rehab_day(profile, ctx.row.local_date),
-            injury=_injury(profile),
+            ctx.user.first_name,
+            rehab_day(profile, ctx.row.local_date),
+            profile.injury_area if profile is not None else None,
         )
         return Outgoing(text, checkin_buttons(ctx.row.local_date))
 
@@ -169,17 +179,6 @@ async def _missed_trigger(ctx: SendContext) -> None:
     await on_missed(ctx.session, ctx.user, ctx.now)
 
 
-def _injury(profile: RehabProfile | None) -> str:
-    if profile is None:
-        return "injury"
-    from bot.domain.content import load_exercise_templates
-
-    try:
-        return load_exercise_templates().area(profile.injury_area).phrase
-    except KeyError:
-        return "injury"
-
-
 class FollowupKind:
     """One gentle reminder when the day's check-in is unanswered; never a second."""
 
@@ -205,12 +204,11 @@ class SnoozeKind(FollowupKind):
         if await _checked_in(ctx):
             return Skip("skipped", "already checked in")
         profile = await _profile(ctx)
-        text = load_checkin_text().render(
-            "prompt",
+        text = prompt_text(
             _rng(ctx),
-            first_name=ctx.user.first_name,
-            day=rehab_day(profile, ctx.row.local_date),
-            injury=_injury(profile),
+            ctx.user.first_name,
+            rehab_day(profile, ctx.row.local_date),
+            profile.injury_area if profile is not None else None,
         )
         return Outgoing(text, checkin_buttons(ctx.row.local_date))
 
@@ -240,7 +238,7 @@ class MorningKind:
             _rng(ctx),
             first_name=ctx.user.first_name,
             day=rehab_day(profile, ctx.row.local_date),
-            injury=_injury(profile),
+            injury=injury_phrase(profile.injury_area if profile is not None else None),
         )
         return Outgoing(question, buttons)
 

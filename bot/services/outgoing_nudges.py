@@ -21,7 +21,7 @@ from bot.domain.dispatch_policy import BUDGET_REASON
 from bot.domain.kinds import MessageKind
 from bot.domain.nudges import NudgeContext, choose_nudge, phase_for_day, situation_tags
 from bot.domain.timing import in_quiet_hours, local_date, local_instant
-from bot.domain.wording import counted, say, t, weekday_name
+from bot.domain.wording import counted, injury_phrase, say, t, weekday_name
 from bot.reports import stats
 from bot.reports.data import DayRecord
 from bot.services.context import rehab_day
@@ -30,7 +30,6 @@ from bot.services.nudge_planner import SCHEDULED, plan_next_nudge, plan_trigger_
 from bot.services.nudge_triggers import is_lapsed
 from bot.services.outcome import ButtonRows
 from bot.services.outgoing import Outgoing, SendContext, Skip, register_kind
-from bot.services.outgoing_checkin import _injury
 from bot.services.planner import plan_pt_sessions, plan_weekly_summary, upsert_message
 from bot.services.return_to_run import (
     clearance_offer,
@@ -106,7 +105,7 @@ async def _nudge_context(
     )
     return NudgeContext(
         first_name=ctx.user.first_name,
-        injury_label=_injury(profile),
+        injury_label=injury_phrase(profile.injury_area if profile is not None else None),
         rehab_day=day,
         phase=phase_for_day(day, bool(profile and profile.returning_to_run)),
         trigger=trigger,
