@@ -190,6 +190,25 @@ async def test_invalid_answers_get_a_specific_correction_and_store_nothing(
         assert (await session.execute(select(func.count()).select_from(RehabProfile))).scalar() == 0
 
 
+async def test_thanks_or_hello_mid_set_up_is_answered_kindly_and_the_step_asked_again(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await user.say("/start")
+    await user.press("let's start")
+    await user.press("Knee")
+    before = len(user.texts)
+    await user.say("thanks!")
+    thanks, again = user.texts[before:]
+    assert thanks.startswith("You're welcome") and "couldn't read" not in again
+    assert "When did you stop running?" in again
+    await user.say("hi")
+    assert "couldn't read" not in user.texts[-1] and "When did you stop running?" in user.texts[-1]
+    await user.say("2 weeks ago")  # the step still takes its answer
+    dialog = await _dialog(harness)
+    assert dialog is not None and dialog.data["stop"] == "2026-11-13"
+
+
 async def test_restart_mid_onboarding_continues_at_the_same_step(harness: BotHarness) -> None:
     user = harness.user()
     await user.say("/start")

@@ -215,6 +215,16 @@ _SMALL_TALK_WORDS = {
 _SMALL_TALK_LONGEST = max(len(p) for ps in _SMALL_TALK_WORDS.values() for p in ps)
 
 
+SOCIAL_KINDS = frozenset({"thanks", "greeting", "goodbye", "compliment"})
+"""Small talk that never answers a question the bot asked (an "ok" or a "yes" may)."""
+
+
+def social_kind(text: str) -> str | None:
+    """``text``'s kind of small talk when it is purely social (thanks, hello, bye, praise)."""
+    kind = small_talk_kind(text)
+    return kind if kind in SOCIAL_KINDS else None
+
+
 def small_talk_kind(text: str) -> str | None:
     """The kind of small talk ``text`` is, or None if it says anything more."""
     if len(text) > SMALL_TALK_MAX:
