@@ -209,6 +209,29 @@ async def test_thanks_or_hello_mid_set_up_is_answered_kindly_and_the_step_asked_
     assert dialog is not None and dialog.data["stop"] == "2026-11-13"
 
 
+async def test_every_daily_command_says_the_same_thing_until_set_up_is_done(
+    harness: BotHarness,
+) -> None:
+    """One rule, one message: before consent "get set up", half-way "nearly set up"."""
+    user = harness.user()
+    commands = ("/checkin", "/today", "/progress", "/exercises", "/settings", "/running")
+
+    async def replies() -> set[str]:
+        seen = set()
+        for command in commands:
+            await user.say(command)
+            seen.add(user.last.text or "")
+        return seen
+
+    assert await replies() == {
+        "Let's get you set up first: send /start and it takes about two minutes."
+    }
+    await user.say("/start")
+    await user.press("let's start")
+    await user.press("Knee")
+    assert await replies() == {"You're nearly set up: send /start to finish the last steps."}
+
+
 async def test_restart_mid_onboarding_continues_at_the_same_step(harness: BotHarness) -> None:
     user = harness.user()
     await user.say("/start")

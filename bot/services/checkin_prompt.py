@@ -19,7 +19,7 @@ async def open_checkin(session: AsyncSession, telegram_id: int, now: datetime) -
     """Today's check-in question with its buttons, or "already logged: update or keep?"."""
     ctx = await load(session, telegram_id, now)
     if ctx is None or not ctx.ready:
-        return Outcome.say(not_ready_text(Readiness.UNKNOWN))
+        return Outcome.say(not_ready_text(ctx.readiness if ctx else Readiness.UNKNOWN))
     hold = safety.hold_reply(ctx.safety)
     if hold is not None and ctx.safety.on_hold:
         return Outcome((hold,))  # no exercise question during a hold: why, and how it ends

@@ -22,7 +22,7 @@ from bot.domain.onboarding import MAX_EXERCISES, ExerciseDraft, typed_intent
 from bot.domain.parsing import InputError, parse_exercise
 from bot.domain.wording import button, describe_exercise, format_dose, t
 from bot.services import profile as profile_service
-from bot.services.context import Readiness, readiness
+from bot.services.context import Readiness, not_ready_text, readiness
 from bot.services.dialogs import clear_dialog, set_dialog
 from bot.services.onboarding_views import added_text
 from bot.services.outcome import ButtonRows, Outcome, Reply, rows
@@ -89,18 +89,12 @@ async def _how(session: AsyncSession, user: User, row: Exercise) -> str | None:
     return template.how if template is not None else None
 
 
-async def _ready_user(session: AsyncSession, telegram_id: int) -> User | None:
-    user = await get_user(session, telegram_id)
-    return user if readiness(user) is Readiness.READY else None
-
-
 async def show_plan(session: AsyncSession, telegram_id: int) -> Outcome:
     """/exercises: the plan with its buttons, or how to get set up first."""
     user = await get_user(session, telegram_id)
-    if user is None:
-        return Outcome.say(t("start.not_set_up"))
-    if readiness(user) is not Readiness.READY:
-        return Outcome.say(t("start.finish_first") + " /start")
+    state = readiness(user)
+    if user is None or state is not Readiness.READY:
+        return Outcome.say(not_ready_text(state))
     return await _plan_outcome(session, user)
 
 
@@ -108,9 +102,10 @@ async def press(
     session: AsyncSession, telegram_id: int, action: str, exercise_id: int | None, now: datetime
 ) -> Outcome:
     """A plan button ("ex:<action>[:<id>]") pressed by ``telegram_id``."""
-    user = await _ready_user(session, telegram_id)
-    if user is None:
-        return Outcome.nothing(t("start.not_set_up"))
+    user = await get_user(session, telegram_id)
+    state = readiness(user)
+    if user is None or state is not Readiness.READY:
+        return Outcome.nothing(not_ready_text(state))
     if action == "list":
         return await _plan_outcome(session, user, edit=True)
     if action == "add":

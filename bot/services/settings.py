@@ -36,7 +36,7 @@ from bot.domain.timezones import describe_local_time
 from bot.domain.wording import describe_when, hhmm, t
 from bot.services import profile as profile_service
 from bot.services import settings_views as views
-from bot.services.context import Readiness, readiness
+from bot.services.context import Readiness, not_ready_text, readiness
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
 from bot.services.outcome import Outcome, Reply
 from bot.services.setup_views import candidate_buttons, frozen, resolve_zone, weekday_buttons
@@ -52,16 +52,6 @@ def _out(*replies: Reply) -> Outcome:
 async def _ready_user(session: AsyncSession, telegram_id: int) -> tuple[User | None, Readiness]:
     user = await get_user(session, telegram_id)
     return user, readiness(user)
-
-
-def _not_set_up_text(state: Readiness) -> str:
-    if state is Readiness.UNKNOWN:
-        return t("start.not_set_up")
-    return t("start.finish_first") + " /start"
-
-
-def _not_set_up_toast(state: Readiness) -> str:
-    return t("start.not_set_up") if state is Readiness.UNKNOWN else t("start.finish_first")
 
 
 async def _menu(session: AsyncSession, user: User) -> Reply:
@@ -93,7 +83,7 @@ async def open_menu(session: AsyncSession, telegram_id: int) -> Outcome:
     """/settings (and "Review settings" after /start): the menu; any change in progress ends."""
     user, state = await _ready_user(session, telegram_id)
     if user is None or state is not Readiness.READY:
-        return Outcome.say(_not_set_up_text(state))
+        return Outcome.say(not_ready_text(state))
     await clear_dialog(session, user.id)
     return _out(await _menu(session, user))
 
@@ -270,7 +260,7 @@ async def press(
     """A settings button ("st:<action>:<arg>")."""
     user, state = await _ready_user(session, telegram_id)
     if user is None or state is not Readiness.READY:
-        return Outcome.nothing(_not_set_up_toast(state))
+        return Outcome.nothing(not_ready_text(state))
     if action == "open":
         await clear_dialog(session, user.id)
         return _out(await _menu(session, user))

@@ -140,8 +140,6 @@ _ONBOARDING_FIELDS: Mapping[str, tuple[str, ...]] = {
     "start.welcome_back": ("checkin_time", "first_name", "timezone"),
     "start.welcome_back_paused": ("first_name", "until"),
     "start.checkin_hint": (),
-    "start.finish_first": (),
-    "start.not_set_up": (),
     "cancel.onboarding": (),
     "cancel.flow": (),
     "cancel.nothing": (),
