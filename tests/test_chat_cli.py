@@ -88,6 +88,16 @@ def test_db_takes_a_plain_file_path_and_explains_a_url_it_cannot_use(tmp_path: P
     assert "sqlite+aiosqlite" in refused.stderr  # says what it accepts
 
 
+def test_a_second_session_on_the_same_database_is_answered(tmp_path: Path) -> None:
+    """Each session numbers its own updates; the bot drops an update id it has handled (as
+    it must for Telegram's redeliveries), so a new session goes on from the last one's ids."""
+    db = str(tmp_path / "again.db")
+    assert "I'm PT Coach" in _chat("--db", db).stdout
+    second = _chat("--db", db)
+    assert second.returncode == 0, second.stderr
+    assert "I'm PT Coach" in second.stdout
+
+
 def test_number_keys_use_the_label_on_a_number_scale() -> None:
     scale = ChatMessage(
         1,

@@ -26,6 +26,7 @@ from telegram import Update
 
 from bot.chat.terminal import ChatMessage, Output, TerminalTelegram
 from bot.config import Settings
+from bot.services.activity import next_update_id
 
 USER_ID = 424242
 STEP = timedelta(minutes=5)  # /wait ticks this often: well inside the dispatcher's late grace
@@ -82,6 +83,11 @@ class ChatSession:
 
         await self.app.initialize()
         await start_services(self.app)
+        # Update and message ids go on from the last session's: the bot drops an update id it
+        # has already handled, exactly as it must for Telegram's redeliveries.
+        first = await next_update_id(self.app.bot_data["services"].engine)
+        self._updates = itertools.count(first)
+        self._inbound = itertools.count(first)
 
     async def stop(self) -> None:
         await self.app.shutdown()

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from bot.db.models import ButtonPress, ProcessedUpdate
@@ -50,6 +50,15 @@ async def claim_update(engine: AsyncEngine, update_id: int, now: datetime) -> bo
     """Claim the update in a transaction of its own (an update that runs no use case)."""
     async with engine.begin() as conn:
         return await record_update(conn, update_id, now)
+
+
+async def next_update_id(engine: AsyncEngine) -> int:
+    """One past the highest update id taken: where a transport that numbers its own updates
+    (the terminal chat) starts, so a second session's updates are not taken for redeliveries
+    of the first one's and silently dropped."""
+    async with engine.connect() as conn:
+        highest = (await conn.execute(select(func.max(ProcessedUpdate.update_id)))).scalar()
+    return (highest or 0) + 1
 
 
 async def forget_old_updates(engine: AsyncEngine, now: datetime) -> int:
