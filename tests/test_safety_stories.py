@@ -99,7 +99,8 @@ async def test_the_hold_silences_checkins_nudges_and_summaries_until_a_clinician
     assert "clear you" in (user.last.text or "")
     await user.press("Not cleared yet")
     assert (await _user(harness)).safety_level == "emergency"
-    await user.press("clinician has seen me")
+    await user.say("/checkin")  # still held, and the way out is now the clinician's go-ahead
+    assert "go-ahead" in (user.last.text or "") and "Did them all" not in str(user.last.buttons)
     await user.press("Cleared to carry on")
     assert (await _user(harness)).safety_level == "none"
     assert await _count(harness, RedFlagReport, resolved_at=None) == 0
@@ -110,6 +111,39 @@ async def test_the_hold_silences_checkins_nudges_and_summaries_until_a_clinician
     assert any(
         "Did them all" in " ".join(lb for lb, _ in m.buttons) for m in _since(user, released_at)
     )
+
+
+async def test_once_seen_the_follow_up_asks_about_the_go_ahead_not_about_being_seen(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await onboard(user)
+    await user.say(EMERGENCY)
+    await user.press("clinician has seen me")  # then no answer to "did they clear you?"
+    assert (await _user(harness)).safety_level == "emergency"
+    seen_from = len(user.tg.messages(user.id))
+
+    await harness.advance(timedelta(days=4), step=timedelta(minutes=30))
+    later = [m.text or "" for m in _since(user, seen_from)]
+    assert any("go-ahead" in text for text in later), later
+    assert not any("seen by a doctor" in text or "looked at" in text for text in later), later
+    assert not any("Did them all" in text for text in later)
+    await user.press("Cleared to carry on")
+    assert (await _user(harness)).safety_level == "none"
+
+
+async def test_a_graver_flag_after_being_seen_asks_about_being_seen_again(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await onboard(user)
+    await user.say(URGENT)
+    await user.press("clinician has seen me")
+    await user.say(EMERGENCY)  # something new and worse: a new visit, not the old clearance
+    me = await _user(harness)
+    assert me.safety_level == "emergency" and me.safety_seen_at is None
+    await user.say("/checkin")
+    assert "emergency" in (user.last.text or "").lower()
 
 
 async def test_a_release_tapped_by_mistake_can_be_taken_back(harness: BotHarness) -> None:

@@ -135,6 +135,7 @@ class User(Base):
     safety_level: Mapped[str] = mapped_column(String(12), default=SafetyLevel.NONE)
     safety_since: Mapped[datetime | None]
     safety_resolved_at: Mapped[datetime | None]
+    safety_seen_at: Mapped[datetime | None]  # "a clinician has seen me", hold not yet cleared
     safety_followups: Mapped[int] = mapped_column(SmallInteger, default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

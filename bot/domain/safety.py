@@ -23,7 +23,7 @@ clinician has seen them (or, for ``WATCH`` from pain alone, when the pain settle
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -84,6 +84,9 @@ class SafetyState:
     since: datetime | None = None
     resolved_at: datetime | None = None
     followups_sent: int = 0
+    seen_at: datetime | None = None
+    """During a hold: when the user said a clinician has seen them. The hold stays until they
+    say the clinician cleared them; the follow-up then asks about that, not about being seen."""
 
     @property
     def on_hold(self) -> bool:
@@ -107,12 +110,20 @@ class SafetyState:
         """The state after a new concern at ``level``: never lowers an open concern."""
         if level.rank <= self.level.rank:
             return self
-        return SafetyState(
+        return SafetyState(  # a graver concern needs a clinician of its own: not "seen" yet
             level=level,
             since=self.since if self.active else now,
             resolved_at=None,
             followups_sent=self.followups_sent if self.active else 0,
         )
+
+    def seen(self, now: datetime) -> SafetyState:
+        """A clinician has seen the user; on hold, the hold waits for their clearance."""
+        return replace(self, seen_at=now) if self.on_hold else self
+
+    @property
+    def awaiting_clearance(self) -> bool:
+        return self.on_hold and self.seen_at is not None
 
     def resolved(self, now: datetime) -> SafetyState:
         return SafetyState(SafetyLevel.NONE, since=None, resolved_at=now, followups_sent=0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -43,6 +43,7 @@ def state_of(user: User) -> SafetyState:
         since=user.safety_since,
         resolved_at=user.safety_resolved_at,
         followups_sent=user.safety_followups or 0,
+        seen_at=user.safety_seen_at,
     )
 
 
@@ -51,6 +52,7 @@ def _store(user: User, state: SafetyState, now: datetime) -> None:
     user.safety_since = state.since
     user.safety_resolved_at = state.resolved_at
     user.safety_followups = state.followups_sent
+    user.safety_seen_at = state.seen_at
     user.updated_at = now
 
 
@@ -63,9 +65,21 @@ def seen_button() -> ButtonRows:
     return ((_button("seen", SafetyAction.SEEN),),)
 
 
+def clearance_buttons() -> ButtonRows:
+    """After "a clinician has seen me" during a hold: did they clear the user to carry on?"""
+    return (
+        (
+            _button("cleared", SafetyAction.CLEARED),
+            _button("not_cleared", SafetyAction.NOT_CLEARED),
+        ),
+    )
+
+
 def hold_reply(state: SafetyState) -> Reply | None:
     """What a prompt for exercise says instead while a concern is open (None: no concern)."""
     text = load_safety_text()
+    if state.awaiting_clearance:  # seen: the way out now is the clinician's go-ahead
+        return Reply(text.render("hold.awaiting_clearance"), clearance_buttons())
     if state.level is SafetyLevel.EMERGENCY:  # emergency wording first, always
         return Reply(text.render("hold.emergency"), seen_button())
     if state.on_hold:
@@ -213,6 +227,8 @@ def followup_message(user: User) -> tuple[str, ButtonRows] | None:
     if not state.on_hold:
         return None
     text = load_safety_text()
+    if state.awaiting_clearance:
+        return text.render("followup.clearance", first_name=user.first_name), clearance_buttons()
     key = "followup.emergency" if state.level is SafetyLevel.EMERGENCY else "followup.urgent"
     buttons: ButtonRows = (
         (_button("seen", SafetyAction.SEEN),),
@@ -223,7 +239,7 @@ def followup_message(user: User) -> tuple[str, ButtonRows] | None:
 
 async def followup_sent(session: AsyncSession, user: User, now: datetime) -> None:
     state = state_of(user)
-    state = SafetyState(state.level, state.since, state.resolved_at, state.followups_sent + 1)
+    state = replace(state, followups_sent=state.followups_sent + 1)  # keeps seen_at
     _store(user, state, now)
     await plan_followup(session, user, state, now)
 
@@ -237,22 +253,19 @@ async def answer(session: AsyncSession, user: User, action: SafetyAction, now: d
         if not state.active:
             return Outcome.nothing(say("common.noted"))
         if state.on_hold and action is SafetyAction.SEEN:
-            return Outcome.say(
-                text.render("answer.seen"),
-                (
-                    (
-                        _button("cleared", SafetyAction.CLEARED),
-                        _button("not_cleared", SafetyAction.NOT_CLEARED),
-                    ),
-                ),
-            )
+            _store(user, state.seen(now), now)  # the follow-up now asks about the clearance
+            return Outcome.say(text.render("answer.seen"), clearance_buttons())
         return await _release(session, user, now)
     if action is SafetyAction.CLEARED:
         if not state.active:
             return Outcome.nothing(say("common.noted"))
         return await _release(session, user, now)
     if action is SafetyAction.NOT_CLEARED:
-        return Outcome.say(text.render("answer.not_cleared"), seen_button())
+        if state.on_hold:
+            _store(user, state.seen(now), now)  # not cleared means they were seen
+        return Outcome.say(
+            text.render("answer.not_cleared"), ((_button("cleared", SafetyAction.CLEARED),),)
+        )
     if action is SafetyAction.NOT_YET:
         return Outcome.say(text.render("answer.not_yet"))
     if action is SafetyAction.NEED_HELP:

@@ -93,6 +93,7 @@ SAFETY_TEXTS: Mapping[str, TextSpec] = {
     for key in (
         "followup.urgent",
         "followup.emergency",
+        "followup.clearance",
         "answer.seen",
         "answer.noted",
         "answer.cleared",
@@ -109,6 +110,7 @@ SAFETY_TEXTS: Mapping[str, TextSpec] = {
         "hold.watch",
         "hold.status",
         "hold.emergency",
+        "hold.awaiting_clearance",
         "watch.logged",
         "watch.low_pain",
         "watch.morning",
