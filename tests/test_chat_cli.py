@@ -24,17 +24,22 @@ def _env() -> dict[str, str]:
     }
 
 
-def test_the_command_shows_numbered_buttons_and_a_number_presses_one(tmp_path: Path) -> None:
-    db = tmp_path / "chat.db"
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "chat", "--db", f"sqlite+aiosqlite:///{db}", "--fresh"],
-        input="/start\n1\n/quit\n",
+def _chat(*args: str, typed: str = "/start\n/quit\n") -> subprocess.CompletedProcess[str]:
+    """``python -m bot chat ARGS`` with ``typed`` as what the user types, as a newcomer runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "chat", *args],
+        input=typed,
         capture_output=True,
         text=True,
         cwd=ROOT,
         env=_env(),
         timeout=60,
     )
+
+
+def test_the_command_shows_numbered_buttons_and_a_number_presses_one(tmp_path: Path) -> None:
+    db = tmp_path / "chat.db"
+    result = _chat("--db", f"sqlite+aiosqlite:///{db}", "--fresh", typed="/start\n1\n/quit\n")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "[1] ✅ Sounds good, let's start" in out and "[2] Not now" in out
@@ -44,36 +49,8 @@ def test_the_command_shows_numbered_buttons_and_a_number_presses_one(tmp_path: P
 
 
 def test_fresh_refuses_a_database_it_cannot_delete(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "chat",
-            "--db",
-            "postgresql+asyncpg://x@127.0.0.1/none",
-            "--fresh",
-        ],
-        input="/quit\n",
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=_env(),
-        timeout=60,
-    )
+    result = _chat("--db", "postgresql+asyncpg://x@127.0.0.1/none", "--fresh", typed="/quit\n")
     assert result.returncode == 2 and "SQLite" in result.stderr
-
-
-def _chat(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "chat", *args],
-        input="/start\n/quit\n",
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=_env(),
-        timeout=60,
-    )
 
 
 def test_db_takes_a_plain_file_path_and_explains_a_url_it_cannot_use(tmp_path: Path) -> None:
