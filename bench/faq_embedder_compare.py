@@ -111,7 +111,8 @@ def _loader(name: str) -> Callable[[], Any]:
         return load_embedder.__wrapped__
     from bench import _minilm
 
-    cut = int(name.rsplit("-", 1)[1]) if name[-1].isdigit() else 256
+    last = name.rsplit("-", 1)[1]
+    cut = int(last) if last.isdigit() else 256
     if name.startswith("minilm-numpy"):
         return lambda: _minilm.MiniLM(max_tokens=cut)
     return lambda: _minilm.OrtMiniLM(
