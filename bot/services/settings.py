@@ -182,6 +182,16 @@ async def _after_count(
     return await _goto(session, user, SettingsStep.PT_DAYS, draft, now)
 
 
+def _days_chosen(draft: SettingsDraft) -> Reply:
+    """The PT days as the bot read them (tapped or typed), before the time is asked."""
+    return Reply(t("pt.days_chosen", days=describe_weekdays(draft.pt_days)))
+
+
+def _quiet_start_chosen(draft: SettingsDraft) -> Reply:
+    at = draft.quiet_start
+    return Reply(t("settings.quiet_start_chosen", time=hhmm(at) if at else "-"))
+
+
 # --- typed answers --------------------------------------------------------------------------
 
 
@@ -226,8 +236,8 @@ async def answer_text(
             draft = replace(draft, pt_count=answers_of.read_pt_count(text).count)
             return _out(await _after_count(session, user, draft, now, settings))
         if step is S.PT_DAYS:
-            days = answers_of.read_pt_days(text).days or ()
-            return _out(await _goto(session, user, S.PT_TIME, replace(draft, pt_days=days), now))
+            draft = replace(draft, pt_days=answers_of.read_pt_days(text).days or ())
+            return _out(_days_chosen(draft), await _goto(session, user, S.PT_TIME, draft, now))
         if step is S.PT_TIME:
             draft = replace(draft, pt_time=answers_of.read_time(text))
             return _out(await _save_pt(session, user, draft, now, settings))
@@ -236,7 +246,9 @@ async def answer_text(
             return _out(await _save_area(session, user, "other", chosen.other, now))
         if step is S.QUIET_START:
             draft = replace(draft, quiet_start=answers_of.read_time(text))
-            return _out(await _goto(session, user, S.QUIET_END, draft, now))
+            return _out(
+                _quiet_start_chosen(draft), await _goto(session, user, S.QUIET_END, draft, now)
+            )
         if step is S.QUIET_END:
             end = answers_of.read_time(text)
             return _out(await _save_quiet(session, user, draft, end, now, settings))
@@ -329,7 +341,8 @@ async def _step_button(
             return _out(confirm, await _save_time(session, user, chosen, now, settings))
         if action == "qs":
             draft = replace(draft, quiet_start=chosen)
-            return _out(await _goto(session, user, S.QUIET_END, draft, now))
+            confirm = replace(_quiet_start_chosen(draft), edit=True)
+            return _out(confirm, await _goto(session, user, S.QUIET_END, draft, now))
         if action == "qe":
             try:
                 return _out(await _save_quiet(session, user, draft, chosen, now, settings))
@@ -374,7 +387,7 @@ async def _pt_days(
         draft = replace(draft, pt_days=(), pt_time=None)
         return _out(await _save_pt(session, user, draft, now, settings))
     if arg == "done":
-        confirm = Reply(t("pt.days_chosen", days=describe_weekdays(draft.pt_days)), edit=True)
+        confirm = replace(_days_chosen(draft), edit=True)
         if draft.pt_days:
             return _out(confirm, await _goto(session, user, SettingsStep.PT_TIME, draft, now))
         draft = replace(draft, pt_time=None)
