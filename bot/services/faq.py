@@ -331,7 +331,7 @@ def answer_question(index: FaqIndex, text: str, asker: Asker | None = None) -> D
         return Decision(Kind.EMPTY, say("faq.empty"))
     flagged = safety.check_text(text)
     if flagged is not None:
-        return Decision(Kind.SAFETY, flagged.message)
+        return Decision(Kind.SAFETY, flagged.message_for(asker is not None and asker.returning))
     chat = small_talk_kind(text)
     if chat is not None:
         return Decision(Kind.SMALL_TALK, say(f"faq.small_talk.{chat}"), small_talk=chat)

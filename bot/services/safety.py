@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import RedFlagReport, User
+from bot.db.models import RedFlagReport, RehabProfile, User
 from bot.domain import callbacks
 from bot.domain.callbacks import SafetyAction
 from bot.domain.content import load_safety_text
@@ -121,6 +121,8 @@ async def report_red_flag(
         return None
     if user is None:
         return Triaged(result, SafetyState(), Outcome.say(result.message))
+    profile = await session.get(RehabProfile, user.id)
+    advice = result.message_for(bool(profile is not None and profile.returning_to_run))
     if unless_reported and await _already_reported(session, user.id, text, result.flag or ""):
         return None
     session.add(
@@ -136,7 +138,7 @@ async def report_red_flag(
     _store(user, state, now)
     await plan_followup(session, user, state, now)
     log.info("red flag recorded", extra={"flag": result.flag, "level": result.level})
-    return Triaged(result, state, Outcome.say(result.message, seen_button()))
+    return Triaged(result, state, Outcome.say(advice, seen_button()))
 
 
 async def _already_reported(session: AsyncSession, user_id: int, text: str, flag: str) -> bool:
