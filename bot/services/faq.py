@@ -36,7 +36,7 @@ from bot.domain.faq_context import (
 from bot.domain.onboarding import area_names
 from bot.domain.wording import say, shorten
 from bot.services import context, safety
-from bot.services.outcome import ButtonRows, Outcome, rows
+from bot.services.outcome import ButtonRows, Outcome, Reply, rows
 from bot.services.users import get_user
 
 QUESTION_MAX = 1000
@@ -223,6 +223,19 @@ def social_kind(text: str) -> str | None:
     """``text``'s kind of small talk when it is purely social (thanks, hello, bye, praise)."""
     kind = small_talk_kind(text)
     return kind if kind in SOCIAL_KINDS else None
+
+
+def step_small_talk(text: str | None, *, unread: bool = False) -> tuple[Reply, ...] | None:
+    """Small talk typed where a step waits for an answer (onboarding, /settings, a plan
+    change, a note): a friendly word back where one fits (thanks, praise; nothing for a
+    hello), after which the step asks again without an error. None: not small talk, the
+    step reads ``text`` as its answer. ``unread``: the step could not read ``text``, so an
+    "ok" or "yes" (which may answer a question) counts as small talk too."""
+    kind = small_talk_kind(text) if text is not None else None
+    if kind is None or (kind not in SOCIAL_KINDS and not unread):
+        return None
+    warm = kind in ("thanks", "compliment")
+    return (Reply(say(f"faq.small_talk.{kind}")),) if warm else ()
 
 
 def small_talk_kind(text: str) -> str | None:

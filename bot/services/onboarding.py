@@ -45,7 +45,7 @@ from bot.domain.onboarding import (
 from bot.domain.parsing import InputError
 from bot.domain.timezones import describe_local_time
 from bot.domain.timing import local_date
-from bot.domain.wording import describe_when, say, t
+from bot.domain.wording import describe_when, t
 from bot.services import faq
 from bot.services import onboarding_views as views
 from bot.services.checkin_prompt import open_checkin
@@ -207,11 +207,9 @@ async def answer_text(
     if step is Step.EXERCISES and intent in ("place", "chat"):
         key = "exercises.place_early" if intent == "place" else "exercises.chat"
         return _out(views.ask(step, answers, now, default_zone, t(key)))
-    social = faq.social_kind(text) if text is not None else None
-    if social is not None:
+    aside = faq.step_small_talk(text)
+    if aside is not None:
         # "thanks", "hi": a friendly word back where one fits, then the step again, no error.
-        warm = social in ("thanks", "compliment")
-        aside = [Reply(say(f"faq.small_talk.{social}"))] if warm else []
         return _out(*aside, _again(step, answers, now, default_zone))
     try:
         answer: Answer
@@ -241,6 +239,9 @@ async def answer_text(
                 return _out(views.ask(step, answers, now, default_zone, t("area.use_buttons")))
             answer = typed_area
     except InputError as exc:
+        aside = faq.step_small_talk(text, unread=True)
+        if aside is not None:  # an "ok" the step cannot read: asked again, no error
+            return _out(*aside, _again(step, answers, now, default_zone))
         log.info("onboarding answer rejected", extra={"user_id": user.id})
         return _out(views.ask(step, answers, now, default_zone, exc.message))
     transition = machine.apply(answers, step, answer, _today(answers, now, settings))

@@ -34,6 +34,7 @@ from bot.domain.settings_flow import (
 )
 from bot.domain.timezones import describe_local_time
 from bot.domain.wording import describe_when, hhmm, t
+from bot.services import faq
 from bot.services import profile as profile_service
 from bot.services import settings_views as views
 from bot.services.context import Readiness, not_ready_text, readiness
@@ -212,6 +213,9 @@ async def answer_text(
     step = step_of(dialog.step)
     draft = SettingsDraft.from_data(dialog.data)
     S = SettingsStep
+    aside = faq.step_small_talk(text)  # the one small-talk rule of every step (onboarding's)
+    if aside is not None:
+        return _out(*aside, views.ask(step, draft, t("settings.back_to_step")))
     try:
         if step is S.CHECKIN_TIME:
             return _out(await _save_time(session, user, answers_of.read_time(text), now, settings))
@@ -254,6 +258,9 @@ async def answer_text(
             return _out(await _save_quiet(session, user, draft, end, now, settings))
         return _out(views.ask(step, draft))
     except InputError as exc:
+        aside = faq.step_small_talk(text, unread=True)
+        if aside is not None:  # an "ok" the step cannot read: asked again, no error
+            return _out(*aside, views.ask(step, draft, t("settings.back_to_step")))
         log.info("settings answer rejected", extra={"user_id": user.id})
         return _out(views.ask(step, draft, exc.message))
 

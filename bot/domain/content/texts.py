@@ -223,6 +223,7 @@ _ONBOARDING_FIELDS: Mapping[str, tuple[str, ...]] = {
     "settings.nudges_low": (),
     "settings.nudges_normal": (),
     "settings.use_buttons": (),
+    "settings.back_to_step": (),
     "plan.header": (),
     "plan.empty": (),
     "plan.item": ("exercise", "position"),
