@@ -9,7 +9,7 @@ from datetime import time, timedelta
 
 from sqlalchemy import select, update
 
-from bot.db.models import Exercise, PtSession, RehabProfile, User
+from bot.db.models import CheckIn, Exercise, PtSession, RehabProfile, User
 from bot.services.planner import schedule_user
 from tests.harness.bot import BotHarness
 from tests.test_checkin_flow import make_user
@@ -115,3 +115,21 @@ async def test_thanks_is_not_saved_as_the_pt_session_note(harness: BotHarness) -
     async with harness.services.sessions() as session:
         notes = list((await session.execute(select(PtSession.note))).scalars())
     assert notes == ["New: side planks 3 x 20 s"]
+
+
+async def test_thanks_after_a_checkin_is_not_saved_as_its_note(harness: BotHarness) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    await harness.advance(timedelta(hours=10, minutes=5))  # 19:05 Berlin: the check-in
+    await alex.press("Did them all")
+    await alex.press("3")
+    await alex.say("thanks")
+    assert alex.texts[-2].startswith("You're welcome")
+    assert "Skip" in " ".join(label for label, _ in alex.last.buttons)  # the note step again
+    async with harness.services.sessions() as session:
+        notes = list((await session.execute(select(CheckIn.note))).scalars())
+    assert notes == [None]
+    await alex.say("Bridges felt easier today")
+    async with harness.services.sessions() as session:
+        notes = list((await session.execute(select(CheckIn.note))).scalars())
+    assert notes == ["Bridges felt easier today"]

@@ -23,7 +23,7 @@ from bot.domain.content import load_checkin_text, load_safety_text
 from bot.domain.kinds import MessageKind
 from bot.domain.timing import in_quiet_hours, local_date
 from bot.domain.wording import delay_words, injury_phrase, pain_detail, say
-from bot.services import checkins, nudge_triggers, safety
+from bot.services import checkins, faq, nudge_triggers, safety
 from bot.services.activity import first_press, forget_press
 from bot.services.context import UserContext, load, plan_of
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
@@ -507,6 +507,12 @@ async def _note(
             load_checkin_text().render("flow.note_too_long", length=len(note), max=NOTE_MAX)
         )
     day = date.fromisoformat(str(data["day"]))
+    aside = faq.step_small_talk(note)  # "thanks" is not a note about the day
+    if aside is not None:
+        words = load_checkin_text()
+        code = day_code(day)
+        skip = rows([(words.button("skip"), encode(ButtonFamily.CHECKIN, code, "nonote"))])
+        return Outcome((*aside, Reply(words.render("ask_note", _rng()), skip)))
     checkin = await checkins.get_checkin(session, ctx.user.id, day)
     await clear_dialog(session, ctx.user.id)
     if checkin is None or ctx.today != day:
