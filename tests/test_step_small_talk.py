@@ -14,6 +14,7 @@ from bot.services.planner import schedule_user
 from tests.harness.bot import BotHarness
 from tests.test_checkin_flow import make_user
 from tests.test_onboarding import onboard
+from tests.test_return_to_run import _asked_for_pts_stages
 
 ERRORS = ("couldn't read", "doesn't look like", "Please type", "looks empty")
 
@@ -133,3 +134,14 @@ async def test_thanks_after_a_checkin_is_not_saved_as_its_note(harness: BotHarne
     async with harness.services.sessions() as session:
         notes = list((await session.execute(select(CheckIn.note))).scalars())
     assert notes == ["Bridges felt easier today"]
+
+
+async def test_thanks_while_the_pts_stages_are_awaited_is_not_an_unreadable_plan(
+    harness: BotHarness,
+) -> None:
+    _, user = await _asked_for_pts_stages(harness)
+    await user.say("thank you")
+    assert user.texts[-2].startswith("You're welcome")
+    assert "couldn't read" not in user.texts[-1]
+    reply = await user.say("run 1 walk 2 x 6\nrun 25")  # the step still waits
+    assert reply is not None and "run 25 min without stopping" in (reply.text or "")

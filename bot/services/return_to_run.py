@@ -37,7 +37,7 @@ from bot.domain.return_to_run import (
 )
 from bot.domain.safety import SafetyState
 from bot.domain.wording import day_month, human_date, pain_detail, weekday_name
-from bot.services import safety
+from bot.services import faq, safety
 from bot.services.context import Readiness, UserContext, load, not_ready_text
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
 from bot.services.outcome import ButtonRows, Outcome, Reply
@@ -477,6 +477,9 @@ async def save_custom_plan(
         return Outcome.say(ctx)
     profile = ctx.profile
     assert profile is not None
+    aside = faq.step_small_talk(text)  # "thanks" is not a plan: the question again
+    if aside is not None:
+        return Outcome((*aside, Reply(load_ladder().text("ask_plan"))))
     try:
         stages = parse_custom_stages(text or "")
     except LadderError as exc:
