@@ -85,3 +85,22 @@ async def test_typed_settings_values_are_echoed(harness: BotHarness) -> None:
     await user.press("Quiet hours")
     await user.press("21:00")  # tapped: the question is replaced by the same echo
     assert "Quiet hours start: 21:00" in user.texts
+
+
+async def test_a_typed_injury_area_in_settings_is_read_like_the_button(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await onboard(user)  # knee
+    await user.say("/settings")
+    await user.press("Injury area")
+    await user.say("my achilles")
+    assert "injury area set to Achilles / calf" in user.texts[-1]
+    await user.say("/settings")
+    await user.press("Injury area")
+    await user.say("elbow")  # no such button: asked again, nothing changed
+    assert "Please pick one of the buttons" in user.texts[-1]
+    async with harness.services.sessions() as session:
+        row = (await session.execute(select(User).where(User.telegram_id == 1001))).scalar_one()
+        profile = await session.get(RehabProfile, row.id)
+        assert profile is not None and profile.injury_area == "achilles_calf"

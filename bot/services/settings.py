@@ -248,6 +248,13 @@ async def answer_text(
         if step is S.AREA_OTHER:
             chosen = answers_of.read_other_area(text)
             return _out(await _save_area(session, user, "other", chosen.other, now))
+        if step is S.AREA:  # typed as a button reads ("knee", "my knee"), as in onboarding
+            area = answers_of.read_area(text)
+            if isinstance(area, answers_of.AreaChosen):
+                return _out(await _save_area(session, user, area.area, None, now))
+            if isinstance(area, answers_of.AskOtherArea):
+                return _out(await _goto(session, user, S.AREA_OTHER, draft, now))
+            return _out(views.ask(step, draft, t("area.use_buttons")))
         if step is S.QUIET_START:
             draft = replace(draft, quiet_start=answers_of.read_time(text))
             return _out(
