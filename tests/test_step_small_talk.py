@@ -1,6 +1,6 @@
 """Small talk typed where a step waits for an answer ("thanks", "hi", "ok") gets a friendly
 word where one fits and the step again, never a "couldn't read that" and never a saved
-value: in /settings as in onboarding (the one rule, ``faq.step_small_talk``), in a plan
+value: in /settings as in onboarding (the one rule, ``bot.services.small_talk``), in a plan
 change and in the after-PT note. Through the real bot, on both databases."""
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ from datetime import time, timedelta
 
 from sqlalchemy import select, update
 
-from bot.db.models import CheckIn, Exercise, PtSession, RehabProfile, User
+from bot.db.models import CheckIn, Exercise, PtSession, RedFlagReport, RehabProfile, User
 from bot.services.planner import schedule_user
 from tests.harness.bot import BotHarness
 from tests.test_checkin_flow import make_user
 from tests.test_onboarding import onboard
 from tests.test_return_to_run import _asked_for_pts_stages
+from tests.test_safety_stories import URGENT
 
 ERRORS = ("couldn't read", "doesn't look like", "Please type", "looks empty")
 
@@ -145,3 +146,21 @@ async def test_thanks_while_the_pts_stages_are_awaited_is_not_an_unreadable_plan
     assert "couldn't read" not in user.texts[-1]
     reply = await user.say("run 1 walk 2 x 6\nrun 25")  # the step still waits
     assert reply is not None and "run 25 min without stopping" in (reply.text or "")
+
+
+async def test_thanks_is_not_saved_as_what_the_clinician_advised(harness: BotHarness) -> None:
+    user = harness.user()
+    await onboard(user)
+    await user.say(URGENT)
+    await user.press("clinician has seen me")
+    await user.press("Cleared to carry on")
+    await user.press("Note what they advised")
+    await user.say("thanks so much")
+    assert user.texts[-2].startswith("You're welcome")
+    assert "What did they advise?" in user.texts[-1]
+    await user.say("rest two weeks")
+    assert "Saved with your report" in user.texts[-1]
+    async with harness.services.sessions() as session:
+        reports = list((await session.execute(select(RedFlagReport.text))).scalars())
+    assert len(reports) == 1 and reports[0].endswith("(clinician advised: rest two weeks)")
+    assert "thanks" not in reports[0]

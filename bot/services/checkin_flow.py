@@ -23,7 +23,7 @@ from bot.domain.content import load_checkin_text, load_safety_text
 from bot.domain.kinds import MessageKind
 from bot.domain.timing import in_quiet_hours, local_date
 from bot.domain.wording import delay_words, injury_phrase, pain_detail, say
-from bot.services import checkins, faq, nudge_triggers, safety
+from bot.services import checkins, nudge_triggers, safety
 from bot.services.activity import first_press, forget_press
 from bot.services.context import UserContext, load, plan_of
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
@@ -36,6 +36,7 @@ from bot.services.outgoing_checkin import (
 )
 from bot.services.planner import cancel_pending, upsert_message
 from bot.services.return_to_run import offer_if_cleared
+from bot.services.small_talk import step_small_talk
 
 FLOW = "checkin"
 NOTE_MAX = 1000
@@ -507,7 +508,7 @@ async def _note(
             load_checkin_text().render("flow.note_too_long", length=len(note), max=NOTE_MAX)
         )
     day = date.fromisoformat(str(data["day"]))
-    aside = faq.step_small_talk(note)  # "thanks" is not a note about the day
+    aside = step_small_talk(note)  # "thanks" is not a note about the day
     if aside is not None:
         words = load_checkin_text()
         code = day_code(day)

@@ -21,12 +21,12 @@ from bot.domain.content import load_exercise_templates
 from bot.domain.onboarding import MAX_EXERCISES, ExerciseDraft, typed_intent
 from bot.domain.parsing import InputError, parse_exercise
 from bot.domain.wording import button, describe_exercise, format_dose, t
-from bot.services import faq
 from bot.services import profile as profile_service
 from bot.services.context import Readiness, not_ready_text, readiness
 from bot.services.dialogs import clear_dialog, set_dialog
 from bot.services.onboarding_views import added_text
 from bot.services.outcome import ButtonRows, Outcome, Reply, rows
+from bot.services.small_talk import step_small_talk
 from bot.services.users import get_user
 
 log = logging.getLogger(__name__)
@@ -158,7 +158,7 @@ async def answer(
         await clear_dialog(session, user.id)
         return Outcome.nothing()
     except InputError as exc:
-        aside = faq.step_small_talk(text, unread=True)  # "thanks", "ok": no error
+        aside = step_small_talk(text, unread=True)  # "thanks", "ok": no error
         if aside is not None:
             return Outcome((*aside, Reply(await _question(session, user, step))), changed=False)
         log.info("plan answer rejected", extra={"user_id": user.id})

@@ -54,6 +54,7 @@ from bot.services.membership import restore_user
 from bot.services.outcome import Outcome, Reply
 from bot.services.profile import OnboardingResult, finish_onboarding
 from bot.services.setup_views import candidate_buttons, frozen, resolve_zone, weekday_buttons
+from bot.services.small_talk import step_small_talk
 from bot.services.users import create_user, get_user
 
 log = logging.getLogger(__name__)
@@ -207,7 +208,7 @@ async def answer_text(
     if step is Step.EXERCISES and intent in ("place", "chat"):
         key = "exercises.place_early" if intent == "place" else "exercises.chat"
         return _out(views.ask(step, answers, now, default_zone, t(key)))
-    aside = faq.step_small_talk(text)
+    aside = step_small_talk(text)
     if aside is not None:
         # "thanks", "hi": a friendly word back where one fits, then the step again, no error.
         return _out(*aside, _again(step, answers, now, default_zone))
@@ -239,7 +240,7 @@ async def answer_text(
                 return _out(views.ask(step, answers, now, default_zone, t("area.use_buttons")))
             answer = typed_area
     except InputError as exc:
-        aside = faq.step_small_talk(text, unread=True)
+        aside = step_small_talk(text, unread=True)
         if aside is not None:  # an "ok" the step cannot read: asked again, no error
             return _out(*aside, _again(step, answers, now, default_zone))
         log.info("onboarding answer rejected", extra={"user_id": user.id})

@@ -37,11 +37,12 @@ from bot.domain.return_to_run import (
 )
 from bot.domain.safety import SafetyState
 from bot.domain.wording import day_month, human_date, pain_detail, weekday_name
-from bot.services import faq, safety
+from bot.services import safety
 from bot.services.context import Readiness, UserContext, load, not_ready_text
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
 from bot.services.outcome import ButtonRows, Outcome, Reply
 from bot.services.outgoing_checkin import plan_morning_question
+from bot.services.small_talk import step_small_talk
 
 PLAN_FLOW = "run_plan"
 REFUSED = "refused"
@@ -477,7 +478,7 @@ async def save_custom_plan(
         return Outcome.say(ctx)
     profile = ctx.profile
     assert profile is not None
-    aside = faq.step_small_talk(text)  # "thanks" is not a plan: the question again
+    aside = step_small_talk(text)  # "thanks" is not a plan: the question again
     if aside is not None:
         return Outcome((*aside, Reply(load_ladder().text("ask_plan"))))
     try:

@@ -29,6 +29,7 @@ from bot.domain.wording import say
 from bot.services.dialogs import clear_dialog, set_dialog
 from bot.services.outcome import ButtonRows, Outcome, Reply
 from bot.services.planner import cancel_pending, upsert_message
+from bot.services.small_talk import step_small_talk
 from bot.services.users import get_user
 
 log = logging.getLogger(__name__)
@@ -322,6 +323,9 @@ async def save_advice(
         return Outcome.say(load_safety_text().render("answer.advice_empty"))
     if len(advice) > ADVICE_MAX:
         return Outcome.say(load_safety_text().render("answer.advice_too_long", max=ADVICE_MAX))
+    aside = step_small_talk(advice)  # "thanks" is not what the clinician advised
+    if aside is not None:
+        return Outcome((*aside, Reply(load_safety_text().render("answer.ask_advice"))))
     await clear_dialog(session, user.id)
     released = data.get("released")
     if released:

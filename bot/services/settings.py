@@ -34,13 +34,13 @@ from bot.domain.settings_flow import (
 )
 from bot.domain.timezones import describe_local_time
 from bot.domain.wording import describe_when, hhmm, t
-from bot.services import faq
 from bot.services import profile as profile_service
 from bot.services import settings_views as views
 from bot.services.context import Readiness, not_ready_text, readiness
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
 from bot.services.outcome import Outcome, Reply
 from bot.services.setup_views import candidate_buttons, frozen, resolve_zone, weekday_buttons
+from bot.services.small_talk import step_small_talk
 from bot.services.users import get_user
 
 log = logging.getLogger(__name__)
@@ -213,7 +213,7 @@ async def answer_text(
     step = step_of(dialog.step)
     draft = SettingsDraft.from_data(dialog.data)
     S = SettingsStep
-    aside = faq.step_small_talk(text)  # the one small-talk rule of every step (onboarding's)
+    aside = step_small_talk(text)  # the one small-talk rule of every step (onboarding's)
     if aside is not None:
         return _out(*aside, views.ask(step, draft, t("settings.back_to_step")))
     try:
@@ -265,7 +265,7 @@ async def answer_text(
             return _out(await _save_quiet(session, user, draft, end, now, settings))
         return _out(views.ask(step, draft))
     except InputError as exc:
-        aside = faq.step_small_talk(text, unread=True)
+        aside = step_small_talk(text, unread=True)
         if aside is not None:  # an "ok" the step cannot read: asked again, no error
             return _out(*aside, views.ask(step, draft, t("settings.back_to_step")))
         log.info("settings answer rejected", extra={"user_id": user.id})
