@@ -83,3 +83,56 @@ def test_a_limit_below_one_is_refused_by_the_parser(tmp_path: Path) -> None:
         result = run("faq", "unanswered", "--limit", bad, env=env)
         assert result.returncode == 2 and "Traceback" not in result.stderr, bad
         assert "--limit" in result.stderr, bad
+
+
+def test_an_empty_question_is_refused_at_once_without_reading_stdin(tmp_path: Path) -> None:
+    """`faq ask ""` (an unset shell variable) used to wait on stdin: now one line, status 2,
+    while stdin stays open (a terminal nobody types into)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PTCOACH_", "TELEGRAM_"))}
+    for question in ("", "   "):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "faq", "ask", question],
+            cwd=ROOT,
+            env=base,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            status = proc.wait(timeout=60)  # stdin is never written to nor closed
+        finally:
+            proc.kill()
+        out, err = proc.communicate()
+        assert status == 2, repr(question)
+        assert out == "" and err.strip().count("\n") == 0, repr(question)
+        assert err.startswith("error: the question is empty"), err
+
+
+def test_bad_cli_input_gets_one_line_and_a_non_zero_status(tmp_path: Path) -> None:
+    env = {"PTCOACH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"}
+    assert run("migrate", env=env).returncode == 0
+    cases = {
+        ("faq", "ask"): "no questions on stdin",  # stdin with nothing but blank lines
+        ("schedule",): "required: ACTION",  # was the whole help
+        ("schedule", "show", "99999999999999999999999"): "too large for a Telegram id",
+        ("schedule", "show", "-1"): "must be at least 1",
+        ("schedule", "next", "--timezone", "Europe/Berlin", "--time", "07:30", "--after", ""): (
+            'invalid instant ""'  # was silently "now"
+        ),
+        ("chat", "--db", ""): "--db: empty",  # was silently the default chat database
+    }
+    for args, message in cases.items():
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            cwd=ROOT,
+            env={**{k: v for k, v in os.environ.items() if not k.startswith("PTCOACH_")}, **env},
+            input="\n  \n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode != 0, args
+        assert "Traceback" not in result.stderr, args
+        errors = [line for line in result.stderr.splitlines() if not line.startswith("usage:")]
+        assert len(errors) == 1 and message in errors[0], (args, result.stderr)

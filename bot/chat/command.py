@@ -33,8 +33,10 @@ def chat_settings(base: Settings, db_url: str) -> Settings:
 
 def database_url(value: str | None) -> str:
     """``--db`` takes a database URL, or simply the path of a SQLite file to chat in."""
-    if not value:
+    if value is None:
         return CHAT_DB
+    if not value.strip():
+        raise ValueError("empty; give a database URL or the path of a SQLite file")
     if "://" in value:
         return value
     return f"sqlite+aiosqlite:///{Path(value).expanduser().resolve()}"
@@ -63,8 +65,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
-    url = database_url(args.db)
     try:
+        url = database_url(args.db)
         settings = chat_settings(base, url)
     except (ConfigError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
         reason = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)

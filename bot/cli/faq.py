@@ -46,19 +46,33 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from bot.domain.faq import load_entries
     from bot.faq_embeddings import load_embedder
 
+    if args.question is not None and not args.question.strip():
+        # An empty argument is a mistake (an unset shell variable), not "read stdin".
+        print(
+            'error: the question is empty; give one, like: faq ask "can I cycle?"', file=sys.stderr
+        )
+        return 2
+    from_stdin = args.question is None
+    if from_stdin and sys.stdin.isatty():
+        print("Reading questions from stdin, one per line; Ctrl-D to end.", file=sys.stderr)
     index = FaqIndex(load_entries(), embedder=load_embedder())
-    questions = [args.question] if args.question else (line.strip() for line in sys.stdin)
-    for question in questions:
+    lines = (line.strip() for line in sys.stdin) if from_stdin else iter([args.question])
+    answered = 0
+    for question in lines:
         if not question:
             continue
+        answered += 1
         record = answer_record(question, index)
-        if args.json or not args.question:
-            print(json.dumps(record, ensure_ascii=False))
+        if args.json or from_stdin:
+            print(json.dumps(record, ensure_ascii=False), flush=from_stdin)
         else:
             print(
                 f"[{record['id'] or '-'}] confidence {record['confidence']:.2f}"
                 f"{' SAFETY' if record['safety'] else ''}\n{record['answer']}"
             )
+    if not answered:
+        print("error: no questions on stdin (one per line)", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.cli.session import run_with_session
+from bot.cli.session import run_with_session, telegram_id
 
 
 class CliError(Exception):
@@ -61,7 +61,7 @@ def cmd_next(args: argparse.Namespace) -> int:
     try:
         zone = parse_zone(args.timezone)
         at = parse_time(args.time)
-        after = parse_instant(args.after) if args.after else datetime.now(UTC)
+        after = parse_instant(args.after) if args.after is not None else datetime.now(UTC)
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -99,11 +99,10 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     schedule = sub.add_parser("schedule", help="inspect the scheduling engine")
-    schedule.set_defaults(func=lambda _args: (schedule.print_help(), 2)[1])
-    actions = schedule.add_subparsers(dest="schedule_command", metavar="ACTION")
+    actions = schedule.add_subparsers(dest="schedule_command", metavar="ACTION", required=True)
 
     show = actions.add_parser("show", help="a user's upcoming scheduled messages")
-    show.add_argument("telegram_id", type=int, help="the user's Telegram id")
+    show.add_argument("telegram_id", type=telegram_id, help="the user's Telegram id")
     show.set_defaults(func=cmd_show)
 
     nxt = actions.add_parser("next", help="the next UTC instant a local daily time fires")

@@ -71,3 +71,12 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return value
+
+
+def telegram_id(text: str) -> int:
+    """An argparse type: a Telegram user id (a whole number from 1 to 2**63 - 1, what the
+    database's BIGINT holds), or argparse's own one-line error."""
+    value = positive_int(text)
+    if value >= 2**63:
+        raise argparse.ArgumentTypeError(f"{text} is too large for a Telegram id")
+    return value

@@ -229,6 +229,7 @@ class StopChosen:
 @dataclass(frozen=True)
 class PtCountChosen:
     count: int
+    or_more: bool = False  # the "4+" button
 
 
 @dataclass(frozen=True)
@@ -374,7 +375,9 @@ def read_pt_count(text: str | None) -> PtCountChosen:
 
 
 def pt_count_from_button(arg: str) -> PtCountChosen | None:
-    return PtCountChosen(int(arg)) if arg in {"0", "1", "2", "3", "4"} else None
+    if arg not in {"0", "1", "2", "3", "4"}:
+        return None
+    return PtCountChosen(int(arg), or_more=arg == "4")
 
 
 def read_pt_days(text: str | None) -> PtDaysChosen:

@@ -12,10 +12,10 @@ Levels, from triage and the pain model:
   pain escalating under the pain model). Check-ins go on, so the record stays complete, but
   no motivational or missed-day nudge, and no praise, until it is resolved.
 * ``URGENT``: see a clinician today. Everything that asks for exercise stops: no check-in,
-  no nudge, no cheering weekly summary, no after-PT message. A calm follow-up asks whether
-  the user was able to see someone.
+  no nudge, no cheering weekly summary, no after-PT message (a neutral PT appointment
+  reminder still goes out). A calm follow-up asks whether the user was able to see someone.
 * ``EMERGENCY``: emergency services now. As ``URGENT``, and the wording leads with the
-  emergency number.
+  emergency number; nothing but the safety follow-up goes out, not even a PT reminder.
 
 A level only rises while a hold is open; it falls back to ``NONE`` only when the user says a
 clinician has seen them (or, for ``WATCH`` from pain alone, when the pain settles).
@@ -50,13 +50,17 @@ TRIAGE_LEVELS = {
     "emergency": SafetyLevel.EMERGENCY,
 }
 
-# What may still go out at each level. A PT appointment reminder helps the user reach a
-# clinician, so it goes out even on hold (its text neither cheers nor pushes).
-_ALWAYS = frozenset({MessageKind.SAFETY_FOLLOWUP, MessageKind.PT_REMINDER})
+# What may still go out at each level, decided here per kind, once. The safety follow-up
+# always may. A PT appointment reminder is neutral (it neither cheers nor pushes) and helps
+# an urgent user reach a clinician, so it goes out during an urgent hold; after an emergency
+# flag the user was told to get emergency care now, and nothing but the safety follow-up
+# goes out (a routine appointment reminder would read as if a PT session were the answer).
+_SAFETY_ONLY = frozenset({MessageKind.SAFETY_FOLLOWUP})
 _ALLOWED: dict[SafetyLevel, frozenset[MessageKind]] = {
     SafetyLevel.NONE: frozenset(MessageKind) - {MessageKind.SAFETY_FOLLOWUP},
-    SafetyLevel.WATCH: _ALWAYS
+    SafetyLevel.WATCH: _SAFETY_ONLY
     | {
+        MessageKind.PT_REMINDER,
         MessageKind.CHECKIN,
         MessageKind.SNOOZE,
         MessageKind.FOLLOWUP,
@@ -65,8 +69,8 @@ _ALLOWED: dict[SafetyLevel, frozenset[MessageKind]] = {
         MessageKind.PT_AFTER,
         MessageKind.WEEKLY,  # rendered without praise (see allows_cheering)
     },
-    SafetyLevel.URGENT: _ALWAYS,
-    SafetyLevel.EMERGENCY: _ALWAYS,
+    SafetyLevel.URGENT: _SAFETY_ONLY | {MessageKind.PT_REMINDER},
+    SafetyLevel.EMERGENCY: _SAFETY_ONLY,
 }
 
 # The follow-up after an urgent or emergency flag: first after a day, then every two days,

@@ -82,10 +82,17 @@ class TriageResult:
     level: Level | None
     message: str
     also: tuple[str, ...] = ()  # other flags that fired, for logging
+    message_running: str | None = None
 
     @property
     def is_red_flag(self) -> bool:
         return self.flag is not None
+
+    def message_for(self, running: bool) -> str:
+        """The advice for the user's phase: PT Coach users have stopped running, so
+        ``message`` must fit them; ``running`` (the return-to-running phase) gets the flag's
+        running wording where it has one ("ease off running")."""
+        return self.message_running if running and self.message_running else self.message
 
 
 NO_FLAG = TriageResult(flag=None, level=None, message="")
@@ -102,6 +109,7 @@ class RedFlag:
     # All concepts of a rule must come in one clause: "I can walk, but I can't run" is no
     # "can't walk".
     same_clause: bool = False
+    message_running: str | None = None
 
 
 @dataclass(frozen=True)
@@ -419,6 +427,7 @@ class Triager:
             level=top.level,
             message=top.message,
             also=tuple(f.id for f in ranked[1:]),
+            message_running=top.message_running,
         )
 
     @property
@@ -438,6 +447,7 @@ def load_triager(path: Path | None = None) -> Triager:
             unless=frozenset(raw.unless),
             unless_cancelled_by=frozenset(raw.unless_cancelled_by),
             same_clause=raw.same_clause,
+            message_running=raw.message_running,
         )
         for raw in data.flag
     ]

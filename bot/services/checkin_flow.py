@@ -36,6 +36,7 @@ from bot.services.outgoing_checkin import (
 )
 from bot.services.planner import cancel_pending, upsert_message
 from bot.services.return_to_run import offer_if_cleared
+from bot.services.small_talk import step_small_talk
 
 FLOW = "checkin"
 NOTE_MAX = 1000
@@ -507,6 +508,12 @@ async def _note(
             load_checkin_text().render("flow.note_too_long", length=len(note), max=NOTE_MAX)
         )
     day = date.fromisoformat(str(data["day"]))
+    aside = step_small_talk(note)  # "thanks" is not a note about the day
+    if aside is not None:
+        words = load_checkin_text()
+        code = day_code(day)
+        skip = rows([(words.button("skip"), encode(ButtonFamily.CHECKIN, code, "nonote"))])
+        return Outcome((*aside, Reply(words.render("ask_note", _rng()), skip)))
     checkin = await checkins.get_checkin(session, ctx.user.id, day)
     await clear_dialog(session, ctx.user.id)
     if checkin is None or ctx.today != day:

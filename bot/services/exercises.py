@@ -26,6 +26,7 @@ from bot.services.context import Readiness, not_ready_text, readiness
 from bot.services.dialogs import clear_dialog, set_dialog
 from bot.services.onboarding_views import added_text
 from bot.services.outcome import ButtonRows, Outcome, Reply, rows
+from bot.services.small_talk import step_small_talk
 from bot.services.users import get_user
 
 log = logging.getLogger(__name__)
@@ -157,8 +158,20 @@ async def answer(
         await clear_dialog(session, user.id)
         return Outcome.nothing()
     except InputError as exc:
+        aside = step_small_talk(text, unread=True)  # "thanks", "ok": no error
+        if aside is not None:
+            return Outcome((*aside, Reply(await _question(session, user, step))), changed=False)
         log.info("plan answer rejected", extra={"user_id": user.id})
         return Outcome((Reply(exc.message),), changed=False)
+
+
+async def _question(session: AsyncSession, user: User, step: str) -> str:
+    """The plan step's question, asked again after small talk."""
+    if step.startswith(DOSE_STEP) and step[len(DOSE_STEP) :].isdigit():
+        row = await profile_service.get_exercise(session, user.id, int(step[len(DOSE_STEP) :]))
+        if row is not None:
+            return t("plan.ask_dose", name=row.name)
+    return t("exercises.ask_add")
 
 
 async def _add(session: AsyncSession, user: User, text: str | None, now: datetime) -> Outcome:

@@ -9,7 +9,6 @@ records the question for content authors (only for users who accepted the terms)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,222 +36,13 @@ from bot.domain.onboarding import area_names
 from bot.domain.wording import say, shorten
 from bot.services import context, safety
 from bot.services.outcome import ButtonRows, Outcome, rows
+from bot.services.small_talk import small_talk_kind
 from bot.services.users import get_user
 
 QUESTION_MAX = 1000
 
 # The words of every reply are in bot/content/replies.toml ([faq]), through ``say``.
 BROWSED_PREFIX = "[browsed] "  # how a browsed entry is logged, never shown to a user
-
-# Small talk: short messages made only of these phrases (and the filler words below) get a
-# short reply and are not recorded as questions. The first kind found, in this order, wins,
-# so "ok thanks bye" is thanked.
-SMALL_TALK_PHRASES: dict[str, tuple[str, ...]] = {
-    "thanks": (
-        "thanks",
-        "thank you",
-        "thank u",
-        "thankyou",
-        "thx",
-        "thnx",
-        "ty",
-        "tysm",
-        "cheers",
-        "ta",
-        "many thanks",
-        "much appreciated",
-        "appreciate it",
-        "appreciated",
-    ),
-    "goodbye": (
-        "bye",
-        "goodbye",
-        "bye bye",
-        "see you",
-        "see ya",
-        "cya",
-        "good night",
-        "goodnight",
-        "night",
-        "later",
-        "talk later",
-        "speak soon",
-        "talk soon",
-        "have a good day",
-        "have a nice day",
-    ),
-    "compliment": (
-        "youre great",
-        "you are great",
-        "youre awesome",
-        "you are awesome",
-        "youre the best",
-        "you are the best",
-        "youre amazing",
-        "you are amazing",
-        "youre brilliant",
-        "you rock",
-        "good bot",
-        "great bot",
-        "nice bot",
-        "love this bot",
-        "love you",
-        "love it",
-        "love this",
-        "this is great",
-        "thats great",
-        "this is helpful",
-        "thats helpful",
-        "very helpful",
-        "so helpful",
-        "really helpful",
-        "super helpful",
-        "helpful",
-        "that helped",
-        "that helps",
-        "well done",
-        "good job",
-    ),
-    "greeting": (
-        "hi",
-        "hello",
-        "hey",
-        "heya",
-        "hiya",
-        "yo",
-        "howdy",
-        "hola",
-        "good morning",
-        "good afternoon",
-        "good evening",
-        "morning",
-        "evening",
-        "hi there",
-        "hey there",
-        "hello there",
-    ),
-    "ack": (
-        "ok",
-        "okay",
-        "okey",
-        "k",
-        "kk",
-        "okie",
-        "cool",
-        "got it",
-        "gotcha",
-        "understood",
-        "alright",
-        "all right",
-        "fine",
-        "sure",
-        "noted",
-        "great",
-        "nice",
-        "perfect",
-        "sounds good",
-        "will do",
-        "yes",
-        "yep",
-        "yeah",
-        "yup",
-        "no worries",
-        "no problem",
-        "lol",
-        "haha",
-        "makes sense",
-        "fair enough",
-        "good",
-        "brilliant",
-        "awesome",
-        "amazing",
-        "wow",
-        "i see",
-        "right",
-    ),
-}
-SMALL_TALK_FILLER = frozenset(
-    {
-        "so",
-        "much",
-        "very",
-        "a",
-        "lot",
-        "again",
-        "coach",
-        "bot",
-        "pt",
-        "mate",
-        "buddy",
-        "oh",
-        "ah",
-        "and",
-        "then",
-        "for",
-        "that",
-        "this",
-        "it",
-        "all",
-        "you",
-        "too",
-    }
-)
-SMALL_TALK_EMOJI = {
-    "👍": "ack",
-    "👌": "ack",
-    "🙏": "thanks",
-    "❤️": "compliment",
-    "❤": "compliment",
-    "😊": "ack",
-    "🙂": "ack",
-    "👋": "greeting",
-}
-SMALL_TALK_MAX = 60
-_SMALL_TALK_WORDS = {
-    kind: {tuple(phrase.split()) for phrase in phrases}
-    for kind, phrases in SMALL_TALK_PHRASES.items()
-}
-_SMALL_TALK_LONGEST = max(len(p) for ps in _SMALL_TALK_WORDS.values() for p in ps)
-
-
-SOCIAL_KINDS = frozenset({"thanks", "greeting", "goodbye", "compliment"})
-"""Small talk that never answers a question the bot asked (an "ok" or a "yes" may)."""
-
-
-def social_kind(text: str) -> str | None:
-    """``text``'s kind of small talk when it is purely social (thanks, hello, bye, praise)."""
-    kind = small_talk_kind(text)
-    return kind if kind in SOCIAL_KINDS else None
-
-
-def small_talk_kind(text: str) -> str | None:
-    """The kind of small talk ``text`` is, or None if it says anything more."""
-    if len(text) > SMALL_TALK_MAX:
-        return None
-    found: list[str] = []
-    lowered = text.lower()
-    for emoji, kind in SMALL_TALK_EMOJI.items():
-        if emoji in lowered:
-            found.append(kind)
-            lowered = lowered.replace(emoji, " ")
-    lowered = lowered.replace("\u2019", "").replace("'", "")
-    if re.search(r"[^a-z\s!.,?~-]", lowered):
-        return None
-    words = re.findall(r"[a-z]+", lowered)
-    i = 0
-    while i < len(words):
-        for size in range(min(_SMALL_TALK_LONGEST, len(words) - i), 0, -1):
-            chunk = tuple(words[i : i + size])
-            hit = next((k for k, ps in _SMALL_TALK_WORDS.items() if chunk in ps), None)
-            if hit is not None:
-                found.append(hit)
-                i += size
-                break
-        else:
-            if words[i] not in SMALL_TALK_FILLER:
-                return None
-            i += 1
-    return next((k for k in SMALL_TALK_PHRASES if k in found), None)
 
 
 class Kind(StrEnum):
@@ -331,7 +121,7 @@ def answer_question(index: FaqIndex, text: str, asker: Asker | None = None) -> D
         return Decision(Kind.EMPTY, say("faq.empty"))
     flagged = safety.check_text(text)
     if flagged is not None:
-        return Decision(Kind.SAFETY, flagged.message)
+        return Decision(Kind.SAFETY, flagged.message_for(asker is not None and asker.returning))
     chat = small_talk_kind(text)
     if chat is not None:
         return Decision(Kind.SMALL_TALK, say(f"faq.small_talk.{chat}"), small_talk=chat)

@@ -36,19 +36,16 @@ from bot.domain.onboarding import (
     CheckinTimeChosen,
     ExercisesConfirmed,
     PlanFull,
-    PtDaysChosen,
     PtDayToggled,
     PtTimeChosen,
     Step,
     ZoneCandidates,
     ZoneChosen,
-    area_label,
-    describe_weekdays,
 )
 from bot.domain.parsing import InputError
 from bot.domain.timezones import describe_local_time
 from bot.domain.timing import local_date
-from bot.domain.wording import describe_when, hhmm, human_date, say, t
+from bot.domain.wording import describe_when, t
 from bot.services import faq
 from bot.services import onboarding_views as views
 from bot.services.checkin_prompt import open_checkin
@@ -57,6 +54,7 @@ from bot.services.membership import restore_user
 from bot.services.outcome import Outcome, Reply
 from bot.services.profile import OnboardingResult, finish_onboarding
 from bot.services.setup_views import candidate_buttons, frozen, resolve_zone, weekday_buttons
+from bot.services.small_talk import step_small_talk
 from bot.services.users import create_user, get_user
 
 log = logging.getLogger(__name__)
@@ -210,11 +208,9 @@ async def answer_text(
     if step is Step.EXERCISES and intent in ("place", "chat"):
         key = "exercises.place_early" if intent == "place" else "exercises.chat"
         return _out(views.ask(step, answers, now, default_zone, t(key)))
-    social = faq.social_kind(text) if text is not None else None
-    if social is not None:
+    aside = step_small_talk(text)
+    if aside is not None:
         # "thanks", "hi": a friendly word back where one fits, then the step again, no error.
-        warm = social in ("thanks", "compliment")
-        aside = [Reply(say(f"faq.small_talk.{social}"))] if warm else []
         return _out(*aside, _again(step, answers, now, default_zone))
     try:
         answer: Answer
@@ -244,10 +240,17 @@ async def answer_text(
                 return _out(views.ask(step, answers, now, default_zone, t("area.use_buttons")))
             answer = typed_area
     except InputError as exc:
+        aside = step_small_talk(text, unread=True)
+        if aside is not None:  # an "ok" the step cannot read: asked again, no error
+            return _out(*aside, _again(step, answers, now, default_zone))
         log.info("onboarding answer rejected", extra={"user_id": user.id})
         return _out(views.ask(step, answers, now, default_zone, exc.message))
     transition = machine.apply(answers, step, answer, _today(answers, now, settings))
-    return _out(await _goto(session, user, transition, now, settings, prefix))
+    question = await _goto(session, user, transition, now, settings, prefix)
+    # A typed answer is echoed as the bot read it, as a tapped one is ("17:30" -> "PT
+    # sessions: Tue, Thu at 17:30"), so a misreading shows at once.
+    chosen = None if prefix else views.chosen_text(answer, answers)
+    return _out(Reply(chosen), question) if chosen else _out(question)
 
 
 def _answer_aside(text: str, index: FaqIndex | None) -> list[Reply]:
@@ -343,45 +346,27 @@ async def press(
     today = _today(answers, now, settings)
     arg = args[0] if args else ""
     stale = Outcome.nothing(t("common.stale"))
-    confirm: Reply | None = None  # the pressed message, replaced by what was chosen
     answer: Answer | None
     if action == "area":
         answer = machine.area_from_button(arg)
-        if isinstance(answer, machine.AreaChosen):
-            confirm = Reply(t("area.chosen", area=area_label(arg, None)), edit=True)
-        elif answer is not None:
-            confirm = Reply(t("area.ask"), edit=True)
     elif action == "stop":
         answer = machine.stop_from_button(arg, today)
-        if answer is not None:
-            confirm = Reply(t("stop.chosen", date=human_date(answer.stop)), edit=True)
     elif action == "pt":
         answer = machine.pt_count_from_button(arg)
-        if answer is not None:
-            count = "4+" if arg == "4" else arg
-            confirm = Reply(t("pt.count_chosen", count=count), edit=True)
     elif action == "ptd":
         answer = machine.pt_days_from_button(arg)
         if isinstance(answer, PtDayToggled):
             return await _toggled_day(session, user, answers, answer, now, today)
-        if isinstance(answer, PtDaysChosen):
-            days = () if answer.skip else answers.pt_days
-            confirm = Reply(t("pt.days_chosen", days=describe_weekdays(days)), edit=True)
     elif action == "ptt":
-        if arg == "skip":
-            answer = PtTimeChosen(None)
-        else:
-            at = machine.time_from_data(arg)
-            answer = None if at is None else PtTimeChosen(at)
-            if at is not None:
-                confirm = Reply(t("pt.time_chosen", time=hhmm(at)), edit=True)
+        answer = PtTimeChosen(None) if arg == "skip" else None
+        at = machine.time_from_data(arg)
+        if at is not None:
+            answer = PtTimeChosen(at)
     elif action == "ex":
         return await _exercise_button(session, user, answers, args, now, settings)
     elif action == "ct":
         at = machine.time_from_data(arg)
         answer = None if at is None else CheckinTimeChosen(at)
-        if at is not None:
-            confirm = Reply(t("checkin_time.chosen", time=hhmm(at)), edit=True)
     elif action == "tz":
         if not arg.isdigit() or int(arg) >= len(answers.candidates):
             return Outcome.nothing(t("timezone.picked_stale"))
@@ -395,9 +380,17 @@ async def press(
         answer = None
     if answer is None:
         return stale
+    # The pressed message is replaced by what was chosen ("Other" by its question).
+    chosen = (
+        t("area.ask")
+        if isinstance(answer, machine.AskOtherArea)
+        else views.chosen_text(answer, answers)
+    )
     transition = machine.apply(answers, step, answer, today)
     question = await _goto(session, user, transition, now, settings)
-    return _out(confirm, question) if confirm is not None else _out(question)
+    if chosen is None:
+        return _out(question)
+    return _out(Reply(chosen, edit=True), question)
 
 
 async def _toggled_day(

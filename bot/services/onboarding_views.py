@@ -12,10 +12,18 @@ from bot.domain.onboarding import (
     CHECKIN_TIMES,
     PT_TIMES,
     STOP_BUTTONS,
+    Answer,
     Answers,
+    AreaChosen,
+    CheckinTimeChosen,
+    PtCountChosen,
+    PtDaysChosen,
+    PtTimeChosen,
     Step,
+    StopChosen,
     area_label,
     describe_pt,
+    describe_weekdays,
 )
 from bot.domain.timezones import describe_local_time
 from bot.domain.timing import local_date
@@ -53,6 +61,26 @@ def welcome(first_name: str | None) -> Reply:
         t("start.welcome", first_name=first_name or "there"),
         frozen([[(button("consent"), _ob("consent"))], [(button("decline"), _ob("decline"))]]),
     )
+
+
+def chosen_text(answer: Answer, answers: Answers) -> str | None:
+    """What the bot understood, in the user's terms ("PT sessions: Tue, Thu at 17:30"), for
+    an answer typed or tapped; ``answers`` are those before it. None: nothing to echo."""
+    match answer:
+        case AreaChosen(area=area, other=other):
+            return t("area.chosen", area=area_label(area, other))
+        case StopChosen(stop=stop):
+            return t("stop.chosen", date=human_date(stop))
+        case PtCountChosen(count=count, or_more=or_more):
+            return t("pt.count_chosen", count=f"{count}+" if or_more else count)
+        case PtDaysChosen(days=days, skip=skip):
+            chosen = () if skip else answers.pt_days if days is None else days
+            return t("pt.days_chosen", days=describe_weekdays(chosen))
+        case PtTimeChosen(at=at) if at is not None:
+            return t("pt.time_chosen", days=describe_weekdays(answers.pt_days), time=hhmm(at))
+        case CheckinTimeChosen(at=at):
+            return t("checkin_time.chosen", time=hhmm(at))
+    return None
 
 
 def added_text(exercise: str, area_id: str | None, name: str) -> str:

@@ -23,6 +23,7 @@ from bot.services.context import today_of
 from bot.services.dialogs import clear_dialog, set_dialog
 from bot.services.outcome import Outcome, Reply
 from bot.services.return_to_run import offer_if_cleared
+from bot.services.small_talk import step_small_talk
 from bot.services.users import get_user
 
 FLOW = "pt_note"
@@ -110,6 +111,9 @@ async def add_note(
         return Outcome.say(say("pt_session.empty"))
     if len(note) > NOTE_MAX:
         return Outcome.say(say("pt_session.too_long", max=NOTE_MAX, length=len(note)))
+    aside = step_small_talk(note)  # "thanks" is not what the therapist changed
+    if aside is not None:
+        return Outcome((*aside, Reply(say("pt_session.ask_note"))))
     user = await session.get(User, user_id)
     if user is None:  # erased meanwhile
         return Outcome.nothing()

@@ -42,6 +42,7 @@ from bot.services.context import Readiness, UserContext, load, not_ready_text
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
 from bot.services.outcome import ButtonRows, Outcome, Reply
 from bot.services.outgoing_checkin import plan_morning_question
+from bot.services.small_talk import step_small_talk
 
 PLAN_FLOW = "run_plan"
 REFUSED = "refused"
@@ -477,6 +478,9 @@ async def save_custom_plan(
         return Outcome.say(ctx)
     profile = ctx.profile
     assert profile is not None
+    aside = step_small_talk(text)  # "thanks" is not a plan: the question again
+    if aside is not None:
+        return Outcome((*aside, Reply(load_ladder().text("ask_plan"))))
     try:
         stages = parse_custom_stages(text or "")
     except LadderError as exc:

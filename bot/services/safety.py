@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import RedFlagReport, User
+from bot.db.models import RedFlagReport, RehabProfile, User
 from bot.domain import callbacks
 from bot.domain.callbacks import SafetyAction
 from bot.domain.content import load_safety_text
@@ -29,6 +29,7 @@ from bot.domain.wording import say
 from bot.services.dialogs import clear_dialog, set_dialog
 from bot.services.outcome import ButtonRows, Outcome, Reply
 from bot.services.planner import cancel_pending, upsert_message
+from bot.services.small_talk import step_small_talk
 from bot.services.users import get_user
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,8 @@ async def report_red_flag(
         return None
     if user is None:
         return Triaged(result, SafetyState(), Outcome.say(result.message))
+    profile = await session.get(RehabProfile, user.id)
+    advice = result.message_for(bool(profile is not None and profile.returning_to_run))
     if unless_reported and await _already_reported(session, user.id, text, result.flag or ""):
         return None
     session.add(
@@ -136,7 +139,7 @@ async def report_red_flag(
     _store(user, state, now)
     await plan_followup(session, user, state, now)
     log.info("red flag recorded", extra={"flag": result.flag, "level": result.level})
-    return Triaged(result, state, Outcome.say(result.message, seen_button()))
+    return Triaged(result, state, Outcome.say(advice, seen_button()))
 
 
 async def _already_reported(session: AsyncSession, user_id: int, text: str, flag: str) -> bool:
@@ -320,6 +323,9 @@ async def save_advice(
         return Outcome.say(load_safety_text().render("answer.advice_empty"))
     if len(advice) > ADVICE_MAX:
         return Outcome.say(load_safety_text().render("answer.advice_too_long", max=ADVICE_MAX))
+    aside = step_small_talk(advice)  # "thanks" is not what the clinician advised
+    if aside is not None:
+        return Outcome((*aside, Reply(load_safety_text().render("answer.ask_advice"))))
     await clear_dialog(session, user.id)
     released = data.get("released")
     if released:

@@ -40,6 +40,7 @@ from bot.services.context import Readiness, not_ready_text, readiness
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
 from bot.services.outcome import Outcome, Reply
 from bot.services.setup_views import candidate_buttons, frozen, resolve_zone, weekday_buttons
+from bot.services.small_talk import step_small_talk
 from bot.services.users import get_user
 
 log = logging.getLogger(__name__)
@@ -182,6 +183,16 @@ async def _after_count(
     return await _goto(session, user, SettingsStep.PT_DAYS, draft, now)
 
 
+def _days_chosen(draft: SettingsDraft) -> Reply:
+    """The PT days as the bot read them (tapped or typed), before the time is asked."""
+    return Reply(t("pt.days_chosen", days=describe_weekdays(draft.pt_days)))
+
+
+def _quiet_start_chosen(draft: SettingsDraft) -> Reply:
+    at = draft.quiet_start
+    return Reply(t("settings.quiet_start_chosen", time=hhmm(at) if at else "-"))
+
+
 # --- typed answers --------------------------------------------------------------------------
 
 
@@ -202,6 +213,9 @@ async def answer_text(
     step = step_of(dialog.step)
     draft = SettingsDraft.from_data(dialog.data)
     S = SettingsStep
+    aside = step_small_talk(text)  # the one small-talk rule of every step (onboarding's)
+    if aside is not None:
+        return _out(*aside, views.ask(step, draft, t("settings.back_to_step")))
     try:
         if step is S.CHECKIN_TIME:
             return _out(await _save_time(session, user, answers_of.read_time(text), now, settings))
@@ -226,22 +240,34 @@ async def answer_text(
             draft = replace(draft, pt_count=answers_of.read_pt_count(text).count)
             return _out(await _after_count(session, user, draft, now, settings))
         if step is S.PT_DAYS:
-            days = answers_of.read_pt_days(text).days or ()
-            return _out(await _goto(session, user, S.PT_TIME, replace(draft, pt_days=days), now))
+            draft = replace(draft, pt_days=answers_of.read_pt_days(text).days or ())
+            return _out(_days_chosen(draft), await _goto(session, user, S.PT_TIME, draft, now))
         if step is S.PT_TIME:
             draft = replace(draft, pt_time=answers_of.read_time(text))
             return _out(await _save_pt(session, user, draft, now, settings))
         if step is S.AREA_OTHER:
             chosen = answers_of.read_other_area(text)
             return _out(await _save_area(session, user, "other", chosen.other, now))
+        if step is S.AREA:  # typed as a button reads ("knee", "my knee"), as in onboarding
+            area = answers_of.read_area(text)
+            if isinstance(area, answers_of.AreaChosen):
+                return _out(await _save_area(session, user, area.area, None, now))
+            if isinstance(area, answers_of.AskOtherArea):
+                return _out(await _goto(session, user, S.AREA_OTHER, draft, now))
+            return _out(views.ask(step, draft, t("area.use_buttons")))
         if step is S.QUIET_START:
             draft = replace(draft, quiet_start=answers_of.read_time(text))
-            return _out(await _goto(session, user, S.QUIET_END, draft, now))
+            return _out(
+                _quiet_start_chosen(draft), await _goto(session, user, S.QUIET_END, draft, now)
+            )
         if step is S.QUIET_END:
             end = answers_of.read_time(text)
             return _out(await _save_quiet(session, user, draft, end, now, settings))
         return _out(views.ask(step, draft))
     except InputError as exc:
+        aside = step_small_talk(text, unread=True)
+        if aside is not None:  # an "ok" the step cannot read: asked again, no error
+            return _out(*aside, views.ask(step, draft, t("settings.back_to_step")))
         log.info("settings answer rejected", extra={"user_id": user.id})
         return _out(views.ask(step, draft, exc.message))
 
@@ -329,7 +355,8 @@ async def _step_button(
             return _out(confirm, await _save_time(session, user, chosen, now, settings))
         if action == "qs":
             draft = replace(draft, quiet_start=chosen)
-            return _out(await _goto(session, user, S.QUIET_END, draft, now))
+            confirm = replace(_quiet_start_chosen(draft), edit=True)
+            return _out(confirm, await _goto(session, user, S.QUIET_END, draft, now))
         if action == "qe":
             try:
                 return _out(await _save_quiet(session, user, draft, chosen, now, settings))
@@ -374,7 +401,7 @@ async def _pt_days(
         draft = replace(draft, pt_days=(), pt_time=None)
         return _out(await _save_pt(session, user, draft, now, settings))
     if arg == "done":
-        confirm = Reply(t("pt.days_chosen", days=describe_weekdays(draft.pt_days)), edit=True)
+        confirm = replace(_days_chosen(draft), edit=True)
         if draft.pt_days:
             return _out(confirm, await _goto(session, user, SettingsStep.PT_TIME, draft, now))
         draft = replace(draft, pt_time=None)

@@ -36,7 +36,14 @@ def test_on_hold_nothing_that_pushes_goes_out(level: SafetyLevel) -> None:
     assert state.on_hold and not state.allows_cheering
     assert not any(state.allows_kind(k) for k in PUSHING)
     assert state.allows_kind(MessageKind.SAFETY_FOLLOWUP)
-    assert state.allows_kind(MessageKind.PT_REMINDER)  # the way to a clinician stays open
+
+
+def test_an_urgent_hold_lets_the_neutral_pt_reminder_through_an_emergency_hold_does_not() -> None:
+    urgent = SafetyState().raised_to(SafetyLevel.URGENT, NOW)
+    assert urgent.allows_kind(MessageKind.PT_REMINDER)  # the way to a clinician stays open
+    emergency = urgent.raised_to(SafetyLevel.EMERGENCY, NOW)
+    allowed = {k for k in MessageKind if emergency.allows_kind(k)}
+    assert allowed == {MessageKind.SAFETY_FOLLOWUP}
 
 
 def test_watch_keeps_the_record_going_but_stops_nudges_and_praise() -> None:

@@ -534,6 +534,7 @@ class RedFlagEntry(Frozen):
     id: Ident
     level: Annotated[str, Strict(), AfterValidator(one_of(LEVELS))]
     message: Text
+    message_running: Text | None = None  # for a user back to running; else ``message``
     rules: Annotated[tuple[Annotated[Words, Field(min_length=1)], ...], Field(min_length=1)]
     unless: Words = ()
     unless_cancelled_by: Words = ()
