@@ -7,9 +7,10 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import event, select
 
-from bot.db.models import CheckIn, Exercise, RehabProfile, User
+from bot.db.models import CheckIn, User
 from bot.services.planner import schedule_user
 from tests.harness.bot import BotHarness
+from tests.helpers.seed import add_onboarded_user
 
 
 async def make_user(
@@ -23,42 +24,9 @@ async def make_user(
     """An onboarded user with a three-exercise plan (onboarding itself is tested elsewhere)."""
     now = harness.clock.now()
     async with harness.services.sessions() as session:
-        user = User(
-            telegram_id=telegram_id,
-            chat_id=telegram_id,
-            first_name="Alex",
-            timezone=zone,
-            checkin_time=at,
-            status="active",
-            consent_at=now,
-            onboarded_at=now - timedelta(days=3),
-            nudge_cadence="off",
-            nudge_seed=7,
-            quiet_start=time(21, 0),
-            quiet_end=time(8, 0),
-            rest_weekdays=[],
-            weekly_summary_weekday=6,
-            weekly_summary_time=time(19, 0),
-            created_at=now,
-            updated_at=now,
+        user = await add_onboarded_user(
+            session, telegram_id, now, zone=zone, checkin_time=at, stopped_running_on=stopped
         )
-        session.add(user)
-        await session.flush()
-        session.add(
-            RehabProfile(
-                user_id=user.id,
-                injury_area="knee",
-                stopped_running_on=stopped,
-                pt_sessions_per_week=2,
-                pt_weekdays=[],
-                returning_to_run=False,
-            )
-        )
-        for i, name in enumerate(["Clamshells", "Glute bridges", "Wall sit"]):
-            session.add(
-                Exercise(user_id=user.id, position=i, name=name, sets=3, reps=15, created_at=now)
-            )
-        await session.flush()
         await schedule_user(session, user, now, harness.settings)
         await session.commit()
         return user.id

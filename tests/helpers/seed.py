@@ -1,0 +1,77 @@
+"""Rows written straight into the database, for tests that do not need to go through onboarding."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Exercise, RehabProfile, User
+
+THREE_EXERCISES = ("Clamshells", "Glute bridges", "Wall sit")
+
+
+async def add_onboarded_user(
+    session: AsyncSession,
+    telegram_id: int,
+    now: datetime,
+    *,
+    stopped_running_on: date,
+    first_name: str = "Alex",
+    zone: str = "Europe/Berlin",
+    checkin_time: time = time(19, 0),
+    cadence: str = "off",
+    nudge_seed: int = 7,
+    quiet: tuple[time, time] = (time(21, 0), time(8, 0)),
+    injury_area: str = "knee",
+    pt_sessions_per_week: int = 2,
+    pt_weekdays: Sequence[int] = (),
+    pt_time: time | None = None,
+    exercises: Sequence[str] = THREE_EXERCISES,
+) -> User:
+    """Add an active user who finished onboarding three days before ``now``, and flush.
+
+    The state built: a ``users`` row (consented, chat id = telegram id, no rest days, the weekly
+    summary on Sunday 19:00), its rehab profile (not returning to run) and a plan of
+    ``exercises`` at 3 x 15, in that order. Nothing is scheduled and nothing is committed: the
+    caller schedules what its test needs and commits.
+    """
+    user = User(
+        telegram_id=telegram_id,
+        chat_id=telegram_id,
+        first_name=first_name,
+        timezone=zone,
+        checkin_time=checkin_time,
+        status="active",
+        consent_at=now,
+        onboarded_at=now - timedelta(days=3),
+        nudge_cadence=cadence,
+        nudge_seed=nudge_seed,
+        quiet_start=quiet[0],
+        quiet_end=quiet[1],
+        rest_weekdays=[],
+        weekly_summary_weekday=6,
+        weekly_summary_time=time(19, 0),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(user)
+    await session.flush()
+    session.add(
+        RehabProfile(
+            user_id=user.id,
+            injury_area=injury_area,
+            stopped_running_on=stopped_running_on,
+            pt_sessions_per_week=pt_sessions_per_week,
+            pt_weekdays=list(pt_weekdays),
+            pt_time=pt_time,
+            returning_to_run=False,
+        )
+    )
+    for i, name in enumerate(exercises):
+        session.add(
+            Exercise(user_id=user.id, position=i, name=name, sets=3, reps=15, created_at=now)
+        )
+    await session.flush()
+    return user
