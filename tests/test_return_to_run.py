@@ -13,9 +13,9 @@ from bot.domain.content import load_nudges
 from bot.domain.return_to_run import load_ladder
 from bot.services.context import today_of
 from bot.services.nudge_planner import plan_next_nudge
-from bot.services.planner import schedule_user
 from tests.harness.bot import BotHarness, SimUser
 from tests.harness.fake_telegram import SentMessage
+from tests.helpers.seed import advance_to_after_pt_prompt, give_pt_session_today
 from tests.test_checkin_flow import make_user
 
 URGENT = "my calf is swollen and hot since my flight yesterday"
@@ -268,19 +268,9 @@ async def test_once_cleared_the_return_to_running_nudges_go_out_but_not_during_a
 
 async def test_the_after_pt_prompt_offers_clearance_only_in_rehab(harness: BotHarness) -> None:
     user_id = await make_user(harness, at=time(9, 0))
-    async with harness.services.sessions() as session:
-        await session.execute(
-            update(RehabProfile)
-            .where(RehabProfile.user_id == user_id)
-            .values(pt_weekdays=[4], pt_time=time(16, 0))  # Fridays at 16:00, today
-        )
-        me = await session.get(User, user_id)
-        assert me is not None
-        await schedule_user(session, me, harness.clock.now(), harness.settings)
-        await session.commit()
+    await give_pt_session_today(harness, user_id)  # Fridays at 16:00, today
     user = harness.user(1001)
-    await harness.advance(timedelta(hours=9, minutes=10), step=timedelta(minutes=15))
-    prompt = user.tg.last_with_buttons(1001)
+    prompt = await advance_to_after_pt_prompt(harness, user)
     assert any(d.startswith("pt:") for _, d in prompt.buttons)
     asked = await user.press("cleared me", prompt)
     assert asked is not None and "physical therapist or doctor" in (asked.text or "")

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
-from sqlalchemy import update
-
-from bot.db.models import RehabProfile, User
-from bot.services.planner import schedule_user
+from bot.db.models import User
 from tests.harness.bot import BotHarness, SimUser
+from tests.helpers.seed import advance_to_after_pt_prompt, give_pt_session_today
 from tests.test_checkin_flow import make_user
 from tests.test_return_to_run import _profile
 
@@ -59,19 +57,9 @@ async def test_no_offer_for_a_not_yet_or_while_a_concern_is_open(harness: BotHar
 
 async def test_a_note_after_the_pt_session_can_carry_the_clearance(harness: BotHarness) -> None:
     user_id = await make_user(harness, at=time(9, 0))
-    async with harness.services.sessions() as session:
-        await session.execute(
-            update(RehabProfile)
-            .where(RehabProfile.user_id == user_id)
-            .values(pt_weekdays=[4], pt_time=time(16, 0))  # Fridays at 16:00, today
-        )
-        me = await session.get(User, user_id)
-        assert me is not None
-        await schedule_user(session, me, harness.clock.now(), harness.settings)
-        await session.commit()
+    await give_pt_session_today(harness, user_id)  # Fridays at 16:00, today
     user = harness.user(1001)
-    await harness.advance(timedelta(hours=9, minutes=10), step=timedelta(minutes=15))
-    prompt = user.tg.last_with_buttons(1001)
+    prompt = await advance_to_after_pt_prompt(harness, user)
     await user.press("Note what changed", prompt)
     await user.say("PT gave me the green light to start a walk-run plan")
     assert "cleared you to run" in (user.last.text or "")

@@ -13,6 +13,7 @@ from bot.db.models import RedFlagReport, RehabProfile, ScheduledMessage, User
 from bot.domain.kinds import MessageKind
 from tests.harness.bot import BotHarness, SimUser
 from tests.harness.fake_telegram import SentMessage
+from tests.helpers.seed import advance_to_after_pt_prompt, give_pt_session_today
 from tests.test_onboarding import onboard
 from tests.test_progress_report import pdf_text
 
@@ -633,26 +634,13 @@ async def test_the_weekly_summary_during_a_watch_has_no_streak_line(harness: Bot
 async def test_a_red_flag_typed_as_a_pt_note_is_answered_and_the_note_step_waits(
     harness: BotHarness,
 ) -> None:
-    from sqlalchemy import update
-
     from bot.db.models import PtSession
-    from bot.services.planner import schedule_user
     from tests.test_checkin_flow import make_user
 
     user_id = await make_user(harness, at=time(9, 0))
-    async with harness.services.sessions() as session:
-        await session.execute(
-            update(RehabProfile)
-            .where(RehabProfile.user_id == user_id)
-            .values(pt_weekdays=[4], pt_time=time(16, 0))  # Fridays at 16:00, today
-        )
-        me = await session.get(User, user_id)
-        assert me is not None
-        await schedule_user(session, me, harness.clock.now(), harness.settings)
-        await session.commit()
+    await give_pt_session_today(harness, user_id)  # Fridays at 16:00, today
     user = harness.user(1001)
-    await harness.advance(timedelta(hours=9, minutes=10), step=timedelta(minutes=15))
-    prompt = user.tg.last_with_buttons(1001)
+    prompt = await advance_to_after_pt_prompt(harness, user)
     await user.press("Note what changed", prompt)
     reply = await user.say("my shin hurts when I hop on it")
     assert reply is not None and "physical therapist" in (reply.text or "")

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Exercise, RehabProfile, User
+from bot.services.planner import schedule_user
+from tests.harness.bot import BotHarness, SimUser
+from tests.harness.fake_telegram import SentMessage
 
 THREE_EXERCISES = ("Clamshells", "Glute bridges", "Wall sit")
 
@@ -75,3 +79,29 @@ async def add_onboarded_user(
         )
     await session.flush()
     return user
+
+
+async def give_pt_session_today(harness: BotHarness, user_id: int) -> None:
+    """Give the user PT sessions on Fridays at 16:00 and schedule them again, then commit.
+
+    The suite's clock starts on Friday 2026-11-27 at 08:00 UTC, so the session is today: the
+    reminder comes two hours before it (Berlin 14:00) and the after-PT prompt two hours after.
+    """
+    async with harness.services.sessions() as session:
+        await session.execute(
+            update(RehabProfile)
+            .where(RehabProfile.user_id == user_id)
+            .values(pt_weekdays=[4], pt_time=time(16, 0))
+        )
+        user = await session.get(User, user_id)
+        assert user is not None
+        await schedule_user(session, user, harness.clock.now(), harness.settings)
+        await session.commit()
+
+
+async def advance_to_after_pt_prompt(harness: BotHarness, user: SimUser) -> SentMessage:
+    """From the suite's start, after ``give_pt_session_today``: advance in 15-minute steps to
+    Berlin 18:10, just after today's after-PT prompt, and return the prompt (the user's last
+    message with buttons)."""
+    await harness.advance(timedelta(hours=9, minutes=10), step=timedelta(minutes=15))
+    return user.tg.last_with_buttons(user.id)
