@@ -5,7 +5,6 @@ text, and nothing ends in an apology. On SQLite and PostgreSQL (PostgreSQL refus
 from __future__ import annotations
 
 import tracemalloc
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -14,7 +13,7 @@ from bot.db.models import FaqQuestion, RedFlagReport, User
 from bot.domain.textnorm import TypoCorrector, clean_text, stem_all, tokenize
 from tests.harness import updates
 from tests.harness.bot import BotHarness
-from tests.test_checkin_flow import checkins, make_user
+from tests.helpers.seed import at_first_checkin, checkins, make_user
 from tests.test_onboarding import onboard
 from tests.test_safety_stories import URGENT
 
@@ -79,9 +78,7 @@ async def test_a_red_flag_with_nul_is_answered_and_reported_with_clean_text(
 async def test_a_checkin_note_and_a_button_with_bad_characters_are_taken(
     harness: BotHarness,
 ) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    alex = await at_first_checkin(harness)
     msg = alex.tg.last_with_buttons(1001)
     data = msg.button_data("Did them all")
     await alex.press_data(data[:3] + NUL + data[3:], msg)  # callback data with a NUL

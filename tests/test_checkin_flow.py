@@ -2,39 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 from sqlalchemy import event, select
 
 from bot.db.models import CheckIn, User
-from bot.services.planner import schedule_user
 from tests.harness.bot import BotHarness
-from tests.helpers.seed import add_onboarded_user
-
-
-async def make_user(
-    harness: BotHarness,
-    telegram_id: int = 1001,
-    *,
-    zone: str = "Europe/Berlin",
-    at: time = time(19, 0),
-    stopped: date = date(2026, 11, 16),
-) -> int:
-    """An onboarded user with a three-exercise plan (onboarding itself is tested elsewhere)."""
-    now = harness.clock.now()
-    async with harness.services.sessions() as session:
-        user = await add_onboarded_user(
-            session, telegram_id, now, zone=zone, checkin_time=at, stopped_running_on=stopped
-        )
-        await schedule_user(session, user, now, harness.settings)
-        await session.commit()
-        return user.id
-
-
-async def checkins(harness: BotHarness) -> list[CheckIn]:
-    async with harness.services.sessions() as session:
-        return list((await session.execute(select(CheckIn).order_by(CheckIn.local_date))).scalars())
+from tests.helpers.seed import at_first_checkin, checkins, make_user
 
 
 async def test_checkin_arrives_at_local_time_and_done_all_records_pain_and_note(
@@ -60,9 +35,7 @@ async def test_checkin_arrives_at_local_time_and_done_all_records_pain_and_note(
 
 
 async def test_did_some_records_only_the_chosen_exercises(harness: BotHarness) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    alex = await at_first_checkin(harness)
     await alex.press("Did some")
     await alex.press("Done")  # nothing chosen yet: refused, nothing stored
     assert await checkins(harness) == []
@@ -79,9 +52,7 @@ async def test_did_some_records_only_the_chosen_exercises(harness: BotHarness) -
 
 
 async def test_not_today_asks_why_and_answers_the_reason(harness: BotHarness) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    alex = await at_first_checkin(harness)
     await alex.press("Not today")
     await alex.press("No time")
     rows = await checkins(harness)
@@ -132,9 +103,7 @@ async def test_an_answered_check_in_gets_no_follow_up_and_no_second_prompt(
 async def test_a_press_on_yesterdays_checkin_is_closed_and_changes_nothing(
     harness: BotHarness,
 ) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    alex = await at_first_checkin(harness)
     old = alex.tg.last_with_buttons(1001)
     await harness.advance(timedelta(hours=8))  # next local day
     await alex.press("Did them all", message=old)
@@ -146,9 +115,7 @@ async def test_a_press_on_yesterdays_checkin_is_closed_and_changes_nothing(
 
 
 async def test_double_press_records_once(harness: BotHarness) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    alex = await at_first_checkin(harness)
     msg = alex.tg.last_with_buttons(1001)
     data = msg.button_data("Did them all")
     await alex.press_data(data, msg)
@@ -201,9 +168,7 @@ async def test_scheduled_checkin_is_not_sent_when_already_logged(harness: BotHar
 
 
 async def test_next_morning_question_after_pain_and_its_answers(harness: BotHarness) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    alex = await at_first_checkin(harness)
     await alex.press("Did them all")
     await alex.press("5")
     await alex.press("Skip")
@@ -260,9 +225,7 @@ async def test_a_completed_check_in_costs_two_chat_messages_and_skip_keeps_the_a
 ) -> None:
     """At the evening peak every call to a chat counts against Telegram's budget: after the
     prompt, "did them all" and the pain score take two, and the answer stays readable."""
-    await make_user(harness)
-    alex = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    alex = await at_first_checkin(harness)
     harness.telegram.reset_calls()
     await alex.press("Did them all")
     await alex.press("4")
@@ -306,9 +269,7 @@ async def test_a_done_press_is_one_transaction_of_at_most_five_statements(
     """Issue 20.6: the press users make every evening costs one transaction of at most five
     statements (update claim, user with profile and plan, button claim, check-in upsert,
     dialog step). Counted, not timed: a sixth statement on this path fails here."""
-    await make_user(harness)
-    alex = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))  # 19:05 Berlin: the prompt is out
+    alex = await at_first_checkin(harness)  # 19:05 Berlin: the prompt is out
     prompt = alex.last
     # The hourly clean-up of old update ids runs after the first update; let it happen first.
     await alex.say("/help")

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from tests.harness.bot import BotHarness
 from tests.helpers.pdf import pdf_text
-from tests.test_checkin_flow import make_user
+from tests.helpers.seed import make_user
 
 
 async def _report(harness: BotHarness) -> tuple[str, str]:

@@ -15,8 +15,7 @@ from bot.services.context import today_of
 from bot.services.nudge_planner import plan_next_nudge
 from tests.harness.bot import BotHarness, SimUser
 from tests.harness.fake_telegram import SentMessage
-from tests.helpers.seed import advance_to_after_pt_prompt, give_pt_session_today
-from tests.test_checkin_flow import make_user
+from tests.helpers.seed import advance_to_after_pt_prompt, give_pt_session_today, make_user
 
 URGENT = "my calf is swollen and hot since my flight yesterday"
 LADDER = load_ladder()
@@ -92,6 +91,7 @@ async def test_clearance_is_refused_during_a_hold_and_offered_once_it_is_release
 async def test_two_good_runs_settled_by_the_morning_move_the_user_to_stage_2(
     harness: BotHarness,
 ) -> None:
+
     user_id = await make_user(harness, at=time(19, 0))
     user = harness.user(1001)
     await _clear(user)
@@ -213,7 +213,6 @@ async def test_a_pts_plan_that_cannot_be_read_says_which_line_and_keeps_the_temp
 async def test_once_cleared_the_return_to_running_nudges_go_out_but_not_during_a_hold(
     harness: BotHarness,
 ) -> None:
-
     user_id = await make_user(harness, at=time(19, 0))
     user = harness.user(1001)
     await _clear(user)

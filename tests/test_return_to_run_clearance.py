@@ -8,8 +8,7 @@ from datetime import time, timedelta
 
 from bot.db.models import User
 from tests.harness.bot import BotHarness, SimUser
-from tests.helpers.seed import advance_to_after_pt_prompt, give_pt_session_today
-from tests.test_checkin_flow import make_user
+from tests.helpers.seed import advance_to_after_pt_prompt, give_pt_session_today, make_user
 from tests.test_return_to_run import _profile
 
 

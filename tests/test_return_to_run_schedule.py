@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.db.models import RehabProfile, RunLog, ScheduledMessage
 from tests.harness.bot import BotHarness, SimUser
 from tests.harness.fake_telegram import SentMessage
-from tests.test_checkin_flow import make_user
+from tests.helpers.seed import make_user
 from tests.test_return_to_run import URGENT, _clear, _run
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -13,7 +13,13 @@ from bot.db.models import RedFlagReport, RehabProfile, ScheduledMessage, User
 from bot.domain.kinds import MessageKind
 from tests.harness.bot import BotHarness, SimUser
 from tests.harness.fake_telegram import SentMessage
-from tests.helpers.seed import advance_to_after_pt_prompt, give_pt_session_today
+from tests.helpers.seed import (
+    advance_to_after_pt_prompt,
+    at_first_checkin,
+    checkins,
+    give_pt_session_today,
+    make_user,
+)
 from tests.test_onboarding import onboard
 from tests.test_progress_report import pdf_text
 
@@ -197,11 +203,7 @@ async def test_an_edit_is_triaged_once_and_never_handled_as_a_new_message(
 async def test_editing_a_step_answer_changes_nothing_and_a_flagged_edit_is_not_saved(
     harness: BotHarness,
 ) -> None:
-    from tests.test_checkin_flow import checkins, make_user
-
-    await make_user(harness)
-    user = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    user = await at_first_checkin(harness)
     await user.press("Did them all")
     await user.press("3")
     await user.say("Felt fine on the bridges")
@@ -212,8 +214,6 @@ async def test_editing_a_step_answer_changes_nothing_and_a_flagged_edit_is_not_s
 
 async def _nudging_user(h: BotHarness) -> SimUser:
     """An onboarded user who gets nudges (cadence normal), check-in at 19:00 Berlin."""
-    from tests.test_checkin_flow import make_user
-
     await make_user(h)
     async with h.services.sessions() as session:
         row = (await session.execute(select(User).where(User.telegram_id == 1001))).scalar_one()
@@ -274,11 +274,7 @@ async def test_pain_7_then_8_then_worse_escalates_and_silences_cheering_nudges(
 
 
 async def test_a_typed_pain_score_is_saved_like_a_tap(harness: BotHarness) -> None:
-    from tests.test_checkin_flow import checkins, make_user
-
-    await make_user(harness)
-    user = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    user = await at_first_checkin(harness)
     await user.press("Did them all")
     await user.say("pain 4/10")
     assert any("Pain during exercise: 4/10" in t for t in user.texts[-2:])
@@ -288,11 +284,7 @@ async def test_a_typed_pain_score_is_saved_like_a_tap(harness: BotHarness) -> No
 
 
 async def test_a_typed_score_with_a_red_flag_is_triaged_and_saved(harness: BotHarness) -> None:
-    from tests.test_checkin_flow import checkins, make_user
-
-    await make_user(harness)
-    user = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    user = await at_first_checkin(harness)
     await user.press("Did them all")
     before = len(user.texts)
     await user.say("7 and it woke me at night again")
@@ -306,11 +298,7 @@ async def test_a_typed_score_with_a_red_flag_is_triaged_and_saved(harness: BotHa
 async def test_a_question_while_the_pain_buttons_show_still_gets_an_answer(
     harness: BotHarness,
 ) -> None:
-    from tests.test_checkin_flow import checkins, make_user
-
-    await make_user(harness)
-    user = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    user = await at_first_checkin(harness)
     await user.press("Did them all")
     pain_question = user.last
     await user.say("how long until I can run again?")
@@ -365,7 +353,6 @@ async def test_worse_next_morning_twice_escalates_once_and_holds_missed_day_nudg
 async def test_pain_on_runs_escalates_in_running_words_once_per_open_concern(
     harness: BotHarness,
 ) -> None:
-    from tests.test_checkin_flow import make_user
     from tests.test_return_to_run import _clear, _next_day, _run
 
     await make_user(harness)
@@ -389,7 +376,6 @@ async def test_pain_on_runs_escalates_in_running_words_once_per_open_concern(
 async def test_worse_mornings_after_runs_escalate_and_hold_progression(
     harness: BotHarness,
 ) -> None:
-    from tests.test_checkin_flow import make_user
     from tests.test_return_to_run import _clear, _morning, _next_day, _run
 
     await make_user(harness)
@@ -413,11 +399,7 @@ async def test_worse_mornings_after_runs_escalate_and_hold_progression(
 async def test_during_a_hold_checkin_today_progress_and_old_buttons_explain_the_hold(
     harness: BotHarness,
 ) -> None:
-    from tests.test_checkin_flow import checkins, make_user
-
-    await make_user(harness)
-    user = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))  # 19:05: today's check-in arrives
+    user = await at_first_checkin(harness)  # 19:05: today's check-in arrives
     old_checkin = user.tg.last_with_buttons(user.id)
     await user.say(URGENT)
 
@@ -444,8 +426,6 @@ async def test_during_a_hold_checkin_today_progress_and_old_buttons_explain_the_
 async def test_during_a_watch_checkins_go_on_without_praise_or_streak_talk(
     harness: BotHarness,
 ) -> None:
-    from tests.test_checkin_flow import make_user
-
     await make_user(harness)
     user = harness.user(1001)
     await user.say("my shin hurts when I hop on it")  # a "contact" sign: a watch
@@ -490,11 +470,7 @@ async def test_red_flags_typed_as_onboarding_other_and_exercise_answers_are_neve
 async def test_a_red_flag_typed_as_a_checkin_note_is_not_saved(
     harness: BotHarness,
 ) -> None:
-    from tests.test_checkin_flow import checkins, make_user
-
-    await make_user(harness)
-    user = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    user = await at_first_checkin(harness)
     await user.press("Did them all")
     await user.press("3")  # the note step follows
     reply = await user.say(URGENT)
@@ -505,7 +481,6 @@ async def test_a_red_flag_typed_as_a_checkin_note_is_not_saved(
 
 async def test_a_runs_pain_can_be_typed_and_a_flag_in_it_is_triaged(harness: BotHarness) -> None:
     from bot.db.models import RunLog
-    from tests.test_checkin_flow import make_user
     from tests.test_return_to_run import _clear, _running
 
     await make_user(harness)
@@ -528,7 +503,6 @@ async def test_a_question_at_a_runs_pain_step_is_answered_and_the_buttons_still_
     harness: BotHarness,
 ) -> None:
     from bot.db.models import RunLog
-    from tests.test_checkin_flow import make_user
     from tests.test_return_to_run import _clear, _running
 
     await make_user(harness)
@@ -583,11 +557,7 @@ async def test_after_a_release_the_user_can_note_what_the_clinician_advised(
 async def test_a_pain_watch_ends_when_the_pt_adjusted_the_plan_or_the_pain_settles(
     harness: BotHarness,
 ) -> None:
-    from tests.test_checkin_flow import make_user
-
-    await make_user(harness)
-    user = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    user = await at_first_checkin(harness)
     await user.press("Did them all")
     await user.press("8")
     escalation = next(
@@ -616,7 +586,6 @@ async def test_a_pain_watch_ends_when_the_pt_adjusted_the_plan_or_the_pain_settl
 
 
 async def test_the_weekly_summary_during_a_watch_has_no_streak_line(harness: BotHarness) -> None:
-    from tests.test_checkin_flow import make_user
     from tests.test_weekly_and_pt import _add_checkins
 
     user_id = await make_user(harness, at=time(9, 0))
@@ -635,7 +604,6 @@ async def test_a_red_flag_typed_as_a_pt_note_is_answered_and_the_note_step_waits
     harness: BotHarness,
 ) -> None:
     from bot.db.models import PtSession
-    from tests.test_checkin_flow import make_user
 
     user_id = await make_user(harness, at=time(9, 0))
     await give_pt_session_today(harness, user_id)  # Fridays at 16:00, today

@@ -8,8 +8,7 @@ from sqlalchemy import select
 
 from bot.db.models import CheckIn, PtSession
 from tests.harness.bot import BotHarness
-from tests.helpers.seed import give_pt_session_today
-from tests.test_checkin_flow import make_user
+from tests.helpers.seed import give_pt_session_today, make_user
 
 
 async def _add_checkins(harness: BotHarness, user_id: int, days: int, pain: int) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy import update
 from bot.db.models import CheckIn, User
 from bot.domain.content import CONTENT_DIR, render_text
 from tests.harness.bot import BotHarness
-from tests.test_checkin_flow import make_user
+from tests.helpers.seed import at_first_checkin, make_user
 
 LEFTOVER = re.compile(r"\{[^{}\s]*\}")
 
@@ -182,9 +182,7 @@ def test_settings_confirmation_reads_naturally_for_every_cadence() -> None:
 
 
 async def test_morning_question_names_the_injury(harness: BotHarness) -> None:
-    await make_user(harness)  # a knee user
-    alex = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    alex = await at_first_checkin(harness)  # a knee user
     await alex.press("Did them all")
     await alex.press("5")
     await alex.press("Skip")

@@ -1,14 +1,15 @@
-"""Rows written straight into the database, for tests that do not need to go through onboarding."""
+"""Users written straight into the database, for tests that need not go through onboarding,
+and the first steps such tests take with them (to the first check-in, to the PT prompt)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Exercise, RehabProfile, User
+from bot.db.models import CheckIn, Exercise, RehabProfile, User
 from bot.services.planner import schedule_user
 from tests.harness.bot import BotHarness, SimUser
 from tests.harness.fake_telegram import SentMessage
@@ -78,6 +79,45 @@ async def add_onboarded_user(
             Exercise(user_id=user.id, position=i, name=name, sets=3, reps=15, created_at=now)
         )
     await session.flush()
+    return user
+
+
+async def make_user(
+    harness: BotHarness,
+    telegram_id: int = 1001,
+    *,
+    zone: str = "Europe/Berlin",
+    at: time = time(19, 0),
+    stopped: date = date(2026, 11, 16),
+) -> int:
+    """An onboarded user with a three-exercise plan (onboarding itself is tested elsewhere),
+    everything planned for them scheduled and committed; returns the user's row id.
+
+    With the defaults: Berlin, a check-in at 19:00 (18:00 UTC, ten hours after the suite's
+    start), PT twice a week on no fixed weekdays, stopped running on 2026-11-16."""
+    now = harness.clock.now()
+    async with harness.services.sessions() as session:
+        user = await add_onboarded_user(
+            session, telegram_id, now, zone=zone, checkin_time=at, stopped_running_on=stopped
+        )
+        await schedule_user(session, user, now, harness.settings)
+        await session.commit()
+        return user.id
+
+
+async def checkins(harness: BotHarness) -> list[CheckIn]:
+    """Every check-in row of every user, by local date."""
+    async with harness.services.sessions() as session:
+        return list((await session.execute(select(CheckIn).order_by(CheckIn.local_date))).scalars())
+
+
+async def at_first_checkin(harness: BotHarness) -> SimUser:
+    """``make_user`` with its defaults (user 1001, Alex, a 19:00 Berlin check-in), then the clock
+    advanced 10 h 05 min from the suite's start to Berlin 19:05: the first check-in prompt is
+    the user's last message. Returns the user, to answer it."""
+    await make_user(harness)
+    user = harness.user(1001)
+    await harness.advance(timedelta(hours=10, minutes=5))
     return user
 
 
