@@ -13,8 +13,8 @@ from bot.db.models import FaqQuestion, RedFlagReport, User
 from bot.domain.textnorm import TypoCorrector, clean_text, stem_all, tokenize
 from tests.harness import updates
 from tests.harness.bot import BotHarness
+from tests.helpers.onboarding import onboard
 from tests.helpers.seed import at_first_checkin, checkins, make_user
-from tests.test_onboarding import onboard
 from tests.test_safety_stories import URGENT
 
 APOLOGY = "Sorry, something went wrong"

@@ -19,7 +19,7 @@ from bot.db.models import (
     User,
 )
 from tests.harness.bot import BotHarness
-from tests.test_onboarding import onboard
+from tests.helpers.onboarding import onboard
 
 USER_COLUMNS = ("user_id", "telegram_id")
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from bot.db.models import Exercise, User
 from tests.harness.bot import BotHarness
-from tests.test_onboarding import onboard
+from tests.helpers.onboarding import onboard, to_area_question
 
 
 async def _plan(
@@ -98,8 +98,7 @@ async def test_cues_are_shown_when_an_exercise_is_added_and_when_it_is_opened(
     harness: BotHarness,
 ) -> None:
     user = harness.user()
-    await user.say("/start")
-    await user.press("let's start")
+    await to_area_question(user)
     await user.press("Hamstring")
     await user.press("A few days ago")
     await user.press("0")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.db.models import FaqQuestion
 from bot.domain.wording import say
 from tests.harness.bot import BotHarness
-from tests.test_onboarding import onboard
+from tests.helpers.onboarding import onboard
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "can I cycle with a stress fracture?"

@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.domain.faq import FaqIndex, load_entries
 from bot.faq_embeddings import load_embedder, model_folder
 from tests.harness.bot import BotHarness
-from tests.test_onboarding import onboard
+from tests.helpers.onboarding import onboard
 
 # Plain rewordings the lexical scorer leaves as "did you mean…?" suggestions (checked below).
 PARAPHRASES = {

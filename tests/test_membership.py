@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.db.models import ScheduledMessage, User
 from tests.harness.bot import BotHarness
-from tests.test_onboarding import onboard
+from tests.helpers.onboarding import onboard
 
 
 async def _state(harness: BotHarness) -> tuple[str, int]:

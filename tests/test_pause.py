@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.db.models import Pause, ScheduledMessage, User
 from bot.services.pausing import resume_user
 from tests.harness.bot import BotHarness
-from tests.test_onboarding import onboard
+from tests.helpers.onboarding import onboard
 
 
 async def _user(harness: BotHarness) -> User:

@@ -13,6 +13,7 @@ from bot.db.models import RedFlagReport, RehabProfile, ScheduledMessage, User
 from bot.domain.kinds import MessageKind
 from tests.harness.bot import BotHarness, SimUser
 from tests.harness.fake_telegram import SentMessage
+from tests.helpers.onboarding import onboard, to_area_question
 from tests.helpers.seed import (
     advance_to_after_pt_prompt,
     at_first_checkin,
@@ -20,7 +21,6 @@ from tests.helpers.seed import (
     give_pt_session_today,
     make_user,
 )
-from tests.test_onboarding import onboard
 from tests.test_progress_report import pdf_text
 
 EMERGENCY = "pins and needles in both legs and I peed myself a bit"
@@ -58,9 +58,7 @@ async def test_a_red_flag_typed_during_onboarding_is_answered_and_never_becomes_
     harness: BotHarness,
 ) -> None:
     user = harness.user()
-    await user.say("/start")
-    await user.press("let's start")
-    asked = user.tg.last_with_buttons(user.id)  # the injury-area question
+    asked = await to_area_question(user)  # the injury-area question
     reply = await user.say(URGENT)
     assert reply is not None and "doctor" in (reply.text or "").lower()
     assert await _count(harness, RedFlagReport) == 1
@@ -449,8 +447,7 @@ async def test_red_flags_typed_as_onboarding_other_and_exercise_answers_are_neve
     from tests.test_onboarding import _dialog
 
     user = harness.user()
-    await user.say("/start")
-    await user.press("let's start")
+    await to_area_question(user)
     await user.press("Other")
     reply = await user.say("calf swollen and hot after my flight")
     assert reply is not None and "doctor" in (reply.text or "").lower()
@@ -623,9 +620,7 @@ async def test_a_hold_from_a_flag_during_onboarding_gets_its_follow_up_once_set_
     harness: BotHarness,
 ) -> None:
     user = harness.user()
-    await user.say("/start")
-    await user.press("let's start")
-    asked = user.tg.last_with_buttons(user.id)
+    asked = await to_area_question(user)
     await user.say(URGENT)  # no time zone yet: nothing can be planned
     await user.press("Knee", asked)
     await user.press("A few days ago")

@@ -1,0 +1,45 @@
+"""Onboarding as a user goes through it, by the bot's own buttons and typed answers, for
+tests that need a user part-way or all the way through set-up."""
+
+from __future__ import annotations
+
+from tests.harness.bot import SimUser
+from tests.harness.fake_telegram import SentMessage
+
+
+async def to_area_question(user: SimUser) -> SentMessage:
+    """Send /start and give consent ("let's start"): the user has a dialog at its first step,
+    and the bot's question about the injury area, with its buttons, is returned."""
+    await user.say("/start")
+    await user.press("let's start")
+    return user.tg.last_with_buttons(user.id)
+
+
+async def onboard(
+    user: SimUser,
+    *,
+    area: str = "Knee",
+    city: str = "Berlin",
+    checkin: str = "19:00",
+    typed_stop: str | None = None,
+) -> None:
+    """The quickest complete setup, by buttons and two typed answers: ``area``, stopped a few
+    days ago (or ``typed_stop`` typed), PT twice a week on Tue and Thu at 17:30, Glute bridges
+    and a typed "Monster walks 3x10", the check-in at ``checkin`` in ``city``; ends active."""
+    await to_area_question(user)
+    await user.press(area)
+    if typed_stop is None:
+        await user.press("A few days ago")
+    else:
+        await user.say(typed_stop)
+    await user.press("2")
+    await user.press("Tue")
+    await user.press("Thu")
+    await user.press("Done")
+    await user.say("17:30")
+    await user.press("Glute bridges")
+    await user.say("Monster walks 3x10")
+    await user.press("Confirm")
+    await user.press(checkin)
+    await user.say(city)
+    await user.press("All set")
