@@ -12,10 +12,14 @@ from bot.db.models import CheckIn, NudgeLog, RehabProfile, RunLog, User
 from bot.domain.content import load_nudges
 from bot.domain.return_to_run import load_ladder
 from bot.services.context import today_of
-from bot.services.nudge_planner import plan_next_nudge
 from tests.harness.bot import BotHarness, SimUser
 from tests.harness.fake_telegram import SentMessage
-from tests.helpers.seed import advance_to_after_pt_prompt, give_pt_session_today, make_user
+from tests.helpers.seed import (
+    advance_to_after_pt_prompt,
+    give_pt_session_today,
+    make_user,
+    start_nudges,
+)
 
 URGENT = "my calf is swollen and hot since my flight yesterday"
 LADDER = load_ladder()
@@ -216,13 +220,7 @@ async def test_once_cleared_the_return_to_running_nudges_go_out_but_not_during_a
     user_id = await make_user(harness, at=time(19, 0))
     user = harness.user(1001)
     await _clear(user)
-    async with harness.services.sessions() as session:
-        me = await session.get(User, user_id)
-        assert me is not None
-        me.nudge_cadence = "normal"
-        now = harness.clock.now()
-        await plan_next_nudge(session, me, now, now)
-        await session.commit()
+    await start_nudges(harness, user_id)
 
     async def days(n: int) -> None:
         for _ in range(n):

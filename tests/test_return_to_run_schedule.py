@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.db.models import RehabProfile, RunLog, ScheduledMessage
 from tests.harness.bot import BotHarness, SimUser
 from tests.harness.fake_telegram import SentMessage
-from tests.helpers.seed import make_user
+from tests.helpers.seed import make_user, start_nudges
 from tests.test_return_to_run import URGENT, _clear, _run
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -168,17 +168,10 @@ async def test_a_painful_run_brings_the_gentle_flare_nudge_not_cheering(
 ) -> None:
     from bot.db.models import NudgeLog, User
     from bot.domain.content import load_nudges
-    from bot.services.nudge_planner import plan_next_nudge
     from bot.services.outgoing_nudges import GENTLE_THEMES
 
     user_id = await make_user(harness, at=time(19, 0))
-    async with harness.services.sessions() as session:
-        me = await session.get(User, user_id)
-        assert me is not None
-        me.nudge_cadence = "normal"
-        now = harness.clock.now()
-        await plan_next_nudge(session, me, now, now)
-        await session.commit()
+    await start_nudges(harness, user_id)
     user = harness.user(1001)
     await _clear(user)
     said = await _run(user, 6, 4)  # above the 5/10 ceiling, not high enough to escalate
@@ -197,17 +190,10 @@ async def test_a_painful_run_brings_the_gentle_flare_nudge_not_cheering(
 async def test_a_runner_on_plan_is_not_nagged_about_missed_check_ins(harness: BotHarness) -> None:
     """Run day, rest day, run day...: the home-exercise check-ins go unanswered, but those
     days followed the plan, so no "you've missed two days" nudge and the streak holds."""
-    from bot.db.models import NudgeLog, User
-    from bot.services.nudge_planner import plan_next_nudge
+    from bot.db.models import NudgeLog
 
     user_id = await make_user(harness, at=time(19, 0))
-    async with harness.services.sessions() as session:
-        me = await session.get(User, user_id)
-        assert me is not None
-        me.nudge_cadence = "normal"
-        now = harness.clock.now()
-        await plan_next_nudge(session, me, now, now)
-        await session.commit()
+    await start_nudges(harness, user_id)
     user = harness.user(1001)
     await _clear(user)
     for _ in range(3):  # Friday, Sunday, Tuesday

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CheckIn, Exercise, RehabProfile, User
+from bot.services.nudge_planner import plan_next_nudge
 from bot.services.planner import schedule_user
 from tests.harness.bot import BotHarness, SimUser
 from tests.harness.fake_telegram import SentMessage
@@ -145,3 +146,15 @@ async def advance_to_after_pt_prompt(harness: BotHarness, user: SimUser) -> Sent
     message with buttons)."""
     await harness.advance(timedelta(hours=9, minutes=10), step=timedelta(minutes=15))
     return user.tg.last_with_buttons(user.id)
+
+
+async def start_nudges(harness: BotHarness, user_id: int) -> None:
+    """Turn the user's nudges on (cadence normal) and plan their first nudge from now, then
+    commit: from here on the dispatcher sends nudges like for a user who chose them."""
+    async with harness.services.sessions() as session:
+        user = await session.get(User, user_id)
+        assert user is not None
+        user.nudge_cadence = "normal"
+        now = harness.clock.now()
+        await plan_next_nudge(session, user, now, now)
+        await session.commit()
