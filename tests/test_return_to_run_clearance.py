@@ -8,8 +8,8 @@ from datetime import time, timedelta
 
 from bot.db.models import User
 from tests.harness.bot import BotHarness, SimUser
+from tests.helpers.running import profile_of
 from tests.helpers.seed import advance_to_after_pt_prompt, give_pt_session_today, make_user
-from tests.test_return_to_run import _profile
 
 
 async def _checkin_with_note(h: BotHarness, user: SimUser, note: str) -> list[str]:
@@ -33,7 +33,7 @@ async def test_a_checkin_note_saying_the_pt_cleared_me_offers_the_clearance_step
     assert "hop 10 times" in (asked.text or "")
     await user.press("Yes, my clinician cleared me", asked)
     assert "Stage 1" in (user.last.text or "")
-    assert (await _profile(harness, user_id)).returning_to_run
+    assert (await profile_of(harness, user_id)).returning_to_run
 
 
 async def test_no_offer_for_a_not_yet_or_while_a_concern_is_open(harness: BotHarness) -> None:
@@ -51,7 +51,7 @@ async def test_no_offer_for_a_not_yet_or_while_a_concern_is_open(harness: BotHar
     said = await _checkin_with_note(harness, user, "my physio cleared me to run")
     assert not any("cleared you to run" in t for t in said)
     assert not any(d.startswith("rr:") for m in user.tg.messages(1001) for _, d in m.buttons)
-    assert not (await _profile(harness, user_id)).returning_to_run
+    assert not (await profile_of(harness, user_id)).returning_to_run
 
 
 async def test_a_note_after_the_pt_session_can_carry_the_clearance(harness: BotHarness) -> None:
@@ -65,7 +65,7 @@ async def test_a_note_after_the_pt_session_can_carry_the_clearance(harness: BotH
     asked = await user.press("cleared me", user.last)
     assert asked is not None
     await user.press("Yes, my clinician cleared me", asked)
-    assert (await _profile(harness, user_id)).returning_to_run
+    assert (await profile_of(harness, user_id)).returning_to_run
 
 
 async def test_rest_days_marked_in_settings_never_break_the_streak(harness: BotHarness) -> None:

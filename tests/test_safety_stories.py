@@ -14,6 +14,13 @@ from bot.domain.kinds import MessageKind
 from tests.harness.bot import BotHarness, SimUser
 from tests.harness.fake_telegram import SentMessage
 from tests.helpers.onboarding import onboard, to_area_question
+from tests.helpers.running import (
+    answer_run_morning,
+    cleared_runner,
+    log_run,
+    next_day,
+    open_running,
+)
 from tests.helpers.seed import (
     advance_to_after_pt_prompt,
     at_first_checkin,
@@ -351,19 +358,15 @@ async def test_worse_next_morning_twice_escalates_once_and_holds_missed_day_nudg
 async def test_pain_on_runs_escalates_in_running_words_once_per_open_concern(
     harness: BotHarness,
 ) -> None:
-    from tests.test_return_to_run import _clear, _next_day, _run
-
-    await make_user(harness)
-    user = harness.user(1001)
-    await _clear(user)
-    await _run(user, 7, 7)
+    _, user = await cleared_runner(harness)
+    await log_run(user, 7, 7)
     first = user.texts[-1]
     assert "on a run" in first and "before your next run" in first
     assert "exercise" not in first  # worded for a run, not for home exercises
-    await _next_day(harness)
-    await _next_day(harness)
+    await next_day(harness)
+    await next_day(harness)
     before = len(user.texts)
-    await _run(user, 8, 8)
+    await log_run(user, 8, 8)
     again = user.texts[before:]
     assert not any("Pain above 6 out of 10" in t for t in again)  # not the whole message again
     assert any("still higher" in t and "before your next run" in t for t in again)
@@ -374,20 +377,16 @@ async def test_pain_on_runs_escalates_in_running_words_once_per_open_concern(
 async def test_worse_mornings_after_runs_escalate_and_hold_progression(
     harness: BotHarness,
 ) -> None:
-    from tests.test_return_to_run import _clear, _morning, _next_day, _run
-
-    await make_user(harness)
-    user = harness.user(1001)
-    await _clear(user)
-    await _run(user, 2, 2)
-    await _next_day(harness)
-    await _morning(user, "Worse")
+    _, user = await cleared_runner(harness)
+    await log_run(user, 2, 2)
+    await next_day(harness)
+    await answer_run_morning(user, "Worse")
     assert (await _user(harness)).safety_level == "none"
-    await _next_day(harness)
-    await _run(user, 2, 2)
-    await _next_day(harness)
+    await next_day(harness)
+    await log_run(user, 2, 2)
+    await next_day(harness)
     before = len(user.texts)
-    await _morning(user, "Worse")
+    await answer_run_morning(user, "Worse")
     said = " ".join(user.texts[before:])
     assert "morning after a run, twice in a row" in said and "before your next run" in said
     assert (await _user(harness)).safety_level == "watch"  # progression is held
@@ -478,12 +477,9 @@ async def test_a_red_flag_typed_as_a_checkin_note_is_not_saved(
 
 async def test_a_runs_pain_can_be_typed_and_a_flag_in_it_is_triaged(harness: BotHarness) -> None:
     from bot.db.models import RunLog
-    from tests.test_return_to_run import _clear, _running
 
-    await make_user(harness)
-    user = harness.user(1001)
-    await _clear(user)
-    await user.press("Done as planned", await _running(user))
+    _, user = await cleared_runner(harness)
+    await user.press("Done as planned", await open_running(user))
     await user.say("3")
     assert "Pain during: 3/10" in (user.last.text or "")
     before = len(user.texts)
@@ -500,12 +496,9 @@ async def test_a_question_at_a_runs_pain_step_is_answered_and_the_buttons_still_
     harness: BotHarness,
 ) -> None:
     from bot.db.models import RunLog
-    from tests.test_return_to_run import _clear, _running
 
-    await make_user(harness)
-    user = harness.user(1001)
-    await _clear(user)
-    await user.press("Done as planned", await _running(user))
+    _, user = await cleared_runner(harness)
+    await user.press("Done as planned", await open_running(user))
     asked = user.last
     await user.say("how long until I can run again?")
     assert "Pain during" not in (user.last.text or "")
