@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bot.db.models import Dialog, Exercise, RehabProfile, ScheduledMessage, User
 from tests.harness.bot import BotHarness
-from tests.helpers.onboarding import onboard, to_area_question
+from tests.helpers.onboarding import onboard, onboarded, to_area_question
 
 
 async def _user_row(harness: BotHarness, telegram_id: int = 1001) -> User | None:
@@ -44,8 +44,7 @@ async def test_first_start_explains_the_bot_and_stores_nothing_before_consent(
 
 
 async def test_happy_path_creates_profile_plan_and_first_checkin(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     final = user.last.text or ""
     # 08:00 UTC is 09:00 in Berlin, so 19:00 local is still today.
     assert "first check-in comes today at 19:00" in final
@@ -104,8 +103,9 @@ async def test_exercise_step_shows_doses_and_the_therapist_first_note(harness: B
 
 
 async def test_every_callback_data_fits_telegram_limits(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)  # the strict fake rejects data over 64 bytes: reaching the end is proof
+    user = await onboarded(
+        harness
+    )  # the strict fake rejects data over 64 bytes: reaching the end is proof
     assert all(
         len(data.encode()) <= 64
         for message in user.tg.messages(user.id)
@@ -305,8 +305,7 @@ async def test_cancel_leaves_onboarding_and_start_resumes(harness: BotHarness) -
 
 
 async def test_start_for_active_user_offers_review_and_keeps_data(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say("/start")
     assert "Welcome back" in (user.last.text or "")
     labels = [label for label, _ in user.last.buttons]
@@ -346,8 +345,7 @@ async def test_logs_never_contain_what_the_user_typed(
 
 
 async def test_check_in_and_help_buttons_on_welcome_back(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say("/start")
     welcome = user.last
     await user.press("Help", welcome)

@@ -13,7 +13,7 @@ from bot.db.models import RedFlagReport, RehabProfile, ScheduledMessage, User
 from bot.domain.kinds import MessageKind
 from tests.harness.bot import BotHarness, SimUser
 from tests.harness.fake_telegram import SentMessage
-from tests.helpers.onboarding import onboard, to_area_question
+from tests.helpers.onboarding import onboarded, to_area_question
 from tests.helpers.running import (
     answer_run_morning,
     cleared_runner,
@@ -79,8 +79,7 @@ async def test_a_red_flag_typed_during_onboarding_is_answered_and_never_becomes_
 async def test_the_hold_silences_checkins_nudges_and_summaries_until_a_clinician_cleared(
     harness: BotHarness,
 ) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say(EMERGENCY)
     advice = user.last
     assert "emergency" in (advice.text or "").lower()
@@ -128,8 +127,7 @@ async def test_the_hold_silences_checkins_nudges_and_summaries_until_a_clinician
 async def test_once_seen_the_follow_up_asks_about_the_go_ahead_not_about_being_seen(
     harness: BotHarness,
 ) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say(EMERGENCY)
     await user.press("clinician has seen me")  # then no answer to "did they clear you?"
     assert (await _user(harness)).safety_level == "emergency"
@@ -147,8 +145,7 @@ async def test_once_seen_the_follow_up_asks_about_the_go_ahead_not_about_being_s
 async def test_a_graver_flag_after_being_seen_asks_about_being_seen_again(
     harness: BotHarness,
 ) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say(URGENT)
     await user.press("clinician has seen me")
     await user.say(EMERGENCY)  # something new and worse: a new visit, not the old clearance
@@ -159,8 +156,7 @@ async def test_a_graver_flag_after_being_seen_asks_about_being_seen_again(
 
 
 async def test_a_release_tapped_by_mistake_can_be_taken_back(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say(URGENT)
     await user.press("clinician has seen me")
     await user.press("Cleared to carry on")
@@ -173,8 +169,7 @@ async def test_a_release_tapped_by_mistake_can_be_taken_back(harness: BotHarness
 
 
 async def test_checkins_do_not_come_the_evening_of_an_urgent_flag(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)  # first check-in today at 19:00 Berlin
+    user = await onboarded(harness)  # first check-in today at 19:00 Berlin
     await user.say(URGENT)
     before = len(user.tg.messages(user.id))
     await harness.advance(timedelta(hours=14), step=timedelta(minutes=15))
@@ -185,8 +180,7 @@ async def test_checkins_do_not_come_the_evening_of_an_urgent_flag(harness: BotHa
 async def test_an_edit_is_triaged_once_and_never_handled_as_a_new_message(
     harness: BotHarness,
 ) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     before = len(user.tg.messages(user.id))
     await user.edit(424242, "my knee is a bit sore today")
     assert _since(user, before) == []  # an edit of harmless words: no reply at all
@@ -512,8 +506,7 @@ async def test_a_question_at_a_runs_pain_step_is_answered_and_the_buttons_still_
 async def test_an_emergency_hold_leads_with_emergency_wording_in_every_hold_reply(
     harness: BotHarness,
 ) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     advice = await user.say(EMERGENCY)
     assert advice is not None
     assert "emergency" in (advice.text or "").splitlines()[0].lower()
@@ -527,8 +520,7 @@ async def test_an_emergency_hold_leads_with_emergency_wording_in_every_hold_repl
 async def test_after_a_release_the_user_can_note_what_the_clinician_advised(
     harness: BotHarness,
 ) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say(URGENT)
     await user.press("clinician has seen me")
     await user.press("Cleared to carry on")

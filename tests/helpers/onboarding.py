@@ -3,7 +3,7 @@ tests that need a user part-way or all the way through set-up."""
 
 from __future__ import annotations
 
-from tests.harness.bot import SimUser
+from tests.harness.bot import BotHarness, SimUser
 from tests.harness.fake_telegram import SentMessage
 
 
@@ -43,3 +43,12 @@ async def onboard(
     await user.press(checkin)
     await user.say(city)
     await user.press("All set")
+
+
+async def onboarded(harness: BotHarness) -> SimUser:
+    """User 1001 (Alex) set up by ``onboard`` with its defaults: a knee, PT on Tue and Thu,
+    Glute bridges and Monster walks, the check-in at 19:00 in Berlin (so the first one is due
+    today, 19:00 Berlin, ten hours after the suite's start). Returns the user."""
+    user = harness.user()
+    await onboard(user)
+    return user
