@@ -9,14 +9,13 @@ from sqlalchemy import event, select
 
 from bot.db.models import CheckIn, User
 from tests.harness.bot import BotHarness
-from tests.helpers.seed import at_first_checkin, checkins, make_user
+from tests.helpers.seed import at_first_checkin, checkins, make_user, seeded_user
 
 
 async def test_checkin_arrives_at_local_time_and_done_all_records_pain_and_note(
     harness: BotHarness,
 ) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
+    alex = await seeded_user(harness)
     # 08:00 UTC: nothing due yet. Berlin 19:00 is 18:00 UTC in winter.
     await harness.advance(timedelta(hours=9, minutes=55))
     assert alex.texts == []
@@ -60,8 +59,7 @@ async def test_not_today_asks_why_and_answers_the_reason(harness: BotHarness) ->
 
 
 async def test_one_gentle_follow_up_and_never_a_second(harness: BotHarness) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
+    alex = await seeded_user(harness)
     await harness.advance(timedelta(hours=13, minutes=30))  # past 19:00 + 3 h? no: 21:00 is quiet
     # Follow-up would land at 22:00 Berlin, inside quiet hours, so none is sent.
     assert len(alex.texts) == 1
@@ -142,8 +140,7 @@ async def test_another_users_button_is_refused_and_changes_nothing(harness: BotH
 
 
 async def test_checkin_command_offers_to_update_today(harness: BotHarness) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
+    alex = await seeded_user(harness)
     await alex.say("/checkin")
     await alex.press("Not today")
     await alex.press("Forgot")
@@ -157,8 +154,7 @@ async def test_checkin_command_offers_to_update_today(harness: BotHarness) -> No
 
 
 async def test_scheduled_checkin_is_not_sent_when_already_logged(harness: BotHarness) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
+    alex = await seeded_user(harness)
     await alex.say("/checkin")
     await alex.press("Did them all")
     await alex.press("0")
@@ -197,8 +193,7 @@ async def test_snooze_asks_again_later(harness: BotHarness) -> None:
 
 
 async def test_today_shows_streak_and_adherence(harness: BotHarness) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
+    alex = await seeded_user(harness)
     await alex.say("/checkin")
     await alex.press("Did them all")
     await alex.press("2")
@@ -208,8 +203,7 @@ async def test_today_shows_streak_and_adherence(harness: BotHarness) -> None:
 
 
 async def test_each_button_press_is_answered_exactly_once(harness: BotHarness) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
+    alex = await seeded_user(harness)
     await alex.say("/checkin")
     await alex.press("Did them all")
     await alex.press("3")

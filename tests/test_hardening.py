@@ -28,7 +28,7 @@ from bot.logs import make_handler, quiet_libraries
 from bot.webhook import cap_request_bodies
 from tests.conftest import make_settings
 from tests.harness.bot import BotHarness
-from tests.helpers.seed import at_first_checkin, checkins, make_user
+from tests.helpers.seed import at_first_checkin, checkins, make_user, seeded_user
 from tests.test_health_and_stats import free_port
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -169,8 +169,7 @@ async def test_an_outage_longer_than_the_budget_ends_in_the_apology(
     harness = BotHarness(settings, clock)
     await harness.start()
     try:
-        await make_user(harness)
-        alex = harness.user(1001)
+        alex = await seeded_user(harness)
 
         def down() -> Any:
             raise sa_exc.OperationalError("BEGIN", None, ConnectionRefusedError("db down"))

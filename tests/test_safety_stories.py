@@ -27,6 +27,7 @@ from tests.helpers.seed import (
     checkins,
     give_pt_session_today,
     make_user,
+    seeded_user,
 )
 from tests.test_progress_report import pdf_text
 
@@ -417,8 +418,7 @@ async def test_during_a_hold_checkin_today_progress_and_old_buttons_explain_the_
 async def test_during_a_watch_checkins_go_on_without_praise_or_streak_talk(
     harness: BotHarness,
 ) -> None:
-    await make_user(harness)
-    user = harness.user(1001)
+    user = await seeded_user(harness)
     await user.say("my shin hurts when I hop on it")  # a "contact" sign: a watch
     assert (await _user(harness)).safety_level == "watch"
     await harness.advance(timedelta(hours=10, minutes=5))  # the check-in still comes

@@ -112,12 +112,18 @@ async def checkins(harness: BotHarness) -> list[CheckIn]:
         return list((await session.execute(select(CheckIn).order_by(CheckIn.local_date))).scalars())
 
 
-async def at_first_checkin(harness: BotHarness) -> SimUser:
-    """``make_user`` with its defaults (user 1001, Alex, a 19:00 Berlin check-in), then the clock
-    advanced 10 h 05 min from the suite's start to Berlin 19:05: the first check-in prompt is
-    the user's last message. Returns the user, to answer it."""
+async def seeded_user(harness: BotHarness) -> SimUser:
+    """``make_user`` with its defaults (user 1001, Alex, a 19:00 Berlin check-in), the clock
+    still at the suite's start: returns the user, to act as them."""
     await make_user(harness)
-    user = harness.user(1001)
+    return harness.user(1001)
+
+
+async def at_first_checkin(harness: BotHarness) -> SimUser:
+    """``seeded_user``, then the clock advanced 10 h 05 min from the suite's start to Berlin
+    19:05: the first check-in prompt is the user's last message. Returns the user, to answer
+    it."""
+    user = await seeded_user(harness)
     await harness.advance(timedelta(hours=10, minutes=5))
     return user
 
