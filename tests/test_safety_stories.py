@@ -13,7 +13,7 @@ from bot.db.models import RedFlagReport, RehabProfile, ScheduledMessage, User
 from bot.domain.kinds import MessageKind
 from tests.harness.bot import BotHarness, SimUser
 from tests.harness.fake_telegram import SentMessage
-from tests.helpers.onboarding import onboarded, to_area_question
+from tests.helpers.onboarding import finish_onboarding, onboarded, to_area_question
 from tests.helpers.running import (
     answer_run_morning,
     cleared_runner,
@@ -608,17 +608,7 @@ async def test_a_hold_from_a_flag_during_onboarding_gets_its_follow_up_once_set_
     asked = await to_area_question(user)
     await user.say(URGENT)  # no time zone yet: nothing can be planned
     await user.press("Knee", asked)
-    await user.press("A few days ago")
-    await user.press("2")
-    await user.press("Tue")
-    await user.press("Thu")
-    await user.press("Done")
-    await user.say("17:30")
-    await user.press("Glute bridges")
-    await user.press("Confirm")
-    await user.press("19:00")
-    await user.say("Berlin")
-    await user.press("All set")
+    await finish_onboarding(user, own_exercise=None)
     assert (await _user(harness)).safety_level == "urgent"
     before = len(user.tg.messages(user.id))
     await harness.advance(timedelta(days=2), step=timedelta(hours=1))

@@ -23,11 +23,24 @@ async def onboard(
     checkin: str = "19:00",
     typed_stop: str | None = None,
 ) -> None:
-    """The quickest complete setup, by buttons and two typed answers: ``area``, stopped a few
-    days ago (or ``typed_stop`` typed), PT twice a week on Tue and Thu at 17:30, Glute bridges
-    and a typed "Monster walks 3x10", the check-in at ``checkin`` in ``city``; ends active."""
+    """The quickest complete setup, by buttons and two typed answers: ``area``, then
+    ``finish_onboarding`` with a typed "Monster walks 3x10"; ends active."""
     await to_area_question(user)
     await user.press(area)
+    await finish_onboarding(user, city=city, checkin=checkin, typed_stop=typed_stop)
+
+
+async def finish_onboarding(
+    user: SimUser,
+    *,
+    city: str = "Berlin",
+    checkin: str = "19:00",
+    typed_stop: str | None = None,
+    own_exercise: str | None = "Monster walks 3x10",
+) -> None:
+    """From the stop-date question (the area chosen) to the end of set-up: stopped a few days
+    ago (or ``typed_stop`` typed), PT twice a week on Tue and Thu at 17:30, Glute bridges and
+    ``own_exercise`` typed (none if None), the check-in at ``checkin`` in ``city``, All set."""
     if typed_stop is None:
         await user.press("A few days ago")
     else:
@@ -38,7 +51,8 @@ async def onboard(
     await user.press("Done")
     await user.say("17:30")
     await user.press("Glute bridges")
-    await user.say("Monster walks 3x10")
+    if own_exercise is not None:
+        await user.say(own_exercise)
     await user.press("Confirm")
     await user.press(checkin)
     await user.say(city)
