@@ -5,7 +5,6 @@ text, and nothing ends in an apology. On SQLite and PostgreSQL (PostgreSQL refus
 from __future__ import annotations
 
 import tracemalloc
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -14,8 +13,8 @@ from bot.db.models import FaqQuestion, RedFlagReport, User
 from bot.domain.textnorm import TypoCorrector, clean_text, stem_all, tokenize
 from tests.harness import updates
 from tests.harness.bot import BotHarness
-from tests.test_checkin_flow import checkins, make_user
-from tests.test_onboarding import onboard
+from tests.helpers.onboarding import onboard
+from tests.helpers.seed import at_first_checkin, checkins, make_user, seeded_user
 from tests.test_safety_stories import URGENT
 
 APOLOGY = "Sorry, something went wrong"
@@ -53,8 +52,7 @@ async def test_a_nul_and_a_lone_surrogate_in_the_first_name_do_not_block_onboard
 async def test_a_question_with_nul_and_lone_surrogate_is_answered_and_stored_clean(
     harness: BotHarness,
 ) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
+    alex = await seeded_user(harness)
     clean_answer = await alex.say("how long until I can run again?")
     dirty_answer = await alex.say(f"how long{NUL} until I can run again?{LONE}")
     assert clean_answer is not None and dirty_answer is not None
@@ -67,8 +65,7 @@ async def test_a_question_with_nul_and_lone_surrogate_is_answered_and_stored_cle
 async def test_a_red_flag_with_nul_is_answered_and_reported_with_clean_text(
     harness: BotHarness,
 ) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
+    alex = await seeded_user(harness)
     await alex.say(URGENT.replace(" ", f" {NUL}", 1) + LONE)
     (report,) = await _rows(harness, RedFlagReport)
     assert report.text == URGENT + "\ufffd"
@@ -79,9 +76,7 @@ async def test_a_red_flag_with_nul_is_answered_and_reported_with_clean_text(
 async def test_a_checkin_note_and_a_button_with_bad_characters_are_taken(
     harness: BotHarness,
 ) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    alex = await at_first_checkin(harness)
     msg = alex.tg.last_with_buttons(1001)
     data = msg.button_data("Did them all")
     await alex.press_data(data[:3] + NUL + data[3:], msg)  # callback data with a NUL

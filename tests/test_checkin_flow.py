@@ -2,78 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 from sqlalchemy import event, select
 
-from bot.db.models import CheckIn, Exercise, RehabProfile, User
-from bot.services.planner import schedule_user
+from bot.db.models import CheckIn, User
 from tests.harness.bot import BotHarness
-
-
-async def make_user(
-    harness: BotHarness,
-    telegram_id: int = 1001,
-    *,
-    zone: str = "Europe/Berlin",
-    at: time = time(19, 0),
-    stopped: date = date(2026, 11, 16),
-) -> int:
-    """An onboarded user with a three-exercise plan (onboarding itself is tested elsewhere)."""
-    now = harness.clock.now()
-    async with harness.services.sessions() as session:
-        user = User(
-            telegram_id=telegram_id,
-            chat_id=telegram_id,
-            first_name="Alex",
-            timezone=zone,
-            checkin_time=at,
-            status="active",
-            consent_at=now,
-            onboarded_at=now - timedelta(days=3),
-            nudge_cadence="off",
-            nudge_seed=7,
-            quiet_start=time(21, 0),
-            quiet_end=time(8, 0),
-            rest_weekdays=[],
-            weekly_summary_weekday=6,
-            weekly_summary_time=time(19, 0),
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(user)
-        await session.flush()
-        session.add(
-            RehabProfile(
-                user_id=user.id,
-                injury_area="knee",
-                stopped_running_on=stopped,
-                pt_sessions_per_week=2,
-                pt_weekdays=[],
-                returning_to_run=False,
-            )
-        )
-        for i, name in enumerate(["Clamshells", "Glute bridges", "Wall sit"]):
-            session.add(
-                Exercise(user_id=user.id, position=i, name=name, sets=3, reps=15, created_at=now)
-            )
-        await session.flush()
-        await schedule_user(session, user, now, harness.settings)
-        await session.commit()
-        return user.id
-
-
-async def checkins(harness: BotHarness) -> list[CheckIn]:
-    async with harness.services.sessions() as session:
-        return list((await session.execute(select(CheckIn).order_by(CheckIn.local_date))).scalars())
+from tests.helpers.seed import at_first_checkin, checkins, make_user, seeded_user
 
 
 async def test_checkin_arrives_at_local_time_and_done_all_records_pain_and_note(
     harness: BotHarness,
 ) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
+    alex = await seeded_user(harness)
     # 08:00 UTC: nothing due yet. Berlin 19:00 is 18:00 UTC in winter.
     await harness.advance(timedelta(hours=9, minutes=55))
     assert alex.texts == []
@@ -92,9 +34,7 @@ async def test_checkin_arrives_at_local_time_and_done_all_records_pain_and_note(
 
 
 async def test_did_some_records_only_the_chosen_exercises(harness: BotHarness) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    alex = await at_first_checkin(harness)
     await alex.press("Did some")
     await alex.press("Done")  # nothing chosen yet: refused, nothing stored
     assert await checkins(harness) == []
@@ -111,9 +51,7 @@ async def test_did_some_records_only_the_chosen_exercises(harness: BotHarness) -
 
 
 async def test_not_today_asks_why_and_answers_the_reason(harness: BotHarness) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    alex = await at_first_checkin(harness)
     await alex.press("Not today")
     await alex.press("No time")
     rows = await checkins(harness)
@@ -121,8 +59,7 @@ async def test_not_today_asks_why_and_answers_the_reason(harness: BotHarness) ->
 
 
 async def test_one_gentle_follow_up_and_never_a_second(harness: BotHarness) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
+    alex = await seeded_user(harness)
     await harness.advance(timedelta(hours=13, minutes=30))  # past 19:00 + 3 h? no: 21:00 is quiet
     # Follow-up would land at 22:00 Berlin, inside quiet hours, so none is sent.
     assert len(alex.texts) == 1
@@ -164,9 +101,7 @@ async def test_an_answered_check_in_gets_no_follow_up_and_no_second_prompt(
 async def test_a_press_on_yesterdays_checkin_is_closed_and_changes_nothing(
     harness: BotHarness,
 ) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    alex = await at_first_checkin(harness)
     old = alex.tg.last_with_buttons(1001)
     await harness.advance(timedelta(hours=8))  # next local day
     await alex.press("Did them all", message=old)
@@ -178,9 +113,7 @@ async def test_a_press_on_yesterdays_checkin_is_closed_and_changes_nothing(
 
 
 async def test_double_press_records_once(harness: BotHarness) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    alex = await at_first_checkin(harness)
     msg = alex.tg.last_with_buttons(1001)
     data = msg.button_data("Did them all")
     await alex.press_data(data, msg)
@@ -207,8 +140,7 @@ async def test_another_users_button_is_refused_and_changes_nothing(harness: BotH
 
 
 async def test_checkin_command_offers_to_update_today(harness: BotHarness) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
+    alex = await seeded_user(harness)
     await alex.say("/checkin")
     await alex.press("Not today")
     await alex.press("Forgot")
@@ -222,8 +154,7 @@ async def test_checkin_command_offers_to_update_today(harness: BotHarness) -> No
 
 
 async def test_scheduled_checkin_is_not_sent_when_already_logged(harness: BotHarness) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
+    alex = await seeded_user(harness)
     await alex.say("/checkin")
     await alex.press("Did them all")
     await alex.press("0")
@@ -233,9 +164,7 @@ async def test_scheduled_checkin_is_not_sent_when_already_logged(harness: BotHar
 
 
 async def test_next_morning_question_after_pain_and_its_answers(harness: BotHarness) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    alex = await at_first_checkin(harness)
     await alex.press("Did them all")
     await alex.press("5")
     await alex.press("Skip")
@@ -264,8 +193,7 @@ async def test_snooze_asks_again_later(harness: BotHarness) -> None:
 
 
 async def test_today_shows_streak_and_adherence(harness: BotHarness) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
+    alex = await seeded_user(harness)
     await alex.say("/checkin")
     await alex.press("Did them all")
     await alex.press("2")
@@ -275,8 +203,7 @@ async def test_today_shows_streak_and_adherence(harness: BotHarness) -> None:
 
 
 async def test_each_button_press_is_answered_exactly_once(harness: BotHarness) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
+    alex = await seeded_user(harness)
     await alex.say("/checkin")
     await alex.press("Did them all")
     await alex.press("3")
@@ -292,9 +219,7 @@ async def test_a_completed_check_in_costs_two_chat_messages_and_skip_keeps_the_a
 ) -> None:
     """At the evening peak every call to a chat counts against Telegram's budget: after the
     prompt, "did them all" and the pain score take two, and the answer stays readable."""
-    await make_user(harness)
-    alex = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    alex = await at_first_checkin(harness)
     harness.telegram.reset_calls()
     await alex.press("Did them all")
     await alex.press("4")
@@ -338,9 +263,7 @@ async def test_a_done_press_is_one_transaction_of_at_most_five_statements(
     """Issue 20.6: the press users make every evening costs one transaction of at most five
     statements (update claim, user with profile and plan, button claim, check-in upsert,
     dialog step). Counted, not timed: a sixth statement on this path fails here."""
-    await make_user(harness)
-    alex = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))  # 19:05 Berlin: the prompt is out
+    alex = await at_first_checkin(harness)  # 19:05 Berlin: the prompt is out
     prompt = alex.last
     # The hourly clean-up of old update ids runs after the first update; let it happen first.
     await alex.say("/help")

@@ -10,11 +10,11 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.db.models import Exercise, RehabProfile, User
 from bot.domain.content import load_nudges
 from bot.services.planner import schedule_user
 from tests.harness.bot import BotHarness
 from tests.harness.fake_telegram import SentMessage
+from tests.helpers.seed import add_onboarded_user
 
 BERLIN = ZoneInfo("Europe/Berlin")
 BUDGET = 2  # config.toml schedule.proactive_per_day
@@ -31,43 +31,18 @@ async def make_user(
 ) -> None:
     now = harness.clock.now()
     async with harness.services.sessions() as session:
-        user = User(
-            telegram_id=telegram_id,
-            chat_id=telegram_id,
-            first_name="Alex",
-            timezone="Europe/Berlin",
-            checkin_time=time(19, 0),
-            status="active",
-            consent_at=now,
-            onboarded_at=now - timedelta(days=3),
-            nudge_cadence=cadence,
+        user = await add_onboarded_user(
+            session,
+            telegram_id,
+            now,
+            cadence=cadence,
             nudge_seed=11,
-            quiet_start=time(21, 0),
-            quiet_end=time(8, 0),
-            rest_weekdays=[],
-            weekly_summary_weekday=6,
-            weekly_summary_time=time(19, 0),
-            created_at=now,
-            updated_at=now,
+            injury_area=injury,
+            stopped_running_on=date(2026, 11, 16),
+            pt_sessions_per_week=len(pt_weekdays) or 1,
+            pt_weekdays=pt_weekdays,
+            pt_time=pt_time,
         )
-        session.add(user)
-        await session.flush()
-        session.add(
-            RehabProfile(
-                user_id=user.id,
-                injury_area=injury,
-                stopped_running_on=date(2026, 11, 16),
-                pt_sessions_per_week=len(pt_weekdays) or 1,
-                pt_weekdays=list(pt_weekdays),
-                pt_time=pt_time,
-                returning_to_run=False,
-            )
-        )
-        for i, name in enumerate(["Clamshells", "Glute bridges", "Wall sit"]):
-            session.add(
-                Exercise(user_id=user.id, position=i, name=name, sets=3, reps=15, created_at=now)
-            )
-        await session.flush()
         await schedule_user(session, user, now, harness.settings)
         await session.commit()
 

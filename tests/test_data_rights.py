@@ -19,7 +19,7 @@ from bot.db.models import (
     User,
 )
 from tests.harness.bot import BotHarness
-from tests.test_onboarding import onboard
+from tests.helpers.onboarding import onboard, onboarded
 
 USER_COLUMNS = ("user_id", "telegram_id")
 
@@ -97,8 +97,7 @@ async def _rows_referring_to(harness: BotHarness, user_id: int, telegram_id: int
 
 
 async def test_export_sends_json_with_every_table_and_a_checkin_csv(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say("/pause 3")
     await _seed_history(harness)
     await user.say("/export")
@@ -165,8 +164,7 @@ async def test_delete_after_confirmation_leaves_no_row_and_start_is_fresh(
 
 
 async def test_an_old_delete_confirmation_has_expired(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say("/delete")
     harness.clock.advance(timedelta(hours=2))
     await user.press("Yes, delete everything")

@@ -24,7 +24,7 @@ from scheduler.dispatcher import LEASE, backoff
 from tests.conftest import make_settings
 from tests.harness.bot import BotHarness
 from tests.helpers.dispatch_worker import seed_due_checkins
-from tests.test_checkin_flow import make_user
+from tests.helpers.seed import make_user
 
 # make_user's default: 19:00 in Berlin, which is 18:00Z on the fixture's day (2026-11-27).
 DUE = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)

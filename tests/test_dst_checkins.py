@@ -21,7 +21,7 @@ from sqlalchemy import select
 from bot.db.models import CheckIn, ScheduledMessage, User
 from bot.domain.kinds import MessageKind
 from tests.harness.bot import BotHarness
-from tests.test_checkin_flow import make_user
+from tests.helpers.seed import make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 BERLIN, NEW_YORK = "Europe/Berlin", "America/New_York"

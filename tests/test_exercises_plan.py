@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from bot.db.models import Exercise, User
 from tests.harness.bot import BotHarness
-from tests.test_onboarding import onboard
+from tests.helpers.onboarding import onboard, onboarded, to_area_question
 
 
 async def _plan(
@@ -25,8 +25,7 @@ async def _plan(
 
 
 async def test_plan_lists_doses_and_supports_add_edit_move_remove(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)  # Glute bridges 3x15, Monster walks 3x10
+    user = await onboarded(harness)  # Glute bridges 3x15, Monster walks 3x10
     await user.say("/exercises")
     text = user.last.text or ""
     assert "1. Glute bridges · 3 × 15" in text and "2. Monster walks · 3 × 10" in text
@@ -71,8 +70,7 @@ async def test_buttons_never_touch_another_users_plan(harness: BotHarness) -> No
 
 
 async def test_moving_the_first_exercise_up_changes_nothing(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say("/exercises")
     await user.press("Glute bridges")
     await user.press("Up")
@@ -82,8 +80,7 @@ async def test_moving_the_first_exercise_up_changes_nothing(harness: BotHarness)
 async def test_a_red_flag_typed_as_an_exercise_is_triaged_and_never_added(
     harness: BotHarness,
 ) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say("/exercises")
     await user.press("Add")
     reply = await user.say("My calf is swollen and hot since my flight")
@@ -98,8 +95,7 @@ async def test_cues_are_shown_when_an_exercise_is_added_and_when_it_is_opened(
     harness: BotHarness,
 ) -> None:
     user = harness.user()
-    await user.say("/start")
-    await user.press("let's start")
+    await to_area_question(user)
     await user.press("Hamstring")
     await user.press("A few days ago")
     await user.press("0")
@@ -130,8 +126,7 @@ def test_achilles_cues_do_not_send_insertional_pain_below_the_step() -> None:
 
 
 async def test_a_question_typed_when_adding_to_the_plan_is_not_added(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say("/exercises")
     await user.press("Add")
     before = await _plan(harness)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.db.models import RehabProfile, User
 from bot.domain.faq import FaqIndex, load_entries
 from tests.harness.bot import BotHarness
-from tests.test_onboarding import onboard
+from tests.helpers.onboarding import onboard
 
 OUTSIDE = "why does it hurt on the outside"
 TENDON = "what exercises should I do for my tendon"

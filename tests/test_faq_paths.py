@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.db.models import FaqQuestion
 from bot.domain.wording import say
 from tests.harness.bot import BotHarness
-from tests.test_onboarding import onboard
+from tests.helpers.onboarding import onboarded
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "can I cycle with a stress fracture?"
@@ -49,8 +49,7 @@ async def test_thanks_and_a_real_question_get_the_same_answer_in_the_bot_and_the
     harness: BotHarness,
 ) -> None:
     thanks, answered = await asyncio.to_thread(ask_cli, "thanks", QUESTION)
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
 
     await user.say("thanks")
     assert user.last.text == thanks["answer"]
@@ -66,8 +65,7 @@ async def test_thanks_and_a_real_question_get_the_same_answer_in_the_bot_and_the
 async def test_a_question_the_bot_could_not_answer_is_listed_by_faq_unanswered(
     harness: BotHarness, db_url: str
 ) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     # (was "Which shoes does the moon wear?": the sentence embeddings now answer the shoes
     # entry for it, which is fair; this one is off-topic in any reading)
     await user.say("Which planet has the most moons?")
@@ -95,8 +93,7 @@ async def test_small_talk_gets_a_short_reply_and_is_not_an_unanswered_question(
         "greeting",
         "goodbye",
     ]
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     for text, record in zip(said, records, strict=True):
         await user.say(text)
         assert user.last.text == record["answer"]
@@ -109,8 +106,7 @@ async def test_small_talk_gets_a_short_reply_and_is_not_an_unanswered_question(
 async def test_that_didnt_help_records_the_miss_offers_other_entries_and_counts_serves(
     harness: BotHarness, db_url: str
 ) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say(QUESTION)
     answer = user.last
     assert any("didn't help" in label for label, _ in answer.buttons)
@@ -143,8 +139,7 @@ async def test_that_didnt_help_records_the_miss_offers_other_entries_and_counts_
 async def test_questions_the_knowledge_base_used_to_miss_get_their_own_sourced_entries(
     harness: BotHarness,
 ) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     asked = {
         "can i do yoga": "yoga, pilates",
         "how much protein should I eat": "protein",
@@ -166,8 +161,7 @@ async def test_questions_the_knowledge_base_used_to_miss_get_their_own_sourced_e
 async def test_browsing_topics_opens_an_entry_goes_back_and_a_stale_topic_changes_nothing(
     harness: BotHarness,
 ) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say("/faq")
     menu = user.last
     topics = [label for label, data in menu.buttons if data.startswith("faq:t:")]

@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.domain.faq import FaqIndex, load_entries
 from bot.faq_embeddings import load_embedder, model_folder
 from tests.harness.bot import BotHarness
-from tests.test_onboarding import onboard
+from tests.helpers.onboarding import onboarded
 
 # Plain rewordings the lexical scorer leaves as "did you mean…?" suggestions (checked below).
 PARAPHRASES = {
@@ -34,8 +34,7 @@ async def test_a_paraphrase_the_words_alone_missed_gets_its_answer(
     assert lexical.decision != "answer"  # what a user got before the embeddings
 
     entry = next(e for e in harness.services.faq.entries if e.id == entry_id)
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say(question)
     text = user.last.text or ""
     assert entry.title in text.split("\n")[:2]
@@ -88,8 +87,7 @@ async def test_the_model_warms_up_at_start_up_without_holding_up_the_event_loop(
         assert harness.services.__dict__.get("faq") is not None  # built before any question
         assert longest_stall < took / 2, (longest_stall, took)  # not one blocking call
 
-        user = harness.user()
-        await onboard(user)
+        user = await onboarded(harness)
         await user.say("Should I stop running completely?")
         assert (user.last.text or "").startswith("Do I really have to stop running?")
     finally:

@@ -27,7 +27,7 @@ from tests.conftest import BACKENDS, START, _Templates, fresh_database, make_set
 from tests.harness import updates
 from tests.harness.bot import BotHarness
 from tests.harness.fake_telegram import SentMessage
-from tests.test_checkin_flow import make_user
+from tests.helpers.seed import make_user
 
 VICTIM, ATTACKER, STRANGER = 4001, 4002, 4003
 PREFIXES = ("ci", "mo", "fb", "rf", "faq", "pt", "ob", "st", "ex", "dr", "pg", "rp")

@@ -28,7 +28,7 @@ from bot.logs import make_handler, quiet_libraries
 from bot.webhook import cap_request_bodies
 from tests.conftest import make_settings
 from tests.harness.bot import BotHarness
-from tests.test_checkin_flow import checkins, make_user
+from tests.helpers.seed import at_first_checkin, checkins, make_user, seeded_user
 from tests.test_health_and_stats import free_port
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -67,9 +67,7 @@ async def test_health_text_and_the_token_never_reach_the_logs_at_debug(
     harness = BotHarness(settings, clock)
     await harness.start()
     try:
-        await make_user(harness)
-        alex = harness.user(1001)
-        await harness.advance(timedelta(hours=10, minutes=5))
+        alex = await at_first_checkin(harness)
         await alex.press("Did them all")
         await alex.press("7")
         await alex.say(HEALTH_NOTE)
@@ -140,9 +138,7 @@ async def test_a_transient_database_outage_during_an_update_is_retried(
     harness: BotHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("bot.outage_retry.FIRST_DELAY", 0.05)
-    await make_user(harness)
-    alex = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    alex = await at_first_checkin(harness)
     await alex.press("Did them all")
     await alex.press("4")
 
@@ -173,8 +169,7 @@ async def test_an_outage_longer_than_the_budget_ends_in_the_apology(
     harness = BotHarness(settings, clock)
     await harness.start()
     try:
-        await make_user(harness)
-        alex = harness.user(1001)
+        alex = await seeded_user(harness)
 
         def down() -> Any:
             raise sa_exc.OperationalError("BEGIN", None, ConnectionRefusedError("db down"))
@@ -199,9 +194,7 @@ async def test_erased_text_is_not_left_in_the_sqlite_wal_or_file(
     await harness.start()
     marker = "Achilles-tendon-marker-4711 burning"
     try:
-        await make_user(harness)
-        alex = harness.user(1001)
-        await harness.advance(timedelta(hours=10, minutes=5))
+        alex = await at_first_checkin(harness)
         await alex.press("Did them all")
         await alex.press("6")
         await alex.say(marker)

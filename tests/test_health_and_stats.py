@@ -71,7 +71,7 @@ async def test_metrics_count_what_the_bot_did_with_labels_and_latencies(
     harness: BotHarness,
 ) -> None:
     from tests.harness import updates
-    from tests.test_checkin_flow import make_user
+    from tests.helpers.seed import make_user
     from tests.test_safety_stories import URGENT
 
     await make_user(harness)

@@ -8,15 +8,11 @@ from sqlalchemy import select
 
 from bot.db.models import Exercise, RehabProfile
 from tests.harness.bot import BotHarness, SimUser
-
-
-async def _to_area(user: SimUser) -> None:
-    await user.say("/start")
-    await user.press("let's start")
+from tests.helpers.onboarding import to_area_question
 
 
 async def _to_exercises(user: SimUser) -> None:
-    await _to_area(user)
+    await to_area_question(user)
     await user.press("Knee")
     await user.press("A few days ago")
     await user.press("0")  # no PT sessions: straight to the exercises
@@ -29,7 +25,7 @@ async def _plan(harness: BotHarness) -> list[str]:
 
 async def test_injury_area_typed_as_the_button_reads_is_accepted(harness: BotHarness) -> None:
     user = harness.user()
-    await _to_area(user)
+    await to_area_question(user)
     await user.say("my knee")
     assert (user.last.text or "").startswith("When did you stop running?")
     await user.say("about a week ago")  # the "About a week ago" button, typed
@@ -38,7 +34,7 @@ async def test_injury_area_typed_as_the_button_reads_is_accepted(harness: BotHar
 
 async def test_unmatched_area_text_still_asks_for_a_button(harness: BotHarness) -> None:
     user = harness.user()
-    await _to_area(user)
+    await to_area_question(user)
     await user.say("lower back")
     assert "pick one of the buttons" in (user.last.text or "")
 
@@ -83,7 +79,7 @@ async def test_unknown_command_gets_a_friendly_pointer_to_help(harness: BotHarne
 
 async def test_typed_area_is_stored(harness: BotHarness) -> None:
     user = harness.user()
-    await _to_area(user)
+    await to_area_question(user)
     await user.say("Achilles")
     await user.press("A few days ago")
     await user.press("0")
@@ -100,7 +96,7 @@ async def test_a_typed_answer_closes_the_questions_keyboard_like_a_tap(
     harness: BotHarness,
 ) -> None:
     user = harness.user()
-    await _to_area(user)
+    await to_area_question(user)
     await user.press("Knee")
     question = user.last  # "When did you stop running?" with its buttons
     assert question.buttons
@@ -116,7 +112,7 @@ async def test_a_refused_typed_answer_leaves_a_live_keyboard_to_answer_with(
     harness: BotHarness,
 ) -> None:
     user = harness.user()
-    await _to_area(user)
+    await to_area_question(user)
     await user.press("Knee")
     await user.say("sometime")
     assert "couldn't read" in (user.last.text or "")

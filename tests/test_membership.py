@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.db.models import ScheduledMessage, User
 from tests.harness.bot import BotHarness
-from tests.test_onboarding import onboard
+from tests.helpers.onboarding import onboarded
 
 
 async def _state(harness: BotHarness) -> tuple[str, int]:
@@ -29,8 +29,7 @@ async def _state(harness: BotHarness) -> tuple[str, int]:
 
 
 async def test_block_cancels_schedule_and_unblock_restores_active(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     status, pending = await _state(harness)
     assert status == "active" and pending > 0
     await user.block()
@@ -41,8 +40,7 @@ async def test_block_cancels_schedule_and_unblock_restores_active(harness: BotHa
 
 
 async def test_unblock_keeps_a_pause_that_still_runs(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say("/pause 10")
     await user.block()
     await user.unblock()
@@ -50,8 +48,7 @@ async def test_unblock_keeps_a_pause_that_still_runs(harness: BotHarness) -> Non
 
 
 async def test_unblock_after_the_pause_ended_resumes(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say("/pause 2")
     await user.block()
     harness.clock.advance(timedelta(days=5))

@@ -15,7 +15,7 @@ from bot.db.models import CheckIn, ProcessedUpdate
 from bot.logs import _ContextFilter
 from tests.harness import updates
 from tests.harness.bot import BotHarness
-from tests.test_checkin_flow import make_user
+from tests.helpers.seed import make_user
 
 
 async def test_a_redelivered_update_gets_one_reply(harness: BotHarness) -> None:

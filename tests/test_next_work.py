@@ -14,7 +14,7 @@ from bot.services.outbox import Outbox
 from bot.services.pausing import pause_user
 from scheduler.dispatcher import LEASE
 from tests.harness.bot import BotHarness
-from tests.test_checkin_flow import make_user
+from tests.helpers.seed import make_user
 
 SECOND = timedelta(seconds=1)
 

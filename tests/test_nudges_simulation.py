@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import FakeClock
-from bot.db.models import Exercise, NudgeLog, RehabProfile, ScheduledMessage, User
+from bot.db.models import NudgeLog, ScheduledMessage, User
 from bot.domain.callbacks import SafetyAction
 from bot.domain.callbacks import safety as safety_data
 from bot.domain.content import load_nudges
@@ -36,6 +36,7 @@ from bot.services.planner import schedule_user
 from tests.conftest import START, make_settings
 from tests.harness.bot import BotHarness
 from tests.harness.fake_telegram import FakeTelegram, SentMessage
+from tests.helpers.seed import add_onboarded_user
 
 pytestmark = pytest.mark.slow  # simulates weeks of rehab day by day
 
@@ -89,43 +90,22 @@ def day_of(dt: datetime) -> int:
 async def add_user(h: BotHarness, s: Script) -> None:
     now = h.clock.now()
     async with h.services.sessions() as session:
-        user = User(
-            telegram_id=s.tg,
-            chat_id=s.tg,
+        user = await add_onboarded_user(
+            session,
+            s.tg,
+            now,
             first_name=s.first_name,
-            timezone=ZONE,
-            checkin_time=time(19, 0),
-            status="active",
-            consent_at=now,
-            onboarded_at=now - timedelta(days=3),
-            nudge_cadence=s.cadence,
+            zone=ZONE,
+            cadence=s.cadence,
             nudge_seed=s.tg,
-            quiet_start=QUIET[0],
-            quiet_end=QUIET[1],
-            rest_weekdays=[],
-            weekly_summary_weekday=6,
-            weekly_summary_time=time(19, 0),
-            created_at=now,
-            updated_at=now,
+            quiet=QUIET,
+            injury_area=s.area,
+            stopped_running_on=STOPPED,
+            pt_sessions_per_week=len(s.pt_weekdays),
+            pt_weekdays=s.pt_weekdays,
+            pt_time=time(16, 0) if s.pt_weekdays else None,
+            exercises=("Clamshells", "Glute bridges"),
         )
-        session.add(user)
-        await session.flush()
-        session.add(
-            RehabProfile(
-                user_id=user.id,
-                injury_area=s.area,
-                stopped_running_on=STOPPED,
-                pt_sessions_per_week=len(s.pt_weekdays),
-                pt_weekdays=list(s.pt_weekdays),
-                pt_time=time(16, 0) if s.pt_weekdays else None,
-                returning_to_run=False,
-            )
-        )
-        for i, name in enumerate(["Clamshells", "Glute bridges"]):
-            session.add(
-                Exercise(user_id=user.id, position=i, name=name, sets=3, reps=15, created_at=now)
-            )
-        await session.flush()
         await schedule_user(session, user, now, h.settings)
         await session.commit()
 

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db.models import Dialog, Exercise, RehabProfile, ScheduledMessage, User
-from tests.harness.bot import BotHarness, SimUser
+from tests.harness.bot import BotHarness
+from tests.helpers.onboarding import onboard, onboarded, to_area_question
 
 
 async def _user_row(harness: BotHarness, telegram_id: int = 1001) -> User | None:
@@ -25,35 +26,6 @@ async def _dialog(harness: BotHarness) -> Dialog | None:
     assert user is not None
     async with harness.services.sessions() as session:
         return await session.get(Dialog, user.id)
-
-
-async def onboard(
-    user: SimUser,
-    *,
-    area: str = "Knee",
-    city: str = "Berlin",
-    checkin: str = "19:00",
-    typed_stop: str | None = None,
-) -> None:
-    """The quickest complete setup, by buttons and two typed answers."""
-    await user.say("/start")
-    await user.press("let's start")
-    await user.press(area)
-    if typed_stop is None:
-        await user.press("A few days ago")
-    else:
-        await user.say(typed_stop)
-    await user.press("2")
-    await user.press("Tue")
-    await user.press("Thu")
-    await user.press("Done")
-    await user.say("17:30")
-    await user.press("Glute bridges")
-    await user.say("Monster walks 3x10")
-    await user.press("Confirm")
-    await user.press(checkin)
-    await user.say(city)
-    await user.press("All set")
 
 
 async def test_first_start_explains_the_bot_and_stores_nothing_before_consent(
@@ -72,8 +44,7 @@ async def test_first_start_explains_the_bot_and_stores_nothing_before_consent(
 
 
 async def test_happy_path_creates_profile_plan_and_first_checkin(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     final = user.last.text or ""
     # 08:00 UTC is 09:00 in Berlin, so 19:00 local is still today.
     assert "first check-in comes today at 19:00" in final
@@ -117,8 +88,7 @@ async def test_happy_path_creates_profile_plan_and_first_checkin(harness: BotHar
 
 async def test_exercise_step_shows_doses_and_the_therapist_first_note(harness: BotHarness) -> None:
     user = harness.user()
-    await user.say("/start")
-    await user.press("let's start")
+    await to_area_question(user)
     await user.press("IT band")
     await user.press("Today")
     await user.press("0")
@@ -133,8 +103,9 @@ async def test_exercise_step_shows_doses_and_the_therapist_first_note(harness: B
 
 
 async def test_every_callback_data_fits_telegram_limits(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)  # the strict fake rejects data over 64 bytes: reaching the end is proof
+    user = await onboarded(
+        harness
+    )  # the strict fake rejects data over 64 bytes: reaching the end is proof
     assert all(
         len(data.encode()) <= 64
         for message in user.tg.messages(user.id)
@@ -146,8 +117,7 @@ async def test_invalid_answers_get_a_specific_correction_and_store_nothing(
     harness: BotHarness,
 ) -> None:
     user = harness.user()
-    await user.say("/start")
-    await user.press("let's start")
+    await to_area_question(user)
     await user.press("Other")
     await user.say("x" * 81)
     assert "80" in (user.last.text or "")
@@ -194,8 +164,7 @@ async def test_thanks_or_hello_mid_set_up_is_answered_kindly_and_the_step_asked_
     harness: BotHarness,
 ) -> None:
     user = harness.user()
-    await user.say("/start")
-    await user.press("let's start")
+    await to_area_question(user)
     await user.press("Knee")
     before = len(user.texts)
     await user.say("thanks!")
@@ -226,16 +195,14 @@ async def test_every_daily_command_says_the_same_thing_until_set_up_is_done(
     assert await replies() == {
         "Let's get you set up first: send /start and it takes about two minutes."
     }
-    await user.say("/start")
-    await user.press("let's start")
+    await to_area_question(user)
     await user.press("Knee")
     assert await replies() == {"You're nearly set up: send /start to finish the last steps."}
 
 
 async def test_restart_mid_onboarding_continues_at_the_same_step(harness: BotHarness) -> None:
     user = harness.user()
-    await user.say("/start")
-    await user.press("let's start")
+    await to_area_question(user)
     await user.press("Hamstring")
     await user.press("About a week ago")
     harness = await harness.restart()
@@ -262,9 +229,7 @@ async def test_restart_mid_onboarding_continues_at_the_same_step(harness: BotHar
 
 async def test_out_of_order_button_answers_kindly_and_changes_nothing(harness: BotHarness) -> None:
     user = harness.user()
-    await user.say("/start")
-    await user.press("let's start")
-    area_message = user.tg.last_with_buttons(user.id)
+    area_message = await to_area_question(user)
     await user.press("Knee")
     before = await _dialog(harness)
     await user.press_data("ob:area:hip", area_message)
@@ -282,8 +247,7 @@ async def test_out_of_order_button_answers_kindly_and_changes_nothing(harness: B
 
 async def test_summary_change_returns_to_summary(harness: BotHarness) -> None:
     user = harness.user()
-    await user.say("/start")
-    await user.press("let's start")
+    await to_area_question(user)
     await user.press("Knee")
     await user.press("Today")
     await user.press("0")
@@ -315,8 +279,7 @@ async def test_summary_change_returns_to_summary(harness: BotHarness) -> None:
 
 async def test_location_share_sets_timezone_and_removes_the_keyboard(harness: BotHarness) -> None:
     user = harness.user()
-    await user.say("/start")
-    await user.press("let's start")
+    await to_area_question(user)
     await user.press("Foot / shin")
     await user.press("Today")
     await user.press("0")
@@ -332,8 +295,7 @@ async def test_location_share_sets_timezone_and_removes_the_keyboard(harness: Bo
 
 async def test_cancel_leaves_onboarding_and_start_resumes(harness: BotHarness) -> None:
     user = harness.user()
-    await user.say("/start")
-    await user.press("let's start")
+    await to_area_question(user)
     await user.press("Knee")
     await user.say("/cancel")
     assert "/start" in (user.last.text or "")
@@ -343,8 +305,7 @@ async def test_cancel_leaves_onboarding_and_start_resumes(harness: BotHarness) -
 
 
 async def test_start_for_active_user_offers_review_and_keeps_data(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say("/start")
     assert "Welcome back" in (user.last.text or "")
     labels = [label for label, _ in user.last.buttons]
@@ -366,8 +327,7 @@ async def test_logs_never_contain_what_the_user_typed(
     # INFO and above for every logger, as in production. (PTB itself logs API payloads at
     # DEBUG, so DEBUG must never be used in production with real users.)
     with caplog.at_level(logging.INFO):
-        await user.say("/start")
-        await user.press("let's start")
+        await to_area_question(user)
         await user.press("Other")
         await user.say("sore sacroiliac joint")
         await user.say("25:99 is not a date")
@@ -385,8 +345,7 @@ async def test_logs_never_contain_what_the_user_typed(
 
 
 async def test_check_in_and_help_buttons_on_welcome_back(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say("/start")
     welcome = user.last
     await user.press("Help", welcome)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.db.models import Pause, ScheduledMessage, User
 from bot.services.pausing import resume_user
 from tests.harness.bot import BotHarness
-from tests.test_onboarding import onboard
+from tests.helpers.onboarding import onboarded
 
 
 async def _user(harness: BotHarness) -> User:
@@ -37,8 +37,7 @@ async def _pauses(harness: BotHarness, user_id: int) -> list[tuple[date, date | 
 
 
 async def test_pause_for_days_cancels_everything_and_resume_replans(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     row = await _user(harness)
     assert await _pending(harness, row.id)
     await user.say("/pause 7")
@@ -59,8 +58,7 @@ async def test_pause_for_days_cancels_everything_and_resume_replans(harness: Bot
 
 
 async def test_open_pause_until_resume_and_bad_arguments(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say("/pause forever-ish")
     assert "couldn't read" in (user.last.text or "")
     assert (await _user(harness)).status == "active"
@@ -77,8 +75,7 @@ async def test_open_pause_until_resume_and_bad_arguments(harness: BotHarness) ->
 
 
 async def test_bare_pause_offers_lengths_and_keeping_reminders_on(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say("/pause")
     labels = [label for label, _data in user.last.buttons]
     assert labels == ["3 days", "1 week", "2 weeks", "Until I send /resume", "Keep reminders on"]
@@ -93,8 +90,7 @@ async def test_bare_pause_offers_lengths_and_keeping_reminders_on(harness: BotHa
 
 
 async def test_pause_with_end_date_resumes_by_itself(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say("/pause until tuesday")
     row = await _user(harness)
     assert row.paused_until == date(2026, 11, 30)  # Monday is the last paused day
@@ -108,7 +104,6 @@ async def test_pause_with_end_date_resumes_by_itself(harness: BotHarness) -> Non
 
 
 async def test_resume_when_not_paused_says_so(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say("/resume")
     assert "not paused" in (user.last.text or "")

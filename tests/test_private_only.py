@@ -10,7 +10,7 @@ from bot.domain.wording import say
 from tests.harness import updates
 from tests.harness.bot import BotHarness
 from tests.harness.updates import GROUP_CHAT_ID
-from tests.test_onboarding import onboard
+from tests.helpers.onboarding import onboard
 
 PRIVATE_ONLY = say("fallback.private_only")
 NOT_YOURS = say("fallback.not_yours")

@@ -16,7 +16,7 @@ from bot.reports import chart, pdf  # imported up front: timings below measure w
 from bot.services.reports import flag_label
 from tests.harness.bot import BotHarness
 from tests.helpers.pdf import pdf_text as read_pdf_text
-from tests.test_checkin_flow import make_user
+from tests.helpers.seed import make_user
 
 TODAY = date(2026, 11, 27)  # the harness clock is 08:00 UTC = 09:00 in Berlin
 STOPPED = date(2026, 10, 20)

@@ -17,7 +17,7 @@ from tests.conftest import START, make_settings
 from tests.harness import updates
 from tests.harness.bot import BotHarness
 from tests.harness.fake_telegram import SentMessage
-from tests.test_checkin_flow import checkins, make_user
+from tests.helpers.seed import checkins, make_user
 
 APOLOGY = "Sorry, something went wrong"
 

@@ -134,7 +134,7 @@ async def test_flood_control_pauses_every_line_until_telegram_allows_again() -> 
 @pytest.fixture
 async def busy_evening(sqlite_url: str, clock: FakeClock) -> AsyncIterator[BotHarness]:
     """Production limiter at 30 messages a second and 60 users whose check-in is due."""
-    from tests.test_checkin_flow import make_user
+    from tests.helpers.seed import make_user
 
     base = make_settings(sqlite_url)
     # 30 a second: the most Telegram allows without paid broadcasts (a valid configuration).
@@ -187,7 +187,7 @@ async def test_paid_broadcast_marks_scheduled_messages_only(
     sqlite_url: str, clock: FakeClock
 ) -> None:
     """With paid broadcasts chosen, the dispatcher's messages carry the flag; replies don't."""
-    from tests.test_checkin_flow import make_user
+    from tests.helpers.seed import make_user
 
     base = make_settings(sqlite_url)
     settings = base.with_overrides(telegram={"allow_paid_broadcast": True})

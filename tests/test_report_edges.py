@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from tests.harness.bot import BotHarness
 from tests.helpers.pdf import pdf_text
-from tests.test_checkin_flow import make_user
+from tests.helpers.seed import seeded_user
 
 
 async def _report(harness: BotHarness) -> tuple[str, str]:
@@ -21,8 +21,7 @@ async def _report(harness: BotHarness) -> tuple[str, str]:
 async def test_a_note_in_cyrillic_survives_into_the_report_and_long_text_wraps(
     harness: BotHarness,
 ) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
+    alex = await seeded_user(harness)
     await alex.say("/checkin")
     await alex.press("Did them all")
     await alex.press("2")
@@ -36,8 +35,7 @@ async def test_a_note_in_cyrillic_survives_into_the_report_and_long_text_wraps(
 
 
 async def test_the_report_caption_says_questions_are_included(harness: BotHarness) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
+    alex = await seeded_user(harness)
     await alex.say("Can I cycle instead of running?")
     text, caption = await _report(harness)
     assert "Can I cycle instead of running?" in " ".join(text.split())
@@ -47,8 +45,7 @@ async def test_the_report_caption_says_questions_are_included(harness: BotHarnes
 async def test_a_new_users_chart_says_when_the_pain_trend_becomes_readable(
     harness: BotHarness,
 ) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
+    alex = await seeded_user(harness)
     for _ in range(3):
         await alex.say("/checkin")
         await alex.press("Did them all")

@@ -17,7 +17,7 @@ from bot.config import ConfigError, load_settings
 from bot.db.models import ScheduledMessage
 from scheduler.retention import prune_settled
 from tests.harness.bot import BotHarness
-from tests.test_checkin_flow import checkins, make_user
+from tests.helpers.seed import at_first_checkin, checkins
 
 
 async def schedule(harness: BotHarness) -> list[ScheduledMessage]:
@@ -27,9 +27,7 @@ async def schedule(harness: BotHarness) -> list[ScheduledMessage]:
 
 
 async def a_few_days_with_one_answer(harness: BotHarness) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))  # today's check-in arrives
+    alex = await at_first_checkin(harness)  # today's check-in arrives
     await alex.press("Did them all")
     await alex.press("3")
     await harness.advance(timedelta(days=3), step=timedelta(minutes=30))  # three more, unanswered

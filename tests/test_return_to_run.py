@@ -12,53 +12,24 @@ from bot.db.models import CheckIn, NudgeLog, RehabProfile, RunLog, User
 from bot.domain.content import load_nudges
 from bot.domain.return_to_run import load_ladder
 from bot.services.context import today_of
-from bot.services.nudge_planner import plan_next_nudge
-from bot.services.planner import schedule_user
 from tests.harness.bot import BotHarness, SimUser
-from tests.harness.fake_telegram import SentMessage
-from tests.test_checkin_flow import make_user
+from tests.helpers.running import (
+    answer_run_morning,
+    cleared_runner,
+    log_run,
+    next_day,
+    open_running,
+    profile_of,
+)
+from tests.helpers.seed import (
+    advance_to_after_pt_prompt,
+    give_pt_session_today,
+    make_user,
+    start_nudges,
+)
 
 URGENT = "my calf is swollen and hot since my flight yesterday"
 LADDER = load_ladder()
-
-
-async def _profile(h: BotHarness, user_id: int) -> RehabProfile:
-    async with h.services.sessions() as session:
-        row = await session.get(RehabProfile, user_id)
-        assert row is not None
-        return row
-
-
-async def _running(user: SimUser) -> SentMessage:
-    reply = await user.say("/running")
-    assert reply is not None
-    return reply
-
-
-async def _clear(user: SimUser) -> None:
-    offer = await _running(user)
-    asked = await user.press("cleared me", offer)
-    assert asked is not None and "physical therapist or doctor" in (asked.text or "")
-    await user.press("Yes, my clinician cleared me", asked)
-
-
-async def _run(user: SimUser, during: int, after: int, how: str = "Done as planned") -> str:
-    menu = await _running(user)
-    await user.press(how, menu)
-    await user.press(str(during), user.last)
-    await user.press(str(after), user.last)
-    return user.last.text or ""
-
-
-async def _morning(user: SimUser, answer: str) -> str:
-    asked = await _running(user)
-    assert "this morning" in (asked.text or "")
-    await user.press(answer, asked)
-    return user.last.text or ""
-
-
-async def _next_day(h: BotHarness) -> None:
-    await h.advance(timedelta(days=1), step=timedelta(hours=6))
 
 
 async def test_clearance_is_refused_during_a_hold_and_offered_once_it_is_released(
@@ -68,48 +39,46 @@ async def test_clearance_is_refused_during_a_hold_and_offered_once_it_is_release
     user = harness.user(1001)
     await user.say(URGENT)
 
-    refused = await _running(user)
+    refused = await open_running(user)
     assert "hold off" in (refused.text or "")
     assert not any("cleared me" in label for label, _ in refused.buttons)
     await user.press_data("rr:yes")  # an old confirmation button changes nothing either
     assert "hold off" in (user.last.text or "")
-    assert not (await _profile(harness, user_id)).returning_to_run
+    assert not (await profile_of(harness, user_id)).returning_to_run
 
     async with harness.services.sessions() as session:
         await session.execute(update(User).values(safety_level="none"))
         await session.commit()
-    offer = await _running(user)
+    offer = await open_running(user)
     asked = await user.press("cleared me", offer)
     text = asked.text if asked else ""
     assert "physical therapist or doctor" in (text or "")
     assert "hop 10 times" in (text or "") and "can't test" in (text or "")
     await user.press("Yes, my clinician cleared me", asked)
     assert "Stage 1" in (user.last.text or "")
-    profile = await _profile(harness, user_id)
+    profile = await profile_of(harness, user_id)
     assert profile.returning_to_run and profile.run_stage == 0
 
 
 async def test_two_good_runs_settled_by_the_morning_move_the_user_to_stage_2(
     harness: BotHarness,
 ) -> None:
-    user_id = await make_user(harness, at=time(19, 0))
-    user = harness.user(1001)
-    await _clear(user)
+    user_id, user = await cleared_runner(harness)
 
-    logged = await _run(user, 2, 1)
+    logged = await log_run(user, 2, 1)
     assert "next morning decides" in logged
-    await _next_day(harness)
-    first = await _morning(user, "Better")
+    await next_day(harness)
+    first = await answer_run_morning(user, "Better")
     assert "1 of 2" in first and "2/10" in first
-    rest = await _running(user)
+    rest = await open_running(user)
     assert "rest day" in (rest.text or "")  # every other day
 
-    await _next_day(harness)
-    await _run(user, 1, 1)
-    await _next_day(harness)
-    second = await _morning(user, "Same")
+    await next_day(harness)
+    await log_run(user, 1, 1)
+    await next_day(harness)
+    second = await answer_run_morning(user, "Same")
     assert "move on to stage 2" in second and LADDER.stages[1].describe() in second
-    profile = await _profile(harness, user_id)
+    profile = await profile_of(harness, user_id)
     assert (profile.run_stage, profile.run_good_sessions) == (1, 0)
     async with harness.services.sessions() as session:
         logs = list((await session.execute(select(RunLog).order_by(RunLog.local_date))).scalars())
@@ -124,26 +93,24 @@ async def test_acceptable_but_not_comfortable_pain_repeats_the_stage_then_it_mov
 ) -> None:
     """A 4/10 run settled by the morning is acceptable, not comfortable: the stage is repeated
     (the good-session count stays), and two comfortable runs later the user moves on."""
-    user_id = await make_user(harness, at=time(19, 0))
-    user = harness.user(1001)
-    await _clear(user)
+    user_id, user = await cleared_runner(harness)
 
-    said = await _run(user, 4, 3)
+    said = await log_run(user, 4, 3)
     assert "4/10" in said
-    await _next_day(harness)
-    morning = await _morning(user, "Same")
+    await next_day(harness)
+    morning = await answer_run_morning(user, "Same")
     assert "repeat this stage" in morning.lower() and "4/10" in morning
     assert "move on" not in morning
-    profile = await _profile(harness, user_id)
+    profile = await profile_of(harness, user_id)
     assert (profile.run_stage, profile.run_good_sessions) == (0, 0)
 
     for _ in range(2):
-        await _next_day(harness)  # the rest day
-        await _run(user, 2, 2)
-        await _next_day(harness)
-        last = await _morning(user, "Better")
+        await next_day(harness)  # the rest day
+        await log_run(user, 2, 2)
+        await next_day(harness)
+        last = await answer_run_morning(user, "Better")
     assert "move on to stage 2" in last
-    assert (await _profile(harness, user_id)).run_stage == 1
+    assert (await profile_of(harness, user_id)).run_stage == 1
     async with harness.services.sessions() as session:
         decisions = list(
             (await session.execute(select(RunLog.decision).order_by(RunLog.local_date))).scalars()
@@ -152,40 +119,34 @@ async def test_acceptable_but_not_comfortable_pain_repeats_the_stage_then_it_mov
 
 
 async def test_a_worse_morning_steps_back_a_stage_and_says_tell_the_pt(harness: BotHarness) -> None:
-    user_id = await make_user(harness, at=time(19, 0))
-    user = harness.user(1001)
-    await _clear(user)
+    user_id, user = await cleared_runner(harness)
     async with harness.services.sessions() as session:
         await session.execute(update(RehabProfile).values(run_stage=2, run_good_sessions=1))
         await session.commit()
 
-    await _run(user, 2, 2)
-    await _next_day(harness)
-    said = await _morning(user, "Worse")
+    await log_run(user, 2, 2)
+    await next_day(harness)
+    said = await answer_run_morning(user, "Worse")
     assert "worse this morning" in said and "step back to stage 2" in said
     assert "tell your physical therapist" in said
-    profile = await _profile(harness, user_id)
+    profile = await profile_of(harness, user_id)
     assert (profile.run_stage, profile.run_good_sessions) == (1, 0)
 
 
 async def test_pain_above_the_ceiling_steps_back_at_once(harness: BotHarness) -> None:
-    user_id = await make_user(harness, at=time(19, 0))
-    user = harness.user(1001)
-    await _clear(user)
+    user_id, user = await cleared_runner(harness)
     async with harness.services.sessions() as session:
         await session.execute(update(RehabProfile).values(run_stage=3))
         await session.commit()
-    said = await _run(user, 6, 4, how="Cut short")
+    said = await log_run(user, 6, 4, how="Cut short")
     assert "6/10" in said and "step back to stage 3" in said
-    assert (await _profile(harness, user_id)).run_stage == 2
+    assert (await profile_of(harness, user_id)).run_stage == 2
 
 
 async def _asked_for_pts_stages(harness: BotHarness) -> tuple[int, SimUser]:
     """A cleared user who tapped "PT’s stages": the bot waits for the plan."""
-    user_id = await make_user(harness, at=time(19, 0))
-    user = harness.user(1001)
-    await _clear(user)
-    await user.press("PT’s stages", await _running(user))
+    user_id, user = await cleared_runner(harness)
+    await user.press("PT’s stages", await open_running(user))
     return user_id, user
 
 
@@ -193,9 +154,9 @@ async def test_a_pts_own_stages_replace_the_template(harness: BotHarness) -> Non
     user_id, user = await _asked_for_pts_stages(harness)
     reply = await user.say("run 1 walk 2 x 6\nrun 3 walk 1 x 5\nrun 25")
     assert reply is not None and "run 25 min without stopping" in (reply.text or "")
-    shown = await _running(user)
+    shown = await open_running(user)
     assert "stage 1 of 3" in (shown.text or "") and "your PT’s plan" in (shown.text or "")
-    assert (await _profile(harness, user_id)).run_plan is not None
+    assert (await profile_of(harness, user_id)).run_plan is not None
 
 
 async def test_a_pts_plan_that_cannot_be_read_says_which_line_and_keeps_the_template(
@@ -205,7 +166,7 @@ async def test_a_pts_plan_that_cannot_be_read_says_which_line_and_keeps_the_temp
     reply = await user.say("run 1 walk 2 x 6\njog for a while")
     text = (reply.text if reply else "") or ""
     assert "I couldn't read that: line 2: write it like “run 1 walk 2 x 6”" in text
-    assert (await _profile(harness, user_id)).run_plan is None
+    assert (await profile_of(harness, user_id)).run_plan is None
     reply = await user.say("run 1 walk 2 x 6\n" * 21)
     assert "a plan needs 1 to 20 stages, got 21" in ((reply.text if reply else "") or "")
 
@@ -213,17 +174,8 @@ async def test_a_pts_plan_that_cannot_be_read_says_which_line_and_keeps_the_temp
 async def test_once_cleared_the_return_to_running_nudges_go_out_but_not_during_a_hold(
     harness: BotHarness,
 ) -> None:
-
-    user_id = await make_user(harness, at=time(19, 0))
-    user = harness.user(1001)
-    await _clear(user)
-    async with harness.services.sessions() as session:
-        me = await session.get(User, user_id)
-        assert me is not None
-        me.nudge_cadence = "normal"
-        now = harness.clock.now()
-        await plan_next_nudge(session, me, now, now)
-        await session.commit()
+    user_id, _ = await cleared_runner(harness)
+    await start_nudges(harness, user_id)
 
     async def days(n: int) -> None:
         for _ in range(n):
@@ -247,7 +199,7 @@ async def test_once_cleared_the_return_to_running_nudges_go_out_but_not_during_a
                         )
                     )
                 await session.commit()
-            await _next_day(harness)
+            await next_day(harness)
 
     async def sent() -> list[str]:
         async with harness.services.sessions() as session:
@@ -268,24 +220,14 @@ async def test_once_cleared_the_return_to_running_nudges_go_out_but_not_during_a
 
 async def test_the_after_pt_prompt_offers_clearance_only_in_rehab(harness: BotHarness) -> None:
     user_id = await make_user(harness, at=time(9, 0))
-    async with harness.services.sessions() as session:
-        await session.execute(
-            update(RehabProfile)
-            .where(RehabProfile.user_id == user_id)
-            .values(pt_weekdays=[4], pt_time=time(16, 0))  # Fridays at 16:00, today
-        )
-        me = await session.get(User, user_id)
-        assert me is not None
-        await schedule_user(session, me, harness.clock.now(), harness.settings)
-        await session.commit()
+    await give_pt_session_today(harness, user_id)  # Fridays at 16:00, today
     user = harness.user(1001)
-    await harness.advance(timedelta(hours=9, minutes=10), step=timedelta(minutes=15))
-    prompt = user.tg.last_with_buttons(1001)
+    prompt = await advance_to_after_pt_prompt(harness, user)
     assert any(d.startswith("pt:") for _, d in prompt.buttons)
     asked = await user.press("cleared me", prompt)
     assert asked is not None and "physical therapist or doctor" in (asked.text or "")
     await user.press("Yes, my clinician cleared me", asked)
-    assert (await _profile(harness, user_id)).returning_to_run
+    assert (await profile_of(harness, user_id)).returning_to_run
 
     await harness.advance(timedelta(days=7), step=timedelta(hours=1))
     prompts = [m for m in user.tg.messages(1001) if any(d.startswith("pt:") for _, d in m.buttons)]
@@ -296,10 +238,8 @@ async def test_the_after_pt_prompt_offers_clearance_only_in_rehab(harness: BotHa
 async def test_very_high_pain_on_a_run_raises_the_pain_escalation_and_holds_progress(
     harness: BotHarness,
 ) -> None:
-    user_id = await make_user(harness, at=time(19, 0))
-    user = harness.user(1001)
-    await _clear(user)
-    await _run(user, 7, 7)
+    user_id, user = await cleared_runner(harness)
+    await log_run(user, 7, 7)
     decision, escalation = user.texts[-2:]
     assert "first stage" in decision and "tell your physical therapist" in decision
     assert "Pain above 6" in escalation
@@ -310,10 +250,10 @@ async def test_very_high_pain_on_a_run_raises_the_pain_escalation_and_holds_prog
     async with harness.services.sessions() as session:
         await session.execute(update(RehabProfile).values(run_good_sessions=1))
         await session.commit()
-    await _next_day(harness)
-    await _next_day(harness)
-    await _run(user, 1, 1)
-    await _next_day(harness)
-    held = await _morning(user, "Better")
+    await next_day(harness)
+    await next_day(harness)
+    await log_run(user, 1, 1)
+    await next_day(harness)
+    held = await answer_run_morning(user, "Better")
     assert "don't move you on" in held
-    assert (await _profile(harness, user_id)).run_stage == 0
+    assert (await profile_of(harness, user_id)).run_stage == 0

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
-from sqlalchemy import update
-
-from bot.db.models import RehabProfile, User
-from bot.services.planner import schedule_user
+from bot.db.models import User
 from tests.harness.bot import BotHarness, SimUser
-from tests.test_checkin_flow import make_user
-from tests.test_return_to_run import _profile
+from tests.helpers.running import profile_of
+from tests.helpers.seed import advance_to_after_pt_prompt, give_pt_session_today, make_user
 
 
 async def _checkin_with_note(h: BotHarness, user: SimUser, note: str) -> list[str]:
@@ -36,7 +33,7 @@ async def test_a_checkin_note_saying_the_pt_cleared_me_offers_the_clearance_step
     assert "hop 10 times" in (asked.text or "")
     await user.press("Yes, my clinician cleared me", asked)
     assert "Stage 1" in (user.last.text or "")
-    assert (await _profile(harness, user_id)).returning_to_run
+    assert (await profile_of(harness, user_id)).returning_to_run
 
 
 async def test_no_offer_for_a_not_yet_or_while_a_concern_is_open(harness: BotHarness) -> None:
@@ -54,31 +51,21 @@ async def test_no_offer_for_a_not_yet_or_while_a_concern_is_open(harness: BotHar
     said = await _checkin_with_note(harness, user, "my physio cleared me to run")
     assert not any("cleared you to run" in t for t in said)
     assert not any(d.startswith("rr:") for m in user.tg.messages(1001) for _, d in m.buttons)
-    assert not (await _profile(harness, user_id)).returning_to_run
+    assert not (await profile_of(harness, user_id)).returning_to_run
 
 
 async def test_a_note_after_the_pt_session_can_carry_the_clearance(harness: BotHarness) -> None:
     user_id = await make_user(harness, at=time(9, 0))
-    async with harness.services.sessions() as session:
-        await session.execute(
-            update(RehabProfile)
-            .where(RehabProfile.user_id == user_id)
-            .values(pt_weekdays=[4], pt_time=time(16, 0))  # Fridays at 16:00, today
-        )
-        me = await session.get(User, user_id)
-        assert me is not None
-        await schedule_user(session, me, harness.clock.now(), harness.settings)
-        await session.commit()
+    await give_pt_session_today(harness, user_id)  # Fridays at 16:00, today
     user = harness.user(1001)
-    await harness.advance(timedelta(hours=9, minutes=10), step=timedelta(minutes=15))
-    prompt = user.tg.last_with_buttons(1001)
+    prompt = await advance_to_after_pt_prompt(harness, user)
     await user.press("Note what changed", prompt)
     await user.say("PT gave me the green light to start a walk-run plan")
     assert "cleared you to run" in (user.last.text or "")
     asked = await user.press("cleared me", user.last)
     assert asked is not None
     await user.press("Yes, my clinician cleared me", asked)
-    assert (await _profile(harness, user_id)).returning_to_run
+    assert (await profile_of(harness, user_id)).returning_to_run
 
 
 async def test_rest_days_marked_in_settings_never_break_the_streak(harness: BotHarness) -> None:

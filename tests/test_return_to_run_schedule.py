@@ -12,8 +12,9 @@ from sqlalchemy import select
 from bot.db.models import RehabProfile, RunLog, ScheduledMessage
 from tests.harness.bot import BotHarness, SimUser
 from tests.harness.fake_telegram import SentMessage
-from tests.test_checkin_flow import make_user
-from tests.test_return_to_run import URGENT, _clear, _run
+from tests.helpers.running import clear_to_run, cleared_runner, log_run
+from tests.helpers.seed import make_user, start_nudges
+from tests.test_return_to_run import URGENT
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -38,10 +39,8 @@ async def _run_morning_rows(h: BotHarness) -> list[ScheduledMessage]:
 async def test_the_morning_after_a_run_the_bot_asks_after_quiet_hours_and_the_answer_counts(
     harness: BotHarness,
 ) -> None:
-    user_id = await make_user(harness, at=time(19, 0))
-    user = harness.user(1001)
-    await _clear(user)
-    logged = await _run(user, 2, 1)  # Friday morning, Berlin
+    user_id, user = await cleared_runner(harness)
+    logged = await log_run(user, 2, 1)  # Friday morning, Berlin
     assert "ask you tomorrow morning" in logged
 
     # The evening and the night pass: nothing about the run is asked in quiet hours.
@@ -78,10 +77,8 @@ async def test_the_morning_after_a_run_the_bot_asks_after_quiet_hours_and_the_an
 async def test_a_morning_answered_in_running_first_is_not_asked_again(
     harness: BotHarness,
 ) -> None:
-    await make_user(harness, at=time(19, 0))
-    user = harness.user(1001)
-    await _clear(user)
-    await _run(user, 1, 1)
+    _, user = await cleared_runner(harness)
+    await log_run(user, 1, 1)
     # Just after midnight the user opens /running and answers there.
     await harness.advance(timedelta(hours=15), step=timedelta(hours=1))
     menu = await user.say("/running")
@@ -95,10 +92,8 @@ async def test_a_morning_answered_in_running_first_is_not_asked_again(
 
 
 async def test_no_morning_run_question_goes_out_during_a_safety_hold(harness: BotHarness) -> None:
-    user_id = await make_user(harness, at=time(19, 0))
-    user = harness.user(1001)
-    await _clear(user)
-    await _run(user, 2, 2)
+    user_id, user = await cleared_runner(harness)
+    await log_run(user, 2, 2)
     await user.say(URGENT)  # an urgent red flag the same day: the hold starts
     before = len(user.texts)
     await harness.advance(timedelta(days=1, hours=4), step=timedelta(hours=1))
@@ -119,16 +114,14 @@ def _by_button(user: SimUser) -> SentMessage:
 async def test_a_week_of_running_shows_in_the_weekly_summary_progress_and_the_pt_report(
     harness: BotHarness,
 ) -> None:
-    await make_user(harness, at=time(19, 0))
-    user = harness.user(1001)
-    await _clear(user)
-    await _run(user, 2, 1)  # Friday
+    _, user = await cleared_runner(harness)
+    await log_run(user, 2, 1)  # Friday
     await harness.advance(timedelta(hours=24), step=timedelta(minutes=30))  # Saturday 09:00
     await user.press("Better", _by_button(user))
     rest = await user.say("/running")
     assert rest is not None and "rest day" in (rest.text or "")
     await harness.advance(timedelta(hours=25), step=timedelta(minutes=30))  # Sunday 10:00
-    await _run(user, 1, 3)
+    await log_run(user, 1, 3)
 
     # Sunday 19:00: the weekly summary speaks about the runs.
     await harness.advance(timedelta(hours=9, minutes=30), step=timedelta(minutes=30))
@@ -168,20 +161,13 @@ async def test_a_painful_run_brings_the_gentle_flare_nudge_not_cheering(
 ) -> None:
     from bot.db.models import NudgeLog, User
     from bot.domain.content import load_nudges
-    from bot.services.nudge_planner import plan_next_nudge
     from bot.services.outgoing_nudges import GENTLE_THEMES
 
     user_id = await make_user(harness, at=time(19, 0))
-    async with harness.services.sessions() as session:
-        me = await session.get(User, user_id)
-        assert me is not None
-        me.nudge_cadence = "normal"
-        now = harness.clock.now()
-        await plan_next_nudge(session, me, now, now)
-        await session.commit()
+    await start_nudges(harness, user_id)
     user = harness.user(1001)
-    await _clear(user)
-    said = await _run(user, 6, 4)  # above the 5/10 ceiling, not high enough to escalate
+    await clear_to_run(user)
+    said = await log_run(user, 6, 4)  # above the 5/10 ceiling, not high enough to escalate
     assert "6/10" in said and "tell your physical therapist" in said
     async with harness.services.sessions() as session:
         me = await session.get(User, user_id)
@@ -197,21 +183,14 @@ async def test_a_painful_run_brings_the_gentle_flare_nudge_not_cheering(
 async def test_a_runner_on_plan_is_not_nagged_about_missed_check_ins(harness: BotHarness) -> None:
     """Run day, rest day, run day...: the home-exercise check-ins go unanswered, but those
     days followed the plan, so no "you've missed two days" nudge and the streak holds."""
-    from bot.db.models import NudgeLog, User
-    from bot.services.nudge_planner import plan_next_nudge
+    from bot.db.models import NudgeLog
 
     user_id = await make_user(harness, at=time(19, 0))
-    async with harness.services.sessions() as session:
-        me = await session.get(User, user_id)
-        assert me is not None
-        me.nudge_cadence = "normal"
-        now = harness.clock.now()
-        await plan_next_nudge(session, me, now, now)
-        await session.commit()
+    await start_nudges(harness, user_id)
     user = harness.user(1001)
-    await _clear(user)
+    await clear_to_run(user)
     for _ in range(3):  # Friday, Sunday, Tuesday
-        await _run(user, 1, 1)
+        await log_run(user, 1, 1)
         await harness.advance(timedelta(hours=24), step=timedelta(minutes=30))
         await user.press("Better", _by_button(user))
         await harness.advance(timedelta(hours=24), step=timedelta(minutes=30))
@@ -228,10 +207,8 @@ async def test_a_runner_on_plan_is_not_nagged_about_missed_check_ins(harness: Bo
 async def test_a_week_with_a_painful_run_gets_the_flare_summary_not_cheering(
     harness: BotHarness,
 ) -> None:
-    await make_user(harness, at=time(19, 0))
-    user = harness.user(1001)
-    await _clear(user)
-    await _run(user, 6, 4)  # Friday: above the ceiling, a step back
+    _, user = await cleared_runner(harness)
+    await log_run(user, 6, 4)  # Friday: above the ceiling, a step back
     await harness.advance(timedelta(days=2, hours=10, minutes=30), step=timedelta(minutes=30))
     (summary,) = [t for t in user.texts if "Runs this week" in t]
     assert "Highest pain on a run: 6/10" in summary

@@ -13,7 +13,22 @@ from bot.db.models import RedFlagReport, RehabProfile, ScheduledMessage, User
 from bot.domain.kinds import MessageKind
 from tests.harness.bot import BotHarness, SimUser
 from tests.harness.fake_telegram import SentMessage
-from tests.test_onboarding import onboard
+from tests.helpers.onboarding import finish_onboarding, onboarded, to_area_question
+from tests.helpers.running import (
+    answer_run_morning,
+    cleared_runner,
+    log_run,
+    next_day,
+    open_running,
+)
+from tests.helpers.seed import (
+    advance_to_after_pt_prompt,
+    at_first_checkin,
+    checkins,
+    give_pt_session_today,
+    make_user,
+    seeded_user,
+)
 from tests.test_progress_report import pdf_text
 
 EMERGENCY = "pins and needles in both legs and I peed myself a bit"
@@ -51,9 +66,7 @@ async def test_a_red_flag_typed_during_onboarding_is_answered_and_never_becomes_
     harness: BotHarness,
 ) -> None:
     user = harness.user()
-    await user.say("/start")
-    await user.press("let's start")
-    asked = user.tg.last_with_buttons(user.id)  # the injury-area question
+    asked = await to_area_question(user)  # the injury-area question
     reply = await user.say(URGENT)
     assert reply is not None and "doctor" in (reply.text or "").lower()
     assert await _count(harness, RedFlagReport) == 1
@@ -67,8 +80,7 @@ async def test_a_red_flag_typed_during_onboarding_is_answered_and_never_becomes_
 async def test_the_hold_silences_checkins_nudges_and_summaries_until_a_clinician_cleared(
     harness: BotHarness,
 ) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say(EMERGENCY)
     advice = user.last
     assert "emergency" in (advice.text or "").lower()
@@ -116,8 +128,7 @@ async def test_the_hold_silences_checkins_nudges_and_summaries_until_a_clinician
 async def test_once_seen_the_follow_up_asks_about_the_go_ahead_not_about_being_seen(
     harness: BotHarness,
 ) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say(EMERGENCY)
     await user.press("clinician has seen me")  # then no answer to "did they clear you?"
     assert (await _user(harness)).safety_level == "emergency"
@@ -135,8 +146,7 @@ async def test_once_seen_the_follow_up_asks_about_the_go_ahead_not_about_being_s
 async def test_a_graver_flag_after_being_seen_asks_about_being_seen_again(
     harness: BotHarness,
 ) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say(URGENT)
     await user.press("clinician has seen me")
     await user.say(EMERGENCY)  # something new and worse: a new visit, not the old clearance
@@ -147,8 +157,7 @@ async def test_a_graver_flag_after_being_seen_asks_about_being_seen_again(
 
 
 async def test_a_release_tapped_by_mistake_can_be_taken_back(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say(URGENT)
     await user.press("clinician has seen me")
     await user.press("Cleared to carry on")
@@ -161,8 +170,7 @@ async def test_a_release_tapped_by_mistake_can_be_taken_back(harness: BotHarness
 
 
 async def test_checkins_do_not_come_the_evening_of_an_urgent_flag(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)  # first check-in today at 19:00 Berlin
+    user = await onboarded(harness)  # first check-in today at 19:00 Berlin
     await user.say(URGENT)
     before = len(user.tg.messages(user.id))
     await harness.advance(timedelta(hours=14), step=timedelta(minutes=15))
@@ -173,8 +181,7 @@ async def test_checkins_do_not_come_the_evening_of_an_urgent_flag(harness: BotHa
 async def test_an_edit_is_triaged_once_and_never_handled_as_a_new_message(
     harness: BotHarness,
 ) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     before = len(user.tg.messages(user.id))
     await user.edit(424242, "my knee is a bit sore today")
     assert _since(user, before) == []  # an edit of harmless words: no reply at all
@@ -196,11 +203,7 @@ async def test_an_edit_is_triaged_once_and_never_handled_as_a_new_message(
 async def test_editing_a_step_answer_changes_nothing_and_a_flagged_edit_is_not_saved(
     harness: BotHarness,
 ) -> None:
-    from tests.test_checkin_flow import checkins, make_user
-
-    await make_user(harness)
-    user = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    user = await at_first_checkin(harness)
     await user.press("Did them all")
     await user.press("3")
     await user.say("Felt fine on the bridges")
@@ -211,8 +214,6 @@ async def test_editing_a_step_answer_changes_nothing_and_a_flagged_edit_is_not_s
 
 async def _nudging_user(h: BotHarness) -> SimUser:
     """An onboarded user who gets nudges (cadence normal), check-in at 19:00 Berlin."""
-    from tests.test_checkin_flow import make_user
-
     await make_user(h)
     async with h.services.sessions() as session:
         row = (await session.execute(select(User).where(User.telegram_id == 1001))).scalar_one()
@@ -273,11 +274,7 @@ async def test_pain_7_then_8_then_worse_escalates_and_silences_cheering_nudges(
 
 
 async def test_a_typed_pain_score_is_saved_like_a_tap(harness: BotHarness) -> None:
-    from tests.test_checkin_flow import checkins, make_user
-
-    await make_user(harness)
-    user = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    user = await at_first_checkin(harness)
     await user.press("Did them all")
     await user.say("pain 4/10")
     assert any("Pain during exercise: 4/10" in t for t in user.texts[-2:])
@@ -287,11 +284,7 @@ async def test_a_typed_pain_score_is_saved_like_a_tap(harness: BotHarness) -> No
 
 
 async def test_a_typed_score_with_a_red_flag_is_triaged_and_saved(harness: BotHarness) -> None:
-    from tests.test_checkin_flow import checkins, make_user
-
-    await make_user(harness)
-    user = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    user = await at_first_checkin(harness)
     await user.press("Did them all")
     before = len(user.texts)
     await user.say("7 and it woke me at night again")
@@ -305,11 +298,7 @@ async def test_a_typed_score_with_a_red_flag_is_triaged_and_saved(harness: BotHa
 async def test_a_question_while_the_pain_buttons_show_still_gets_an_answer(
     harness: BotHarness,
 ) -> None:
-    from tests.test_checkin_flow import checkins, make_user
-
-    await make_user(harness)
-    user = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    user = await at_first_checkin(harness)
     await user.press("Did them all")
     pain_question = user.last
     await user.say("how long until I can run again?")
@@ -364,20 +353,15 @@ async def test_worse_next_morning_twice_escalates_once_and_holds_missed_day_nudg
 async def test_pain_on_runs_escalates_in_running_words_once_per_open_concern(
     harness: BotHarness,
 ) -> None:
-    from tests.test_checkin_flow import make_user
-    from tests.test_return_to_run import _clear, _next_day, _run
-
-    await make_user(harness)
-    user = harness.user(1001)
-    await _clear(user)
-    await _run(user, 7, 7)
+    _, user = await cleared_runner(harness)
+    await log_run(user, 7, 7)
     first = user.texts[-1]
     assert "on a run" in first and "before your next run" in first
     assert "exercise" not in first  # worded for a run, not for home exercises
-    await _next_day(harness)
-    await _next_day(harness)
+    await next_day(harness)
+    await next_day(harness)
     before = len(user.texts)
-    await _run(user, 8, 8)
+    await log_run(user, 8, 8)
     again = user.texts[before:]
     assert not any("Pain above 6 out of 10" in t for t in again)  # not the whole message again
     assert any("still higher" in t and "before your next run" in t for t in again)
@@ -388,21 +372,16 @@ async def test_pain_on_runs_escalates_in_running_words_once_per_open_concern(
 async def test_worse_mornings_after_runs_escalate_and_hold_progression(
     harness: BotHarness,
 ) -> None:
-    from tests.test_checkin_flow import make_user
-    from tests.test_return_to_run import _clear, _morning, _next_day, _run
-
-    await make_user(harness)
-    user = harness.user(1001)
-    await _clear(user)
-    await _run(user, 2, 2)
-    await _next_day(harness)
-    await _morning(user, "Worse")
+    _, user = await cleared_runner(harness)
+    await log_run(user, 2, 2)
+    await next_day(harness)
+    await answer_run_morning(user, "Worse")
     assert (await _user(harness)).safety_level == "none"
-    await _next_day(harness)
-    await _run(user, 2, 2)
-    await _next_day(harness)
+    await next_day(harness)
+    await log_run(user, 2, 2)
+    await next_day(harness)
     before = len(user.texts)
-    await _morning(user, "Worse")
+    await answer_run_morning(user, "Worse")
     said = " ".join(user.texts[before:])
     assert "morning after a run, twice in a row" in said and "before your next run" in said
     assert (await _user(harness)).safety_level == "watch"  # progression is held
@@ -412,11 +391,7 @@ async def test_worse_mornings_after_runs_escalate_and_hold_progression(
 async def test_during_a_hold_checkin_today_progress_and_old_buttons_explain_the_hold(
     harness: BotHarness,
 ) -> None:
-    from tests.test_checkin_flow import checkins, make_user
-
-    await make_user(harness)
-    user = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))  # 19:05: today's check-in arrives
+    user = await at_first_checkin(harness)  # 19:05: today's check-in arrives
     old_checkin = user.tg.last_with_buttons(user.id)
     await user.say(URGENT)
 
@@ -443,10 +418,7 @@ async def test_during_a_hold_checkin_today_progress_and_old_buttons_explain_the_
 async def test_during_a_watch_checkins_go_on_without_praise_or_streak_talk(
     harness: BotHarness,
 ) -> None:
-    from tests.test_checkin_flow import make_user
-
-    await make_user(harness)
-    user = harness.user(1001)
+    user = await seeded_user(harness)
     await user.say("my shin hurts when I hop on it")  # a "contact" sign: a watch
     assert (await _user(harness)).safety_level == "watch"
     await harness.advance(timedelta(hours=10, minutes=5))  # the check-in still comes
@@ -468,8 +440,7 @@ async def test_red_flags_typed_as_onboarding_other_and_exercise_answers_are_neve
     from tests.test_onboarding import _dialog
 
     user = harness.user()
-    await user.say("/start")
-    await user.press("let's start")
+    await to_area_question(user)
     await user.press("Other")
     reply = await user.say("calf swollen and hot after my flight")
     assert reply is not None and "doctor" in (reply.text or "").lower()
@@ -489,11 +460,7 @@ async def test_red_flags_typed_as_onboarding_other_and_exercise_answers_are_neve
 async def test_a_red_flag_typed_as_a_checkin_note_is_not_saved(
     harness: BotHarness,
 ) -> None:
-    from tests.test_checkin_flow import checkins, make_user
-
-    await make_user(harness)
-    user = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    user = await at_first_checkin(harness)
     await user.press("Did them all")
     await user.press("3")  # the note step follows
     reply = await user.say(URGENT)
@@ -504,13 +471,9 @@ async def test_a_red_flag_typed_as_a_checkin_note_is_not_saved(
 
 async def test_a_runs_pain_can_be_typed_and_a_flag_in_it_is_triaged(harness: BotHarness) -> None:
     from bot.db.models import RunLog
-    from tests.test_checkin_flow import make_user
-    from tests.test_return_to_run import _clear, _running
 
-    await make_user(harness)
-    user = harness.user(1001)
-    await _clear(user)
-    await user.press("Done as planned", await _running(user))
+    _, user = await cleared_runner(harness)
+    await user.press("Done as planned", await open_running(user))
     await user.say("3")
     assert "Pain during: 3/10" in (user.last.text or "")
     before = len(user.texts)
@@ -527,13 +490,9 @@ async def test_a_question_at_a_runs_pain_step_is_answered_and_the_buttons_still_
     harness: BotHarness,
 ) -> None:
     from bot.db.models import RunLog
-    from tests.test_checkin_flow import make_user
-    from tests.test_return_to_run import _clear, _running
 
-    await make_user(harness)
-    user = harness.user(1001)
-    await _clear(user)
-    await user.press("Done as planned", await _running(user))
+    _, user = await cleared_runner(harness)
+    await user.press("Done as planned", await open_running(user))
     asked = user.last
     await user.say("how long until I can run again?")
     assert "Pain during" not in (user.last.text or "")
@@ -547,8 +506,7 @@ async def test_a_question_at_a_runs_pain_step_is_answered_and_the_buttons_still_
 async def test_an_emergency_hold_leads_with_emergency_wording_in_every_hold_reply(
     harness: BotHarness,
 ) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     advice = await user.say(EMERGENCY)
     assert advice is not None
     assert "emergency" in (advice.text or "").splitlines()[0].lower()
@@ -562,8 +520,7 @@ async def test_an_emergency_hold_leads_with_emergency_wording_in_every_hold_repl
 async def test_after_a_release_the_user_can_note_what_the_clinician_advised(
     harness: BotHarness,
 ) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say(URGENT)
     await user.press("clinician has seen me")
     await user.press("Cleared to carry on")
@@ -582,11 +539,7 @@ async def test_after_a_release_the_user_can_note_what_the_clinician_advised(
 async def test_a_pain_watch_ends_when_the_pt_adjusted_the_plan_or_the_pain_settles(
     harness: BotHarness,
 ) -> None:
-    from tests.test_checkin_flow import make_user
-
-    await make_user(harness)
-    user = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    user = await at_first_checkin(harness)
     await user.press("Did them all")
     await user.press("8")
     escalation = next(
@@ -615,7 +568,6 @@ async def test_a_pain_watch_ends_when_the_pt_adjusted_the_plan_or_the_pain_settl
 
 
 async def test_the_weekly_summary_during_a_watch_has_no_streak_line(harness: BotHarness) -> None:
-    from tests.test_checkin_flow import make_user
     from tests.test_weekly_and_pt import _add_checkins
 
     user_id = await make_user(harness, at=time(9, 0))
@@ -633,26 +585,12 @@ async def test_the_weekly_summary_during_a_watch_has_no_streak_line(harness: Bot
 async def test_a_red_flag_typed_as_a_pt_note_is_answered_and_the_note_step_waits(
     harness: BotHarness,
 ) -> None:
-    from sqlalchemy import update
-
     from bot.db.models import PtSession
-    from bot.services.planner import schedule_user
-    from tests.test_checkin_flow import make_user
 
     user_id = await make_user(harness, at=time(9, 0))
-    async with harness.services.sessions() as session:
-        await session.execute(
-            update(RehabProfile)
-            .where(RehabProfile.user_id == user_id)
-            .values(pt_weekdays=[4], pt_time=time(16, 0))  # Fridays at 16:00, today
-        )
-        me = await session.get(User, user_id)
-        assert me is not None
-        await schedule_user(session, me, harness.clock.now(), harness.settings)
-        await session.commit()
+    await give_pt_session_today(harness, user_id)  # Fridays at 16:00, today
     user = harness.user(1001)
-    await harness.advance(timedelta(hours=9, minutes=10), step=timedelta(minutes=15))
-    prompt = user.tg.last_with_buttons(1001)
+    prompt = await advance_to_after_pt_prompt(harness, user)
     await user.press("Note what changed", prompt)
     reply = await user.say("my shin hurts when I hop on it")
     assert reply is not None and "physical therapist" in (reply.text or "")
@@ -667,22 +605,10 @@ async def test_a_hold_from_a_flag_during_onboarding_gets_its_follow_up_once_set_
     harness: BotHarness,
 ) -> None:
     user = harness.user()
-    await user.say("/start")
-    await user.press("let's start")
-    asked = user.tg.last_with_buttons(user.id)
+    asked = await to_area_question(user)
     await user.say(URGENT)  # no time zone yet: nothing can be planned
     await user.press("Knee", asked)
-    await user.press("A few days ago")
-    await user.press("2")
-    await user.press("Tue")
-    await user.press("Thu")
-    await user.press("Done")
-    await user.say("17:30")
-    await user.press("Glute bridges")
-    await user.press("Confirm")
-    await user.press("19:00")
-    await user.say("Berlin")
-    await user.press("All set")
+    await finish_onboarding(user, own_exercise=None)
     assert (await _user(harness)).safety_level == "urgent"
     before = len(user.tg.messages(user.id))
     await harness.advance(timedelta(days=2), step=timedelta(hours=1))

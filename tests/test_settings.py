@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.db.models import RedFlagReport, RehabProfile, ScheduledMessage, User
 from tests.harness.bot import BotHarness
-from tests.test_onboarding import onboard
+from tests.helpers.onboarding import onboarded
 
 
 async def _state(harness: BotHarness) -> tuple[User, RehabProfile, list[ScheduledMessage]]:
@@ -33,8 +33,7 @@ async def _state(harness: BotHarness) -> tuple[User, RehabProfile, list[Schedule
 
 
 async def test_changing_checkin_time_moves_the_pending_checkin(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)  # Berlin, 19:00
+    user = await onboarded(harness)  # Berlin, 19:00
     await user.say("/settings")
     assert "Your settings" in (user.last.text or "")
     await user.press("Check-in time")
@@ -50,8 +49,7 @@ async def test_changing_checkin_time_moves_the_pending_checkin(harness: BotHarne
 async def test_changing_checkin_time_by_button_to_an_earlier_hour_means_tomorrow(
     harness: BotHarness,
 ) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say("/settings")
     await user.press("Check-in time")
     await user.press("08:00")  # 09:00 in Berlin already: next is tomorrow 08:00 = 07:00Z
@@ -63,8 +61,7 @@ async def test_changing_checkin_time_by_button_to_an_earlier_hour_means_tomorrow
 async def test_changing_timezone_moves_the_checkin_to_the_new_local_time(
     harness: BotHarness,
 ) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say("/settings")
     await user.press("Time zone")
     await user.say("Nowhereville Qqq")
@@ -78,8 +75,7 @@ async def test_changing_timezone_moves_the_checkin_to_the_new_local_time(
 
 
 async def test_pt_schedule_area_nudges_and_quiet_hours(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say("/settings")
     await user.press("PT sessions")
     await user.press("3")
@@ -114,8 +110,7 @@ async def test_pt_schedule_area_nudges_and_quiet_hours(harness: BotHarness) -> N
 
 
 async def test_stale_settings_button_changes_nothing(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say("/settings")
     await user.press("Check-in time")
     times = user.last
@@ -133,8 +128,7 @@ async def test_settings_before_setup_points_to_start(harness: BotHarness) -> Non
 
 
 async def test_cancel_leaves_a_settings_change_without_saving(harness: BotHarness) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say("/settings")
     await user.press("Quiet hours")
     await user.press("23:00")
@@ -151,8 +145,7 @@ async def test_cancel_leaves_a_settings_change_without_saving(harness: BotHarnes
 async def test_a_red_flag_typed_at_a_settings_step_is_answered_and_never_saved(
     harness: BotHarness,
 ) -> None:
-    user = harness.user()
-    await onboard(user)
+    user = await onboarded(harness)
     await user.say("/settings")
     await user.press("Injury area")
     await user.press("Other (type it)")

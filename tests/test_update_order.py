@@ -19,7 +19,7 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from tests.harness import updates
 from tests.harness.bot import BotHarness
-from tests.test_checkin_flow import checkins, make_user
+from tests.helpers.seed import checkins, make_user
 
 
 async def eventually(condition: Callable[[], bool], what: str) -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from bot.db.models import CheckIn, PtSession, RehabProfile, User
-from bot.services.planner import schedule_user
+from bot.db.models import CheckIn, PtSession
 from tests.harness.bot import BotHarness
-from tests.test_checkin_flow import make_user
+from tests.helpers.seed import give_pt_session_today, make_user
 
 
 async def _add_checkins(harness: BotHarness, user_id: int, days: int, pain: int) -> None:
@@ -57,16 +56,7 @@ async def test_weekly_summary_without_enough_data_is_text_and_says_so(harness: B
 
 async def test_pt_day_reminder_before_and_note_after_are_saved(harness: BotHarness) -> None:
     user_id = await make_user(harness, at=time(9, 0))
-    async with harness.services.sessions() as session:
-        await session.execute(
-            update(RehabProfile)
-            .where(RehabProfile.user_id == user_id)
-            .values(pt_weekdays=[4], pt_time=time(16, 0))  # Fridays at 16:00, today
-        )
-        user = await session.get(User, user_id)
-        assert user is not None
-        await schedule_user(session, user, harness.clock.now(), harness.settings)
-        await session.commit()
+    await give_pt_session_today(harness, user_id)  # Fridays at 16:00, today
     alex = harness.user(1001)
     # Berlin 14:00 (two hours before) is 13:00 UTC: 5 hours after the start.
     await harness.advance(timedelta(hours=4, minutes=55), step=timedelta(minutes=15))

@@ -20,7 +20,7 @@ from sqlalchemy import update
 from bot.db.models import CheckIn, User
 from bot.domain.content import CONTENT_DIR, render_text
 from tests.harness.bot import BotHarness
-from tests.test_checkin_flow import make_user
+from tests.helpers.seed import at_first_checkin, make_user, seeded_user
 
 LEFTOVER = re.compile(r"\{[^{}\s]*\}")
 
@@ -182,9 +182,7 @@ def test_settings_confirmation_reads_naturally_for_every_cadence() -> None:
 
 
 async def test_morning_question_names_the_injury(harness: BotHarness) -> None:
-    await make_user(harness)  # a knee user
-    alex = harness.user(1001)
-    await harness.advance(timedelta(hours=10, minutes=5))
+    alex = await at_first_checkin(harness)  # a knee user
     await alex.press("Did them all")
     await alex.press("5")
     await alex.press("Skip")
@@ -279,8 +277,7 @@ async def test_weekly_summary_under_a_safety_hold_without_pain_scores_does_not_c
 
 
 async def test_report_caption_states_the_period_length_once(harness: BotHarness) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
+    alex = await seeded_user(harness)
     await alex.say("/report")
     caption = next(m.caption for m in reversed(alex.tg.messages(1001)) if m.kind == "document")
     assert caption is not None
@@ -313,8 +310,7 @@ def test_faq_button_labels_are_shortened_at_word_boundaries() -> None:
 
 
 async def test_faq_topic_buttons_through_the_bot_end_on_whole_words(harness: BotHarness) -> None:
-    await make_user(harness)
-    alex = harness.user(1001)
+    alex = await seeded_user(harness)
     await alex.say("/faq")
     topics = [label for label, data in alex.last.buttons if data.startswith("faq:t:")]
     assert topics

@@ -32,6 +32,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.harness.message_json import content_fields
+
 BOT_ID = 7000000002
 BOT_USERNAME = "pt_coach_e2e_bot"
 MAX_TEXT = 4096
@@ -166,27 +168,7 @@ class SentMessage:
             "chat": {"id": self.chat_id, "type": "private", "first_name": "User"},
             "from": _bot_user(),
         }
-        if self.kind == "text":
-            data["text"] = self.text
-        elif self.kind == "photo":
-            data["photo"] = [
-                {
-                    "file_id": f"photo{self.message_id}",
-                    "file_unique_id": f"p{self.message_id}",
-                    "width": 800,
-                    "height": 500,
-                }
-            ]
-        else:
-            data["document"] = {
-                "file_id": f"doc{self.message_id}",
-                "file_unique_id": f"d{self.message_id}",
-                "file_name": self.filename,
-            }
-        if self.caption:
-            data["caption"] = self.caption
-        if self.reply_markup and "inline_keyboard" in self.reply_markup:
-            data["reply_markup"] = self.reply_markup
+        data.update(content_fields(self))
         return data
 
 

@@ -24,11 +24,12 @@ import pytest
 from sqlalchemy import pool, select
 
 from bot.db.engine import create_engine, create_session_factory
-from bot.db.models import Exercise, RehabProfile, ScheduledMessage, User
+from bot.db.models import ScheduledMessage, User
 from bot.domain.kinds import MessageKind
 from bot.domain.timing import local_date
 from bot.services.planner import upsert_message
 from tests.botapi.server import BotApiServer
+from tests.helpers.seed import add_onboarded_user
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123:TEST"
@@ -216,48 +217,17 @@ def seed_users(
         try:
             async with sessions() as session:
                 for telegram_id in telegram_ids:
-                    user = User(
-                        telegram_id=telegram_id,
-                        chat_id=telegram_id,
+                    user = await add_onboarded_user(
+                        session,
+                        telegram_id,
+                        now,
                         first_name=f"Runner{telegram_id}",
-                        timezone=zone,
-                        checkin_time=dtime(19, 0),
-                        status="active",
-                        consent_at=now,
-                        onboarded_at=now - timedelta(days=3),
-                        nudge_cadence="off",
-                        nudge_seed=7,
-                        quiet_start=dtime(0, 0),
-                        quiet_end=dtime(0, 0),
-                        rest_weekdays=[],
-                        weekly_summary_weekday=6,
-                        weekly_summary_time=dtime(19, 0),
-                        created_at=now,
-                        updated_at=now,
+                        zone=zone,
+                        quiet=(dtime(0, 0), dtime(0, 0)),
+                        stopped_running_on=now.date() - timedelta(days=10),
+                        pt_sessions_per_week=0,
+                        exercises=("Clamshells",),
                     )
-                    session.add(user)
-                    await session.flush()
-                    session.add(
-                        RehabProfile(
-                            user_id=user.id,
-                            injury_area="knee",
-                            stopped_running_on=now.date() - timedelta(days=10),
-                            pt_sessions_per_week=0,
-                            pt_weekdays=[],
-                            returning_to_run=False,
-                        )
-                    )
-                    session.add(
-                        Exercise(
-                            user_id=user.id,
-                            position=0,
-                            name="Clamshells",
-                            sets=3,
-                            reps=15,
-                            created_at=now,
-                        )
-                    )
-                    await session.flush()
                     await upsert_message(
                         session,
                         user_id=user.id,

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from telegram.error import TimedOut
 
 from bot.transport import InProcessRequest, Upload, error, ok
+from tests.harness.message_json import content_fields
 
 BOT_ID = 7000000001
 BOT_USERNAME = "pt_coach_test_bot"
@@ -81,28 +82,7 @@ class SentMessage:
                 "username": BOT_USERNAME,
             },
         }
-        if self.kind == "text":
-            data["text"] = self.text
-        elif self.kind == "photo":
-            data["photo"] = [
-                {
-                    "file_id": f"photo{self.message_id}",
-                    "file_unique_id": f"u{self.message_id}",
-                    "width": 800,
-                    "height": 500,
-                }
-            ]
-        else:
-            data["document"] = {
-                "file_id": f"doc{self.message_id}",
-                "file_unique_id": f"d{self.message_id}",
-                "file_name": self.filename,
-            }
-        if self.caption:
-            data["caption"] = self.caption
-        if self.reply_markup and "inline_keyboard" in self.reply_markup:
-            # Telegram returns only inline keyboards in a Message, never reply keyboards.
-            data["reply_markup"] = self.reply_markup
+        data.update(content_fields(self))
         return data
 
 
@@ -403,26 +383,23 @@ class FakeTelegram(InProcessRequest):
         return True
 
     def _api_sendDocument(self, params: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
-        if "document" not in files:
-            raise TelegramError400("there is no document in the request")
-        caption = params.get("caption")
-        if isinstance(caption, str):
-            self.placeholder_leaks.extend(PLACEHOLDER.findall(caption))
-        if caption and len(caption) > MAX_CAPTION:
-            raise TelegramError400("message caption is too long")
-        return self._new_message(
-            int(params["chat_id"]),
-            text=None,
-            reply_markup=self._check_markup(params),
-            kind="document",
-            caption=caption,
-            file=files["document"],
-            filename=params.get("document__filename"),
-        ).to_api()
+        return self._send_file(params, files, "document", filename=params.get("document__filename"))
 
     def _api_sendPhoto(self, params: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
-        if "photo" not in files:
-            raise TelegramError400("there is no photo in the request")
+        return self._send_file(params, files, "photo")
+
+    def _send_file(
+        self,
+        params: dict[str, Any],
+        files: dict[str, bytes],
+        kind: str,
+        *,
+        filename: str | None = None,
+    ) -> dict[str, Any]:
+        """sendDocument and sendPhoto: the upload under ``kind`` is required, the caption is
+        checked for placeholders and length like a text, and the message is recorded."""
+        if kind not in files:
+            raise TelegramError400(f"there is no {kind} in the request")
         caption = params.get("caption")
         if isinstance(caption, str):
             self.placeholder_leaks.extend(PLACEHOLDER.findall(caption))
@@ -432,9 +409,10 @@ class FakeTelegram(InProcessRequest):
             int(params["chat_id"]),
             text=None,
             reply_markup=self._check_markup(params),
-            kind="photo",
+            kind=kind,
             caption=caption,
-            file=files["photo"],
+            file=files[kind],
+            filename=filename,
         ).to_api()
 
     def _api_sendChatAction(self, params: dict[str, Any], files: dict[str, bytes]) -> bool:
