@@ -9,8 +9,8 @@ import re
 from bot.domain.content import load_nudges
 from bot.domain.triage import default_triager
 from tests.harness.bot import BotHarness
-from tests.test_checkin_flow import make_user
-from tests.test_return_to_run import _clear
+from tests.helpers.running import clear_to_run
+from tests.helpers.seed import make_user
 
 NIGHT_PAIN = "my knee aches even when I'm resting and it woke me at night"
 HOP_PAIN = "my shin hurts when I hop on it"
@@ -39,7 +39,7 @@ async def test_a_user_in_rehab_is_not_told_to_ease_off_running(harness: BotHarne
 async def test_a_user_back_to_running_is_told_to_ease_off_running(harness: BotHarness) -> None:
     await make_user(harness)
     user = harness.user(1001)
-    await _clear(user)  # cleared by the clinician: the return-to-running phase
+    await clear_to_run(user)  # cleared by the clinician: the return-to-running phase
     advice = await user.say(NIGHT_PAIN)
     assert advice is not None and "Please ease off running" in (advice.text or "")
     await user.say(HOP_PAIN)

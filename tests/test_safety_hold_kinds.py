@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.db.models import ScheduledMessage
 from bot.domain.kinds import MessageKind
 from tests.harness.bot import BotHarness, SimUser
-from tests.test_onboarding import onboard
+from tests.helpers.onboarding import onboard
 from tests.test_safety_stories import EMERGENCY, URGENT
 
 # checkin.toml's pt_session_reminder variants.

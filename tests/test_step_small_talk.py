@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 from bot.db.models import CheckIn, Exercise, PtSession, RedFlagReport, RehabProfile, User
 from bot.services.planner import schedule_user
 from tests.harness.bot import BotHarness
-from tests.test_checkin_flow import make_user
-from tests.test_onboarding import onboard
+from tests.helpers.onboarding import onboard
+from tests.helpers.seed import make_user
 from tests.test_return_to_run import _asked_for_pts_stages
 from tests.test_safety_stories import URGENT
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.db.models import RehabProfile, User
 from tests.harness.bot import BotHarness
-from tests.test_onboarding import onboard
+from tests.helpers.onboarding import onboard
 
 
 async def test_typed_onboarding_answers_are_echoed_in_the_parsed_form(
