@@ -452,6 +452,25 @@ class PlanFull(Exception):
     """A template cannot be added: the plan already holds ``MAX_EXERCISES``."""
 
 
+_PLAN_DONE = re.compile(
+    r"^(?:(?:ok(?:ay)?|yes|yep|great)\W*\s+)?"
+    r"(?:confirm|confirmed|confirm (?:it|them|the plan|my plan)|done|i'?m done|all done|"
+    r"finished|that'?s (?:it|all|everything|my plan|the lot)|no more|nothing else|save(?: it)?)"
+    r"\W*$",
+    re.IGNORECASE,
+)
+"""What "the list is complete" reads like when it is typed at the exercise step."""
+
+
+def read_exercises_done(text: str | None) -> ExercisesConfirmed | None:
+    """The exercise list typed as finished ("confirm", "done", "that's all", or the Confirm
+    button's own words), as the Confirm button would say it; None for anything else."""
+    cleaned = " ".join((text or "").replace("\u2019", "'").split())
+    if matches_choice(cleaned, button("confirm_plan")) or _PLAN_DONE.match(cleaned):
+        return ExercisesConfirmed()
+    return None
+
+
 def exercise_from_button(
     args: list[str], answers: Answers
 ) -> TemplateToggled | OwnExerciseRemoved | ExercisesConfirmed | None:

@@ -203,6 +203,9 @@ async def answer_text(
         return Outcome.nothing()
     user, step, answers = current.user, current.step, current.answers
     default_zone = settings.schedule.default_timezone
+    if step is Step.EXERCISES and machine.read_exercises_done(text) is not None:
+        # "confirm", "done", "that's all": the Confirm button, typed.
+        return await _confirm_exercises(session, user, answers, now, settings, edit=False)
     intent = machine.typed_intent(text) if text is not None and step is not Step.TIMEZONE else None
     if intent == "question":
         # A question is answered (or pointed to /faq), never stored as the step's answer.
@@ -434,18 +437,34 @@ async def _exercise_button(
         return Outcome.nothing(t("exercises.too_many", max=MAX_EXERCISES))
     if answer is None:
         return Outcome.nothing(t("common.stale"))
+    if isinstance(answer, ExercisesConfirmed):
+        return await _confirm_exercises(session, user, answers, now, settings, edit=True)
     today = _today(answers, now, settings)
     transition = machine.apply(answers, Step.EXERCISES, answer, today)
-    if isinstance(answer, ExercisesConfirmed):
-        plan = ", ".join(d.label for d in answers.drafts()) or t("exercises.empty_plan")
-        confirm = Reply(t("exercises.confirmed", plan=plan), edit=True)
-        return _out(confirm, await _goto(session, user, transition, now, settings))
     await set_dialog(session, user.id, FLOW, transition.step, transition.answers.to_data(), now)
     added = None
     if isinstance(answer, machine.TemplateToggled) and answer.index in transition.answers.picks:
         added = answer.index  # just ticked (not unticked): show its cues
     text, rows = views.exercises_prompt(transition.answers, added)
     return _out(Reply(text, frozen(rows), edit=True))
+
+
+async def _confirm_exercises(
+    session: AsyncSession,
+    user: User,
+    answers: Answers,
+    now: datetime,
+    settings: Settings,
+    *,
+    edit: bool,
+) -> Outcome:
+    """The exercise list is complete (Confirm tapped, or typed): say the plan, ask on."""
+    transition = machine.apply(
+        answers, Step.EXERCISES, ExercisesConfirmed(), _today(answers, now, settings)
+    )
+    plan = ", ".join(d.label for d in answers.drafts()) or t("exercises.empty_plan")
+    confirm = Reply(t("exercises.confirmed", plan=plan), edit=edit)
+    return _out(confirm, await _goto(session, user, transition, now, settings))
 
 
 async def _finish(
@@ -466,16 +485,14 @@ async def _finish(
     due = await finish_onboarding(session, user, result, now, settings)
     await clear_dialog(session, user.id)
     log.info("onboarding finished", extra={"user_id": user.id})
-    return _out(
-        Reply(views.summary_text(answers, now, zone), edit=True),
-        Reply(
-            t(
-                "done.finished",
-                first_name=user.first_name or "there",
-                when=describe_when(due, zone, now),
-            )
-        ),
+    finished = Reply(
+        t(
+            "done.finished",
+            first_name=user.first_name or "there",
+            when=describe_when(due, zone, now),
+        )
     )
+    return _out(Reply(views.summary_text(answers, now, zone), edit=True), finished)
 
 
 # --- after onboarding -----------------------------------------------------------------------

@@ -1,0 +1,50 @@
+"""A user who types everything instead of tapping: what they type where a button is offered
+works like the button (walk-through of a typing Achilles runner)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.db.models import Exercise, User
+from tests.harness.bot import BotHarness, SimUser
+
+
+async def _plan(harness: BotHarness) -> list[str]:
+    async with harness.services.sessions() as session:
+        user = (await session.execute(select(User))).scalar_one()
+        rows = await session.execute(select(Exercise.name).where(Exercise.user_id == user.id))
+        return sorted(rows.scalars())
+
+
+async def _to_exercises(user: SimUser) -> None:
+    await user.say("/start")
+    await user.press("let's start")
+    await user.say("achilles")
+    await user.say("six weeks ago")
+    await user.say("0")
+
+
+async def test_typing_confirm_or_done_at_the_exercise_step_confirms_the_plan(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await _to_exercises(user)
+    await user.say("Eccentric heel drops 3x15")
+    before = len(user.texts)
+    await user.say("confirm")  # not an exercise called "Confirm"
+    said = "\n".join(user.texts[before:])
+    assert "Added: Confirm" not in said
+    assert "Your plan: Eccentric heel drops" in said
+    assert "What time should I check in each day?" in said
+    await user.say("8pm")
+    await user.say("London")
+    await user.press("All set")
+    assert await _plan(harness) == ["Eccentric heel drops"]
+
+
+async def test_typing_done_with_a_plan_moves_on(harness: BotHarness) -> None:
+    user = harness.user()
+    await _to_exercises(user)
+    await user.say("Calf raises 3x15")
+    await user.say("that's all")
+    assert "What time should I check in each day?" in (user.last.text or "")
