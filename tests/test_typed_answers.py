@@ -48,3 +48,23 @@ async def test_typing_done_with_a_plan_moves_on(harness: BotHarness) -> None:
     await user.say("Calf raises 3x15")
     await user.say("that's all")
     assert "What time should I check in each day?" in (user.last.text or "")
+
+
+async def test_typing_a_summary_button_works_like_tapping_it(harness: BotHarness) -> None:
+    user = harness.user()
+    await _to_exercises(user)
+    await user.say("Calf raises 3x15")
+    await user.say("done")
+    await user.say("8pm")
+    await user.say("London")
+    assert "Here's your setup" in (user.last.text or "")
+    await user.say("change time zone")  # the words the time-zone confirmation itself suggests
+    assert "which time zone are you in?" in (user.last.text or "")
+    await user.say("Berlin")
+    assert "Here's your setup" in (user.last.text or "")
+    assert "Europe/Berlin" in (user.last.text or "")
+    before = len(user.texts)
+    await user.say("all set")
+    said = user.texts[before:]
+    assert len(said) == 1 and said[0].startswith("You're all set, Alex!")
+    assert await _plan(harness) == ["Calf raises"]

@@ -492,6 +492,29 @@ def change_from_button(arg: str) -> ChangeRequested | None:
     return None if target is None else ChangeRequested(target)
 
 
+CHANGE_BUTTONS = {
+    "area": "change_area",
+    "stop": "change_stop",
+    "pt": "change_pt",
+    "ex": "change_exercises",
+    "ct": "change_checkin",
+    "tz": "change_timezone",
+}
+"""The summary's change buttons: each one's step (``CHANGE_TARGETS``) and its label key."""
+
+SummaryChoice = ChangeRequested | Literal["all_set"]
+
+
+def read_summary(text: str | None) -> SummaryChoice | None:
+    """A summary button typed as it reads ("all set", "change time zone"); None otherwise."""
+    if matches_choice(text, button("all_set")):
+        return "all_set"
+    for arg, key in CHANGE_BUTTONS.items():
+        if matches_choice(text, button(key)):
+            return change_from_button(arg)
+    return None
+
+
 # --- the machine ----------------------------------------------------------------------------
 
 

@@ -206,6 +206,13 @@ async def answer_text(
     if step is Step.EXERCISES and machine.read_exercises_done(text) is not None:
         # "confirm", "done", "that's all": the Confirm button, typed.
         return await _confirm_exercises(session, user, answers, now, settings, edit=False)
+    if step is Step.SUMMARY:
+        choice = machine.read_summary(text)
+        if choice == "all_set":
+            return await _finish(session, user, answers, now, settings, typed=True)
+        if choice is not None:
+            transition = machine.apply(answers, step, choice, _today(answers, now, settings))
+            return _out(await _goto(session, user, transition, now, settings))
     intent = machine.typed_intent(text) if text is not None and step is not Step.TIMEZONE else None
     if intent == "question":
         # A question is answered (or pointed to /faq), never stored as the step's answer.
@@ -468,8 +475,16 @@ async def _confirm_exercises(
 
 
 async def _finish(
-    session: AsyncSession, user: User, answers: Answers, now: datetime, settings: Settings
+    session: AsyncSession,
+    user: User,
+    answers: Answers,
+    now: datetime,
+    settings: Settings,
+    *,
+    typed: bool = False,
 ) -> Outcome:
+    """The "All set" step: save the profile. A tap turns the summary into the final one (its buttons
+    gone); typed, the summary above stays as it is and only the welcome follows."""
     zone = answers.timezone or settings.schedule.default_timezone
     result = OnboardingResult(
         injury_area=answers.area or "other",
@@ -492,6 +507,8 @@ async def _finish(
             when=describe_when(due, zone, now),
         )
     )
+    if typed:
+        return _out(finished)
     return _out(Reply(views.summary_text(answers, now, zone), edit=True), finished)
 
 

@@ -9,6 +9,7 @@ from bot.domain import callbacks
 from bot.domain.callbacks import ButtonFamily
 from bot.domain.content import load_exercise_templates
 from bot.domain.onboarding import (
+    CHANGE_BUTTONS,
     CHECKIN_TIMES,
     PT_TIMES,
     STOP_BUTTONS,
@@ -109,14 +110,7 @@ def summary_text(answers: Answers, now: datetime, default_zone: str) -> str:
 
 
 def summary_buttons() -> list[Row]:
-    changes = [
-        (button("change_area"), _ob("chg", "area")),
-        (button("change_stop"), _ob("chg", "stop")),
-        (button("change_pt"), _ob("chg", "pt")),
-        (button("change_exercises"), _ob("chg", "ex")),
-        (button("change_checkin"), _ob("chg", "ct")),
-        (button("change_timezone"), _ob("chg", "tz")),
-    ]
+    changes = [(button(key), _ob("chg", arg)) for arg, key in CHANGE_BUTTONS.items()]
     return [*chunk(changes, 2), [(button("all_set"), _ob("done"))]]
 
 
