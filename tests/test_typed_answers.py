@@ -68,3 +68,22 @@ async def test_typing_a_summary_button_works_like_tapping_it(harness: BotHarness
     said = user.texts[before:]
     assert len(said) == 1 and said[0].startswith("You're all set, Alex!")
     assert await _plan(harness) == ["Calf raises"]
+
+
+async def test_sessions_a_week_typed_in_words_are_understood(harness: BotHarness) -> None:
+    user = harness.user()
+    await user.say("/start")
+    await user.press("let's start")
+    await user.say("achilles")
+    await user.say("six weeks ago")
+    assert "Two or three is common" in (user.last.text or "")
+    await user.say("two")  # the question's own word
+    assert "couldn't read" not in (user.last.text or "")
+    assert "Which days are your sessions on?" in (user.last.text or "")
+    other = harness.user(1002, "Sam")
+    await other.say("/start")
+    await other.press("let's start")
+    await other.say("knee")
+    await other.say("2 weeks ago")
+    await other.say("twice a week")
+    assert "Which days are your sessions on?" in (other.last.text or "")

@@ -22,9 +22,9 @@ from bot.domain.parsing import (
     InputError,
     matches_choice,
     parse_exercise,
-    parse_int_in_range,
     parse_stop_date,
     parse_time_of_day,
+    parse_times_a_week,
     parse_weekdays,
 )
 from bot.domain.timezones import resolve_timezone
@@ -370,7 +370,7 @@ def stop_from_button(arg: str, today: date) -> StopChosen | None:
 
 
 def read_pt_count(text: str | None) -> PtCountChosen:
-    return PtCountChosen(parse_int_in_range(text, 0, 7, t("input.what_sessions")))
+    return PtCountChosen(parse_times_a_week(text, 7, t("input.what_sessions")))
 
 
 def pt_count_from_button(arg: str) -> PtCountChosen | None:

@@ -521,6 +521,29 @@ def parse_int_in_range(text: object, lo: int, hi: int, what: str) -> int:
     return value
 
 
+_TIMES_WORDS = {"none": 0, "zero": 0, "no": 0, "once": 1, "twice": 2, "thrice": 3}
+_PER_WEEK = re.compile(
+    r"\b(?:(?:times|x|sessions?|visits?|appointments?)\s*)?"
+    r"(?:(?:a|per|each|every)\s+week|weekly|/\s*w(?:ee)?k)\b|\b(?:times|sessions?)\b|"
+    r"(?<=\d)\s*x\b"
+)
+
+
+def parse_times_a_week(text: object, hi: int, what: str) -> int:
+    """How many times a week, typed as people say it: "2", "two", "twice a week",
+    "3 times a week", "2x", "none"; anything else reads as ``parse_int_in_range``."""
+    if isinstance(text, str):
+        s = " ".join(_PER_WEEK.sub(" ", text.casefold()).split()).strip(" .!")
+        s = re.sub(r"^(?:about|around|usually|normally|roughly|maybe)\s+", "", s)
+        words = {k: v for k, v in _NUMBER_WORDS.items() if k not in ("a", "an")}
+        value = _TIMES_WORDS.get(s, words.get(s))
+        if value is not None and value <= hi:
+            return value
+        if s.isdigit():
+            text = s
+    return parse_int_in_range(text, 0, hi, what)
+
+
 # --- durations and pauses ------------------------------------------------------------------------
 
 _DURATION_UNITS: dict[str, timedelta] = {}

@@ -18,6 +18,7 @@ from bot.domain.parsing import (
     parse_pause,
     parse_stop_date,
     parse_time_of_day,
+    parse_times_a_week,
     parse_weekdays,
 )
 
@@ -334,3 +335,26 @@ def test_any_text_gives_a_value_or_input_error(text: str) -> None:
             parser(text)
         except InputError as error:
             assert error.message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2", 2),
+        ("two", 2),
+        ("Twice a week", 2),
+        ("3 times a week", 3),
+        ("2x", 2),
+        ("once a week", 1),
+        ("none", 0),
+        ("usually 4 per week", 4),
+    ],
+)
+def test_times_a_week_reads_words_and_phrases(text: str, expected: int) -> None:
+    assert parse_times_a_week(text, 7, "the number of sessions a week") == expected
+
+
+@pytest.mark.parametrize("text", ["8", "eight", "tuesday and friday", "a"])
+def test_times_a_week_refuses_what_is_not_a_count_up_to_the_limit(text: str) -> None:
+    with pytest.raises(InputError):
+        parse_times_a_week(text, 7, "the number of sessions a week")
