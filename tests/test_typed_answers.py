@@ -3,6 +3,8 @@ works like the button (walk-through of a typing Achilles runner)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from bot.db.models import Exercise, User
@@ -87,3 +89,29 @@ async def test_sessions_a_week_typed_in_words_are_understood(harness: BotHarness
     await other.say("2 weeks ago")
     await other.say("twice a week")
     assert "Which days are your sessions on?" in (other.last.text or "")
+
+
+async def test_a_red_flag_during_set_up_means_no_first_check_in_is_promised(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await user.say("/start")
+    await user.press("let's start")
+    await user.press("Knee")
+    stop_question = user.last
+    await user.say("my knee swelled up last night, it's hot and red and I feel feverish")
+    assert "doctor" in (user.last.text or "")
+    await user.press("A few days ago", stop_question)
+    await user.press("0")
+    await user.press("Glute bridges")
+    await user.press("Confirm")
+    await user.press("19:00")
+    await user.say("London")
+    await user.press("All set")
+    final = user.last.text or ""
+    assert "first check-in comes" not in final and "You're all set" not in final
+    assert "paused exercise check-ins" in final
+    assert any("clinician has seen me" in label for label, _ in user.last.buttons)
+    before = len(user.texts)
+    await harness.advance(timedelta(hours=14))  # past 19:00 in London: no check-in arrives
+    assert user.texts[before:] == []

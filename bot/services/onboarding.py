@@ -49,7 +49,7 @@ from bot.domain.parsing import InputError
 from bot.domain.timezones import describe_local_time
 from bot.domain.timing import local_date
 from bot.domain.wording import describe_when, hhmm, human_date, say, t
-from bot.services import faq
+from bot.services import faq, safety
 from bot.services import onboarding_views as views
 from bot.services.checkin_prompt import open_checkin
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
@@ -500,13 +500,15 @@ async def _finish(
     due = await finish_onboarding(session, user, result, now, settings)
     await clear_dialog(session, user.id)
     log.info("onboarding finished", extra={"user_id": user.id})
-    finished = Reply(
-        t(
-            "done.finished",
-            first_name=user.first_name or "there",
-            when=describe_when(due, zone, now),
-        )
-    )
+    name = user.first_name or "there"
+    state = safety.state_of(user)
+    held = safety.hold_reply(state) if state.on_hold else None
+    if held is not None:
+        # A red flag earlier in set-up holds check-ins: no "first check-in comes today".
+        saved = t("done.finished_on_hold", first_name=name)
+        finished = Reply(f"{saved}\n\n{held.text}", held.buttons)
+    else:
+        finished = Reply(t("done.finished", first_name=name, when=describe_when(due, zone, now)))
     if typed:
         return _out(finished)
     return _out(Reply(views.summary_text(answers, now, zone), edit=True), finished)

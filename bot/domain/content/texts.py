@@ -194,6 +194,7 @@ _ONBOARDING_FIELDS: Mapping[str, tuple[str, ...]] = {
     "summary.timezone": ("value",),
     "summary.use_buttons": (),
     "done.finished": ("first_name", "when"),
+    "done.finished_on_hold": ("first_name",),
     "done.already": (),
     "settings.menu": (
         "area",
