@@ -7,8 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.db.models import Exercise, User
+from bot.db.models import CheckIn, Exercise, User
 from tests.harness.bot import BotHarness, SimUser
+from tests.test_checkin_flow import make_user
 
 
 async def _plan(harness: BotHarness) -> list[str]:
@@ -115,3 +116,44 @@ async def test_a_red_flag_during_set_up_means_no_first_check_in_is_promised(
     before = len(user.texts)
     await harness.advance(timedelta(hours=14))  # past 19:00 in London: no check-in arrives
     assert user.texts[before:] == []
+
+
+async def _checkin_rows(harness: BotHarness) -> list[CheckIn]:
+    async with harness.services.sessions() as session:
+        return list((await session.execute(select(CheckIn).order_by(CheckIn.local_date))).scalars())
+
+
+async def test_typing_the_check_in_answer_works_like_tapping_it(harness: BotHarness) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    await alex.say("did them all")  # no check-in asked yet today: a question for the FAQ
+    assert await _checkin_rows(harness) == []
+    await harness.advance(timedelta(hours=10, minutes=5))  # 19:05 Berlin: the prompt is out
+    assert alex.last.buttons[0][0] == "✅ Did them all"
+    await alex.say("yep did them all")
+    assert "I'm not sure about that one" not in "\n".join(alex.texts[-2:])
+    assert [label for label, _ in alex.last.buttons] == [str(n) for n in range(11)]
+    await alex.say("about a 5")
+    await alex.say("heel drops felt heavy")
+    rows = await _checkin_rows(harness)
+    assert len(rows) == 1 and rows[0].status == "done" and rows[0].pain == 5
+    assert rows[0].note == "heel drops felt heavy"
+    await harness.advance(timedelta(hours=14, minutes=30))  # 08:30 Berlin: how is it today?
+    assert "better, the same or worse" in (alex.last.text or "")
+    await alex.say("a bit worse tbh")
+    assert "I'm not sure about that one" not in (alex.last.text or "")
+    rows = await _checkin_rows(harness)
+    assert rows[0].morning_response == "worse"
+    await alex.say("worse")  # answered already: nothing opens again, the FAQ has it
+    assert (await _checkin_rows(harness))[0].morning_response == "worse"
+
+
+async def test_typing_not_today_asks_why_like_the_button(harness: BotHarness) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    await harness.advance(timedelta(hours=10, minutes=5))
+    await alex.say("not today")
+    assert [label for label, _ in alex.last.buttons][:2] == ["No time", "Pain"]
+    await alex.press("No time")
+    rows = await _checkin_rows(harness)
+    assert rows[0].status == "skipped" and rows[0].skip_reason == "no_time"

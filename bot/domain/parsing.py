@@ -692,3 +692,71 @@ def parse_weekdays(text: object) -> frozenset[int]:
     if not days:
         raise InputError(t("input.days_none", example=_example("days")))
     return frozenset(days)
+
+
+# --- check-in answers typed instead of tapped --------------------------------------------------
+
+_TYPED_STATUS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
+    # (action, button key in checkin.toml, other ways of saying it). Read after choice_key,
+    # so case, punctuation and a leading "my", "the", "it's" do not matter.
+    (
+        "some",
+        "did_some",
+        re.compile(
+            r"(?:yes |yeah |yep )?(?:i )?(?:did|done|managed|got through) "
+            r"(?:some|a few|half|part|most)(?: of (?:them|it))?|some|some of them|a few|"
+            r"half|partly|partially|part of (?:them|it)|most of them|not all"
+        ),
+    ),
+    (
+        "no",
+        "not_today",
+        re.compile(
+            r"(?:no|nope|nah)(?: not today)?|not today|none|(?:i )?(?:didnt|did not|couldnt|"
+            r"could not|missed|skipped)(?: (?:them|it|today|do them|do it|manage))*"
+        ),
+    ),
+    (
+        "later",
+        "snooze",
+        re.compile(r"later|(?:ask|remind) me later|not yet|in a bit"),
+    ),
+    (
+        "done",
+        "done_all",
+        re.compile(
+            r"(?:yes|yeah|yep|yup)(?: (?:i )?(?:did|done)(?: (?:them|it))?(?: all)?)?|"
+            r"(?:i )?(?:did|done|finished|completed)(?: (?:them|it|all|everything|the lot))*|"
+            r"all done|done all|all of them|did all of them|yes all|every one"
+        ),
+    ),
+)
+
+_TYPED_MORNING = re.compile(
+    r"(?:(?:a |a little |little |a bit |bit |slightly |much |lot |a lot |way |about |the )*)"
+    r"(?P<answer>better|same|worse)"
+    r"(?: (?:than (?:before|yesterday)|today|tbh|i think|thanks|again))*"
+)
+
+
+def read_typed_checkin(text: str | None) -> str | None:
+    """A check-in answer typed instead of tapped ("did them all", "yes", "did some", "not
+    today", "later"), as the action of the button it stands for; None for anything else."""
+    from bot.domain.content import load_checkin_text
+
+    key = choice_key(text or "")
+    if not key or len(key) > 40:
+        return None
+    labels = load_checkin_text()
+    for action, button_key, pattern in _TYPED_STATUS:
+        if key == choice_key(labels.button(button_key)) or pattern.fullmatch(key):
+            return action
+    return None
+
+
+def read_typed_morning(text: str | None) -> str | None:
+    """The next-morning answer typed ("better", "a bit worse", "the same"): ``better``,
+    ``same`` or ``worse``; None for anything else."""
+    key = choice_key(text or "")
+    match = _TYPED_MORNING.fullmatch(key) if key and len(key) <= 40 else None
+    return match.group("answer") if match else None
