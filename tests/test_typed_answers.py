@@ -157,3 +157,21 @@ async def test_typing_not_today_asks_why_like_the_button(harness: BotHarness) ->
     await alex.press("No time")
     rows = await _checkin_rows(harness)
     assert rows[0].status == "skipped" and rows[0].skip_reason == "no_time"
+
+
+async def test_a_typed_yes_to_the_welcome_points_to_the_consent_button(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await user.say("/start")
+    await user.say("sounds good")
+    reply = user.last
+    assert "tap" in (reply.text or "") and "Nothing is stored until you do" in (reply.text or "")
+    async with harness.services.sessions() as session:
+        assert (await session.execute(select(User))).scalar_one_or_none() is None
+    await user.press("let's start", reply)  # the button right there starts the set-up
+    assert "Which area is your injury in?" in (user.last.text or "")
+    other = harness.user(1002, "Sam")
+    await other.say("/start")
+    await other.say("not now")
+    assert "I haven't stored anything" in (other.last.text or "")

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from bot.domain.content import ExerciseTemplate, InjuryArea, load_exercise_templates
 from bot.domain.parsing import (
     InputError,
+    choice_key,
     matches_choice,
     parse_exercise,
     parse_stop_date,
@@ -398,6 +399,27 @@ def time_from_data(raw: str) -> time | None:
     if len(raw) != 4 or not raw.isdigit() or int(raw[:2]) > 23 or int(raw[2:]) > 59:
         return None
     return time(int(raw[:2]), int(raw[2:]))
+
+
+_CONSENT = re.compile(
+    r"(?:ok |okay |yes |yeah |great )?(?:yes|yes please|yeah|yep|sure|sounds good|"
+    r"lets (?:start|go|do (?:it|this)|begin|set (?:it|things) up)|start|begin|go|ready|"
+    r"i agree|agree(?:d)?|i consent|set me up)"
+)
+_DECLINE = re.compile(r"(?:no|nope|nah|not now|no thanks|no thank you|not yet|maybe later)")
+
+
+def read_consent(text: str | None) -> bool | None:
+    """A typed reply to the welcome's "Shall we set things up?": True for yes (its button's
+    words, "sounds good", "let's start"), False for "not now", None for anything else."""
+    key = choice_key(text or "")
+    if not key:
+        return None
+    if key == choice_key(button("consent")) or _CONSENT.fullmatch(key):
+        return True
+    if key == choice_key(button("decline")) or _DECLINE.fullmatch(key):
+        return False
+    return None
 
 
 TypedIntent = Literal["exercise", "question", "place", "chat"]

@@ -183,6 +183,20 @@ async def consent(
     return _out(Reply(t("start.consent_given"), edit=True), first)
 
 
+async def typed_before_consent(
+    session: AsyncSession, telegram_id: int, text: str
+) -> Outcome | None:
+    """Typed "yes", "let's start" or "not now" to the welcome instead of tapping: "not now"
+    declines as its button does; a yes points to the consent button (storing data is agreed
+    by that tap, never read from text). None once the user exists or for any other text."""
+    if await get_user(session, telegram_id) is not None:
+        return None
+    said = machine.read_consent(text)
+    if said is None:
+        return None
+    return _out(views.consent_by_button() if said else Reply(t("start.declined")))
+
+
 # --- typed answers --------------------------------------------------------------------------
 
 

@@ -49,11 +49,17 @@ def today_for(answers: Answers, now: datetime, default_zone: str) -> date:
     return local_date(now, answers.timezone or default_zone)
 
 
+def _consent_buttons() -> ButtonRows:
+    return frozen([[(button("consent"), _ob("consent"))], [(button("decline"), _ob("decline"))]])
+
+
 def welcome(first_name: str | None) -> Reply:
-    return Reply(
-        t("start.welcome", first_name=first_name or "there"),
-        frozen([[(button("consent"), _ob("consent"))], [(button("decline"), _ob("decline"))]]),
-    )
+    return Reply(t("start.welcome", first_name=first_name or "there"), _consent_buttons())
+
+
+def consent_by_button() -> Reply:
+    """A typed "yes" before consent: where to tap (the consent itself is the button)."""
+    return Reply(t("start.consent_by_button"), _consent_buttons())
 
 
 def added_text(exercise: str, area_id: str | None, name: str) -> str:

@@ -138,6 +138,7 @@ _ONBOARDING_FIELDS: Mapping[str, tuple[str, ...]] = {
     "start.welcome": ("first_name",),
     "start.consent_given": (),
     "start.declined": (),
+    "start.consent_by_button": (),
     "start.resume": (),
     "start.welcome_back": ("checkin_time", "first_name", "timezone"),
     "start.welcome_back_paused": ("first_name", "until"),
