@@ -175,3 +175,24 @@ async def test_a_typed_yes_to_the_welcome_points_to_the_consent_button(
     await other.say("/start")
     await other.say("not now")
     assert "I haven't stored anything" in (other.last.text or "")
+
+
+async def test_typing_that_a_clinician_saw_them_works_like_the_seen_button(
+    harness: BotHarness,
+) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    await alex.say("my knee swelled up last night, it's hot and red and I feel feverish")
+    assert alex.last.buttons[0][0] == "✅ A clinician has seen me"
+    await alex.say("I haven't seen the doctor yet")  # says nothing about being seen
+    assert "Did they clear you" not in (alex.last.text or "")
+    await alex.say("I saw my doctor today, she said it's fine and I can carry on")
+    assert "Did they clear you to carry on" in (alex.last.text or "")
+    assert [label for label, _ in alex.last.buttons] == [
+        "Cleared to carry on",
+        "Not cleared yet",
+    ]
+    await alex.press("Cleared to carry on")
+    async with harness.services.sessions() as session:
+        user = (await session.execute(select(User))).scalar_one()
+        assert user.safety_resolved_at is not None  # released by the tap, not by the text
