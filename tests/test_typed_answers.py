@@ -196,3 +196,15 @@ async def test_typing_that_a_clinician_saw_them_works_like_the_seen_button(
     async with harness.services.sessions() as session:
         user = (await session.execute(select(User))).scalar_one()
         assert user.safety_resolved_at is not None  # released by the tap, not by the text
+
+
+async def test_a_place_in_a_sentence_sets_the_time_zone(harness: BotHarness) -> None:
+    user = harness.user()
+    await _to_exercises(user)
+    await user.say("Calf raises 3x15")
+    await user.say("done")
+    await user.say("8pm")
+    await user.say("I live in Manchester, UK")
+    said = "\n".join(user.texts[-2:])
+    assert "couldn't find a place" not in said
+    assert "Time zone: Europe/London" in said and "Here's your setup" in said
