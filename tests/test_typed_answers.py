@@ -208,3 +208,21 @@ async def test_a_place_in_a_sentence_sets_the_time_zone(harness: BotHarness) -> 
     said = "\n".join(user.texts[-2:])
     assert "couldn't find a place" not in said
     assert "Time zone: Europe/London" in said and "Here's your setup" in said
+
+
+async def test_typing_yes_delete_everything_offers_the_confirmation_again(
+    harness: BotHarness,
+) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    await alex.say("/delete")
+    await alex.say("yes delete everything")
+    reply = alex.last
+    assert "Erasing is done with a tap" in (reply.text or "")
+    assert "PT Coach is a companion" not in (reply.text or "")  # not an FAQ answer
+    async with harness.services.sessions() as session:
+        assert (await session.execute(select(User))).scalar_one_or_none() is not None
+    await alex.press("Yes, delete everything", reply)
+    assert "Everything is erased" in (alex.last.text or "")
+    async with harness.services.sessions() as session:
+        assert (await session.execute(select(User))).scalar_one_or_none() is None

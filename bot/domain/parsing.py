@@ -15,7 +15,7 @@ from datetime import date, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from bot.domain.wording import day_month_year, shorten, t
+from bot.domain.wording import button, day_month_year, shorten, t
 
 MAX_INPUT_CHARS = 200
 MAX_EXERCISE_NAME = 40
@@ -760,3 +760,18 @@ def read_typed_morning(text: str | None) -> str | None:
     key = choice_key(text or "")
     match = _TYPED_MORNING.fullmatch(key) if key and len(key) <= 40 else None
     return match.group("answer") if match else None
+
+
+_DELETE_REQUEST = re.compile(
+    r"(?:yes |yeah |ok |okay |please )*(?:delete|erase|remove|wipe)"
+    r"(?: (?:it|them|all|everything|all of it|my data|all my data|my account|me))+(?: please)?"
+)
+
+
+def read_delete_request(text: str | None) -> bool:
+    """Whether typed text asks to erase the user's data ("yes delete everything", "delete my
+    data", the confirmation button's own words)."""
+    key = choice_key(text or "")
+    return bool(key) and (
+        key == choice_key(button("delete_yes")) or _DELETE_REQUEST.fullmatch(key) is not None
+    )

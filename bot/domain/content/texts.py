@@ -257,6 +257,7 @@ _ONBOARDING_FIELDS: Mapping[str, tuple[str, ...]] = {
     "delete.kept": (),
     "delete.nothing": (),
     "delete.expired": (),
+    "delete.by_button": (),
     "input.not_text": ("example", "what"),
     "input.empty": ("example", "what"),
     "input.too_long": ("example", "what"),
