@@ -126,7 +126,7 @@ async def _checkin_rows(harness: BotHarness) -> list[CheckIn]:
 async def test_typing_the_check_in_answer_works_like_tapping_it(harness: BotHarness) -> None:
     await make_user(harness)
     alex = harness.user(1001)
-    await alex.say("did them all")  # no check-in asked yet today: a question for the FAQ
+    await alex.say("yes")  # no check-in asked yet: a bare "yes" answers nothing
     assert await _checkin_rows(harness) == []
     await harness.advance(timedelta(hours=10, minutes=5))  # 19:05 Berlin: the prompt is out
     assert alex.last.buttons[0][0] == "✅ Did them all"
@@ -226,3 +226,16 @@ async def test_typing_yes_delete_everything_offers_the_confirmation_again(
     assert "Everything is erased" in (alex.last.text or "")
     async with harness.services.sessions() as session:
         assert (await session.execute(select(User))).scalar_one_or_none() is None
+
+
+async def test_after_checkin_command_the_buttons_words_typed_work_too(harness: BotHarness) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    await alex.say("/checkin")  # hours before the scheduled prompt
+    await alex.say("did some")
+    assert "Clamshells" in "".join(label for label, _ in alex.last.buttons)
+    await alex.press("Wall sit")
+    await alex.press("Done")
+    await alex.say("2")
+    rows = await _checkin_rows(harness)
+    assert rows[0].status == "partial" and rows[0].exercises_done == ["Wall sit"]

@@ -739,9 +739,11 @@ _TYPED_MORNING = re.compile(
 )
 
 
-def read_typed_checkin(text: str | None) -> str | None:
+def read_typed_checkin(text: str | None, *, labels_only: bool = False) -> str | None:
     """A check-in answer typed instead of tapped ("did them all", "yes", "did some", "not
-    today", "later"), as the action of the button it stands for; None for anything else."""
+    today", "later"), as the action of the button it stands for; None for anything else.
+    ``labels_only``: only a button's own words ("Did some"), which need no open question to
+    be understood (a bare "yes" or "no" does)."""
     from bot.domain.content import load_checkin_text
 
     key = choice_key(text or "")
@@ -749,7 +751,9 @@ def read_typed_checkin(text: str | None) -> str | None:
         return None
     labels = load_checkin_text()
     for action, button_key, pattern in _TYPED_STATUS:
-        if key == choice_key(labels.button(button_key)) or pattern.fullmatch(key):
+        if key == choice_key(labels.button(button_key)):
+            return action
+        if not labels_only and pattern.fullmatch(key):
             return action
     return None
 

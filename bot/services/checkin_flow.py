@@ -546,17 +546,24 @@ async def typed_answer(
         data = encode(ButtonFamily.MORNING, day_code(about), morning)
         return await answer_morning(session, telegram_id, data, now)
     assert action is not None
-    if not await _prompt_open(session, ctx):
+    # A button's own words answer today's check-in whenever it is open (also one opened by
+    # /checkin); a bare "yes" or "done" only while the day's prompt is out and unanswered.
+    if await _answered_today(session, ctx) or (
+        read_typed_checkin(text, labels_only=True) is None and not await _prompt_sent(session, ctx)
+    ):
         return None
     return await press(
         session, telegram_id, encode(ButtonFamily.CHECKIN, day_code(ctx.today), action), now
     )
 
 
-async def _prompt_open(session: AsyncSession, ctx: UserContext) -> bool:
-    """Today's check-in question went out and has no answer yet."""
-    if await checkins.get_checkin(session, ctx.user.id, ctx.today) is not None:
-        return False
+async def _answered_today(session: AsyncSession, ctx: UserContext) -> bool:
+    existing = await checkins.get_checkin(session, ctx.user.id, ctx.today)
+    return existing is not None and existing.status != "missed"
+
+
+async def _prompt_sent(session: AsyncSession, ctx: UserContext) -> bool:
+    """Today's check-in question went out (scheduled, followed up or snoozed)."""
     sent = await session.scalar(
         select(ScheduledMessage.id)
         .where(
