@@ -239,3 +239,16 @@ async def test_after_checkin_command_the_buttons_words_typed_work_too(harness: B
     await alex.say("2")
     rows = await _checkin_rows(harness)
     assert rows[0].status == "partial" and rows[0].exercises_done == ["Wall sit"]
+
+
+async def test_an_unreadable_stop_date_gets_one_clear_list_of_examples(harness: BotHarness) -> None:
+    user = harness.user()
+    await user.say("/start")
+    await user.press("let's start")
+    await user.say("achilles")
+    await user.say("6 weks ago")
+    correction = (user.last.text or "").split("\n\n")[0]
+    assert correction == (
+        'I couldn\'t read "6 weks ago" as a date. '
+        'Try "yesterday", "3 weeks ago", "20 Nov" or "2026-11-20".'
+    )
