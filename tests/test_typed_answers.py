@@ -252,3 +252,12 @@ async def test_an_unreadable_stop_date_gets_one_clear_list_of_examples(harness: 
         'I couldn\'t read "6 weks ago" as a date. '
         'Try "yesterday", "3 weeks ago", "20 Nov" or "2026-11-20".'
     )
+
+
+async def test_the_pause_date_example_is_never_a_date_already_past(harness: BotHarness) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    await harness.advance(timedelta(days=40))  # 6 Jan 2027: a fixed "2026-12-24" is past
+    await alex.say("/pause until christmas")
+    assert "until 2026-12-24" not in (alex.last.text or "")
+    assert 'Try "until friday" or "until 2027-01-20"' in (alex.last.text or "")

@@ -623,7 +623,8 @@ def parse_pause(text: object, today: date) -> date | None:
     if until:
         resume = _future_date(until.group(1).strip(), today, raw)
         if resume is None:
-            raise InputError(t("input.pause_date_unreadable", text=_show(raw)))
+            example = (today + timedelta(days=14)).isoformat()  # always a date ahead
+            raise InputError(t("input.pause_date_unreadable", text=_show(raw), date=example))
     elif re.fullmatch(r"\d+", s):
         if int(s) > MAX_PAUSE_DAYS:  # checked first: a huge number would overflow the date
             raise _pause_too_long()

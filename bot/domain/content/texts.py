@@ -286,7 +286,7 @@ _ONBOARDING_FIELDS: Mapping[str, tuple[str, ...]] = {
     "input.duration_unreadable": ("example", "text"),
     "input.duration_zero": ("example",),
     "input.duration_too_long": (),
-    "input.pause_date_unreadable": ("text",),
+    "input.pause_date_unreadable": ("date", "text"),
     "input.pause_unreadable": ("example", "text"),
     "input.pause_whole_days": ("example",),
     "input.pause_past": ("date", "example"),
