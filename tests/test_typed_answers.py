@@ -261,3 +261,23 @@ async def test_the_pause_date_example_is_never_a_date_already_past(harness: BotH
     await alex.say("/pause until christmas")
     assert "until 2026-12-24" not in (alex.last.text or "")
     assert 'Try "until friday" or "until 2027-01-20"' in (alex.last.text or "")
+
+
+async def test_pause_while_paused_says_so_and_keeping_it_does_not_claim_reminders_are_on(
+    harness: BotHarness,
+) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    await alex.say("/pause 2 weeks")
+    await alex.say("/pause")
+    asked = alex.last
+    assert "You're paused already: reminders start again on" in (asked.text or "")
+    assert "Keep reminders on" not in [label for label, _ in asked.buttons]
+    await alex.press("Keep it as it is", asked)
+    assert "reminders stay on" not in (alex.last.text or "")
+    assert "you stay paused" in (alex.last.text or "")
+    await alex.say("/resume")
+    await alex.say("/pause")
+    assert "How long would you like to pause" in (alex.last.text or "")
+    await alex.press("Keep reminders on")
+    assert alex.last.text == "OK, reminders stay on."
