@@ -281,3 +281,30 @@ async def test_pause_while_paused_says_so_and_keeping_it_does_not_claim_reminder
     assert "How long would you like to pause" in (alex.last.text or "")
     await alex.press("Keep reminders on")
     assert alex.last.text == "OK, reminders stay on."
+
+
+async def test_a_stop_date_told_inside_a_story_is_read(harness: BotHarness) -> None:
+    user = harness.user()
+    await user.say("/start")
+    await user.press("let's start")
+    await user.say("achilles")
+    await user.say(
+        "6 weeks ago, I was training for a half marathon and my achilles started hurting"
+    )
+    assert "couldn't read" not in (user.last.text or "")
+    assert "How many physical therapy sessions" in (user.last.text or "")
+    await user.say("0")
+    await user.say("Calf raises 3x15")
+    await user.say("done")
+    await user.say("8pm")
+    await user.say("London")
+    assert "Stopped running: Fri 16 Oct" in (user.last.text or "")  # 6 weeks before 27 Nov
+
+
+async def test_two_dates_in_a_story_are_not_guessed_between(harness: BotHarness) -> None:
+    user = harness.user()
+    await user.say("/start")
+    await user.press("let's start")
+    await user.say("knee")
+    await user.say("I stopped 2 weeks ago but it first hurt 6 weeks ago")
+    assert "couldn't read" in (user.last.text or "")

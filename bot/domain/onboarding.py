@@ -351,11 +351,39 @@ def area_from_button(arg: str) -> AreaChosen | AskOtherArea | None:
     return AskOtherArea() if arg == "other" else AreaChosen(arg)
 
 
+_AGO_IN_STORY = re.compile(
+    r"\b(?:(?:about|around|roughly|nearly|almost)\s+)?"
+    r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a couple of|"
+    r"a few)\s+(?:days?|weeks?|wks?|months?)\s+ago\b|\b(?:yesterday|last week|last month)\b",
+    re.IGNORECASE,
+)
+
+
+def _stop_in_story(text: str | None, today: date) -> str | None:
+    """The one "6 weeks ago" in a longer message ("6 weeks ago, I was training for a half
+    when my Achilles..."), or None when there is none or more than one."""
+    found = {m.group(0).lower() for m in _AGO_IN_STORY.finditer(text or "")}
+    if len(found) != 1:
+        return None
+    phrase = found.pop()
+    try:
+        parse_stop_date(phrase, today)
+    except InputError:
+        return None
+    return phrase
+
+
 def read_stop(text: str | None, today: date) -> StopChosen:
     for key, days in STOP_BUTTONS:  # typed as a button reads: "a few days ago"
         if matches_choice(text, button(key)):
             return StopChosen(today - timedelta(days=days), True)
-    stop = parse_stop_date(text, today)
+    try:
+        stop = parse_stop_date(text, today)
+    except InputError:
+        phrase = _stop_in_story(text, today)
+        if phrase is None:
+            raise
+        text, stop = phrase, parse_stop_date(phrase, today)
     # "yesterday" or "3 weeks ago" moves with today; "10 November" does not (read against
     # tomorrow, a past calendar date stays where it is).
     try:
