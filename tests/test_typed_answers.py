@@ -308,3 +308,24 @@ async def test_two_dates_in_a_story_are_not_guessed_between(harness: BotHarness)
     await user.say("knee")
     await user.say("I stopped 2 weeks ago but it first hurt 6 weeks ago")
     assert "couldn't read" in (user.last.text or "")
+
+
+async def test_an_area_typed_with_a_typo_or_another_word_for_it_is_understood(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await user.say("/start")
+    await user.press("let's start")
+    await user.say("achilis")
+    assert "Please pick one of the buttons" not in (user.last.text or "")
+    assert "When did you stop running?" in (user.last.text or "")
+    other = harness.user(1002, "Sam")
+    await other.say("/start")
+    await other.press("let's start")
+    await other.say("itb")
+    assert "When did you stop running?" in (other.last.text or "")
+    third = harness.user(1003, "Kim")
+    await third.say("/start")
+    await third.press("let's start")
+    await third.say("shoulder")  # no area of the bot's: the buttons, as before
+    assert "Please pick one of the buttons" in (third.last.text or "")

@@ -17,6 +17,8 @@ from datetime import date, time, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
+from rapidfuzz import fuzz, process
+
 from bot.domain.content import ExerciseTemplate, InjuryArea, load_exercise_templates
 from bot.domain.parsing import (
     InputError,
@@ -336,13 +338,32 @@ def area_names(area: InjuryArea) -> list[str]:
     return names
 
 
+AREA_TYPO_SCORE = 80
+"""How close (rapidfuzz ratio, 0-100) a typed area must be to one of an area's names."""
+
+
 def read_area(text: str | None) -> AreaChosen | AskOtherArea | None:
-    """A typed injury area that says what a button says ("knee", "my knee"), else None."""
-    for area in load_exercise_templates().areas:
+    """A typed injury area that says what a button says ("knee", "my knee"), or one of the
+    area's other words ("kneecap"), or a near miss of one of them ("achilis"), else None
+    (also when a near miss is as near to two areas)."""
+    areas = load_exercise_templates().areas
+    for area in areas:
         labels = area_names(area) + ([button("other")] if area.id == "other" else [])
         if matches_choice(text, *labels):
             return AskOtherArea() if area.id == "other" else AreaChosen(area.id)
-    return None
+    key = choice_key(text or "")
+    names: dict[str, str] = {}
+    for area in areas:
+        if area.id != "other":
+            names.update((choice_key(n), area.id) for n in (*area_names(area), *area.words))
+    names.pop("", None)
+    if key in names:
+        return AreaChosen(names[key])
+    if len(key) < 4:  # too short to tell a typo from another word
+        return None
+    close = process.extract(key, list(names), scorer=fuzz.ratio, limit=None)
+    ids = {names[name] for name, score, _ in close if score >= AREA_TYPO_SCORE}
+    return AreaChosen(ids.pop()) if len(ids) == 1 else None
 
 
 def area_from_button(arg: str) -> AreaChosen | AskOtherArea | None:
