@@ -15,7 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.services import checkin_flow
 from bot.services.dialogs import DialogState
 from handlers.common import Context, answer_query, render, run_use_case, services
-from handlers.router import Incoming, pass_to_free_text, register_flow
+from handlers.router import Incoming, pass_to_free_text, register_flow, register_typed_answer
 
 
 async def on_checkin_button(update: Update, context: Context) -> None:
@@ -57,6 +57,25 @@ async def on_step_text(
     await render(update, context, outcome)
 
 
+async def on_typed_answer(update: Update, context: Context, incoming: Incoming) -> bool:
+    """Typed "did them all", "not today", "a bit worse" with no step open: answers today's
+    check-in or the next-morning question as the button would; False if it answers nothing."""
+    if incoming.text is None or update.effective_user is None:
+        return False
+    outcome = await run_use_case(
+        context,
+        checkin_flow.typed_answer,
+        update.effective_user.id,
+        incoming.text,
+        services(context).clock.now(),
+    )
+    if outcome is None:
+        return False
+    await render(update, context, outcome)
+    return True
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(on_checkin_button, pattern=r"^ci:"))
     register_flow(checkin_flow.FLOW, on_step_text, see_flagged=True)
+    register_typed_answer(checkin_flow.FLOW, on_typed_answer)

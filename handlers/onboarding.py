@@ -16,7 +16,7 @@ from bot.domain.onboarding import FLOW
 from bot.services import onboarding as use_cases
 from bot.services.dialogs import DialogState
 from handlers.common import Context, button_handler, render, run_use_case, services
-from handlers.router import Incoming, register_flow
+from handlers.router import Incoming, register_flow, register_typed_answer
 
 
 def _person(update: Update) -> use_cases.Person | None:
@@ -87,8 +87,22 @@ async def cancel_command(update: Update, context: Context) -> None:
     await render(update, context, outcome)
 
 
+async def on_typed_answer(update: Update, context: Context, incoming: Incoming) -> bool:
+    """Typed "yes" or "not now" to the welcome, before consent (no step exists yet)."""
+    if incoming.text is None or update.effective_user is None:
+        return False
+    outcome = await run_use_case(
+        context, use_cases.typed_before_consent, update.effective_user.id, incoming.text
+    )
+    if outcome is None:
+        return False
+    await render(update, context, outcome)
+    return True
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("start", start_command))
     app.add_handler(CommandHandler("cancel", cancel_command))
     app.add_handler(CallbackQueryHandler(button_handler(_on_button), pattern=r"^ob:"))
     register_flow(FLOW, on_message)
+    register_typed_answer(FLOW, on_typed_answer)

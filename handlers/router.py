@@ -51,9 +51,14 @@ FlowHandler = Callable[[Update, Context, DialogState, Incoming], Awaitable[None]
 use cases (each its own short transaction) and renders their outcomes."""
 FreeHandler = Callable[[Update, Context, Incoming], Awaitable[None]]
 
+TypedAnswerHandler = Callable[[Update, Context, Incoming], Awaitable[bool]]
+"""Text typed with no step open that may answer a question the bot asked with buttons (the
+check-in's "did them all"): True when it did and was answered."""
+
 _flows: dict[str, FlowHandler] = {}
 _see_flagged: set[str] = set()
 _free: list[FreeHandler] = []
+_typed_answers: dict[str, TypedAnswerHandler] = {}
 
 
 def register_flow(name: str, handler: FlowHandler, *, see_flagged: bool = False) -> None:
@@ -66,6 +71,11 @@ def register_flow(name: str, handler: FlowHandler, *, see_flagged: bool = False)
 
 def register_free_text(handler: FreeHandler) -> None:
     _free[:] = [handler]
+
+
+def register_typed_answer(name: str, handler: TypedAnswerHandler) -> None:
+    """Tried, in registration order, before free text when no step is open."""
+    _typed_answers[name] = handler
 
 
 def incoming_from(update: Update) -> Incoming:
@@ -108,6 +118,12 @@ async def on_message(update: Update, context: Context) -> None:
         await _flows[state.flow](update, context, state, incoming)
         await close_answered_keyboard(update, context, question)
         return
+    if incoming.text is not None and _typed_answers:
+        question = await answering_typed_text(update, context)
+        for answered in _typed_answers.values():
+            if await answered(update, context, incoming):
+                await close_answered_keyboard(update, context, question)
+                return
     await pass_to_free_text(update, context, incoming)
 
 

@@ -17,14 +17,17 @@ from datetime import date, time, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
+from rapidfuzz import fuzz, process
+
 from bot.domain.content import ExerciseTemplate, InjuryArea, load_exercise_templates
 from bot.domain.parsing import (
     InputError,
+    choice_key,
     matches_choice,
     parse_exercise,
-    parse_int_in_range,
     parse_stop_date,
     parse_time_of_day,
+    parse_times_a_week,
     parse_weekdays,
 )
 from bot.domain.timezones import resolve_timezone
@@ -336,13 +339,32 @@ def area_names(area: InjuryArea) -> list[str]:
     return names
 
 
+AREA_TYPO_SCORE = 80
+"""How close (rapidfuzz ratio, 0-100) a typed area must be to one of an area's names."""
+
+
 def read_area(text: str | None) -> AreaChosen | AskOtherArea | None:
-    """A typed injury area that says what a button says ("knee", "my knee"), else None."""
-    for area in load_exercise_templates().areas:
+    """A typed injury area that says what a button says ("knee", "my knee"), or one of the
+    area's other words ("kneecap"), or a near miss of one of them ("achilis"), else None
+    (also when a near miss is as near to two areas)."""
+    areas = load_exercise_templates().areas
+    for area in areas:
         labels = area_names(area) + ([button("other")] if area.id == "other" else [])
         if matches_choice(text, *labels):
             return AskOtherArea() if area.id == "other" else AreaChosen(area.id)
-    return None
+    key = choice_key(text or "")
+    names: dict[str, str] = {}
+    for area in areas:
+        if area.id != "other":
+            names.update((choice_key(n), area.id) for n in (*area_names(area), *area.words))
+    names.pop("", None)
+    if key in names:
+        return AreaChosen(names[key])
+    if len(key) < 4:  # too short to tell a typo from another word
+        return None
+    close = process.extract(key, list(names), scorer=fuzz.ratio, limit=None)
+    ids = {names[name] for name, score, _ in close if score >= AREA_TYPO_SCORE}
+    return AreaChosen(ids.pop()) if len(ids) == 1 else None
 
 
 def area_from_button(arg: str) -> AreaChosen | AskOtherArea | None:
@@ -351,11 +373,39 @@ def area_from_button(arg: str) -> AreaChosen | AskOtherArea | None:
     return AskOtherArea() if arg == "other" else AreaChosen(arg)
 
 
+_AGO_IN_STORY = re.compile(
+    r"\b(?:(?:about|around|roughly|nearly|almost)\s+)?"
+    r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a couple of|"
+    r"a few)\s+(?:days?|weeks?|wks?|months?)\s+ago\b|\b(?:yesterday|last week|last month)\b",
+    re.IGNORECASE,
+)
+
+
+def _stop_in_story(text: str | None, today: date) -> str | None:
+    """The one "6 weeks ago" in a longer message ("6 weeks ago, I was training for a half
+    when my Achilles..."), or None when there is none or more than one."""
+    found = {m.group(0).lower() for m in _AGO_IN_STORY.finditer(text or "")}
+    if len(found) != 1:
+        return None
+    phrase = found.pop()
+    try:
+        parse_stop_date(phrase, today)
+    except InputError:
+        return None
+    return phrase
+
+
 def read_stop(text: str | None, today: date) -> StopChosen:
     for key, days in STOP_BUTTONS:  # typed as a button reads: "a few days ago"
         if matches_choice(text, button(key)):
             return StopChosen(today - timedelta(days=days), True)
-    stop = parse_stop_date(text, today)
+    try:
+        stop = parse_stop_date(text, today)
+    except InputError:
+        phrase = _stop_in_story(text, today)
+        if phrase is None:
+            raise
+        text, stop = phrase, parse_stop_date(phrase, today)
     # "yesterday" or "3 weeks ago" moves with today; "10 November" does not (read against
     # tomorrow, a past calendar date stays where it is).
     try:
@@ -371,7 +421,7 @@ def stop_from_button(arg: str, today: date) -> StopChosen | None:
 
 
 def read_pt_count(text: str | None) -> PtCountChosen:
-    return PtCountChosen(parse_int_in_range(text, 0, 7, t("input.what_sessions")))
+    return PtCountChosen(parse_times_a_week(text, 7, t("input.what_sessions")))
 
 
 def pt_count_from_button(arg: str) -> PtCountChosen | None:
@@ -401,6 +451,27 @@ def time_from_data(raw: str) -> time | None:
     if len(raw) != 4 or not raw.isdigit() or int(raw[:2]) > 23 or int(raw[2:]) > 59:
         return None
     return time(int(raw[:2]), int(raw[2:]))
+
+
+_CONSENT = re.compile(
+    r"(?:ok |okay |yes |yeah |great )?(?:yes|yes please|yeah|yep|sure|sounds good|"
+    r"lets (?:start|go|do (?:it|this)|begin|set (?:it|things) up)|start|begin|go|ready|"
+    r"i agree|agree(?:d)?|i consent|set me up)"
+)
+_DECLINE = re.compile(r"(?:no|nope|nah|not now|no thanks|no thank you|not yet|maybe later)")
+
+
+def read_consent(text: str | None) -> bool | None:
+    """A typed reply to the welcome's "Shall we set things up?": True for yes (its button's
+    words, "sounds good", "let's start"), False for "not now", None for anything else."""
+    key = choice_key(text or "")
+    if not key:
+        return None
+    if key == choice_key(button("consent")) or _CONSENT.fullmatch(key):
+        return True
+    if key == choice_key(button("decline")) or _DECLINE.fullmatch(key):
+        return False
+    return None
 
 
 TypedIntent = Literal["exercise", "question", "place", "chat"]
@@ -455,6 +526,25 @@ class PlanFull(Exception):
     """A template cannot be added: the plan already holds ``MAX_EXERCISES``."""
 
 
+_PLAN_DONE = re.compile(
+    r"^(?:(?:ok(?:ay)?|yes|yep|great)\W*\s+)?"
+    r"(?:confirm|confirmed|confirm (?:it|them|the plan|my plan)|done|i'?m done|all done|"
+    r"finished|that'?s (?:it|all|everything|my plan|the lot)|no more|nothing else|save(?: it)?)"
+    r"\W*$",
+    re.IGNORECASE,
+)
+"""What "the list is complete" reads like when it is typed at the exercise step."""
+
+
+def read_exercises_done(text: str | None) -> ExercisesConfirmed | None:
+    """The exercise list typed as finished ("confirm", "done", "that's all", or the Confirm
+    button's own words), as the Confirm button would say it; None for anything else."""
+    cleaned = " ".join((text or "").replace("\u2019", "'").split())
+    if matches_choice(cleaned, button("confirm_plan")) or _PLAN_DONE.match(cleaned):
+        return ExercisesConfirmed()
+    return None
+
+
 def exercise_from_button(
     args: list[str], answers: Answers
 ) -> TemplateToggled | OwnExerciseRemoved | ExercisesConfirmed | None:
@@ -474,6 +564,29 @@ def exercise_from_button(
 def change_from_button(arg: str) -> ChangeRequested | None:
     target = CHANGE_TARGETS.get(arg)
     return None if target is None else ChangeRequested(target)
+
+
+CHANGE_BUTTONS = {
+    "area": "change_area",
+    "stop": "change_stop",
+    "pt": "change_pt",
+    "ex": "change_exercises",
+    "ct": "change_checkin",
+    "tz": "change_timezone",
+}
+"""The summary's change buttons: each one's step (``CHANGE_TARGETS``) and its label key."""
+
+SummaryChoice = ChangeRequested | Literal["all_set"]
+
+
+def read_summary(text: str | None) -> SummaryChoice | None:
+    """A summary button typed as it reads ("all set", "change time zone"); None otherwise."""
+    if matches_choice(text, button("all_set")):
+        return "all_set"
+    for arg, key in CHANGE_BUTTONS.items():
+        if matches_choice(text, button(key)):
+            return change_from_button(arg)
+    return None
 
 
 # --- the machine ----------------------------------------------------------------------------

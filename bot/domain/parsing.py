@@ -15,7 +15,7 @@ from datetime import date, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from bot.domain.wording import day_month_year, shorten, t
+from bot.domain.wording import button, day_month_year, shorten, t
 
 MAX_INPUT_CHARS = 200
 MAX_EXERCISE_NAME = 40
@@ -521,6 +521,29 @@ def parse_int_in_range(text: object, lo: int, hi: int, what: str) -> int:
     return value
 
 
+_TIMES_WORDS = {"none": 0, "zero": 0, "no": 0, "once": 1, "twice": 2, "thrice": 3}
+_PER_WEEK = re.compile(
+    r"\b(?:(?:times|x|sessions?|visits?|appointments?)\s*)?"
+    r"(?:(?:a|per|each|every)\s+week|weekly|/\s*w(?:ee)?k)\b|\b(?:times|sessions?)\b|"
+    r"(?<=\d)\s*x\b"
+)
+
+
+def parse_times_a_week(text: object, hi: int, what: str) -> int:
+    """How many times a week, typed as people say it: "2", "two", "twice a week",
+    "3 times a week", "2x", "none"; anything else reads as ``parse_int_in_range``."""
+    if isinstance(text, str):
+        s = " ".join(_PER_WEEK.sub(" ", text.casefold()).split()).strip(" .!")
+        s = re.sub(r"^(?:about|around|usually|normally|roughly|maybe)\s+", "", s)
+        words = {k: v for k, v in _NUMBER_WORDS.items() if k not in ("a", "an")}
+        value = _TIMES_WORDS.get(s, words.get(s))
+        if value is not None and value <= hi:
+            return value
+        if s.isdigit():
+            text = s
+    return parse_int_in_range(text, 0, hi, what)
+
+
 # --- durations and pauses ------------------------------------------------------------------------
 
 _DURATION_UNITS: dict[str, timedelta] = {}
@@ -600,7 +623,8 @@ def parse_pause(text: object, today: date) -> date | None:
     if until:
         resume = _future_date(until.group(1).strip(), today, raw)
         if resume is None:
-            raise InputError(t("input.pause_date_unreadable", text=_show(raw)))
+            example = (today + timedelta(days=14)).isoformat()  # always a date ahead
+            raise InputError(t("input.pause_date_unreadable", text=_show(raw), date=example))
     elif re.fullmatch(r"\d+", s):
         if int(s) > MAX_PAUSE_DAYS:  # checked first: a huge number would overflow the date
             raise _pause_too_long()
@@ -669,3 +693,90 @@ def parse_weekdays(text: object) -> frozenset[int]:
     if not days:
         raise InputError(t("input.days_none", example=_example("days")))
     return frozenset(days)
+
+
+# --- check-in answers typed instead of tapped --------------------------------------------------
+
+_TYPED_STATUS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
+    # (action, button key in checkin.toml, other ways of saying it). Read after choice_key,
+    # so case, punctuation and a leading "my", "the", "it's" do not matter.
+    (
+        "some",
+        "did_some",
+        re.compile(
+            r"(?:yes |yeah |yep )?(?:i )?(?:did|done|managed|got through) "
+            r"(?:some|a few|half|part|most)(?: of (?:them|it))?|some|some of them|a few|"
+            r"half|partly|partially|part of (?:them|it)|most of them|not all"
+        ),
+    ),
+    (
+        "no",
+        "not_today",
+        re.compile(
+            r"(?:no|nope|nah)(?: not today)?|not today|none|(?:i )?(?:didnt|did not|couldnt|"
+            r"could not|missed|skipped)(?: (?:them|it|today|do them|do it|manage))*"
+        ),
+    ),
+    (
+        "later",
+        "snooze",
+        re.compile(r"later|(?:ask|remind) me later|not yet|in a bit"),
+    ),
+    (
+        "done",
+        "done_all",
+        re.compile(
+            r"(?:yes|yeah|yep|yup)(?: (?:i )?(?:did|done)(?: (?:them|it))?(?: all)?)?|"
+            r"(?:i )?(?:did|done|finished|completed)(?: (?:them|it|all|everything|the lot))*|"
+            r"all done|done all|all of them|did all of them|yes all|every one"
+        ),
+    ),
+)
+
+_TYPED_MORNING = re.compile(
+    r"(?:(?:a |a little |little |a bit |bit |slightly |much |lot |a lot |way |about |the )*)"
+    r"(?P<answer>better|same|worse)"
+    r"(?: (?:than (?:before|yesterday)|today|tbh|i think|thanks|again))*"
+)
+
+
+def read_typed_checkin(text: str | None, *, labels_only: bool = False) -> str | None:
+    """A check-in answer typed instead of tapped ("did them all", "yes", "did some", "not
+    today", "later"), as the action of the button it stands for; None for anything else.
+    ``labels_only``: only a button's own words ("Did some"), which need no open question to
+    be understood (a bare "yes" or "no" does)."""
+    from bot.domain.content import load_checkin_text
+
+    key = choice_key(text or "")
+    if not key or len(key) > 40:
+        return None
+    labels = load_checkin_text()
+    for action, button_key, pattern in _TYPED_STATUS:
+        if key == choice_key(labels.button(button_key)):
+            return action
+        if not labels_only and pattern.fullmatch(key):
+            return action
+    return None
+
+
+def read_typed_morning(text: str | None) -> str | None:
+    """The next-morning answer typed ("better", "a bit worse", "the same"): ``better``,
+    ``same`` or ``worse``; None for anything else."""
+    key = choice_key(text or "")
+    match = _TYPED_MORNING.fullmatch(key) if key and len(key) <= 40 else None
+    return match.group("answer") if match else None
+
+
+_DELETE_REQUEST = re.compile(
+    r"(?:yes |yeah |ok |okay |please )*(?:delete|erase|remove|wipe)"
+    r"(?: (?:it|them|all|everything|all of it|my data|all my data|my account|me))+(?: please)?"
+)
+
+
+def read_delete_request(text: str | None) -> bool:
+    """Whether typed text asks to erase the user's data ("yes delete everything", "delete my
+    data", the confirmation button's own words)."""
+    key = choice_key(text or "")
+    return bool(key) and (
+        key == choice_key(button("delete_yes")) or _DELETE_REQUEST.fullmatch(key) is not None
+    )

@@ -23,11 +23,13 @@ clinician has seen them (or, for ``WATCH`` from pain alone, when the pain settle
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.kinds import MessageKind
+from bot.domain.textnorm import fold, tokenize
 
 
 class SafetyLevel(StrEnum):
@@ -143,3 +145,18 @@ def level_for_triage(triage_level: str | None) -> SafetyLevel:
     if triage_level is None:
         return SafetyLevel.NONE
     return TRIAGE_LEVELS.get(triage_level, SafetyLevel.URGENT)
+
+
+def says_seen(
+    text: str, clinician: Sequence[str], seen: Sequence[str], negation: Sequence[str]
+) -> bool:
+    """Whether a typed message says a clinician has seen the user ("I saw my doctor today,
+    she said carry on"): a clinician word, a seen word and no negation or future ("I'll see
+    the physio tomorrow" says nothing). Only ever answered as the "A clinician has seen me"
+    button is, which asks about the clearance and releases nothing by itself."""
+    folded = " " + " ".join(tokenize(text)) + " "
+
+    def has(words: Sequence[str]) -> bool:
+        return any(f" {' '.join(tokenize(w))} " in folded for w in words if fold(w).strip())
+
+    return has(clinician) and has(seen) and not has(negation)

@@ -621,6 +621,15 @@ def _fuzzy(place: str, hint: str | None = None) -> TimezoneResolution | None:
     )
 
 
+_PLACE_LEAD = re.compile(
+    r"^(?:(?:i\s*(?:'?m|am)|im)\s+(?:(?:currently|now|based|living|staying)\s+)?"
+    r"(?:in|from|near|at)|i\s+(?:live|stay|am based|work)\s+(?:in|near|at)|"
+    r"(?:i'?m\s+)?based\s+in|(?:living|staying)\s+in|in|near|from)\s+",
+    re.IGNORECASE,
+)
+"""How a sentence may lead up to the place ("I live in Manchester", "I'm in Berlin")."""
+
+
 def resolve_timezone(text: object) -> TimezoneResolution:
     """Turn what the user typed into a zone or a short list of choices.
 
@@ -631,7 +640,7 @@ def resolve_timezone(text: object) -> TimezoneResolution:
     """
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"Please type where you are: {_EXAMPLES}.")
-    raw = " ".join(text.split())
+    raw = _PLACE_LEAD.sub("", " ".join(text.split())).strip(" .!") or " ".join(text.split())
     if len(raw) > MAX_PLACE_CHARS:
         raise InputError(f"That's too long for a place name. Please send {_EXAMPLES}.")
 

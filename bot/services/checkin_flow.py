@@ -20,7 +20,9 @@ from bot.db.models import CheckIn, ScheduledMessage
 from bot.domain import pain as pain_model
 from bot.domain.callbacks import ButtonFamily, encode, parts_of
 from bot.domain.content import load_checkin_text, load_safety_text
+from bot.domain.enums import MessageStatus
 from bot.domain.kinds import MessageKind
+from bot.domain.parsing import read_typed_checkin, read_typed_morning
 from bot.domain.timing import in_quiet_hours, local_date
 from bot.domain.wording import delay_words, injury_phrase, pain_detail, say
 from bot.services import checkins, nudge_triggers, safety
@@ -523,6 +525,84 @@ async def _note(
     saved = Reply(load_checkin_text().render("note_saved", _rng()))
     offer = await offer_if_cleared(session, ctx.user, note)
     return Outcome((saved, offer) if offer is not None else (saved,))
+
+
+# --- an answer typed with no step open (the buttons' words) ---------------------------------
+
+_PROMPT_KINDS = (MessageKind.CHECKIN, MessageKind.FOLLOWUP, MessageKind.SNOOZE)
+
+
+async def typed_answer(
+    session: AsyncSession, telegram_id: int, text: str, now: datetime
+) -> Outcome | None:
+    """Text typed while no step is open that answers the question the bot last asked, as
+    its button would: "did them all", "yes", "not today", "later" while today's check-in
+    prompt went out and is unanswered; "better", "a bit worse" while the next-morning
+    question is open. None when it answers nothing open (the text goes to the FAQ)."""
+    morning = read_typed_morning(text)
+    action = read_typed_checkin(text) if morning is None else None
+    if morning is None and action is None:
+        return None
+    ctx = await load(session, telegram_id, now)
+    if ctx is None or not ctx.ready:
+        return None
+    if morning is not None:
+        about = await _open_morning_question(session, ctx)
+        if about is None:
+            return None
+        data = encode(ButtonFamily.MORNING, day_code(about), morning)
+        return await answer_morning(session, telegram_id, data, now)
+    assert action is not None
+    # A button's own words answer today's check-in whenever it is open (also one opened by
+    # /checkin); a bare "yes" or "done" only while the day's prompt is out and unanswered.
+    if await _answered_today(session, ctx) or (
+        read_typed_checkin(text, labels_only=True) is None and not await _prompt_sent(session, ctx)
+    ):
+        return None
+    return await press(
+        session, telegram_id, encode(ButtonFamily.CHECKIN, day_code(ctx.today), action), now
+    )
+
+
+async def _answered_today(session: AsyncSession, ctx: UserContext) -> bool:
+    existing = await checkins.get_checkin(session, ctx.user.id, ctx.today)
+    return existing is not None and existing.status != "missed"
+
+
+async def _prompt_sent(session: AsyncSession, ctx: UserContext) -> bool:
+    """Today's check-in question went out (scheduled, followed up or snoozed)."""
+    sent = await session.scalar(
+        select(ScheduledMessage.id)
+        .where(
+            ScheduledMessage.user_id == ctx.user.id,
+            ScheduledMessage.kind.in_([k.value for k in _PROMPT_KINDS]),
+            ScheduledMessage.local_date == ctx.today,
+            ScheduledMessage.status == MessageStatus.SENT,
+        )
+        .limit(1)
+    )
+    return sent is not None
+
+
+async def _open_morning_question(session: AsyncSession, ctx: UserContext) -> date | None:
+    """The day a sent, still unanswered next-morning question is about (asked today or
+    yesterday), else None."""
+    rows_ = await session.execute(
+        select(ScheduledMessage.payload)
+        .where(
+            ScheduledMessage.user_id == ctx.user.id,
+            ScheduledMessage.kind == MessageKind.MORNING,
+            ScheduledMessage.local_date >= ctx.today - timedelta(days=1),
+            ScheduledMessage.status == MessageStatus.SENT,
+        )
+        .order_by(ScheduledMessage.local_date.desc())
+    )
+    for (payload,) in rows_:
+        about = date.fromisoformat(str(payload.get("about")))
+        checkin = await checkins.get_checkin(session, ctx.user.id, about)
+        if checkin is not None and checkin.morning_response is None:
+            return about
+    return None
 
 
 # --- the next-morning question ---------------------------------------------------------------

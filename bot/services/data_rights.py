@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from bot.db.engine import checkpoint_wal
 from bot.db.models import Base, CheckIn, User
 from bot.domain.callbacks import ButtonFamily, encode
+from bot.domain.parsing import read_delete_request
 from bot.domain.wording import button, t
 from bot.services.outcome import Document, Outcome, Reply, rows
 from bot.services.users import get_user
@@ -159,6 +160,18 @@ async def offer_deletion(session: AsyncSession, telegram_id: int, now: datetime)
             [(button("delete_no"), encode(ButtonFamily.DATA_RIGHTS, "keep"))],
         ),
     )
+
+
+async def typed_deletion(
+    session: AsyncSession, telegram_id: int, text: str, now: datetime
+) -> Outcome | None:
+    """Typed "yes, delete everything": erasing is only ever the confirmation's tap, so it is
+    offered again with a word on why (None for any other text, or for nobody stored)."""
+    if not read_delete_request(text) or await get_user(session, telegram_id) is None:
+        return None
+    offer = await offer_deletion(session, telegram_id, now)
+    first = offer.replies[0]
+    return Outcome.say(f"{t('delete.by_button')}\n\n{first.text}", first.buttons)
 
 
 async def confirm_deletion(

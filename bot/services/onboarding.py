@@ -46,7 +46,7 @@ from bot.domain.parsing import InputError
 from bot.domain.timezones import describe_local_time
 from bot.domain.timing import local_date
 from bot.domain.wording import describe_when, t
-from bot.services import faq
+from bot.services import faq, safety
 from bot.services import onboarding_views as views
 from bot.services.checkin_prompt import open_checkin
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
@@ -181,6 +181,20 @@ async def consent(
     return _out(Reply(t("start.consent_given"), edit=True), first)
 
 
+async def typed_before_consent(
+    session: AsyncSession, telegram_id: int, text: str
+) -> Outcome | None:
+    """Typed "yes", "let's start" or "not now" to the welcome instead of tapping: "not now"
+    declines as its button does; a yes points to the consent button (storing data is agreed
+    by that tap, never read from text). None once the user exists or for any other text."""
+    if await get_user(session, telegram_id) is not None:
+        return None
+    said = machine.read_consent(text)
+    if said is None:
+        return None
+    return _out(views.consent_by_button() if said else Reply(t("start.declined")))
+
+
 # --- typed answers --------------------------------------------------------------------------
 
 
@@ -201,6 +215,16 @@ async def answer_text(
         return Outcome.nothing()
     user, step, answers = current.user, current.step, current.answers
     default_zone = settings.schedule.default_timezone
+    if step is Step.EXERCISES and machine.read_exercises_done(text) is not None:
+        # "confirm", "done", "that's all": the Confirm button, typed.
+        return await _confirm_exercises(session, user, answers, now, settings, edit=False)
+    if step is Step.SUMMARY:
+        choice = machine.read_summary(text)
+        if choice == "all_set":
+            return await _finish(session, user, answers, now, settings, typed=True)
+        if choice is not None:
+            transition = machine.apply(answers, step, choice, _today(answers, now, settings))
+            return _out(await _goto(session, user, transition, now, settings))
     intent = machine.typed_intent(text) if text is not None and step is not Step.TIMEZONE else None
     if intent == "question":
         # A question is answered (or pointed to /faq), never stored as the step's answer.
@@ -427,12 +451,10 @@ async def _exercise_button(
         return Outcome.nothing(t("exercises.too_many", max=MAX_EXERCISES))
     if answer is None:
         return Outcome.nothing(t("common.stale"))
+    if isinstance(answer, ExercisesConfirmed):
+        return await _confirm_exercises(session, user, answers, now, settings, edit=True)
     today = _today(answers, now, settings)
     transition = machine.apply(answers, Step.EXERCISES, answer, today)
-    if isinstance(answer, ExercisesConfirmed):
-        plan = ", ".join(d.label for d in answers.drafts()) or t("exercises.empty_plan")
-        confirm = Reply(t("exercises.confirmed", plan=plan), edit=True)
-        return _out(confirm, await _goto(session, user, transition, now, settings))
     await set_dialog(session, user.id, FLOW, transition.step, transition.answers.to_data(), now)
     added = None
     if isinstance(answer, machine.TemplateToggled) and answer.index in transition.answers.picks:
@@ -441,9 +463,35 @@ async def _exercise_button(
     return _out(Reply(text, frozen(rows), edit=True))
 
 
-async def _finish(
-    session: AsyncSession, user: User, answers: Answers, now: datetime, settings: Settings
+async def _confirm_exercises(
+    session: AsyncSession,
+    user: User,
+    answers: Answers,
+    now: datetime,
+    settings: Settings,
+    *,
+    edit: bool,
 ) -> Outcome:
+    """The exercise list is complete (Confirm tapped, or typed): say the plan, ask on."""
+    transition = machine.apply(
+        answers, Step.EXERCISES, ExercisesConfirmed(), _today(answers, now, settings)
+    )
+    plan = ", ".join(d.label for d in answers.drafts()) or t("exercises.empty_plan")
+    confirm = Reply(t("exercises.confirmed", plan=plan), edit=edit)
+    return _out(confirm, await _goto(session, user, transition, now, settings))
+
+
+async def _finish(
+    session: AsyncSession,
+    user: User,
+    answers: Answers,
+    now: datetime,
+    settings: Settings,
+    *,
+    typed: bool = False,
+) -> Outcome:
+    """The "All set" step: save the profile. A tap turns the summary into the final one (its buttons
+    gone); typed, the summary above stays as it is and only the welcome follows."""
     zone = answers.timezone or settings.schedule.default_timezone
     result = OnboardingResult(
         injury_area=answers.area or "other",
@@ -459,16 +507,18 @@ async def _finish(
     due = await finish_onboarding(session, user, result, now, settings)
     await clear_dialog(session, user.id)
     log.info("onboarding finished", extra={"user_id": user.id})
-    return _out(
-        Reply(views.summary_text(answers, now, zone), edit=True),
-        Reply(
-            t(
-                "done.finished",
-                first_name=user.first_name or "there",
-                when=describe_when(due, zone, now),
-            )
-        ),
-    )
+    name = user.first_name or "there"
+    state = safety.state_of(user)
+    held = safety.hold_reply(state) if state.on_hold else None
+    if held is not None:
+        # A red flag earlier in set-up holds check-ins: no "first check-in comes today".
+        saved = t("done.finished_on_hold", first_name=name)
+        finished = Reply(f"{saved}\n\n{held.text}", held.buttons)
+    else:
+        finished = Reply(t("done.finished", first_name=name, when=describe_when(due, zone, now)))
+    if typed:
+        return _out(finished)
+    return _out(Reply(views.summary_text(answers, now, zone), edit=True), finished)
 
 
 # --- after onboarding -----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from bot.domain import callbacks
 from bot.domain.callbacks import ButtonFamily
 from bot.domain.content import load_exercise_templates
 from bot.domain.onboarding import (
+    CHANGE_BUTTONS,
     CHECKIN_TIMES,
     PT_TIMES,
     STOP_BUTTONS,
@@ -56,11 +57,17 @@ def today_for(answers: Answers, now: datetime, default_zone: str) -> date:
     return local_date(now, answers.timezone or default_zone)
 
 
+def _consent_buttons() -> ButtonRows:
+    return frozen([[(button("consent"), _ob("consent"))], [(button("decline"), _ob("decline"))]])
+
+
 def welcome(first_name: str | None) -> Reply:
-    return Reply(
-        t("start.welcome", first_name=first_name or "there"),
-        frozen([[(button("consent"), _ob("consent"))], [(button("decline"), _ob("decline"))]]),
-    )
+    return Reply(t("start.welcome", first_name=first_name or "there"), _consent_buttons())
+
+
+def consent_by_button() -> Reply:
+    """A typed "yes" before consent: where to tap (the consent itself is the button)."""
+    return Reply(t("start.consent_by_button"), _consent_buttons())
 
 
 def chosen_text(answer: Answer, answers: Answers) -> str | None:
@@ -137,14 +144,7 @@ def summary_text(answers: Answers, now: datetime, default_zone: str) -> str:
 
 
 def summary_buttons() -> list[Row]:
-    changes = [
-        (button("change_area"), _ob("chg", "area")),
-        (button("change_stop"), _ob("chg", "stop")),
-        (button("change_pt"), _ob("chg", "pt")),
-        (button("change_exercises"), _ob("chg", "ex")),
-        (button("change_checkin"), _ob("chg", "ct")),
-        (button("change_timezone"), _ob("chg", "tz")),
-    ]
+    changes = [(button(key), _ob("chg", arg)) for arg, key in CHANGE_BUTTONS.items()]
     return [*chunk(changes, 2), [(button("all_set"), _ob("done"))]]
 
 

@@ -94,15 +94,24 @@ async def is_still_paused(
 PAUSE_CHOICES: tuple[str, ...] = ("3", "7", "14", "open")
 
 
-def pause_choices() -> ButtonRows:
-    def choice(key: str) -> tuple[str, str]:
-        return (t(f"pause.choice_{key}"), encode(ButtonFamily.PAUSE, key))
+def pause_choices(*, paused: bool = False) -> ButtonRows:
+    """The lengths to pick from; the last button keeps things as they are ("keep reminders
+    on", or for someone paused already "keep it as it is")."""
+
+    def choice(key: str, label: str | None = None) -> tuple[str, str]:
+        return (t(label or f"pause.choice_{key}"), encode(ButtonFamily.PAUSE, key))
 
     return (
         tuple(choice(key) for key in PAUSE_CHOICES[:3]),
         (choice("open"),),
-        (choice("no"),),
+        (choice("no", "pause.choice_keep_paused" if paused else None),),
     )
+
+
+def _already_paused(user: User) -> str:
+    if user.paused_until is None:
+        return t("pause.already_paused_open")
+    return t("pause.already_paused_until", resume=human_date(user.paused_until + timedelta(days=1)))
 
 
 async def pause(
@@ -120,6 +129,8 @@ async def pause(
     if user is None or user.status == UserStatus.ONBOARDING:
         return Outcome.say(t("pause.not_active"))
     if not args.strip() and not open_ended:
+        if user.status == UserStatus.PAUSED:
+            return Outcome.say(_already_paused(user), pause_choices(paused=True))
         return Outcome.say(t("pause.ask_how_long"), pause_choices())
     try:
         resume_on = None if open_ended else parse_pause(args, today_of(user, now))
@@ -141,7 +152,9 @@ async def pause_button(
 ) -> Outcome:
     """A choice under the bare /pause question (edits that question: its buttons close)."""
     if choice == "no":
-        return Outcome.say(t("pause.kept"), edit=True)
+        user = await get_user(session, telegram_id)
+        paused = user is not None and user.status == UserStatus.PAUSED
+        return Outcome.say(t("pause.kept_paused" if paused else "pause.kept"), edit=True)
     if choice == "open":
         return await pause(session, telegram_id, "", now, settings, open_ended=True)
     if choice not in PAUSE_CHOICES:

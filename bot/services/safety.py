@@ -22,7 +22,7 @@ from bot.domain.callbacks import SafetyAction
 from bot.domain.content import load_safety_text
 from bot.domain.kinds import MessageKind
 from bot.domain.pain import PAIN_FLAG_PREFIX, EscalationReason, pain_flag
-from bot.domain.safety import SafetyLevel, SafetyState, level_for_triage
+from bot.domain.safety import SafetyLevel, SafetyState, level_for_triage, says_seen
 from bot.domain.timing import local_date, next_outside_quiet_hours
 from bot.domain.triage import TriageResult, triage
 from bot.domain.wording import say
@@ -282,6 +282,23 @@ async def answer(session: AsyncSession, user: User, action: SafetyAction, now: d
         await set_dialog(session, user.id, ADVICE_FLOW, "advice", released, now)
         return Outcome.say(text.render("answer.ask_advice"))
     return Outcome.nothing(say("common.expired"))
+
+
+async def typed_seen(
+    session: AsyncSession, telegram_id: int, text: str, now: datetime
+) -> Outcome | None:
+    """Typed "I saw my doctor today" while a concern is open: answered as the "A clinician
+    has seen me" button is (which asks whether they cleared the user). None otherwise."""
+    user = await get_user(session, telegram_id)
+    if user is None or not state_of(user).active:
+        return None
+    words = load_safety_text()
+    clinician, seen, negation = (
+        words.variants(f"seen_words.{group}") for group in ("clinician", "seen", "negation")
+    )
+    if not says_seen(text, clinician, seen, negation):
+        return None
+    return await answer(session, user, SafetyAction.SEEN, now)
 
 
 async def _release(session: AsyncSession, user: User, now: datetime) -> Outcome:

@@ -18,7 +18,10 @@ from bot.domain.parsing import (
     parse_pause,
     parse_stop_date,
     parse_time_of_day,
+    parse_times_a_week,
     parse_weekdays,
+    read_typed_checkin,
+    read_typed_morning,
 )
 
 TODAY = date(2026, 11, 25)  # a Wednesday
@@ -334,3 +337,57 @@ def test_any_text_gives_a_value_or_input_error(text: str) -> None:
             parser(text)
         except InputError as error:
             assert error.message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2", 2),
+        ("two", 2),
+        ("Twice a week", 2),
+        ("3 times a week", 3),
+        ("2x", 2),
+        ("once a week", 1),
+        ("none", 0),
+        ("usually 4 per week", 4),
+    ],
+)
+def test_times_a_week_reads_words_and_phrases(text: str, expected: int) -> None:
+    assert parse_times_a_week(text, 7, "the number of sessions a week") == expected
+
+
+@pytest.mark.parametrize("text", ["8", "eight", "tuesday and friday", "a"])
+def test_times_a_week_refuses_what_is_not_a_count_up_to_the_limit(text: str) -> None:
+    with pytest.raises(InputError):
+        parse_times_a_week(text, 7, "the number of sessions a week")
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        ("Did them all", "done"),
+        ("yep did them all!", "done"),
+        ("done", "done"),
+        ("yes", "done"),
+        ("did some", "some"),
+        ("I did some of them", "some"),
+        ("not today", "no"),
+        ("nope", "no"),
+        ("didnt manage", "no"),
+        ("ask me later", "later"),
+        ("my knee hurts", None),
+        ("did them all but it hurt a lot and I'm worried", None),
+        ("how many should I do?", None),
+    ],
+)
+def test_a_typed_check_in_answer_reads_as_its_button(text: str, action: str | None) -> None:
+    assert read_typed_checkin(text) == action
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [("Better!", "better"), ("about the same", "same"), ("a bit worse tbh", "worse"),
+     ("not worse", None), ("worse when I climb stairs", None)],
+)
+def test_a_typed_morning_answer_reads_as_its_button(text: str, answer: str | None) -> None:
+    assert read_typed_morning(text) == answer

@@ -288,3 +288,17 @@ def test_any_text_gives_a_resolution_or_input_error(text: str) -> None:
     else:
         assert 1 <= len(result.matches) <= 3
         assert all(m.zone in available_timezones() for m in result.matches)
+
+
+@pytest.mark.parametrize(
+    ("text", "zone"),
+    [
+        ("I live in Berlin", "Europe/Berlin"),
+        ("I'm in Sydney", "Australia/Sydney"),
+        ("based in Tokyo", "Asia/Tokyo"),
+        ("in London", "Europe/London"),
+    ],
+)
+def test_a_place_led_up_to_by_a_sentence_is_found(text: str, zone: str) -> None:
+    resolution = resolve_timezone(text)
+    assert resolution.confident and resolution.best.zone == zone

@@ -435,9 +435,18 @@ _PAIN_LIMITS: Mapping[str, int] = {
 }
 
 
+class SeenWords(Frozen):
+    """safety.toml [seen_words]: how a typed message says a clinician has seen the user."""
+
+    clinician: tuple[Text, ...] = ()
+    seen: tuple[Text, ...] = ()
+    negation: tuple[Text, ...] = ()
+
+
 class SafetyBase(Frozen):
     # Keyed by a red-flag id of red_flags.toml, or "pain-<reason>" of the pain model.
     report_labels: dict[Annotated[str, AfterValidator(_ident)], Text] = {}
+    seen_words: SeenWords = SeenWords()
 
     @field_validator("report_labels")
     @classmethod
