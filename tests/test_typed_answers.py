@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.db.models import CheckIn, Exercise, User
 from tests.harness.bot import BotHarness, SimUser
-from tests.test_checkin_flow import make_user
+from tests.helpers.seed import make_user
 
 
 async def _plan(harness: BotHarness) -> list[str]:
