@@ -57,25 +57,7 @@ async def on_step_text(
     await render(update, context, outcome)
 
 
-async def on_typed_answer(update: Update, context: Context, incoming: Incoming) -> bool:
-    """Typed "did them all", "not today", "a bit worse" with no step open: answers today's
-    check-in or the next-morning question as the button would; False if it answers nothing."""
-    if incoming.text is None or update.effective_user is None:
-        return False
-    outcome = await run_use_case(
-        context,
-        checkin_flow.typed_answer,
-        update.effective_user.id,
-        incoming.text,
-        services(context).clock.now(),
-    )
-    if outcome is None:
-        return False
-    await render(update, context, outcome)
-    return True
-
-
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(on_checkin_button, pattern=r"^ci:"))
     register_flow(checkin_flow.FLOW, on_step_text, see_flagged=True)
-    register_typed_answer(checkin_flow.FLOW, on_typed_answer)
+    register_typed_answer(checkin_flow.FLOW, checkin_flow.typed_answer)

@@ -10,7 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.services import data_rights as use_cases
 from handlers.common import Context, button_handler, render, run_use_case, services
-from handlers.router import Incoming, register_typed_answer
+from handlers.router import register_typed_answer
 
 
 async def export_command(update: Update, context: Context) -> None:
@@ -43,25 +43,8 @@ async def _on_button(update: Update, context: Context, parts: list[str]) -> str 
     return outcome.toast
 
 
-async def on_typed_answer(update: Update, context: Context, incoming: Incoming) -> bool:
-    """Typed "yes, delete everything": the confirmation again (erasing is only a tap)."""
-    if incoming.text is None or update.effective_user is None:
-        return False
-    outcome = await run_use_case(
-        context,
-        use_cases.typed_deletion,
-        update.effective_user.id,
-        incoming.text,
-        services(context).clock.now(),
-    )
-    if outcome is None:
-        return False
-    await render(update, context, outcome)
-    return True
-
-
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("export", export_command))
     app.add_handler(CommandHandler("delete", delete_command))
     app.add_handler(CallbackQueryHandler(button_handler(_on_button), pattern=r"^dr:"))
-    register_typed_answer("data_rights", on_typed_answer)
+    register_typed_answer("data_rights", use_cases.typed_deletion)

@@ -138,23 +138,6 @@ async def on_advice_text(
     await render(update, context, outcome)
 
 
-async def on_typed_seen(update: Update, context: Context, incoming: Incoming) -> bool:
-    """Typed "I saw my doctor today" while a concern is open: as the "seen" button."""
-    if incoming.text is None or update.effective_user is None:
-        return False
-    outcome = await run_use_case(
-        context,
-        safety.typed_seen,
-        update.effective_user.id,
-        incoming.text,
-        services(context).clock.now(),
-    )
-    if outcome is None:
-        return False
-    await render(update, context, outcome)
-    return True
-
-
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("faq", faq_command))
     app.add_handler(CallbackQueryHandler(on_faq_button, pattern=r"^faq:"))
@@ -169,4 +152,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     )
     register_flow(safety.ADVICE_FLOW, on_advice_text)
     register_free_text(on_free_text)
-    register_typed_answer("safety", on_typed_seen)
+    register_typed_answer("safety", safety.typed_seen)

@@ -87,22 +87,9 @@ async def cancel_command(update: Update, context: Context) -> None:
     await render(update, context, outcome)
 
 
-async def on_typed_answer(update: Update, context: Context, incoming: Incoming) -> bool:
-    """Typed "yes" or "not now" to the welcome, before consent (no step exists yet)."""
-    if incoming.text is None or update.effective_user is None:
-        return False
-    outcome = await run_use_case(
-        context, use_cases.typed_before_consent, update.effective_user.id, incoming.text
-    )
-    if outcome is None:
-        return False
-    await render(update, context, outcome)
-    return True
-
-
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("start", start_command))
     app.add_handler(CommandHandler("cancel", cancel_command))
     app.add_handler(CallbackQueryHandler(button_handler(_on_button), pattern=r"^ob:"))
     register_flow(FLOW, on_message)
-    register_typed_answer(FLOW, on_typed_answer)
+    register_typed_answer(FLOW, use_cases.typed_before_consent)

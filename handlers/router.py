@@ -21,6 +21,7 @@ from telegram.ext import (
 
 from bot.domain.wording import say
 from bot.services.dialogs import DialogState, current_state
+from bot.services.outcome import Outcome
 from bot.services.triage_incoming import triage_text
 from handlers.common import (
     Context,
@@ -51,14 +52,15 @@ FlowHandler = Callable[[Update, Context, DialogState, Incoming], Awaitable[None]
 use cases (each its own short transaction) and renders their outcomes."""
 FreeHandler = Callable[[Update, Context, Incoming], Awaitable[None]]
 
-TypedAnswerHandler = Callable[[Update, Context, Incoming], Awaitable[bool]]
-"""Text typed with no step open that may answer a question the bot asked with buttons (the
-check-in's "did them all"): True when it did and was answered."""
+TypedAnswer = Callable[..., Awaitable[Outcome | None]]
+"""A use case ``(session, telegram_id, text, now)`` for text typed with no step open that may
+answer a question the bot asked with buttons (the check-in's "did them all"): its outcome
+when it did, None when the text answers nothing it knows (the next one is tried)."""
 
 _flows: dict[str, FlowHandler] = {}
 _see_flagged: set[str] = set()
 _free: list[FreeHandler] = []
-_typed_answers: dict[str, TypedAnswerHandler] = {}
+_typed_answers: dict[str, TypedAnswer] = {}
 
 
 def register_flow(name: str, handler: FlowHandler, *, see_flagged: bool = False) -> None:
@@ -73,9 +75,9 @@ def register_free_text(handler: FreeHandler) -> None:
     _free[:] = [handler]
 
 
-def register_typed_answer(name: str, handler: TypedAnswerHandler) -> None:
+def register_typed_answer(name: str, use_case: TypedAnswer) -> None:
     """Tried, in registration order, before free text when no step is open."""
-    _typed_answers[name] = handler
+    _typed_answers[name] = use_case
 
 
 def incoming_from(update: Update) -> Incoming:
@@ -118,10 +120,18 @@ async def on_message(update: Update, context: Context) -> None:
         await _flows[state.flow](update, context, state, incoming)
         await close_answered_keyboard(update, context, question)
         return
-    if incoming.text is not None and _typed_answers:
+    if incoming.text is not None and _typed_answers and update.effective_user is not None:
         question = await answering_typed_text(update, context)
-        for answered in _typed_answers.values():
-            if await answered(update, context, incoming):
+        for use_case in _typed_answers.values():
+            outcome = await run_use_case(
+                context,
+                use_case,
+                update.effective_user.id,
+                incoming.text,
+                services(context).clock.now(),
+            )
+            if outcome is not None:
+                await render(update, context, outcome)
                 await close_answered_keyboard(update, context, question)
                 return
     await pass_to_free_text(update, context, incoming)

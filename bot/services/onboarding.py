@@ -182,7 +182,7 @@ async def consent(
 
 
 async def typed_before_consent(
-    session: AsyncSession, telegram_id: int, text: str
+    session: AsyncSession, telegram_id: int, text: str, now: datetime
 ) -> Outcome | None:
     """Typed "yes", "let's start" or "not now" to the welcome instead of tapping: "not now"
     declines as its button does; a yes points to the consent button (storing data is agreed
