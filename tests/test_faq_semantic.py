@@ -11,9 +11,11 @@ import socket
 import threading
 import time
 import zipfile
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from bot import faq_embeddings
 from bot.clock import FakeClock
@@ -124,11 +126,11 @@ async def test_other_users_are_answered_while_a_question_is_being_embedded(
     real = load_embedder()
     threads: set[str] = set()
 
-    def slow(texts: object) -> object:
-        if isinstance(texts, list) and len(texts) == 1:
+    def slow(texts: Sequence[str]) -> NDArray[np.float32]:
+        if len(texts) == 1:
             threads.add(threading.current_thread().name)
             time.sleep(0.3)
-        return real(texts)  # type: ignore[arg-type]
+        return real(texts)
 
     harness.services.__dict__["faq"] = FaqIndex(load_entries(), embedder=slow)
     asker, other = harness.user(), harness.user()
