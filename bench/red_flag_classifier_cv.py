@@ -1,9 +1,9 @@
 """Would a classifier over sentence embeddings help red-flag triage? (issue 14.5, point 5)
 
 Measures, by k-fold cross-validation on the DEV split of tests/data/red_flag_eval.toml only,
-a small classifier over the FAQ's sentence embeddings (wordllama, bot/faq_embeddings.py)
-trained on labelled dev messages ("flag" vs "none"), alone and combined with the phrase rules
-of ``bot.domain.triage``:
+a small classifier over the FAQ's sentence embeddings (bot/faq_embeddings.py; measured with
+wordllama) trained on labelled dev messages ("flag" vs "none"), alone and combined with the
+phrase rules of ``bot.domain.triage``:
 
 * rules alone (fixed: they are not refitted per fold, and were tuned on all of dev, so
   their dev figures are in-sample and flatter them);

@@ -154,9 +154,13 @@ async def prepare_database(services: Services) -> None:
 
 
 async def start_services(app: PTBApp) -> None:
-    """What must happen before the first update: a current schema and the command menu."""
+    """What must happen before the first update: a current schema, the FAQ model's files
+    (a missing model stops the start, loudly, instead of failing the first question) and the
+    command menu."""
+    from bot.faq_embeddings import check_model
     from handlers.help import bot_commands
 
+    check_model()
     services: Services = app.bot_data["services"]
     await prepare_database(services)
     await app.bot.set_my_commands(bot_commands())

@@ -39,8 +39,10 @@ async def on_free_text(update: Update, context: Context, incoming: Incoming) -> 
         return
     assert update.effective_user is not None
     svc = services(context)
+    index = await svc.faq_index()  # never built on the event loop
+    await faq.prepare(index, incoming.text)  # embedded in a worker thread, before the transaction
     outcome = await run_use_case(
-        context, faq.ask, update.effective_user.id, incoming.text, svc.clock.now(), svc.faq
+        context, faq.ask, update.effective_user.id, incoming.text, svc.clock.now(), index
     )
     await render(update, context, outcome)
 
@@ -49,7 +51,7 @@ async def on_free_text(update: Update, context: Context, incoming: Incoming) -> 
 
 
 async def faq_command(update: Update, context: Context) -> None:
-    index = services(context).faq
+    index = await services(context).faq_index()
     await render(
         update,
         context,
@@ -67,12 +69,13 @@ async def on_faq_button(update: Update, context: Context) -> None:
         await answer_query(update, say("common.expired"))
         return
     action, arg = decoded.part(0), decoded.part(1)
+    index = await svc.faq_index()
     if action == faq.BrowseAction.ENTRY and arg is not None:
         outcome = await run_use_case(
-            context, faq.browse_entry, update.effective_user.id, arg, svc.clock.now(), svc.faq
+            context, faq.browse_entry, update.effective_user.id, arg, svc.clock.now(), index
         )
     else:
-        outcome = faq.browse_outcome(svc.faq, action, arg) or Outcome.nothing(say("common.expired"))
+        outcome = faq.browse_outcome(index, action, arg) or Outcome.nothing(say("common.expired"))
     await answer_query(update, outcome.toast)
     await render(update, context, outcome)
 
@@ -88,9 +91,9 @@ async def on_feedback(update: Update, context: Context) -> None:
     if qid is None or not qid.isdigit() or vote not in ("y", "n"):
         await answer_query(update, say("common.expired"))
         return
-    svc = services(context)
+    index = await services(context).faq_index()
     outcome = await run_use_case(
-        context, faq.give_feedback, update.effective_user.id, int(qid), vote == "y", svc.faq
+        context, faq.give_feedback, update.effective_user.id, int(qid), vote == "y", index
     )
     await answer_query(update, outcome.toast)
     await render(update, context, outcome)

@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.domain.onboarding import FLOW
+from bot.services import faq
 from bot.services import onboarding as use_cases
 from bot.services.dialogs import DialogState
 from handlers.common import Context, button_handler, render, run_use_case, services
@@ -36,6 +37,9 @@ async def on_message(
     update: Update, context: Context, state: DialogState, incoming: Incoming
 ) -> None:
     svc = services(context)
+    index = await svc.faq_index()
+    if incoming.text:  # a question typed during set-up is answered: embedded off the loop
+        await faq.prepare(index, incoming.text)
     outcome = await run_use_case(
         context,
         use_cases.answer_text,
@@ -44,7 +48,7 @@ async def on_message(
         incoming.location,
         svc.clock.now(),
         svc.settings,
-        svc.faq,
+        index,
     )
     await render(update, context, outcome)
 

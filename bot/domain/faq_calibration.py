@@ -10,25 +10,25 @@ order); the bot answers at P(right) >= ANSWER_THRESHOLD.
 
 5-fold cross-validation on the same data (each fold scored by models fitted on the others):
 
-    ranking, rank-1: real dev 0.821, team dev 0.955 (fitted on all: 0.821, 0.955)
+    ranking, rank-1: real dev 0.880, team dev 0.955 (fitted on all: 0.880, 0.963)
     threshold  real dev: top-1, wrong, off-topic declined | team dev: the same
-    0.40        77.7 %   8.9 %  76.7 %   |  95.5 %   4.5 %  97.3 %
-    0.45        75.0 %   8.9 %  76.7 %   |  95.5 %   4.5 %  97.3 %
-    0.50        74.1 %   8.0 %  76.7 %   |  95.5 %   4.5 %  97.3 %
-    0.55        71.4 %   4.5 %  79.1 %   |  95.5 %   4.5 %  97.3 %
-    0.60        68.8 %   3.6 %  81.4 %   |  95.5 %   4.5 %  97.3 %
-    0.65        67.9 %   2.7 %  81.4 %   |  94.8 %   4.5 %  97.3 %
-    0.70        63.4 %   1.8 %  86.0 %   |  92.5 %   3.7 %  97.3 %  <- kept
-    0.75        58.9 %   1.8 %  86.0 %   |  90.3 %   3.0 %  97.3 %
-    0.80        52.7 %   1.8 %  86.0 %   |  89.6 %   2.2 %  97.3 %
-    0.85        47.3 %   1.8 %  90.7 %   |  88.8 %   2.2 %  97.3 %
-    0.90        40.2 %   1.8 %  93.0 %   |  85.1 %   1.5 %  97.3 %
+    0.40        80.4 %   8.0 %  83.7 %   |  95.5 %   4.5 %  97.3 %
+    0.45        79.5 %   8.0 %  83.7 %   |  94.0 %   4.5 %  97.3 %
+    0.50        79.5 %   8.0 %  88.4 %   |  94.0 %   3.7 %  97.3 %
+    0.55        76.8 %   8.0 %  88.4 %   |  93.3 %   3.7 %  97.3 %
+    0.60        75.0 %   4.5 %  88.4 %   |  92.5 %   3.7 %  97.3 %
+    0.65        74.1 %   3.6 %  90.7 %   |  92.5 %   3.7 %  97.3 %  <- kept
+    0.70        71.4 %   3.6 %  90.7 %   |  92.5 %   3.7 %  97.3 %
+    0.75        70.5 %   2.7 %  90.7 %   |  90.3 %   3.7 %  97.3 %
+    0.80        67.9 %   1.8 %  90.7 %   |  90.3 %   3.0 %  97.3 %
+    0.85        64.3 %   1.8 %  93.0 %   |  88.1 %   3.0 %  97.3 %
+    0.90        55.4 %   1.8 %  93.0 %   |  87.3 %   3.0 %  97.3 %
 """
 
-W_LEXICAL = 0.4227
-W_SEM_PHRASING = 0.3769
-W_SEM_ANSWER = 0.2004
-TEMPERATURE = 16.184
+W_LEXICAL = 0.3826
+W_SEM_PHRASING = 0.3582
+W_SEM_ANSWER = 0.2592
+TEMPERATURE = 16.626
 DECIDE_FEATURES = (
     "bias",
     "log_share",
@@ -41,14 +41,14 @@ DECIDE_FEATURES = (
     "declined",
 )
 DECIDE_WEIGHTS = (
-    -5.812,  # bias
-    0.780,  # log_share
-    6.152,  # margin
-    6.949,  # best
-    -1.696,  # unexplained
-    4.668,  # anchored
-    1.850,  # semantic
-    -0.671,  # lexical
-    -1.615,  # declined
+    -5.789,  # bias
+    1.594,  # log_share
+    8.832,  # margin
+    9.060,  # best
+    -2.456,  # unexplained
+    5.230,  # anchored
+    5.253,  # semantic
+    -6.504,  # lexical
+    -3.107,  # declined
 )
-ANSWER_THRESHOLD = 0.70
+ANSWER_THRESHOLD = 0.65

