@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.domain.faq import FaqIndex, load_entries
 from bot.faq_embeddings import ModelMissing, load_embedder, model_zip
 from tests.harness.bot import BotHarness
-from tests.helpers.onboarding import onboarded
+from tests.helpers.onboarding import onboard, onboarded
 
 # Plain rewordings the lexical scorer leaves as "did you mean…?" suggestions (checked below).
 PARAPHRASES = {
