@@ -176,7 +176,6 @@ _ONBOARDING_FIELDS: Mapping[str, tuple[str, ...]] = {
     "exercises.selected_header": (),
     "exercises.how": ("how",),
     "exercises.added_with_how": ("exercise", "how"),
-    "exercises.question_later": (),
     "exercises.back_to_step": (),
     "exercises.not_an_exercise": (),
     "exercises.place_early": (),
