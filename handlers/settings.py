@@ -13,13 +13,15 @@ from bot.domain.settings_flow import FLOW
 from bot.services import settings as use_cases
 from bot.services.dialogs import DialogState
 from handlers.common import Context, button_handler, render, run_use_case, services
-from handlers.router import Incoming, register_flow
+from handlers.router import Incoming, pass_as_if_no_step, register_flow
 
 
 async def settings_command(update: Update, context: Context) -> None:
     if update.effective_user is None:
         return
-    outcome = await run_use_case(context, use_cases.open_menu, update.effective_user.id)
+    outcome = await run_use_case(
+        context, use_cases.open_menu, update.effective_user.id, services(context).clock.now()
+    )
     await render(update, context, outcome)
 
 
@@ -36,6 +38,11 @@ async def on_message(
         svc.clock.now(),
         svc.settings,
     )
+    if not outcome.replies and not outcome.changed and not incoming.flagged:
+        # Typed past the menu (a question, "did them all"): the menu closed, the text goes
+        # where it would have gone with no step open.
+        await pass_as_if_no_step(update, context, incoming)
+        return
     await render(update, context, outcome)
 
 
