@@ -32,6 +32,7 @@ async def on_message(
         state.step,
         incoming.text,
         services(context).clock.now(),
+        services(context).faq,
     )
     await render(update, context, outcome)
 

@@ -37,6 +37,7 @@ async def on_message(
         incoming.location,
         svc.clock.now(),
         svc.settings,
+        svc.faq,
     )
     if not outcome.replies and not outcome.changed and not incoming.flagged:
         # Typed past the menu (a question, "did them all"): the menu closed, the text goes

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.db.models import Dialog, FaqQuestion, User
 from bot.domain.wording import t
 from tests.harness.bot import BotHarness
-from tests.helpers.onboarding import to_area_question
+from tests.helpers.onboarding import onboarded, to_area_question
 from tests.test_faq_paths import run_cli
 
 TENDON = "What exercises should I do for my tendon?"
@@ -75,3 +75,35 @@ async def test_a_set_up_question_is_answered_for_the_area_logged_and_can_be_rate
     by_id = {r["id"]: r for r in map(json.loads, served.splitlines())}
     entry = next(e for e, r in by_id.items() if r["served"] and "achilles" in e)
     assert by_id[entry]["didnt_help"] == 1
+
+
+async def test_a_question_at_a_settings_or_plan_step_takes_the_same_path(
+    harness: BotHarness,
+) -> None:
+    user = await onboarded(harness)  # knee
+    await user.say("/settings")
+    await user.press("Check-in time")
+    before = len(user.texts)
+    await user.say(TENDON)
+    answer, again = user.tg.messages(user.id)[before:][-2:]
+    assert "couldn't read" not in (answer.text or "")  # not taken as a time
+    assert (answer.text or "").startswith("Achilles tendon pain")
+    assert "your injury is in your knee" in (answer.text or "")  # the area, as anywhere
+    assert any("didn't help" in label for label, _ in answer.buttons)
+    assert (again.text or "").startswith(t("settings.back_to_step"))
+    await user.press("07:00")
+    assert "07:00" in (user.last.text or "")
+
+    await user.say("/exercises")
+    await user.press("Add")
+    before = len(user.texts)
+    await user.say("Should I ice or heat my knee?")
+    answer, again = user.tg.messages(user.id)[before:][-2:]
+    assert "doesn't look like an exercise" not in (answer.text or "")
+    assert "Sources:" in (answer.text or "")
+    assert again.text == t("exercises.ask_add")
+    await user.say("Wall sit 3x30s")
+    assert "Wall sit" in (user.last.text or "")
+    async with harness.services.sessions() as session:
+        decisions = (await session.execute(select(FaqQuestion.decision))).scalars().all()
+    assert len(decisions) == 2

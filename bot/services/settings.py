@@ -20,6 +20,7 @@ from bot.db.models import User
 from bot.domain import callbacks
 from bot.domain import onboarding as answers_of
 from bot.domain.callbacks import ButtonFamily
+from bot.domain.faq import FaqIndex
 from bot.domain.onboarding import area_label, describe_pt, describe_weekdays
 from bot.domain.parsing import InputError, read_typed_choice
 from bot.domain.settings_flow import (
@@ -34,8 +35,8 @@ from bot.domain.settings_flow import (
 )
 from bot.domain.timezones import describe_local_time
 from bot.domain.wording import button, describe_when, hhmm, t
+from bot.services import faq, return_to_run
 from bot.services import profile as profile_service
-from bot.services import return_to_run
 from bot.services import settings_views as views
 from bot.services.context import Readiness, not_ready_text, readiness
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
@@ -245,9 +246,12 @@ async def answer_text(
     location: tuple[float, float] | None,
     now: datetime,
     settings: Settings,
+    index: FaqIndex | None = None,
 ) -> Outcome:
     """What the user typed (or shared) at their settings step; the router has triaged it for
-    red flags before this is called."""
+    red flags before this is called. A question is answered by the FAQ's one path
+    (``faq.ask``: their area, logged, rated) and the step asked again; it is never the
+    answer."""
     user = await get_user(session, telegram_id)
     dialog = await get_dialog(session, user.id) if user is not None else None
     if user is None or dialog is None or dialog.flow != FLOW:
@@ -257,6 +261,9 @@ async def answer_text(
     S = SettingsStep
     if step in (S.MENU, S.NUDGES):
         return await _typed_menu_choice(session, user, step, text, now, settings)
+    if index is not None and step is not S.TIMEZONE and answers_of.is_question(text):
+        asked = await faq.ask(session, telegram_id, text or "", now, index)
+        return asked.then(_out(views.ask(step, draft, t("settings.back_to_step"))))
     aside = step_small_talk(text)  # the one small-talk rule of every step (onboarding's)
     if aside is not None:
         return _out(*aside, views.ask(step, draft, t("settings.back_to_step")))
