@@ -529,6 +529,7 @@ _REPLIES_FIELDS: Mapping[str, tuple[str, ...]] = {
     "pdf.mornings_value": ("better", "same", "worse"),
     "pdf.pt_sessions": (),
     "pdf.warnings": (),
+    "pdf.warning_unnamed": (),
     "pdf.per_exercise": (),
     "pdf.no_plan": (),
     "pdf.col_exercise": (),
