@@ -15,7 +15,13 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.services import checkin_flow
 from bot.services.dialogs import DialogState
 from handlers.common import Context, answer_query, render, run_use_case, services
-from handlers.router import Incoming, pass_to_free_text, register_flow, register_typed_answer
+from handlers.router import (
+    Incoming,
+    pass_as_if_no_step,
+    pass_to_free_text,
+    register_flow,
+    register_typed_answer,
+)
 
 
 async def on_checkin_button(update: Update, context: Context) -> None:
@@ -52,6 +58,9 @@ async def on_step_text(
         flagged=incoming.flagged,
     )
     if not outcome.replies and not outcome.changed and not incoming.flagged:
+        if state.step == checkin_flow.SNOOZE_STEP:  # the question closed: as with no step
+            await pass_as_if_no_step(update, context, incoming)
+            return
         await pass_to_free_text(update, context, incoming)
         return
     await render(update, context, outcome)

@@ -24,6 +24,8 @@ from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.domain import callbacks
+from bot.domain.faq import FaqIndex
+from bot.services import faq
 from bot.services.activity import claim_in, claim_update
 from bot.services.container import Services
 from bot.services.outcome import Attachment, Outcome, Reply
@@ -338,6 +340,17 @@ async def _send_with_reply_keyboard(update: Update, context: Context, item: Repl
     else:
         markup = ReplyKeyboardRemove()
     await context.bot.send_message(chat.id, item.text, reply_markup=markup)
+
+
+async def faq_ready_for(context: Context, text: str | None) -> FaqIndex:
+    """The FAQ index with this typed text already embedded, for a use case that may answer it
+    as a question. Both slow parts happen in worker threads before the use case's transaction
+    opens: building the index (while the start-up warm-up still runs) and the transformer's
+    embedding of the text; the event loop and the database wait on neither."""
+    index = await services(context).faq_index()
+    if text:
+        await faq.prepare(index, text)
+    return index
 
 
 async def run_use_case(

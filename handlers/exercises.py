@@ -11,7 +11,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.services import exercises as use_cases
 from bot.services.dialogs import DialogState
-from handlers.common import Context, button_handler, render, run_use_case, services
+from handlers.common import (
+    Context,
+    button_handler,
+    faq_ready_for,
+    render,
+    run_use_case,
+    services,
+)
 from handlers.router import Incoming, register_flow
 
 
@@ -25,6 +32,7 @@ async def exercises_command(update: Update, context: Context) -> None:
 async def on_message(
     update: Update, context: Context, state: DialogState, incoming: Incoming
 ) -> None:
+    index = await faq_ready_for(context, incoming.text)  # a question typed here is answered
     outcome = await run_use_case(
         context,
         use_cases.answer,
@@ -32,6 +40,7 @@ async def on_message(
         state.step,
         incoming.text,
         services(context).clock.now(),
+        index,
     )
     await render(update, context, outcome)
 

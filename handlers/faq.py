@@ -20,6 +20,7 @@ from bot.services.outcome import Outcome
 from handlers.common import (
     Context,
     answer_query,
+    faq_ready_for,
     render,
     reply,
     run_use_case,
@@ -39,8 +40,7 @@ async def on_free_text(update: Update, context: Context, incoming: Incoming) -> 
         return
     assert update.effective_user is not None
     svc = services(context)
-    index = await svc.faq_index()  # never built on the event loop
-    await faq.prepare(index, incoming.text)  # embedded in a worker thread, before the transaction
+    index = await faq_ready_for(context, incoming.text)
     outcome = await run_use_case(
         context, faq.ask, update.effective_user.id, incoming.text, svc.clock.now(), index
     )

@@ -13,10 +13,16 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.domain.onboarding import FLOW
-from bot.services import faq
 from bot.services import onboarding as use_cases
 from bot.services.dialogs import DialogState
-from handlers.common import Context, button_handler, render, run_use_case, services
+from handlers.common import (
+    Context,
+    button_handler,
+    faq_ready_for,
+    render,
+    run_use_case,
+    services,
+)
 from handlers.router import Incoming, register_flow, register_typed_answer
 
 
@@ -37,9 +43,7 @@ async def on_message(
     update: Update, context: Context, state: DialogState, incoming: Incoming
 ) -> None:
     svc = services(context)
-    index = await svc.faq_index()
-    if incoming.text:  # a question typed during set-up is answered: embedded off the loop
-        await faq.prepare(index, incoming.text)
+    index = await faq_ready_for(context, incoming.text)  # a question typed here is answered
     outcome = await run_use_case(
         context,
         use_cases.answer_text,

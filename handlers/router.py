@@ -137,6 +137,17 @@ async def on_message(update: Update, context: Context) -> None:
     await pass_to_free_text(update, context, incoming)
 
 
+async def pass_as_if_no_step(update: Update, context: Context, incoming: Incoming) -> None:
+    """A menu step that closed without taking the text (it named none of the choices): the
+    text goes where it would have gone with no step open, the typed answers (a check-in's
+    "did them all") first, then free text."""
+    if incoming.text is not None:
+        for answered in _typed_answers.values():
+            if await answered(update, context, incoming):
+                return
+    await pass_to_free_text(update, context, incoming)
+
+
 async def pass_to_free_text(update: Update, context: Context, incoming: Incoming) -> None:
     """A step that did not take the text hands it on to free text (the FAQ), as if the user
     had been in no step (already triaged by ``on_message``)."""

@@ -12,14 +12,23 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.domain.settings_flow import FLOW
 from bot.services import settings as use_cases
 from bot.services.dialogs import DialogState
-from handlers.common import Context, button_handler, render, run_use_case, services
-from handlers.router import Incoming, register_flow
+from handlers.common import (
+    Context,
+    button_handler,
+    faq_ready_for,
+    render,
+    run_use_case,
+    services,
+)
+from handlers.router import Incoming, pass_as_if_no_step, register_flow
 
 
 async def settings_command(update: Update, context: Context) -> None:
     if update.effective_user is None:
         return
-    outcome = await run_use_case(context, use_cases.open_menu, update.effective_user.id)
+    outcome = await run_use_case(
+        context, use_cases.open_menu, update.effective_user.id, services(context).clock.now()
+    )
     await render(update, context, outcome)
 
 
@@ -27,6 +36,7 @@ async def on_message(
     update: Update, context: Context, state: DialogState, incoming: Incoming
 ) -> None:
     svc = services(context)
+    index = await faq_ready_for(context, incoming.text)  # a question typed here is answered
     outcome = await run_use_case(
         context,
         use_cases.answer_text,
@@ -35,7 +45,13 @@ async def on_message(
         incoming.location,
         svc.clock.now(),
         svc.settings,
+        index,
     )
+    if not outcome.replies and not outcome.changed and not incoming.flagged:
+        # Typed past the menu (a question, "did them all"): the menu closed, the text goes
+        # where it would have gone with no step open.
+        await pass_as_if_no_step(update, context, incoming)
+        return
     await render(update, context, outcome)
 
 

@@ -128,6 +128,10 @@ REALISTIC: dict[str, object] = {
     "mid": 5,
     "what_capitalised": "The pain score",
     "number": "3",
+    "place": "Springfeld",
+    "hint": "Illinois",
+    "offset": "UTC+05:45",
+    "advice": "rest two weeks",
 }
 
 

@@ -490,6 +490,13 @@ _CHAT = re.compile(
 _HAS_DOSE = re.compile(r"\d")
 
 
+def is_question(text: str | None) -> bool:
+    """Typed text that asks something ("Can I cycle?", "should i ice it"): answered by the FAQ
+    wherever the bot waits for an answer, never taken as the answer."""
+    cleaned = " ".join((text or "").split())
+    return bool(cleaned) and (cleaned.endswith("?") or bool(_QUESTION_START.match(cleaned)))
+
+
 def typed_intent(text: str | None) -> TypedIntent:
     """What typed text means where the bot waits for an answer: a question to answer, a place
     (the user is ahead of the time-zone step), small talk, or the answer itself. A dose
@@ -497,7 +504,7 @@ def typed_intent(text: str | None) -> TypedIntent:
     cleaned = " ".join((text or "").split())
     if not cleaned:
         return "exercise"
-    if cleaned.endswith("?") or _QUESTION_START.match(cleaned):
+    if is_question(cleaned):
         return "question"
     if _HAS_DOSE.search(cleaned):
         return "exercise"

@@ -10,6 +10,7 @@ never in another exception, so handlers need a single ``except InputError``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
@@ -345,6 +346,33 @@ def matches_choice(text: str | None, *labels: str) -> bool:
         return False
     key = choice_key(text)
     return bool(key) and any(key == choice_key(label) for label in labels if label)
+
+
+_CHANGE_VERB = re.compile(r"^(?:(?:change|set|edit|update|adjust)\s+)+")
+
+
+def read_typed_choice(text: str | None, labels: Mapping[str, str]) -> str | None:
+    """The key of the button ``labels`` (key -> label) that typed ``text`` says, as it reads
+    ("injury area", "🏃 Return to running" typed "return to running"), with a leading "change"
+    or "set" ("change my injury area"); None when it names none of them."""
+    if not text:
+        return None
+    key = _CHANGE_VERB.sub("", choice_key(text))
+    for choice, label in labels.items():
+        if key and (key == choice_key(label) or matches_choice(key, label)):
+            return choice
+    return None
+
+
+_LENGTH_WORDS = re.compile(r"\d|\b(?:until|till|til|through|days?|weeks?|months?|tomorrow)\b")
+
+
+def looks_like_a_length(text: str | None) -> bool:
+    """A short answer that tries to say how long ("500 days", "until the 40th"), so a reading
+    error is worth showing; a longer message or one without such words is something else."""
+    if not text or len(text.split()) > 5:
+        return False
+    return bool(_LENGTH_WORDS.search(text.casefold()))
 
 
 def parse_stop_date(text: object, today: date) -> date:

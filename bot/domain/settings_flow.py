@@ -28,6 +28,10 @@ class SettingsStep(StrEnum):
     AREA_OTHER = "area_other"
     QUIET_START = "quiet_start"
     QUIET_END = "quiet_end"
+    # A menu of buttons has just been shown (the /settings menu, the nudge choices): a
+    # choice typed as it reads is taken as the tap; anything else closes the menu.
+    MENU = "menu"
+    NUDGES = "nudges"
 
 
 # The step each menu entry opens ("nudge" is answered at once, it has no step).

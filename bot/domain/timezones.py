@@ -48,12 +48,6 @@ CONFIDENT_SCORE = 85.0
 CANDIDATE_SCORE = 70.0
 CLEAR_LEAD = 6.0
 
-_EXAMPLES = 'a nearby city like "Berlin" or "New York", or a time zone like Europe/Berlin'
-_OFFSET_NOTE = (
-    "A fixed UTC offset never changes for daylight saving time. If your clocks change in "
-    "summer, send your city instead so your reminders stay at the right time."
-)
-
 
 @dataclass(frozen=True)
 class TimezoneMatch:
@@ -459,13 +453,15 @@ def _offset_resolution(sign: int, hours: int, minutes: int, raw: str) -> Timezon
     if minutes == 0 and (hours == 0 or (sign > 0 and hours <= 14) or (sign < 0 and hours <= 12)):
         # POSIX sign trap: Etc/GMT-2 is two hours *ahead* of UTC.
         zone = "Etc/UTC" if hours == 0 else f"Etc/GMT{'-' if sign > 0 else '+'}{hours}"
-        return TimezoneResolution((TimezoneMatch(zone, label, 100.0),), True, _OFFSET_NOTE)
+        return TimezoneResolution(
+            (TimezoneMatch(zone, label, 100.0),), True, t("timezone.offset_note")
+        )
     zone_for_offset = _FRACTIONAL_OFFSETS.get((sign, hours, minutes))
     if zone_for_offset is not None:
         match = TimezoneMatch(zone_for_offset, _zone_label(zone_for_offset), 90.0)
-        note = f"{label} isn't a time zone name, but {match.label} uses it. Is that you?"
+        note = t("timezone.offset_used_by", offset=label, zone=match.label)
         return TimezoneResolution((match,), False, note)
-    raise InputError(f'No place I know uses "{raw}". Please send {_EXAMPLES}.')
+    raise InputError(t("timezone.offset_unused", text=raw))
 
 
 # --- matching -------------------------------------------------------------------------------
@@ -541,7 +537,7 @@ def _from_places(entries: tuple[int, ...], score: float, raw: str) -> TimezoneRe
     return TimezoneResolution(
         matches[:MAX_CANDIDATES],
         False,
-        f'There is more than one "{raw}". Which one do you mean?',
+        t("timezone.several_places", text=raw),
     )
 
 
@@ -583,7 +579,7 @@ def _country(text: str) -> TimezoneResolution | None:
     return TimezoneResolution(
         matches,
         False,
-        f"{name} has more than one time zone. Pick one, or send the city you're in.",
+        t("timezone.several_zones", name=name),
     )
 
 
@@ -617,7 +613,7 @@ def _fuzzy(place: str, hint: str | None = None) -> TimezoneResolution | None:
     return TimezoneResolution(
         tuple(ranked[:MAX_CANDIDATES]),
         False,
-        f'I\'m not sure which place "{place.strip()}" is. Is it one of these?',
+        t("timezone.not_sure", text=place.strip()),
     )
 
 
@@ -639,28 +635,26 @@ def resolve_timezone(text: object) -> TimezoneResolution:
     is close.
     """
     if not isinstance(text, str) or not text.strip():
-        raise InputError(f"Please type where you are: {_EXAMPLES}.")
+        raise InputError(t("timezone.empty"))
     raw = _PLACE_LEAD.sub("", " ".join(text.split())).strip(" .!") or " ".join(text.split())
     if len(raw) > MAX_PLACE_CHARS:
-        raise InputError(f"That's too long for a place name. Please send {_EXAMPLES}.")
+        raise InputError(t("timezone.too_long"))
 
     upper = raw.upper()
     if upper in _ABBREVIATIONS:
         matches = tuple(TimezoneMatch(z, _zone_label(z), 80.0) for z in _ABBREVIATIONS[upper])
-        note = (
-            f'"{raw}" is an abbreviation that several places use, and it says nothing about '
-            "daylight saving. Pick your zone below, or send the city you're in."
-        )
-        return TimezoneResolution(matches, False, note)
+        return TimezoneResolution(matches, False, t("timezone.abbreviation", text=raw))
     lowered = raw.casefold()
     if lowered in _UTC_WORDS:
-        return TimezoneResolution((TimezoneMatch("Etc/UTC", "UTC", 100.0),), True, _OFFSET_NOTE)
+        return TimezoneResolution(
+            (TimezoneMatch("Etc/UTC", "UTC", 100.0),), True, t("timezone.offset_note")
+        )
     offset = _OFFSET.match(lowered.replace(" ", "") if len(lowered) < 20 else lowered)
     if offset:
         sign = 1 if offset.group(1) == "+" else -1
         hours, minutes = int(offset.group(2)), int(offset.group(3) or 0)
         if minutes >= 60 or hours > 14:
-            raise InputError(f'"{raw}" isn\'t a valid UTC offset. Try UTC+2 or a city name.')
+            raise InputError(t("timezone.offset_invalid", text=raw))
         return _offset_resolution(sign, hours, minutes, raw)
 
     index = _index()
@@ -695,13 +689,10 @@ def resolve_timezone(text: object) -> TimezoneResolution:
             found = TimezoneResolution(
                 found.matches,
                 False,
-                f'I don\'t know "{place.strip()}", but here is what I found for {hint}.',
+                t("timezone.hint_only", place=place.strip(), hint=hint),
             )
     if found is None:
-        raise InputError(
-            f'I couldn\'t find a place called "{raw[:40]}". Please send {_EXAMPLES}, '
-            "or share your location."
-        )
+        raise InputError(t("timezone.not_found", text=raw[:40]))
     return found
 
 
@@ -718,17 +709,14 @@ def _finder() -> TimezoneFinder:
 
 def resolve_location(lat: float, lon: float) -> str | None:
     """IANA zone for a shared Telegram location; None if no zone covers the point."""
-    for value, limit, name in ((lat, 90.0, "latitude"), (lon, 180.0, "longitude")):
+    for value, limit in ((lat, 90.0), (lon, 180.0)):
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float)
             or not math.isfinite(value)
             or abs(value) > limit
         ):
-            raise InputError(
-                f"That location's {name} doesn't look right. Please share it again, "
-                f"or type {_EXAMPLES}."
-            )
+            raise InputError(t("timezone.location_invalid"))
     return _finder().timezone_at(lng=float(lon), lat=float(lat))
 
 

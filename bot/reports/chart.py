@@ -192,8 +192,7 @@ def render_progress_chart(
             ax.text(
                 0.01,
                 0.97,
-                f"The 7-day average appears after {AVERAGE_MIN_SCORES} pain scores "
-                f"({len(pain_points)} so far).",
+                say("chart.average_later", min=AVERAGE_MIN_SCORES, count=len(pain_points)),
                 transform=ax.transAxes,
                 ha="left",
                 va="top",

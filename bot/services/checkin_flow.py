@@ -22,7 +22,7 @@ from bot.domain.callbacks import ButtonFamily, encode, parts_of
 from bot.domain.content import load_checkin_text, load_safety_text
 from bot.domain.enums import MessageStatus
 from bot.domain.kinds import MessageKind
-from bot.domain.parsing import read_typed_checkin, read_typed_morning
+from bot.domain.parsing import InputError, parse_duration, read_typed_checkin, read_typed_morning
 from bot.domain.timing import in_quiet_hours, local_date
 from bot.domain.wording import delay_words, injury_phrase, pain_detail, say
 from bot.services import checkins, nudge_triggers, safety
@@ -43,6 +43,7 @@ from bot.services.small_talk import step_small_talk
 FLOW = "checkin"
 NOTE_MAX = 1000
 SNOOZE_MINUTES = (30, 60, 180)
+SNOOZE_STEP = "snooze"  # "When should I ask again?" is open
 MORNING_ANSWERS = ("better", "same", "worse")
 ESCALATION_LOOKBACK_DAYS = 7
 
@@ -265,6 +266,8 @@ async def _later(
         (delay_words(m, short=True), encode(ButtonFamily.CHECKIN, d, "z", m))
         for m in SNOOZE_MINUTES
     ]
+    # Recorded as the step, so "1 hour" or "in 2 hours" typed under it works as a tap.
+    await set_dialog(session, ctx.user.id, FLOW, SNOOZE_STEP, {"day": day.isoformat()}, now)
     return Outcome.say(load_checkin_text().render("flow.ask_when"), rows(line), edit=True)
 
 
@@ -273,9 +276,18 @@ async def _snooze(
 ) -> Outcome:
     if arg is None or not arg.isdigit() or int(arg) not in SNOOZE_MINUTES:
         return Outcome.nothing(say("common.expired"))
+    return await _snooze_for(session, ctx, day, int(arg), now)
+
+
+async def _snooze_for(
+    session: AsyncSession, ctx: UserContext, day: date, minutes: int, now: datetime
+) -> Outcome:
+    """Ask again in ``minutes`` (a button's length, or one typed under the question)."""
     user = ctx.user
     assert user.timezone
-    minutes = int(arg)
+    dialog = await get_dialog(session, user.id)
+    if dialog is not None and dialog.flow == FLOW and dialog.step == SNOOZE_STEP:
+        await clear_dialog(session, user.id)
     due = now + timedelta(minutes=minutes)
     if local_date(due, user.timezone) != day or in_quiet_hours(
         due, user.timezone, user.quiet_start, user.quiet_end
@@ -466,9 +478,33 @@ async def typed(
         return await _typed_pain(session, ctx, data, text, now, flagged=flagged)
     if flagged:
         return Outcome.nothing()  # the step keeps waiting
+    if step == SNOOZE_STEP:
+        return await _typed_snooze(session, ctx, data, text, now)
     if step != "note":
         return Outcome.say(load_checkin_text().render("flow.tap_exercises"))
     return await _note(session, ctx, data, text, now)
+
+
+async def _typed_snooze(
+    session: AsyncSession,
+    ctx: UserContext,
+    data: Mapping[str, object],
+    text: str | None,
+    now: datetime,
+) -> Outcome:
+    """A length typed under "When should I ask again?" ("1 hour", "in 2 hours", "90 min"):
+    as the button of that length. Anything else closes the question and comes back
+    unhandled, for wherever it would have gone ("did them all" answers the day)."""
+    day = date.fromisoformat(str(data["day"]))
+    words = (text or "").strip()
+    try:
+        length = parse_duration(words[3:] if words.casefold().startswith("in ") else words)
+    except InputError:
+        length = None
+    if length is None or length < timedelta(minutes=1) or day != ctx.today:
+        await clear_dialog(session, ctx.user.id)
+        return Outcome.nothing()
+    return await _snooze_for(session, ctx, day, int(length.total_seconds() // 60), now)
 
 
 async def _typed_pain(

@@ -18,9 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Exercise, RehabProfile, User
 from bot.domain.callbacks import ButtonFamily, encode
 from bot.domain.content import load_exercise_templates
-from bot.domain.onboarding import MAX_EXERCISES, ExerciseDraft, typed_intent
+from bot.domain.faq import FaqIndex
+from bot.domain.onboarding import MAX_EXERCISES, ExerciseDraft, is_question, typed_intent
 from bot.domain.parsing import InputError, parse_exercise
 from bot.domain.wording import button, describe_exercise, format_dose, t
+from bot.services import faq
 from bot.services import profile as profile_service
 from bot.services.context import Readiness, not_ready_text, readiness
 from bot.services.dialogs import clear_dialog, set_dialog
@@ -144,12 +146,21 @@ async def press(
 
 
 async def answer(
-    session: AsyncSession, telegram_id: int, step: str, text: str | None, now: datetime
+    session: AsyncSession,
+    telegram_id: int,
+    step: str,
+    text: str | None,
+    now: datetime,
+    index: FaqIndex | None = None,
 ) -> Outcome:
-    """What the user typed in the plan's one-step conversation (already triaged)."""
+    """What the user typed in the plan's one-step conversation (already triaged). A question
+    is answered by the FAQ's one path (``faq.ask``) and the step asked again."""
     user = await get_user(session, telegram_id)
     if user is None:
         return Outcome.nothing()
+    if index is not None and is_question(text):
+        asked = await faq.ask(session, telegram_id, text or "", now, index)
+        return asked.then(Outcome.say(await _question(session, user, step)))
     try:
         if step == ADD_STEP:
             return await _add(session, user, text, now)

@@ -110,6 +110,14 @@ def asker_of(ctx: context.UserContext | None) -> Asker | None:
     )
 
 
+def asker_for_area(area_id: str | None) -> Asker | None:
+    """What the FAQ may use about someone still setting up: the injury area they chose
+    (None before they chose one); nobody is back to running during set-up."""
+    if not area_id:
+        return None
+    return Asker(area_id=area_id, area_phrase=_area_phrases().get(area_id, ""), returning=False)
+
+
 def answer_question(index: FaqIndex, text: str, asker: Asker | None = None) -> Decision:
     """The one decision path: safety triage first, then small talk, then the knowledge base.
 
@@ -315,7 +323,20 @@ async def ask(
     authors, say what was decided."""
     ctx = await context.load(session, telegram_id, now)
     user = ctx.user if ctx is not None else None
-    asker = asker_of(ctx)
+    return await answer_for(session, user, asker_of(ctx), text, now, index)
+
+
+async def answer_for(
+    session: AsyncSession,
+    user: User | None,
+    asker: Asker | None,
+    text: str,
+    now: datetime,
+    index: FaqIndex,
+) -> Outcome:
+    """The bot's one FAQ path for a known asker (``ask`` for a typed question, set-up for a
+    question typed at a step): decide, record it for authors, say what was decided, with the
+    feedback buttons under an answer."""
     decision = answer_question(index, text, asker)  # embedded already: see ``prepare``
     if decision.kind is Kind.SAFETY:  # the router triages first; this is the backstop
         flagged = await safety.report_red_flag(session, user, text.strip(), now)

@@ -227,8 +227,16 @@ async def answer_text(
             return _out(await _goto(session, user, transition, now, settings))
     intent = machine.typed_intent(text) if text is not None and step is not Step.TIMEZONE else None
     if intent == "question":
-        # A question is answered (or pointed to /faq), never stored as the step's answer.
-        return _out(*_answer_aside(text or "", index), _again(step, answers, now, default_zone))
+        # A question is answered by the FAQ's one path (the area chosen so far, logged for
+        # authors, its feedback buttons), never stored as the step's answer; then the step.
+        asked = (
+            await faq.answer_for(
+                session, user, faq.asker_for_area(answers.area), text or "", now, index
+            )
+            if index is not None
+            else faq.unknown_outcome()
+        )
+        return asked.then(_out(_again(step, answers, now, default_zone)))
     if step is Step.EXERCISES and intent in ("place", "chat"):
         key = "exercises.place_early" if intent == "place" else "exercises.chat"
         return _out(views.ask(step, answers, now, default_zone, t(key)))
@@ -275,21 +283,6 @@ async def answer_text(
     # sessions: Tue, Thu at 17:30"), so a misreading shows at once.
     chosen = None if prefix else views.chosen_text(answer, answers)
     return _out(Reply(chosen), question) if chosen else _out(question)
-
-
-def _answer_aside(text: str, index: FaqIndex | None) -> list[Reply]:
-    """A question typed during set-up: the knowledge base's answer, or where to ask it (the
-    handler has embedded the text beforehand: ``faq.prepare``)."""
-    decision = faq.answer_question(index, text) if index is not None else None
-    if decision is None or decision.kind in (faq.Kind.UNKNOWN, faq.Kind.TOO_LONG, faq.Kind.EMPTY):
-        return [Reply(t("exercises.question_later"))]
-    if decision.kind is faq.Kind.ANSWER and decision.entry is not None:
-        return [Reply(faq.answer_text(decision.entry))]
-    if decision.kind is faq.Kind.SUGGEST:
-        return [
-            Reply(decision.text, tuple((faq.entry_button(e),) for e in decision.suggestions[:3]))
-        ]
-    return [Reply(decision.text)]
 
 
 def _again(step: Step, answers: Answers, now: datetime, zone: str) -> Reply:

@@ -18,9 +18,10 @@ from bot.config import Settings
 from bot.db.models import Pause, User
 from bot.domain.callbacks import ButtonFamily, encode
 from bot.domain.enums import UserStatus
-from bot.domain.parsing import InputError, parse_pause
+from bot.domain.parsing import InputError, looks_like_a_length, parse_pause, read_typed_choice
 from bot.domain.wording import describe_when, human_date, say, t
 from bot.services.context import today_of
+from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
 from bot.services.outcome import ButtonRows, Outcome
 from bot.services.planner import cancel_user_schedule, schedule_user
 from bot.services.profile import next_checkin_due
@@ -92,6 +93,8 @@ async def is_still_paused(
 
 
 PAUSE_CHOICES: tuple[str, ...] = ("3", "7", "14", "open")
+FLOW = "pause"
+ASKED = "length"  # the bare /pause question is open: a typed length or choice answers it
 
 
 def pause_choices(*, paused: bool = False) -> ButtonRows:
@@ -129,9 +132,11 @@ async def pause(
     if user is None or user.status == UserStatus.ONBOARDING:
         return Outcome.say(t("pause.not_active"))
     if not args.strip() and not open_ended:
+        await set_dialog(session, user.id, FLOW, ASKED, {}, now)
         if user.status == UserStatus.PAUSED:
             return Outcome.say(_already_paused(user), pause_choices(paused=True))
         return Outcome.say(t("pause.ask_how_long"), pause_choices())
+    await _close_question(session, user)
     try:
         resume_on = None if open_ended else parse_pause(args, today_of(user, now))
     except InputError as exc:
@@ -153,6 +158,8 @@ async def pause_button(
     """A choice under the bare /pause question (edits that question: its buttons close)."""
     if choice == "no":
         user = await get_user(session, telegram_id)
+        if user is not None:
+            await _close_question(session, user)
         paused = user is not None and user.status == UserStatus.PAUSED
         return Outcome.say(t("pause.kept_paused" if paused else "pause.kept"), edit=True)
     if choice == "open":
@@ -160,6 +167,41 @@ async def pause_button(
     if choice not in PAUSE_CHOICES:
         return Outcome.nothing(say("common.expired"))
     return await pause(session, telegram_id, choice, now, settings)
+
+
+async def _close_question(session: AsyncSession, user: User) -> None:
+    dialog = await get_dialog(session, user.id)
+    if dialog is not None and dialog.flow == FLOW:
+        await clear_dialog(session, user.id)
+
+
+def _choice_labels(paused: bool) -> dict[str, str]:
+    """What each button under the /pause question reads, by its choice."""
+    labels = {key: t(f"pause.choice_{key}") for key in PAUSE_CHOICES}
+    return {**labels, "no": t("pause.choice_keep_paused" if paused else "pause.choice_no")}
+
+
+async def typed_length(
+    session: AsyncSession, telegram_id: int, text: str | None, now: datetime, settings: Settings
+) -> Outcome:
+    """Text typed under the bare /pause question: a button's words ("1 week", "keep reminders
+    on") or a length /pause reads ("10 days", "until friday") answer it as a tap would; a
+    length it cannot use says why. Anything else closes the question and comes back
+    unhandled (no replies, unchanged), for wherever it would have gone (the FAQ)."""
+    user = await get_user(session, telegram_id)
+    if user is None:
+        return Outcome.nothing()
+    choice = read_typed_choice(text, _choice_labels(user.status == UserStatus.PAUSED))
+    if choice is not None:
+        return await pause_button(session, telegram_id, choice, now, settings)
+    try:
+        parse_pause(text, today_of(user, now))
+    except InputError as exc:
+        if looks_like_a_length(text):
+            return Outcome.say(exc.message)  # the question stays open
+        await _close_question(session, user)
+        return Outcome.nothing()
+    return await pause(session, telegram_id, text or "", now, settings)
 
 
 async def resume(
@@ -173,6 +215,7 @@ async def resume(
     if user.status != UserStatus.PAUSED:
         due = await next_checkin_due(session, user.id)
         return Outcome.say(t("pause.already_active", when=describe_when(due, zone, now)))
+    await _close_question(session, user)
     await resume_user(session, user, now, settings)
     due = await next_checkin_due(session, user.id)
     log.info("user resumed", extra={"user_id": user.id})

@@ -191,7 +191,7 @@ def flag_label(flag_id: str) -> str:
     if named:
         return named[0]
     words = flag_id.replace("-", " ").replace("_", " ").strip()
-    return words[:1].upper() + words[1:] if words else "Warning sign"
+    return words[:1].upper() + words[1:] if words else say("pdf.warning_unnamed")
 
 
 def _skip_labels(days: tuple[DayRecord, ...]) -> tuple[DayRecord, ...]:

@@ -355,7 +355,9 @@ async def save_advice(
             )
         ).scalars()
         for report in reports:
-            report.text = f"{report.text} (clinician advised: {advice})"[:TEXT_MAX]
+            report.text = load_safety_text().render(
+                "answer.advice_in_report", text=report.text, advice=advice
+            )[:TEXT_MAX]
     return Outcome.say(load_safety_text().render("answer.advice_saved"))
 
 

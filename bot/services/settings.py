@@ -20,8 +20,9 @@ from bot.db.models import User
 from bot.domain import callbacks
 from bot.domain import onboarding as answers_of
 from bot.domain.callbacks import ButtonFamily
+from bot.domain.faq import FaqIndex
 from bot.domain.onboarding import area_label, describe_pt, describe_weekdays
-from bot.domain.parsing import InputError
+from bot.domain.parsing import InputError, read_typed_choice
 from bot.domain.settings_flow import (
     ACTION_STEPS,
     FLOW,
@@ -33,7 +34,8 @@ from bot.domain.settings_flow import (
     step_of,
 )
 from bot.domain.timezones import describe_local_time
-from bot.domain.wording import describe_when, hhmm, t
+from bot.domain.wording import button, describe_when, hhmm, t
+from bot.services import faq, return_to_run
 from bot.services import profile as profile_service
 from bot.services import settings_views as views
 from bot.services.context import Readiness, not_ready_text, readiness
@@ -80,13 +82,54 @@ async def _menu(session: AsyncSession, user: User) -> Reply:
     return Reply(text, views.menu_buttons())
 
 
-async def open_menu(session: AsyncSession, telegram_id: int) -> Outcome:
-    """/settings (and "Review settings" after /start): the menu; any change in progress ends."""
+async def open_menu(session: AsyncSession, telegram_id: int, now: datetime) -> Outcome:
+    """/settings (and "Review settings" after /start): the menu; any change in progress ends.
+    The menu is recorded as the user's step, so a choice typed as it reads works as a tap."""
     user, state = await _ready_user(session, telegram_id)
     if user is None or state is not Readiness.READY:
         return Outcome.say(not_ready_text(state))
-    await clear_dialog(session, user.id)
-    return _out(await _menu(session, user))
+    return _out(await _show_menu(session, user, now))
+
+
+async def _show_menu(session: AsyncSession, user: User, now: datetime) -> Reply:
+    await set_dialog(session, user.id, FLOW, SettingsStep.MENU, {}, now)
+    return await _menu(session, user)
+
+
+def _menu_labels() -> dict[str, str]:
+    """What each menu button reads, by the action it stands for ("run": /running)."""
+    labels = {key: button(views.MENU_LABELS[key]) for key in MENU}
+    return {**labels, "run": button("set_running"), "close": button("set_close")}
+
+
+def _nudge_labels() -> dict[str, str]:
+    return {c: button(f"nudges_{c}") for c in profile_service.NUDGE_CADENCES}
+
+
+async def _typed_menu_choice(
+    session: AsyncSession,
+    user: User,
+    step: SettingsStep,
+    text: str | None,
+    now: datetime,
+    settings: Settings,
+) -> Outcome:
+    """Text typed under the settings menu or the nudge choices: a choice's words work as its
+    button; anything else closes the menu and comes back unhandled (no replies, unchanged),
+    for whatever it would have been with no menu open (a question goes to the FAQ)."""
+    labels = _menu_labels() if step is SettingsStep.MENU else _nudge_labels()
+    choice = read_typed_choice(text, labels)
+    if choice is None:
+        await clear_dialog(session, user.id)
+        return Outcome.nothing()
+    if step is SettingsStep.NUDGES:
+        return await press(session, user.telegram_id, "nudge", choice, now, settings)
+    if choice == "run":
+        await clear_dialog(session, user.id)
+        return await return_to_run.open_running(session, user.telegram_id, now)
+    if choice == "close":
+        return await press(session, user.telegram_id, "close", "", now, settings)
+    return await press(session, user.telegram_id, "m", choice, now, settings)
 
 
 async def _goto(
@@ -203,9 +246,12 @@ async def answer_text(
     location: tuple[float, float] | None,
     now: datetime,
     settings: Settings,
+    index: FaqIndex | None = None,
 ) -> Outcome:
     """What the user typed (or shared) at their settings step; the router has triaged it for
-    red flags before this is called."""
+    red flags before this is called. A question is answered by the FAQ's one path
+    (``faq.ask``: their area, logged, rated) and the step asked again; it is never the
+    answer."""
     user = await get_user(session, telegram_id)
     dialog = await get_dialog(session, user.id) if user is not None else None
     if user is None or dialog is None or dialog.flow != FLOW:
@@ -213,6 +259,11 @@ async def answer_text(
     step = step_of(dialog.step)
     draft = SettingsDraft.from_data(dialog.data)
     S = SettingsStep
+    if step in (S.MENU, S.NUDGES):
+        return await _typed_menu_choice(session, user, step, text, now, settings)
+    if index is not None and step is not S.TIMEZONE and answers_of.is_question(text):
+        asked = await faq.ask(session, telegram_id, text or "", now, index)
+        return asked.then(_out(views.ask(step, draft, t("settings.back_to_step"))))
     aside = step_small_talk(text)  # the one small-talk rule of every step (onboarding's)
     if aside is not None:
         return _out(*aside, views.ask(step, draft, t("settings.back_to_step")))
@@ -288,14 +339,13 @@ async def press(
     if user is None or state is not Readiness.READY:
         return Outcome.nothing(not_ready_text(state))
     if action == "open":
-        await clear_dialog(session, user.id)
-        return _out(await _menu(session, user))
+        return _out(await _show_menu(session, user, now))
     if action == "close":
         await clear_dialog(session, user.id)
         return _out(Reply(t("settings.closed"), edit=True))
     if action == "m" and arg in MENU:
         if arg == "nudge":
-            await clear_dialog(session, user.id)
+            await set_dialog(session, user.id, FLOW, SettingsStep.NUDGES, {}, now)
             return _out(Reply(t("settings.ask_nudges"), views.nudge_buttons()))
         if arg == REST_DAYS:
             await clear_dialog(session, user.id)
@@ -307,6 +357,7 @@ async def press(
         if arg not in profile_service.NUDGE_CADENCES:
             return Outcome.nothing(t("common.stale"))
         await profile_service.set_nudge_cadence(session, user, arg, now, settings)
+        await clear_dialog(session, user.id)
         return _out(Reply(t("settings.saved_nudges", nudges=views.nudge_word(arg)), edit=True))
     dialog = await get_dialog(session, user.id)
     allowed = ACTION_STEPS.get(action, frozenset())

@@ -130,3 +130,89 @@ def test_the_scan_finds_the_kinds_of_literal_it_promises(tmp_path: Path) -> None
             "'Nothing to see here.'",
         ]
     )
+
+
+# --- sentences written anywhere in the bot, not only where they are sent ---------------------
+
+# Exceptions for developers and operators, not users; an ``InputError`` is shown to the user.
+DEVELOPER_CALLS = frozenset(
+    {"ValueError", "TypeError", "KeyError", "RuntimeError", "LookupError", "AssertionError"}
+)
+PATTERN_CALLS = frozenset({"compile", "fullmatch", "match", "search", "sub", "findall"})
+LOGGERS = frozenset({"logger", "log", "_log", "LOG", "logging"})
+USER_SENTENCE = re.compile(r"^[\"'(A-Z].*[A-Za-z]{2,}\W+[A-Za-z]{2,}.*[.?!]\)?$", re.DOTALL)
+# bot/chat and bot/cli print for the operator; config, db and migrations never reach a user.
+WHOLE_BOT = ("bot/domain", "bot/reports", "bot/services", "handlers", "scheduler")
+
+
+def user_sentences_in(path: Path, shown: str) -> Iterator[str]:
+    """``shown:line: 'text'`` for every literal that reads as a finished sentence for a user
+    (a capital or quote first, three words or more, a full stop, question or exclamation mark
+    last), wherever it is written: raised as an ``InputError``, kept as a resolution's note,
+    drawn on a chart. Docstrings, log lines, patterns and developer exceptions are left out."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            skip.add(id(node.value))  # docstrings and bare strings
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            by_logger = (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id in LOGGERS
+            )
+            if name in DEVELOPER_CALLS or name in PATTERN_CALLS or by_logger:
+                skip.update(id(inner) for inner in ast.walk(node))
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.JoinedStr):
+            skip.update(id(v) for v in node.values)
+            text = _literal(node, {}) or ""
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+        else:
+            continue
+        words = WORD.findall(text)
+        if len(words) >= 3 and USER_SENTENCE.match(text.strip()):
+            yield f"{shown}:{getattr(node, 'lineno', 0)}: {text.strip()[:70]!r}"
+
+
+def test_no_module_of_the_bot_writes_a_finished_sentence_users_read() -> None:
+    files = [f for folder in WHOLE_BOT for f in sorted((ROOT / folder).rglob("*.py"))]
+    found = [
+        line for path in files for line in user_sentences_in(path, str(path.relative_to(ROOT)))
+    ]
+    assert found == [], "move these texts into bot/content (see docs/content.md):\n" + "\n".join(
+        found
+    )
+
+
+def test_the_wider_scan_finds_a_sentence_raised_or_kept_for_later(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        '"""A module docstring. It is not a message."""\n'
+        "NOTE = 'A fixed UTC offset never changes.'\n"
+        "def f(raw, n):\n"
+        "    '''A docstring, not a message.'''\n"
+        "    logger.info('Resolved the zone for a user.')\n"
+        "    re.fullmatch(r'(-?\\d+) out of (\\d+)?', raw)\n"
+        "    if not raw:\n"
+        "        raise ValueError('Developers read this one.')\n"
+        "    if n:\n"
+        "        raise InputError(f'I couldn\\'t find a place called \"{raw}\".')\n"
+        "    ax.text(0, 0, f'The 7-day average appears after {n} pain scores.')\n"
+        "    return Resolution((), False, f'There is more than one \"{raw}\". Which one?')\n",
+        encoding="utf-8",
+    )
+    found = [line.split(": ", 1)[1] for line in user_sentences_in(sample, "sample")]
+    assert sorted(found) == sorted(
+        [
+            "'A fixed UTC offset never changes.'",
+            "'I couldn\\'t find a place called \"\".'",
+            "'The 7-day average appears after  pain scores.'",
+            "'There is more than one \"\". Which one?'",
+        ]
+    )

@@ -87,7 +87,10 @@ CHECKIN_TEXTS: Mapping[str, TextSpec] = {
 # --------------------------------------------------------------------- safety texts
 
 # The placeholders the code fills in for a safety text besides the follow-ups' {first_name}.
-_SAFETY_FIELDS: Mapping[str, tuple[str, ...]] = {"answer.advice_too_long": ("max",)}
+_SAFETY_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "answer.advice_too_long": ("max",),
+    "answer.advice_in_report": ("advice", "text"),
+}
 SAFETY_TEXTS: Mapping[str, TextSpec] = {
     key: _spec(_NAME if key.startswith("followup.") else _SAFETY_FIELDS.get(key, ()))
     for key in (
@@ -103,6 +106,7 @@ SAFETY_TEXTS: Mapping[str, TextSpec] = {
         "answer.undo",
         "answer.ask_advice",
         "answer.advice_saved",
+        "answer.advice_in_report",
         "answer.advice_empty",
         "answer.advice_too_long",
         "answer.nothing_to_undo",
@@ -172,7 +176,6 @@ _ONBOARDING_FIELDS: Mapping[str, tuple[str, ...]] = {
     "exercises.selected_header": (),
     "exercises.how": ("how",),
     "exercises.added_with_how": ("exercise", "how"),
-    "exercises.question_later": (),
     "exercises.back_to_step": (),
     "exercises.not_an_exercise": (),
     "exercises.place_early": (),
@@ -186,6 +189,19 @@ _ONBOARDING_FIELDS: Mapping[str, tuple[str, ...]] = {
     "timezone.pick": ("note",),
     "timezone.confirmed": ("local",),
     "timezone.picked_stale": (),
+    "timezone.empty": (),
+    "timezone.too_long": (),
+    "timezone.not_found": ("text",),
+    "timezone.hint_only": ("hint", "place"),
+    "timezone.not_sure": ("text",),
+    "timezone.several_places": ("text",),
+    "timezone.several_zones": ("name",),
+    "timezone.abbreviation": ("text",),
+    "timezone.offset_invalid": ("text",),
+    "timezone.offset_unused": ("text",),
+    "timezone.offset_used_by": ("offset", "zone"),
+    "timezone.offset_note": (),
+    "timezone.location_invalid": (),
     "summary.header": (),
     "summary.area": ("value",),
     "summary.stop": ("day", "value"),
@@ -482,6 +498,7 @@ _REPLIES_FIELDS: Mapping[str, tuple[str, ...]] = {
             "no_checkins",
         )
     },
+    "chart.average_later": ("count", "min"),
     "pdf.title": ("name",),
     "pdf.detail_scores": ("scores",),
     "pdf.detail_worse": ("count",),
@@ -512,6 +529,7 @@ _REPLIES_FIELDS: Mapping[str, tuple[str, ...]] = {
     "pdf.mornings_value": ("better", "same", "worse"),
     "pdf.pt_sessions": (),
     "pdf.warnings": (),
+    "pdf.warning_unnamed": (),
     "pdf.per_exercise": (),
     "pdf.no_plan": (),
     "pdf.col_exercise": (),

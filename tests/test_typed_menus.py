@@ -1,0 +1,115 @@
+"""Where the bot has just shown a menu of choices, typing a choice's words (or, for /pause
+and the snooze question, a length of time) works like tapping it; anything else still goes
+where it would have gone (a question to the FAQ). The open menu is the user's dialog step,
+in the database. Through the real bot, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.db.models import Dialog, RehabProfile, ScheduledMessage, User
+from tests.harness.bot import BotHarness
+from tests.helpers.seed import make_user
+
+
+async def _user(harness: BotHarness) -> User:
+    async with harness.services.sessions() as session:
+        return (await session.execute(select(User))).scalar_one()
+
+
+async def _dialog(harness: BotHarness) -> Dialog | None:
+    async with harness.services.sessions() as session:
+        return (await session.execute(select(Dialog))).scalar_one_or_none()
+
+
+async def test_a_settings_menu_entry_typed_opens_it_like_a_tap(harness: BotHarness) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    await alex.say("/settings")
+    await alex.say("injury area")
+    asked = alex.last
+    assert "I'm not sure about that one" not in (asked.text or "")
+    assert any("Achilles" in label for label, _ in asked.buttons)  # the area question
+    await alex.say("hip")
+    assert "hip" in (alex.last.text or "").lower()
+    async with harness.services.sessions() as session:
+        profile = (await session.execute(select(RehabProfile))).scalar_one()
+    assert profile.injury_area == "hip"
+
+    await alex.say("/settings")
+    await alex.say("change my nudges")
+    assert [label for label, _ in alex.last.buttons] == ["Off", "Now and then", "Normal"]
+    await alex.say("now and then")
+    assert (await _user(harness)).nudge_cadence == "low"
+    assert await _dialog(harness) is None
+
+    await alex.say("/settings")
+    await alex.say("return to running")  # the menu's /running button, typed
+    assert "I'm not sure about that one" not in (alex.last.text or "")
+    assert "clear" in (alex.last.text or "").lower()
+    assert await _dialog(harness) is None
+
+    # A question under the menu is still a question: the FAQ answers, the menu closes.
+    await alex.say("/settings")
+    assert (await _dialog(harness)) is not None
+    await alex.say("Can I cycle while my achilles heals?")
+    assert "Sources:" in (alex.last.text or "")
+    assert await _dialog(harness) is None
+
+
+async def test_a_length_typed_under_the_pause_question_pauses_like_a_tap(
+    harness: BotHarness,
+) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    await alex.say("/pause")
+    assert "How long would you like to pause" in (alex.last.text or "")
+    await alex.say("1 week")
+    user = await _user(harness)
+    assert user.status == "paused" and user.paused_until is not None
+    assert "Paused" in (alex.last.text or "") or "paused" in (alex.last.text or "")
+    assert await _dialog(harness) is None
+
+    await alex.say("/pause")  # paused already: "keep it as it is", typed
+    await alex.say("keep it as it is")
+    assert "you stay paused" in (alex.last.text or "")
+    await alex.say("/resume")
+    await alex.say("/pause")
+    await alex.say("10 days")
+    assert (await _user(harness)).status == "paused"
+    await alex.say("/resume")
+    await alex.say("/pause")
+    await alex.say("500 days")  # a length it cannot use: why, and the question stays
+    assert (await _user(harness)).status == "active"
+    assert await _dialog(harness) is not None
+    await alex.say("Can I cycle while my achilles heals?")  # a question is still one
+    assert "Sources:" in (alex.last.text or "")
+    assert (await _user(harness)).status == "active" and await _dialog(harness) is None
+
+
+async def test_a_length_typed_under_the_snooze_question_snoozes_like_a_tap(
+    harness: BotHarness,
+) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    await harness.advance(timedelta(hours=10, minutes=5))  # 19:05 Berlin: the prompt is out
+    await alex.press("Ask me later")
+    assert [label for label, _ in alex.last.buttons] == ["30 min", "1 hour", "3 hours"]
+    await alex.say("in 45 min")
+    assert "I'm not sure about that one" not in (alex.last.text or "")
+    async with harness.services.sessions() as session:
+        snooze = (
+            await session.execute(select(ScheduledMessage).where(ScheduledMessage.kind == "snooze"))
+        ).scalar_one()
+    assert snooze.status == "pending"
+    assert snooze.due_at.replace(tzinfo=None) == (
+        harness.clock.now() + timedelta(minutes=45)
+    ).replace(tzinfo=None)
+    assert await _dialog(harness) is None
+
+    await harness.advance(timedelta(minutes=46))  # the reminder is out
+    await alex.press("Ask me later")
+    await alex.say("did them all")  # not a length: it answers the day, as with no question
+    assert [label for label, _ in alex.last.buttons] == [str(n) for n in range(11)]
