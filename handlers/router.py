@@ -120,32 +120,37 @@ async def on_message(update: Update, context: Context) -> None:
         await _flows[state.flow](update, context, state, incoming)
         await close_answered_keyboard(update, context, question)
         return
-    if incoming.text is not None and _typed_answers and update.effective_user is not None:
-        question = await answering_typed_text(update, context)
-        for use_case in _typed_answers.values():
-            outcome = await run_use_case(
-                context,
-                use_case,
-                update.effective_user.id,
-                incoming.text,
-                services(context).clock.now(),
-            )
-            if outcome is not None:
-                await render(update, context, outcome)
-                await close_answered_keyboard(update, context, question)
-                return
+    question = await answering_typed_text(update, context)
+    if await _answered_as_typed(update, context, incoming):
+        await close_answered_keyboard(update, context, question)
+        return
     await pass_to_free_text(update, context, incoming)
+
+
+async def _answered_as_typed(update: Update, context: Context, incoming: Incoming) -> bool:
+    """Try the registered typed answers in order; True when one answered (and was rendered)."""
+    if incoming.text is None or update.effective_user is None:
+        return False
+    for use_case in _typed_answers.values():
+        outcome = await run_use_case(
+            context,
+            use_case,
+            update.effective_user.id,
+            incoming.text,
+            services(context).clock.now(),
+        )
+        if outcome is not None:
+            await render(update, context, outcome)
+            return True
+    return False
 
 
 async def pass_as_if_no_step(update: Update, context: Context, incoming: Incoming) -> None:
     """A menu step that closed without taking the text (it named none of the choices): the
     text goes where it would have gone with no step open, the typed answers (a check-in's
     "did them all") first, then free text."""
-    if incoming.text is not None:
-        for answered in _typed_answers.values():
-            if await answered(update, context, incoming):
-                return
-    await pass_to_free_text(update, context, incoming)
+    if not await _answered_as_typed(update, context, incoming):
+        await pass_to_free_text(update, context, incoming)
 
 
 async def pass_to_free_text(update: Update, context: Context, incoming: Incoming) -> None:
