@@ -25,6 +25,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.domain import callbacks
 from bot.domain.faq import FaqIndex
+from bot.domain.onboarding import is_question
 from bot.services import faq
 from bot.services.activity import claim_in, claim_update
 from bot.services.container import Services
@@ -342,13 +343,15 @@ async def _send_with_reply_keyboard(update: Update, context: Context, item: Repl
     await context.bot.send_message(chat.id, item.text, reply_markup=markup)
 
 
-async def faq_ready_for(context: Context, text: str | None) -> FaqIndex:
+async def faq_ready_for(context: Context, text: str | None, *, at_a_step: bool = False) -> FaqIndex:
     """The FAQ index with this typed text already embedded, for a use case that may answer it
     as a question. Both slow parts happen in worker threads before the use case's transaction
     opens: building the index (while the start-up warm-up still runs) and the transformer's
-    embedding of the text; the event loop and the database wait on neither."""
+    embedding of the text; the event loop and the database wait on neither. ``at_a_step``:
+    a step answers only what ``is_question`` calls a question, so only that is embedded (a
+    typed time or exercise name costs no transformer run)."""
     index = await services(context).faq_index()
-    if text:
+    if text and (not at_a_step or is_question(text)):
         await faq.prepare(index, text)
     return index
 

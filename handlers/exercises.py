@@ -32,7 +32,7 @@ async def exercises_command(update: Update, context: Context) -> None:
 async def on_message(
     update: Update, context: Context, state: DialogState, incoming: Incoming
 ) -> None:
-    index = await faq_ready_for(context, incoming.text)  # a question typed here is answered
+    index = await faq_ready_for(context, incoming.text, at_a_step=True)
     outcome = await run_use_case(
         context,
         use_cases.answer,

@@ -43,7 +43,7 @@ async def on_message(
     update: Update, context: Context, state: DialogState, incoming: Incoming
 ) -> None:
     svc = services(context)
-    index = await faq_ready_for(context, incoming.text)  # a question typed here is answered
+    index = await faq_ready_for(context, incoming.text, at_a_step=True)
     outcome = await run_use_case(
         context,
         use_cases.answer_text,

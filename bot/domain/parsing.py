@@ -592,7 +592,7 @@ def parse_duration(text: object) -> timedelta:
     """A length of time such as "90 min" or "1h30m" (for /pause and the chat CLI's /wait)."""
     raw = _text(text, t("input.what_duration"), _example("duration"))
     s = raw.casefold().replace(",", " ").replace(" and ", " ")
-    s = re.sub(r"^for\s+", "", s.strip())
+    s = re.sub(r"^(?:for|in)\s+", "", s.strip())  # "for 2 hours", "in 45 min"
     position = 0
     total = timedelta()
     parts = 0

@@ -496,9 +496,8 @@ async def _typed_snooze(
     as the button of that length. Anything else closes the question and comes back
     unhandled, for wherever it would have gone ("did them all" answers the day)."""
     day = date.fromisoformat(str(data["day"]))
-    words = (text or "").strip()
     try:
-        length = parse_duration(words[3:] if words.casefold().startswith("in ") else words)
+        length = parse_duration((text or "").strip())
     except InputError:
         length = None
     if length is None or length < timedelta(minutes=1) or day != ctx.today:
