@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.chat import ChatMessage, ChatSession, chat_settings
+from bot.chat import ChatClock, ChatMessage, ChatSession, chat_settings
 from tests.conftest import make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,10 +105,19 @@ async def test_onboard_by_numbers_then_wait_for_the_checkin(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     lines: list[str] = []
+    # The session runs on real time; start it at 09:00 in Berlin tomorrow, so that the check-in
+    # two hours on and the three-hour wait stay on one local day whenever the suite runs.
+    berlin = ZoneInfo("Europe/Berlin")
+    clock = ChatClock()
+    morning = (datetime.now(berlin) + timedelta(days=1)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    clock.advance(morning - datetime.now(berlin))
     session = ChatSession(
         chat_settings(make_settings(sqlite_url), sqlite_url),
         out=lines.append,
         files_dir=tmp_path / "files",
+        clock=clock,
     )
     await session.start()
 
@@ -130,9 +139,7 @@ async def test_onboard_by_numbers_then_wait_for_the_checkin(
         await session.handle("0")  # no PT sessions: the key is the number itself
         await press("Glute bridges")
         await press("Confirm")
-        checkin_at = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(hours=2)).strftime(
-            "%H:%M"
-        )
+        checkin_at = (clock.now().astimezone(berlin) + timedelta(hours=2)).strftime("%H:%M")
         await session.handle(checkin_at)  # not a key: typed as the answer
         await session.handle("/location 52.52 13.40")
         await press("All set")
