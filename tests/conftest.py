@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Generator, Iterator
 from datetime import UTC, datetime
@@ -28,6 +29,13 @@ from tests.harness.bot import BotHarness
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 PG_URL = os.environ.get("TEST_POSTGRES_URL", DEFAULT_PG)
 REQUIRE_PG = os.environ.get("REQUIRE_POSTGRES") == "1"
+
+# The FAQ model's derived files (bot/model_cache.py) go to one folder all test workers and the
+# bots and CLIs they start share, never the developer's own ~/.cache: the first process builds
+# them, every later one starts warm. Tests of the cache itself point it elsewhere.
+os.environ.setdefault(
+    "PT_COACH_CACHE_DIR", str(Path(tempfile.gettempdir()) / f"pt-coach-test-cache-{os.getuid()}")
+)
 BACKENDS = ["sqlite", "postgres"]
 
 

@@ -12,12 +12,13 @@ import threading
 import time
 import zipfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from bot import faq_embeddings
+from bot import faq_embeddings, model_cache
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.domain.faq import FaqIndex, load_entries
@@ -58,6 +59,8 @@ def test_the_model_loads_from_the_installed_package_with_no_network(
     monkeypatch.setattr(socket, "create_connection", no_network)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HOME", "/nonexistent")  # no user cache to fall back on
+    for name in (model_cache.ENV, "CACHE_DIRECTORY", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)  # a cold build: our own cache is unwritable too
     load_embedder.cache_clear()
     try:
         embed = load_embedder()
@@ -184,3 +187,66 @@ def test_the_shipped_calibration_is_what_faq_fit_writes_today() -> None:
     assert OUT.read_text() == text, (
         "bot/domain/faq_calibration.py is stale: run `python bench/faq_fit.py` and commit it"
     )
+
+
+def _fresh_process_embedder() -> faq_embeddings.MiniLMEmbedder:
+    """What a newly started process gets: no model loaded and no vectors in memory yet."""
+    load_embedder.cache_clear()
+    faq_embeddings._KB_CACHE.clear()
+    return load_embedder()
+
+
+def test_a_restart_reads_the_built_model_from_the_cache_and_answers_exactly_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The FAQ is ready seconds sooner after the first start, and the cache changes no answer:
+    the second process's vectors are the first one's, bit for bit."""
+    question = "My physio told me to stop running completely, is that really necessary?"
+    monkeypatch.setenv(model_cache.ENV, str(tmp_path))
+    try:
+        first = _fresh_process_embedder()
+        built = FaqIndex(load_entries(), embedder=first)
+        files = sorted(p.name for p in tmp_path.iterdir())
+        assert any(f.startswith("minilm-int8-") for f in files) and len(files) >= 2, files
+
+        def built_again(*args: object, **kwargs: object) -> bytes:
+            raise AssertionError("the cached model was rebuilt")
+
+        monkeypatch.setattr(faq_embeddings, "quantise_int8", built_again)
+        second = _fresh_process_embedder()
+        again = FaqIndex(load_entries(), embedder=second)
+        assert np.array_equal(first([question]), second([question]))
+        assert np.array_equal(built._sem_phrasings, again._sem_phrasings)
+        assert again.answer(question) == built.answer(question)
+        assert again.answer(question).decision == "answer"
+    finally:
+        monkeypatch.undo()
+        _fresh_process_embedder()
+
+
+def test_a_damaged_cache_is_rebuilt_and_an_unwritable_one_is_only_slower(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = "Should I stop running completely?"
+    monkeypatch.setenv(model_cache.ENV, str(tmp_path))
+    try:
+        reference = FaqIndex(load_entries(), embedder=_fresh_process_embedder()).answer(question)
+        for path in tmp_path.iterdir():  # a disk that filled up mid-write, or bit rot
+            path.write_bytes(path.read_bytes()[:100])
+        rebuilt = FaqIndex(load_entries(), embedder=_fresh_process_embedder())
+        assert rebuilt.answer(question) == reference
+        assert all(p.stat().st_size > 100 for p in tmp_path.iterdir())  # written again whole
+
+        blocked = tmp_path / "not-a-folder"
+        blocked.write_text("a file where the cache folder should be")
+        monkeypatch.setenv(model_cache.ENV, str(blocked))
+        assert (
+            FaqIndex(load_entries(), embedder=_fresh_process_embedder()).answer(question)
+            == reference
+        )
+
+        monkeypatch.setenv(model_cache.ENV, "off")
+        assert model_cache.cache_dir() is None
+    finally:
+        monkeypatch.undo()
+        _fresh_process_embedder()
