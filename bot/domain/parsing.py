@@ -364,6 +364,33 @@ def read_typed_choice(text: str | None, labels: Mapping[str, str]) -> str | None
     return None
 
 
+_SHORT_FORM_WORDS = 3  # "cut short", "done": a longer message is something else
+
+
+def read_menu_choice(text: str | None, labels: Mapping[str, str]) -> str | None:
+    """The key of the menu button (key -> label, in the order shown) that typed ``text``
+    picks: its label as it reads (``read_typed_choice``), its number in the list ("2"), or a
+    short form that fits exactly one label, each typed word the start of one of its words
+    ("done" for "✅ Done as planned", "skip" for "Skipped"); None when it picks none or
+    fits several."""
+    found = read_typed_choice(text, labels)
+    if found is not None or not text:
+        return found
+    key = _CHANGE_VERB.sub("", choice_key(text))
+    if key.isdigit():
+        keys = list(labels)
+        return keys[int(key) - 1] if 1 <= int(key) <= len(keys) else None
+    words = key.split()
+    if not words or len(words) > _SHORT_FORM_WORDS or any(len(w) < 3 for w in words):
+        return None
+    fits = [
+        choice
+        for choice, label in labels.items()
+        if all(any(part.startswith(w) for part in choice_key(label).split()) for w in words)
+    ]
+    return fits[0] if len(fits) == 1 else None
+
+
 _LENGTH_WORDS = re.compile(r"\d|\b(?:until|till|til|through|days?|weeks?|months?|tomorrow)\b")
 
 

@@ -35,7 +35,7 @@ from bot.domain.faq_context import (
 )
 from bot.domain.onboarding import area_names
 from bot.domain.wording import say, shorten
-from bot.services import context, safety
+from bot.services import context, menus, safety
 from bot.services.outcome import ButtonRows, Outcome, rows
 from bot.services.small_talk import small_talk_kind
 from bot.services.users import get_user
@@ -253,6 +253,27 @@ def topic_rows(index: FaqIndex) -> ButtonRows:
     return rows(
         *[[(t, callbacks.encode(ButtonFamily.FAQ, "t", i))] for i, t in enumerate(topics(index))]
     )
+
+
+TOPICS_FLOW = "faq_topics"
+"""The /faq topic list is open: a topic typed as it reads (or its number) opens it."""
+
+
+async def open_topics(
+    session: AsyncSession, telegram_id: int, now: datetime, index: FaqIndex
+) -> Outcome:
+    """/faq: the topics, kept as the user's step for a registered user so a topic typed
+    works as its tap."""
+    buttons = topic_rows(index)
+    user = await get_user(session, telegram_id)
+    if user is not None:
+        await menus.offer_menu(session, user.id, TOPICS_FLOW, buttons, now)
+    return Outcome.say(say("faq.pick_topic_or_type"), buttons)
+
+
+async def typed_topic(session: AsyncSession, telegram_id: int, text: str | None) -> str | None:
+    """The topic button (its callback data) typed ``text`` picks, or None (closed)."""
+    return await menus.typed_menu_choice(session, telegram_id, TOPICS_FLOW, text)
 
 
 def unknown_outcome(*, edit: bool = False) -> Outcome:

@@ -37,9 +37,10 @@ from bot.domain.return_to_run import (
 )
 from bot.domain.safety import SafetyState
 from bot.domain.wording import day_month, human_date, pain_detail, weekday_name
-from bot.services import safety
+from bot.services import menus, safety
 from bot.services.context import Readiness, UserContext, load, not_ready_text
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
+from bot.services.menus import offer_menu
 from bot.services.outcome import ButtonRows, Outcome, Reply
 from bot.services.outgoing_checkin import plan_morning_question
 from bot.services.small_talk import step_small_talk
@@ -195,10 +196,25 @@ async def open_running(session: AsyncSession, telegram_id: int, now: datetime) -
         return Outcome.say(ctx)
     assert ctx.profile is not None
     if ctx.profile.returning_to_run:
-        return Outcome((await _stage_text(session, ctx),))
-    if ctx.safety.active:
+        menu = await _stage_text(session, ctx)
+    elif ctx.safety.active:
         return _refused(ctx)
-    return Outcome.say(load_ladder().text("rehab_phase"), _clearance_offer())
+    else:
+        menu = Reply(load_ladder().text("rehab_phase"), _clearance_offer())
+    await offer_menu(session, ctx.user.id, MENU_FLOW, menu.buttons, now)
+    return Outcome((menu,))
+
+
+MENU_FLOW = "run_menu"
+"""The /running menu is open: its buttons' words typed work as their taps."""
+
+
+async def typed_menu_choice(
+    session: AsyncSession, telegram_id: int, text: str | None
+) -> str | None:
+    """The /running button (its callback data) typed ``text`` picks, or None (the menu has
+    closed, the text goes on as with no step)."""
+    return await menus.typed_menu_choice(session, telegram_id, MENU_FLOW, text)
 
 
 async def request_clearance(session: AsyncSession, telegram_id: int, now: datetime) -> Outcome:
