@@ -519,6 +519,10 @@ async def _typed_pain(
     score = pain_model.parse_typed_pain(text) if text is not None else None
     if score is None and flagged:
         return Outcome.nothing()  # the step keeps waiting for the score
+    aside = step_small_talk(text, unread=True) if score is None and day == ctx.today else None
+    if aside is not None:  # "thanks", "ok": a word back, and the pain question again
+        ask = Reply(load_checkin_text().render("ask_pain", _rng()), pain_keyboard(day))
+        return Outcome((*aside, ask), changed=False)
     if score is None:
         await clear_dialog(session, ctx.user.id)  # the pain buttons still work
         return Outcome.nothing()

@@ -243,7 +243,7 @@ async def answer_text(
     if step is Step.EXERCISES and intent in ("place", "chat"):
         key = "exercises.place_early" if intent == "place" else "exercises.chat"
         return _out(views.ask(step, answers, now, default_zone, t(key)))
-    aside = step_small_talk(text)
+    aside = step_small_talk(text, buttons=step is not Step.AREA_OTHER)
     if aside is not None:
         # "thanks", "hi": a friendly word back where one fits, then the step again, no error.
         return _out(*aside, _again(step, answers, now, default_zone))
@@ -275,7 +275,7 @@ async def answer_text(
                 return _out(views.ask(step, answers, now, default_zone, t("area.use_buttons")))
             answer = typed_area
     except InputError as exc:
-        aside = step_small_talk(text, unread=True)
+        aside = step_small_talk(text, unread=True, buttons=step is not Step.AREA_OTHER)
         if aside is not None:  # an "ok" the step cannot read: asked again, no error
             return _out(*aside, _again(step, answers, now, default_zone))
         log.info("onboarding answer rejected", extra={"user_id": user.id})

@@ -319,6 +319,16 @@ async def typed_run_pain(
     code = str(data.get("code", ""))
     status = STATUS_CODES.get(code)
     ctx = await _ready(session, telegram_id, now)
+    aside = step_small_talk(text, unread=True) if score is None and not flagged else None
+    if aside is not None and status is not None and not isinstance(ctx, str):
+        # "thanks", "ok": a word back, and the same pain question again (the step stays)
+        during_ = data.get("during")
+        asked = ask_pain(
+            date.fromisoformat(str(data["day"])),
+            code,
+            int(str(during_)) if during_ is not None else None,
+        )
+        return Outcome((*aside, *asked.replies), changed=False)
     if isinstance(ctx, str) or score is None or status is None:
         if not flagged and not isinstance(ctx, str):
             await clear_dialog(session, ctx.user.id)
@@ -494,7 +504,7 @@ async def save_custom_plan(
         return Outcome.say(ctx)
     profile = ctx.profile
     assert profile is not None
-    aside = step_small_talk(text)  # "thanks" is not a plan: the question again
+    aside = step_small_talk(text, buttons=False)  # "thanks" is not a plan: the question again
     if aside is not None:
         return Outcome((*aside, Reply(load_ladder().text("ask_plan"))))
     try:

@@ -266,7 +266,9 @@ async def answer_text(
     if index is not None and step is not S.TIMEZONE and answers_of.is_question(text):
         asked = await faq.ask(session, telegram_id, text or "", now, index)
         return asked.then(_out(views.ask(step, draft, t("settings.back_to_step"))))
-    aside = step_small_talk(text)  # the one small-talk rule of every step (onboarding's)
+    aside = step_small_talk(
+        text, buttons=step is not S.AREA_OTHER
+    )  # the one small-talk rule of every step (onboarding's)
     if aside is not None:
         return _out(*aside, views.ask(step, draft, t("settings.back_to_step")))
     try:
@@ -318,7 +320,7 @@ async def answer_text(
             return _out(await _save_quiet(session, user, draft, end, now, settings))
         return _out(views.ask(step, draft))
     except InputError as exc:
-        aside = step_small_talk(text, unread=True)
+        aside = step_small_talk(text, unread=True, buttons=step is not S.AREA_OTHER)
         if aside is not None:  # an "ok" the step cannot read: asked again, no error
             return _out(*aside, views.ask(step, draft, t("settings.back_to_step")))
         log.info("settings answer rejected", extra={"user_id": user.id})
