@@ -116,6 +116,10 @@ async def on_feedback(update: Update, context: Context) -> None:
         await answer_query(update, say("common.expired"))
         return
     index = await services(context).faq_index()
+    if vote == "n":  # searched again: the stored question is embedded before the transaction
+        asked = await run_use_case(context, faq.rated_question, update.effective_user.id, int(qid))
+        if asked is not None:
+            await faq.prepare(index, asked)
     outcome = await run_use_case(
         context, faq.give_feedback, update.effective_user.id, int(qid), vote == "y", index
     )

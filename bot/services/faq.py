@@ -419,6 +419,17 @@ def next_best(index: FaqIndex, question: str, served_id: str | None, k: int = 3)
     return list(unique.values())[:k]
 
 
+async def rated_question(session: AsyncSession, telegram_id: int, question_id: int) -> str | None:
+    """The typed question a "that didn't help" is about (the asker's own), for the handler
+    to ``prepare`` before ``give_feedback`` searches again; None for an entry opened from a
+    button (it offers the entry's links, no search) or someone else's question."""
+    user = await get_user(session, telegram_id)
+    row = await session.get(FaqQuestion, question_id)
+    if user is None or row is None or row.user_id != user.id:
+        return None
+    return None if row.text.startswith(BROWSED_PREFIX) else row.text
+
+
 async def give_feedback(
     session: AsyncSession, telegram_id: int, question_id: int, helpful: bool, index: FaqIndex
 ) -> Outcome:
@@ -431,9 +442,9 @@ async def give_feedback(
     row.helpful = helpful
     if helpful:
         return Outcome((), toast=say("faq.feedback_thanks"))
-    # the stored question is usually still among the index's recent vectors; if not, it is
-    # embedded in a worker thread (a rare tap, inside this short transaction)
-    others = await asyncio.to_thread(next_best, index, row.text, row.entry_id)
+    # the search's embedding was done before this transaction opened (``rated_question``,
+    # then ``prepare`` in a worker thread): here only the cheap scoring runs
+    others = next_best(index, row.text, row.entry_id)
     lines = [[entry_button(e, 48, "→ ")] for e in others]
     lines.append([topics_button()])
     text = say("faq.didnt_help_next" if others else "faq.didnt_help")
