@@ -89,7 +89,14 @@ async def _browse(update: Update, context: Context, decoded: callbacks.Decoded) 
         return await run_use_case(
             context, faq.browse_entry, update.effective_user.id, arg, svc.clock.now(), index
         )
-    return faq.browse_outcome(index, action, arg) or Outcome.nothing(say("common.expired"))
+    outcome = faq.browse_outcome(index, action, arg)
+    if outcome is None:
+        return Outcome.nothing(say("common.expired"))
+    if action in (faq.BrowseAction.TOPICS, faq.BrowseAction.TOPIC):  # its choices typed too
+        return await run_use_case(
+            context, faq.offer_browsing, update.effective_user.id, outcome, svc.clock.now()
+        )
+    return outcome
 
 
 async def on_topic_text(
@@ -97,7 +104,8 @@ async def on_topic_text(
 ) -> None:
     """Typed under the /faq topic list: a topic as it reads (or its number) opens it, as its
     tap; anything else closes the list and goes on as with no step open (a question)."""
-    data = await run_use_case(context, faq.typed_topic, state.telegram_id, incoming.text)
+    now = services(context).clock.now()
+    data = await run_use_case(context, faq.typed_topic, state.telegram_id, incoming.text, now)
     if data is None:
         await pass_as_if_no_step(update, context, incoming)
         return

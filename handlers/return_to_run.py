@@ -99,10 +99,11 @@ async def on_menu_text(
 ) -> None:
     """Typed under the /running menu: a button's words (or number) act as its tap; anything
     else closes the menu and goes where it would have gone with no step open."""
+    now = services(context).clock.now()
     data = await run_use_case(
-        context, use_cases.typed_menu_choice, state.telegram_id, incoming.text
+        context, use_cases.typed_menu_choice, state.telegram_id, incoming.text, now
     )
-    if data is None or incoming.flagged:
+    if data is None:
         await pass_as_if_no_step(update, context, incoming)
         return
     decoded = callbacks.decode(data)

@@ -150,7 +150,9 @@ async def test_a_running_menu_choice_typed_acts_like_its_tap(harness: BotHarness
     await alex.say("/running")
     await alex.say("my pt cleared me to run")  # the clearance offer, typed
     assert "physical therapist or doctor" in (alex.last.text or "")
-    await alex.press("Yes, my clinician cleared me")
+    await alex.say("yes, my clinician cleared me")  # the confirmation, typed as it reads
+    assert (alex.last.text or "") != "" and "Sources:" not in (alex.last.text or "")
+    assert alex.last.buttons[0][0] == "✅ Done as planned"
     await open_running(alex)
     await alex.say("done")  # "✅ Done as planned", short
     assert "I'm not sure about that one" not in (alex.last.text or "")
@@ -175,6 +177,15 @@ async def test_a_faq_topic_typed_or_numbered_opens_it_like_a_tap(harness: BotHar
     await alex.say("/faq")
     await alex.say("2")
     assert alex.last.text == f"{topics[1]}:"
+    first_entry = alex.last.buttons[0][0]
+    await alex.say("1")  # the topic's first question, by its number
+    assert (alex.last.text or "").startswith(first_entry.rstrip("…"))
+    # A menu left for long is closed: a "2" typed an hour later is not its second button.
+    await alex.say("/faq")
+    await harness.advance(timedelta(hours=1))
+    await alex.say("2")
+    assert alex.last.text != f"{topics[1]}:"
+    assert await _dialog(harness) is None
     await alex.say("/faq")
     await alex.say("Can I cycle while my achilles heals?")
     assert "Sources:" in (alex.last.text or "")

@@ -271,9 +271,23 @@ async def open_topics(
     return Outcome.say(say("faq.pick_topic_or_type"), buttons)
 
 
-async def typed_topic(session: AsyncSession, telegram_id: int, text: str | None) -> str | None:
-    """The topic button (its callback data) typed ``text`` picks, or None (closed)."""
-    return await menus.typed_menu_choice(session, telegram_id, TOPICS_FLOW, text)
+async def typed_topic(
+    session: AsyncSession, telegram_id: int, text: str | None, now: datetime
+) -> str | None:
+    """The topic or entry button (its callback data) typed ``text`` picks from the list just
+    shown, or None (the list has closed)."""
+    return await menus.typed_menu_choice(session, telegram_id, TOPICS_FLOW, text, now)
+
+
+async def offer_browsing(
+    session: AsyncSession, telegram_id: int, outcome: Outcome, now: datetime
+) -> Outcome:
+    """A topic list or one topic's entries just shown (tapped or typed): kept as the step,
+    so the next choice can be typed too."""
+    user = await get_user(session, telegram_id)
+    if user is not None and outcome.replies and outcome.replies[-1].buttons:
+        await menus.offer_menu(session, user.id, TOPICS_FLOW, outcome.replies[-1].buttons, now)
+    return outcome
 
 
 def unknown_outcome(*, edit: bool = False) -> Outcome:

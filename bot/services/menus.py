@@ -8,7 +8,7 @@ for wherever it would have gone with no menu open (the router's typed answers, t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +17,8 @@ from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
 from bot.services.users import get_user
 
 MENU_STEP = "menu"
+MENU_OPEN_FOR = timedelta(minutes=30)
+"""A menu left longer than this is closed: a "2" typed hours later is not its second button."""
 
 
 async def offer_menu(
@@ -32,16 +34,21 @@ async def offer_menu(
 
 
 async def typed_menu_choice(
-    session: AsyncSession, telegram_id: int, flow: str, text: str | None
+    session: AsyncSession, telegram_id: int, flow: str, text: str | None, now: datetime
 ) -> str | None:
     """The callback data of the button typed ``text`` picks from the open menu of ``flow``;
     the menu closes either way (the choice's own use case may open the next step). None:
-    no menu of ``flow`` is open, or the text picks none of its buttons."""
+    no menu of ``flow`` is open (or it was shown more than ``MENU_OPEN_FOR`` ago), or the
+    text picks none of its buttons."""
     user = await get_user(session, telegram_id)
     dialog = await get_dialog(session, user.id) if user is not None else None
     if user is None or dialog is None or dialog.flow != flow:
         return None
     await clear_dialog(session, user.id)
+    shown = dialog.updated_at
+    shown = shown if shown.tzinfo is not None else shown.replace(tzinfo=UTC)
+    if now - shown > MENU_OPEN_FOR:
+        return None
     raw = dialog.data.get("choices") if isinstance(dialog.data, dict) else None
     labels = {
         str(data): str(label)

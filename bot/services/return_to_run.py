@@ -210,11 +210,11 @@ MENU_FLOW = "run_menu"
 
 
 async def typed_menu_choice(
-    session: AsyncSession, telegram_id: int, text: str | None
+    session: AsyncSession, telegram_id: int, text: str | None, now: datetime
 ) -> str | None:
     """The /running button (its callback data) typed ``text`` picks, or None (the menu has
     closed, the text goes on as with no step)."""
-    return await menus.typed_menu_choice(session, telegram_id, MENU_FLOW, text)
+    return await menus.typed_menu_choice(session, telegram_id, MENU_FLOW, text, now)
 
 
 async def request_clearance(session: AsyncSession, telegram_id: int, now: datetime) -> Outcome:
@@ -234,6 +234,7 @@ async def request_clearance(session: AsyncSession, telegram_id: int, now: dateti
         ((ladder.text("buttons.confirm_cleared"), _b("yes")),),
         ((ladder.text("buttons.not_yet"), _b("no")),),
     )
+    await offer_menu(session, ctx.user.id, MENU_FLOW, buttons, now)  # typed as it reads
     return Outcome.say(text, buttons)
 
 
