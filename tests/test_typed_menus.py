@@ -190,3 +190,23 @@ async def test_a_faq_topic_typed_or_numbered_opens_it_like_a_tap(harness: BotHar
     await alex.say("Can I cycle while my achilles heals?")
     assert "Sources:" in (alex.last.text or "")
     assert await _dialog(harness) is None
+
+
+async def test_exercises_typed_under_did_some_toggle_them_like_taps(harness: BotHarness) -> None:
+    from tests.helpers.seed import at_first_checkin, checkins
+
+    alex = await at_first_checkin(harness)
+    await alex.press("Did some")
+    await alex.say("done")  # nothing chosen yet: said, not a silent toast; nothing stored
+    assert "Tap" in (alex.last.text or "") and await checkins(harness) == []
+    await alex.say("wall sit")
+    assert any(label.startswith("✅") and "Wall sit" in label for label, _ in alex.last.buttons)
+    await alex.say("1")  # the first exercise by its number
+    await alex.say("done")
+    assert [label for label, _ in alex.last.buttons] == [str(n) for n in range(11)]
+    await alex.say("2")
+    rows = await checkins(harness)
+    assert rows[0].status == "partial" and sorted(rows[0].exercises_done or []) == [
+        "Clamshells",
+        "Wall sit",
+    ]

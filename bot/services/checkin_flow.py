@@ -22,7 +22,13 @@ from bot.domain.callbacks import ButtonFamily, encode, parts_of
 from bot.domain.content import load_checkin_text, load_safety_text
 from bot.domain.enums import MessageStatus
 from bot.domain.kinds import MessageKind
-from bot.domain.parsing import InputError, parse_duration, read_typed_checkin, read_typed_morning
+from bot.domain.parsing import (
+    InputError,
+    parse_duration,
+    read_menu_choice,
+    read_typed_checkin,
+    read_typed_morning,
+)
 from bot.domain.timing import in_quiet_hours, local_date
 from bot.domain.wording import delay_words, injury_phrase, pain_detail, say
 from bot.services import checkins, nudge_triggers, safety
@@ -480,9 +486,36 @@ async def typed(
         return Outcome.nothing()  # the step keeps waiting
     if step == SNOOZE_STEP:
         return await _typed_snooze(session, ctx, data, text, now)
+    if step == "which":
+        return await _typed_which(session, telegram_id, data, text, now)
     if step != "note":
         return Outcome.say(load_checkin_text().render("flow.tap_exercises"))
     return await _note(session, ctx, data, text, now)
+
+
+async def _typed_which(
+    session: AsyncSession,
+    telegram_id: int,
+    data: Mapping[str, object],
+    text: str | None,
+    now: datetime,
+) -> Outcome:
+    """Typed under "Which did you do?": an exercise's name (or its number, or a short form)
+    as its toggle, "done" as Done; anything else says how to answer, the list kept."""
+    ctx = await load(session, telegram_id, now, with_plan=True)
+    words = load_checkin_text()
+    if ctx is None:
+        return Outcome.nothing()
+    d = day_code(date.fromisoformat(str(data["day"])))
+    labels = {encode(ButtonFamily.CHECKIN, d, "t", e.id): e.name for e in plan_of(ctx)}
+    labels[encode(ButtonFamily.CHECKIN, d, "ok")] = words.button("done")
+    choice = read_menu_choice(text, labels)
+    if choice is None:
+        return Outcome.say(words.render("flow.tap_exercises"))
+    outcome = await press(session, telegram_id, choice, now)
+    if not outcome.replies and outcome.toast:  # "tap one first": said, not a passing toast
+        return Outcome.say(outcome.toast)
+    return outcome
 
 
 async def _typed_snooze(
