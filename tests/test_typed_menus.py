@@ -210,3 +210,16 @@ async def test_exercises_typed_under_did_some_toggle_them_like_taps(harness: Bot
         "Clamshells",
         "Wall sit",
     ]
+
+
+async def test_a_reason_typed_under_not_today_is_recorded_like_its_tap(
+    harness: BotHarness,
+) -> None:
+    from tests.helpers.seed import at_first_checkin, checkins
+
+    alex = await at_first_checkin(harness)
+    await alex.press("Not today")
+    await alex.say("no time")
+    rows = await checkins(harness)
+    assert rows[0].status == "skipped" and rows[0].skip_reason == "no_time"
+    assert await _dialog(harness) is None

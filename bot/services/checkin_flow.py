@@ -50,6 +50,7 @@ FLOW = "checkin"
 NOTE_MAX = 1000
 SNOOZE_MINUTES = (30, 60, 180)
 SNOOZE_STEP = "snooze"  # "When should I ask again?" is open
+REASON_STEP = "reason"  # "What got in the way?" is open: a reason typed as it reads
 MORNING_ANSWERS = ("better", "same", "worse")
 ESCALATION_LOOKBACK_DAYS = 7
 
@@ -242,6 +243,7 @@ async def _not_today(
     buttons = _chunk(
         [(r.label, encode(ButtonFamily.CHECKIN, d, "r", r.id)) for r in text.not_today], 2
     )
+    await set_dialog(session, ctx.user.id, FLOW, REASON_STEP, {"day": day.isoformat()}, now)
     return Outcome.say(
         text.render("ask_reason", _rng(), first_name=ctx.user.first_name), buttons, edit=True
     )
@@ -488,9 +490,32 @@ async def typed(
         return await _typed_snooze(session, ctx, data, text, now)
     if step == "which":
         return await _typed_which(session, telegram_id, data, text, now)
+    if step == REASON_STEP:
+        return await _typed_reason(session, ctx, telegram_id, data, text, now)
     if step != "note":
         return Outcome.say(load_checkin_text().render("flow.tap_exercises"))
     return await _note(session, ctx, data, text, now)
+
+
+async def _typed_reason(
+    session: AsyncSession,
+    ctx: UserContext,
+    telegram_id: int,
+    data: Mapping[str, object],
+    text: str | None,
+    now: datetime,
+) -> Outcome:
+    """Typed under "What got in the way?": a reason as its button reads (or its number, or
+    a short form) is that tap; anything else closes the question and comes back unhandled,
+    for wherever it would have gone with no step open."""
+    d = day_code(date.fromisoformat(str(data["day"])))
+    reasons = load_checkin_text().not_today
+    labels = {encode(ButtonFamily.CHECKIN, d, "r", r.id): r.label for r in reasons}
+    choice = read_menu_choice(text, labels)
+    if choice is None:
+        await clear_dialog(session, ctx.user.id)
+        return Outcome.nothing()
+    return await press(session, telegram_id, choice, now)
 
 
 async def _typed_which(

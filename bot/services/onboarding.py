@@ -560,6 +560,7 @@ _CANCEL_TEXTS: dict[tuple[str, str | None], str] = {
     (pausing.FLOW, None): "cancel.pause",
     (checkin_flow.FLOW, checkin_flow.SNOOZE_STEP): "cancel.question",
     (checkin_flow.FLOW, "which"): "cancel.checkin_unsaved",
+    (checkin_flow.FLOW, checkin_flow.REASON_STEP): "cancel.checkin_unsaved",
     (checkin_flow.FLOW, None): "cancel.checkin_saved",
     (return_to_run.PAIN_FLOW, None): "cancel.run",
     (return_to_run.PLAN_FLOW, None): "cancel.run_plan",
