@@ -54,3 +54,23 @@ async def test_cancel_after_a_run_was_tapped_says_the_run_is_not_logged(
     await alex.say("/cancel")
     assert "haven't logged that run" in (alex.last.text or "")
     assert await _dialog(harness) is None
+
+
+async def test_cancel_under_the_running_menu_the_faq_topics_and_a_check_in(
+    harness: BotHarness,
+) -> None:
+    from tests.helpers.seed import at_first_checkin
+
+    alex = await at_first_checkin(harness)
+    prompt = alex.last
+    await alex.say("/running")
+    await alex.say("/cancel")
+    assert alex.last.text == "Okay, I've closed the menu. Nothing was changed."
+    await alex.say("/faq")
+    await alex.say("/cancel")
+    assert alex.last.text == "Okay, I've closed the menu. Nothing was changed."
+    await alex.press("Did them all", prompt)
+    await alex.say("/cancel")  # at the pain question: the check-in itself is saved
+    assert "Your check-in so far is saved" in (alex.last.text or "")
+    await alex.say("/cancel")
+    assert alex.last.text == "There's nothing to cancel right now."
