@@ -223,3 +223,26 @@ async def test_a_reason_typed_under_not_today_is_recorded_like_its_tap(
     rows = await checkins(harness)
     assert rows[0].status == "skipped" and rows[0].skip_reason == "no_time"
     assert await _dialog(harness) is None
+
+
+async def test_a_place_offered_at_the_time_zone_question_is_picked_by_its_number(
+    harness: BotHarness,
+) -> None:
+    from tests.helpers.onboarding import to_area_question
+
+    await make_user(harness)
+    alex = harness.user(1001)
+    await alex.say("/settings")
+    await alex.press("Time zone")
+    await alex.say("Portland")
+    assert [label for label, _ in alex.last.buttons][1].startswith("Portland, Maine")
+    await alex.say("2")
+    assert (await _user(harness)).timezone == "America/New_York"
+
+    sam = harness.user(1002, "Sam")
+    await to_area_question(sam)
+    for tap in ("Knee", "A few days ago", "0", "Glute bridges", "Confirm", "19:00"):
+        await sam.press(tap)
+    await sam.say("Portland")
+    await sam.say("2")
+    assert any("Time zone: America/New_York" in text for text in sam.texts[-2:]), sam.texts[-2:]

@@ -43,7 +43,7 @@ from bot.domain.onboarding import (
     ZoneChosen,
     describe_weekdays,
 )
-from bot.domain.parsing import InputError
+from bot.domain.parsing import InputError, read_menu_choice
 from bot.domain.settings_flow import FLOW as SETTINGS_FLOW
 from bot.domain.settings_flow import SettingsStep
 from bot.domain.timezones import describe_local_time
@@ -301,6 +301,11 @@ async def _typed_zone(
     now: datetime,
     settings: Settings,
 ) -> Outcome:
+    picked = (
+        read_menu_choice(text, {z: z for z in answers.candidates}) if location is None else None
+    )
+    if picked is not None:  # "2": the second place offered, as its tap
+        return await _chose_zone(session, user, answers, picked, None, now, settings)
     try:
         resolution = resolve_zone(text, location)
     except InputError as exc:

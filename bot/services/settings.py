@@ -275,6 +275,9 @@ async def answer_text(
         if step is S.CHECKIN_TIME:
             return _out(await _save_time(session, user, answers_of.read_time(text), now, settings))
         if step is S.TIMEZONE:
+            picked = read_menu_choice(text, {z: z for z in draft.candidates})
+            if picked is not None and location is None:  # "2": the second place offered
+                return _out(await _save_zone(session, user, picked, None, now, settings))
             resolution = resolve_zone(text, location)
             if resolution.confident:
                 zone, note = resolution.best.zone, resolution.note
