@@ -26,7 +26,13 @@ from handlers.common import (
     run_use_case,
     services,
 )
-from handlers.router import Incoming, register_flow, register_free_text, register_typed_answer
+from handlers.router import (
+    Incoming,
+    pass_as_if_no_step,
+    register_flow,
+    register_free_text,
+    register_typed_answer,
+)
 
 
 async def on_free_text(update: Update, context: Context, incoming: Incoming) -> None:
@@ -51,33 +57,59 @@ async def on_free_text(update: Update, context: Context, incoming: Incoming) -> 
 
 
 async def faq_command(update: Update, context: Context) -> None:
-    index = await services(context).faq_index()
-    await render(
-        update,
-        context,
-        Outcome.say(say("faq.pick_topic_or_type"), faq.topic_rows(index)),
+    if update.effective_user is None:
+        return
+    svc = services(context)
+    index = await svc.faq_index()
+    outcome = await run_use_case(
+        context, faq.open_topics, update.effective_user.id, svc.clock.now(), index
     )
+    await render(update, context, outcome)
 
 
 async def on_faq_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and update.effective_user
-    svc = services(context)
     try:
-        decoded = callbacks.decode(query.data)
+        outcome = await _browse(update, context, callbacks.decode(query.data))
     except callbacks.CallbackError:
         await answer_query(update, say("common.expired"))
         return
+    await answer_query(update, outcome.toast)
+    await render(update, context, outcome)
+
+
+async def _browse(update: Update, context: Context, decoded: callbacks.Decoded) -> Outcome:
+    """A browsing button's outcome, tapped or typed (a topic typed under /faq)."""
+    assert update.effective_user
+    svc = services(context)
     action, arg = decoded.part(0), decoded.part(1)
     index = await svc.faq_index()
     if action == faq.BrowseAction.ENTRY and arg is not None:
-        outcome = await run_use_case(
+        return await run_use_case(
             context, faq.browse_entry, update.effective_user.id, arg, svc.clock.now(), index
         )
-    else:
-        outcome = faq.browse_outcome(index, action, arg) or Outcome.nothing(say("common.expired"))
-    await answer_query(update, outcome.toast)
-    await render(update, context, outcome)
+    outcome = faq.browse_outcome(index, action, arg)
+    if outcome is None:
+        return Outcome.nothing(say("common.expired"))
+    if action in (faq.BrowseAction.TOPICS, faq.BrowseAction.TOPIC):  # its choices typed too
+        return await run_use_case(
+            context, faq.offer_browsing, update.effective_user.id, outcome, svc.clock.now()
+        )
+    return outcome
+
+
+async def on_topic_text(
+    update: Update, context: Context, state: DialogState, incoming: Incoming
+) -> None:
+    """Typed under the /faq topic list: a topic as it reads (or its number) opens it, as its
+    tap; anything else closes the list and goes on as with no step open (a question)."""
+    now = services(context).clock.now()
+    data = await run_use_case(context, faq.typed_topic, state.telegram_id, incoming.text, now)
+    if data is None:
+        await pass_as_if_no_step(update, context, incoming)
+        return
+    await render(update, context, await _browse(update, context, callbacks.decode(data)))
 
 
 async def on_feedback(update: Update, context: Context) -> None:
@@ -92,6 +124,10 @@ async def on_feedback(update: Update, context: Context) -> None:
         await answer_query(update, say("common.expired"))
         return
     index = await services(context).faq_index()
+    if vote == "n":  # searched again: the stored question is embedded before the transaction
+        asked = await run_use_case(context, faq.rated_question, update.effective_user.id, int(qid))
+        if asked is not None:
+            await faq.prepare(index, asked)
     outcome = await run_use_case(
         context, faq.give_feedback, update.effective_user.id, int(qid), vote == "y", index
     )
@@ -154,5 +190,6 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         )
     )
     register_flow(safety.ADVICE_FLOW, on_advice_text)
+    register_flow(faq.TOPICS_FLOW, on_topic_text)
     register_free_text(on_free_text)
     register_typed_answer("safety", safety.typed_seen)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.domain import callbacks
 from bot.domain.callbacks import ButtonFamily, pattern
 from bot.domain.enums import MorningResponse, RunStatus
 from bot.domain.return_to_run import load_ladder
@@ -20,7 +21,7 @@ from bot.services import return_to_run as use_cases
 from bot.services.dialogs import DialogState
 from bot.services.outcome import Outcome
 from handlers.common import Context, button_handler, render, run_use_case, services
-from handlers.router import Incoming, pass_to_free_text, register_flow
+from handlers.router import Incoming, pass_as_if_no_step, pass_to_free_text, register_flow
 
 
 async def running_command(update: Update, context: Context) -> None:
@@ -93,6 +94,22 @@ async def _on_button(update: Update, context: Context, parts: list[str]) -> str 
     return outcome.toast
 
 
+async def on_menu_text(
+    update: Update, context: Context, state: DialogState, incoming: Incoming
+) -> None:
+    """Typed under the /running menu: a button's words (or number) act as its tap; anything
+    else closes the menu and goes where it would have gone with no step open."""
+    now = services(context).clock.now()
+    data = await run_use_case(
+        context, use_cases.typed_menu_choice, state.telegram_id, incoming.text, now
+    )
+    if data is None:
+        await pass_as_if_no_step(update, context, incoming)
+        return
+    decoded = callbacks.decode(data)
+    await _on_button(update, context, [decoded.family.value, *decoded.parts])
+
+
 async def on_plan_text(
     update: Update, context: Context, state: DialogState, incoming: Incoming
 ) -> None:
@@ -128,5 +145,6 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(
         CallbackQueryHandler(button_handler(_on_button), pattern=pattern(ButtonFamily.RUN))
     )
+    register_flow(use_cases.MENU_FLOW, on_menu_text)
     register_flow(use_cases.PLAN_FLOW, on_plan_text)
     register_flow(use_cases.PAIN_FLOW, on_pain_text, see_flagged=True)

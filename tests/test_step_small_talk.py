@@ -164,3 +164,53 @@ async def test_thanks_is_not_saved_as_what_the_clinician_advised(harness: BotHar
         reports = list((await session.execute(select(RedFlagReport.text))).scalars())
     assert len(reports) == 1 and reports[0].endswith("(clinician advised: rest two weeks)")
     assert "thanks" not in reports[0]
+
+
+async def test_small_talk_at_the_check_in_pain_step_keeps_the_step(harness: BotHarness) -> None:
+    from tests.helpers.seed import at_first_checkin, checkins
+
+    alex = await at_first_checkin(harness)
+    await alex.press("Did them all")
+    before = len(alex.texts)
+    await alex.say("thanks")
+    thanked, again = alex.texts[before:]
+    assert thanked.startswith("You're welcome")
+    assert "10" in again and [label for label, _ in alex.last.buttons][:2] == ["0", "1"]
+    await alex.say("ok")  # cannot be a score: what the step needs, then the question
+    needs, again = alex.texts[-2:]
+    assert needs.startswith("To carry on, I need your answer to this question")
+    assert "10" in again and len(alex.last.buttons) == 11
+    await alex.say("3")  # the step was kept: the typed score is taken
+    assert (await checkins(harness))[0].pain == 3
+
+
+async def test_small_talk_at_a_runs_pain_step_keeps_the_step(harness: BotHarness) -> None:
+    from tests.helpers.running import clear_to_run, open_running
+
+    await make_user(harness)
+    alex = harness.user(1001)
+    await clear_to_run(alex)
+    await open_running(alex)
+    await alex.press("Done as planned")
+    before = len(alex.texts)
+    await alex.say("hi")
+    needs, again = alex.texts[before:]
+    assert needs.startswith("To carry on, I need your answer")
+    assert again.startswith("Pain during the run")
+    await alex.say("thank you")
+    assert alex.texts[-2].startswith("You're welcome")
+    assert alex.texts[-1].startswith("Pain during the run")
+    await alex.say("2")
+    assert "after" in (alex.last.text or "").lower()
+
+
+async def test_ok_at_a_settings_time_step_says_what_the_step_needs(harness: BotHarness) -> None:
+    user = harness.user()
+    await onboard(user)
+    await user.say("/settings")
+    await user.press("Check-in time")
+    await user.say("ok")
+    needs, again = user.texts[-2:]
+    assert needs.startswith("To carry on, I need your answer to this question: tap one")
+    assert "What time" in again
+    assert (await _row(harness)).checkin_time == time(19, 0)

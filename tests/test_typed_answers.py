@@ -246,10 +246,10 @@ async def test_an_unreadable_stop_date_gets_one_clear_list_of_examples(harness: 
     await user.say("/start")
     await user.press("let's start")
     await user.say("achilles")
-    await user.say("6 weks ago")
+    await user.say("6 blorps ago")
     correction = (user.last.text or "").split("\n\n")[0]
     assert correction == (
-        'I couldn\'t read "6 weks ago" as a date. '
+        'I couldn\'t read "6 blorps ago" as a date. '
         'Try "yesterday", "3 weeks ago", "20 Nov" or "2026-11-20".'
     )
 

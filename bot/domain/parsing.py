@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from dateutil.relativedelta import relativedelta
+from rapidfuzz import fuzz, process
 
 from bot.domain.wording import button, day_month_year, shorten, t
 
@@ -220,9 +221,42 @@ def parse_time_of_day(text: object) -> time:
 
 # --- dates ---------------------------------------------------------------------------------
 
-_AGO = re.compile(
-    r"^(?P<n>\d+|[a-z]+(?: couple of| couple)?)\s+(?P<unit>day|week|month|year)s?\s+ago$"
-)
+_AGO = re.compile(r"^(?P<n>\d+|[a-z]+(?: couple of| couple)?)\s+(?P<unit>[a-z]+)\s+ago$")
+_AGO_UNITS = ("day", "week", "month", "year")
+_AGO_SHORT = {
+    "d": "day",
+    "dy": "day",
+    "dys": "day",
+    "w": "week",
+    "wk": "week",
+    "wks": "week",
+    "m": "month",
+    "mo": "month",
+    "mos": "month",
+    "mth": "month",
+    "mths": "month",
+    "mnth": "month",
+    "mnths": "month",
+    "y": "year",
+    "yr": "year",
+    "yrs": "year",
+}
+_AGO_TYPO = 75  # rapidfuzz ratio to "weeks": "weks", "weeeks", "dyas", "monts"
+
+
+def _ago_unit(word: str) -> str | None:
+    """The unit of "6 weeks ago" as typed: the word, its plural, a usual short form ("wks",
+    "mths", "yrs") or a typo of one ("weks", "dyas"); None for any other word."""
+    if word in _AGO_UNITS or word.removesuffix("s") in _AGO_UNITS:
+        return word.removesuffix("s")
+    if word in _AGO_SHORT:
+        return _AGO_SHORT[word]
+    if len(word) < 4:
+        return None
+    best = process.extractOne(word, [f"{u}s" for u in _AGO_UNITS], scorer=fuzz.ratio)
+    return best[0].removesuffix("s") if best is not None and best[1] >= _AGO_TYPO else None
+
+
 _NUMERIC_DATE = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})(?:[/.\-](\d{2,4}))?$")
 _DAY_MONTH = re.compile(
     r"^(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]+)(?:\s+(\d{4}))?$"
@@ -364,6 +398,33 @@ def read_typed_choice(text: str | None, labels: Mapping[str, str]) -> str | None
     return None
 
 
+_SHORT_FORM_WORDS = 3  # "cut short", "done": a longer message is something else
+
+
+def read_menu_choice(text: str | None, labels: Mapping[str, str]) -> str | None:
+    """The key of the menu button (key -> label, in the order shown) that typed ``text``
+    picks: its label as it reads (``read_typed_choice``), its number in the list ("2"), or a
+    short form that fits exactly one label, each typed word the start of one of its words
+    ("done" for "✅ Done as planned", "skip" for "Skipped"); None when it picks none or
+    fits several."""
+    found = read_typed_choice(text, labels)
+    if found is not None or not text:
+        return found
+    key = _CHANGE_VERB.sub("", choice_key(text))
+    if key.isdigit():
+        keys = list(labels)
+        return keys[int(key) - 1] if 1 <= int(key) <= len(keys) else None
+    words = key.split()
+    if not words or len(words) > _SHORT_FORM_WORDS or any(len(w) < 3 for w in words):
+        return None
+    fits = [
+        choice
+        for choice, label in labels.items()
+        if all(any(part.startswith(w) for part in choice_key(label).split()) for w in words)
+    ]
+    return fits[0] if len(fits) == 1 else None
+
+
 _LENGTH_WORDS = re.compile(r"\d|\b(?:until|till|til|through|days?|weeks?|months?|tomorrow)\b")
 
 
@@ -394,11 +455,11 @@ def parse_stop_date(text: object, today: date) -> date:
         found = today + timedelta(days=1)
     else:
         ago = _AGO.match(s)
-        if ago:
+        unit = _ago_unit(ago.group("unit")) if ago else None
+        if ago and unit is not None:
             n = _number(ago.group("n"))
             if n is None:
                 raise InputError(t("input.ago_number", text=_show(raw)))
-            unit = ago.group("unit")
             if unit == "day":
                 found = today - timedelta(days=n)
             elif unit == "week":
@@ -462,16 +523,29 @@ _DOSE_PATTERNS = (
 
 
 def _find_dose(s: str) -> re.Match[str] | None:
-    """A dose at the end of the line ("... 3x10") or the start ("3x10 ...")."""
-    for pattern in _DOSE_PATTERNS:
-        for anchored in (
+    """A dose at the end of the line ("... 3x10") or the start ("3x10 ..."); sets and reps
+    also in the middle ("calf raises 3x15 daily"), where a bare number could be a name's."""
+    for i, pattern in enumerate(_DOSE_PATTERNS):
+        anchors = [
             re.compile(r"(?:^|\s|[-:,(])" + pattern.pattern + r"\)?\s*$", re.IGNORECASE),
             re.compile(r"^" + pattern.pattern + r"(?=\s|[-:,]|$)", re.IGNORECASE),
-        ):
+        ]
+        if i == 0:
+            anchors.append(
+                re.compile(r"(?:\s|[-:,(])" + pattern.pattern + r"(?=[\s,;:.)]|$)", re.IGNORECASE)
+            )
+        for anchored in anchors:
             match = anchored.search(s)
             if match:
                 return match
     return None
+
+
+# How often, after the name ("calf raises 3x15 daily"): home exercises are daily anyway.
+_DAILY_AT_END = re.compile(
+    r"(?<!twice)(?<!thrice)(?<!times)[\s,;-]+(?:daily|every\s*day|each\s+day|(?:once\s+)?(?:a|per)\s+day)\s*$",
+    re.IGNORECASE,
+)
 
 
 def parse_exercise(text: object) -> ParsedExercise:
@@ -496,7 +570,7 @@ def parse_exercise(text: object) -> ParsedExercise:
             seconds = amount * _SECONDS_UNITS[unit]
         else:
             reps = amount
-    name = re.sub(r"\s+", " ", s).strip(" -:,;.()")
+    name = _DAILY_AT_END.sub("", re.sub(r"\s+", " ", s)).strip(" -:,;.()")
     if not re.search(r"[^\W\d_]", name):
         raise InputError(t("input.exercise_no_name", example=_example("exercise")))
     if len(name) > MAX_EXERCISE_NAME:

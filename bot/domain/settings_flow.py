@@ -32,6 +32,9 @@ class SettingsStep(StrEnum):
     # choice typed as it reads is taken as the tap; anything else closes the menu.
     MENU = "menu"
     NUDGES = "nudges"
+    # The rest-day toggle: a weekday typed as its button reads toggles it (saved at once),
+    # "done" confirms; anything else closes it, as a menu.
+    REST_DAYS = "rest_days"
 
 
 # The step each menu entry opens ("nudge" is answered at once, it has no step).

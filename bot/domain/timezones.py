@@ -17,6 +17,7 @@ country names.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -620,10 +621,18 @@ def _fuzzy(place: str, hint: str | None = None) -> TimezoneResolution | None:
 _PLACE_LEAD = re.compile(
     r"^(?:(?:i\s*(?:'?m|am)|im)\s+(?:(?:currently|now|based|living|staying)\s+)?"
     r"(?:in|from|near|at)|i\s+(?:live|stay|am based|work)\s+(?:in|near|at)|"
-    r"(?:i'?m\s+)?based\s+in|(?:living|staying)\s+in|in|near|from)\s+",
+    r"(?:i'?m\s+)?based\s+in|(?:living|staying)\s+in|the\s+one\s+(?:in|for|from)|in|near|from)"
+    r"\s+",
     re.IGNORECASE,
 )
 """How a sentence may lead up to the place ("I live in Manchester", "I'm in Berlin")."""
+
+
+_PLACE_TAIL = re.compile(
+    r"(?:\s+(?:one|please|pls|time|time\s*zone|timezone|zone|thanks|thank you))+\s*[.!]*$",
+    re.IGNORECASE,
+)
+"""Words typed after the place that are not part of it ("the uk one", "UK time")."""
 
 
 def resolve_timezone(text: object) -> TimezoneResolution:
@@ -639,6 +648,12 @@ def resolve_timezone(text: object) -> TimezoneResolution:
     raw = _PLACE_LEAD.sub("", " ".join(text.split())).strip(" .!") or " ".join(text.split())
     if len(raw) > MAX_PLACE_CHARS:
         raise InputError(t("timezone.too_long"))
+    bare = _PLACE_TAIL.sub("", raw).strip(" .!,")
+    if bare and bare != raw:
+        # "the uk one", "UK time", "london please": the place without the words around it
+        # (a town called Time or One is still found when nothing else is)
+        with contextlib.suppress(InputError):
+            return resolve_timezone(bare)
 
     upper = raw.upper()
     if upper in _ABBREVIATIONS:

@@ -22,7 +22,13 @@ from bot.domain.callbacks import ButtonFamily, encode, parts_of
 from bot.domain.content import load_checkin_text, load_safety_text
 from bot.domain.enums import MessageStatus
 from bot.domain.kinds import MessageKind
-from bot.domain.parsing import InputError, parse_duration, read_typed_checkin, read_typed_morning
+from bot.domain.parsing import (
+    InputError,
+    parse_duration,
+    read_menu_choice,
+    read_typed_checkin,
+    read_typed_morning,
+)
 from bot.domain.timing import in_quiet_hours, local_date
 from bot.domain.wording import delay_words, injury_phrase, pain_detail, say
 from bot.services import checkins, nudge_triggers, safety
@@ -44,6 +50,7 @@ FLOW = "checkin"
 NOTE_MAX = 1000
 SNOOZE_MINUTES = (30, 60, 180)
 SNOOZE_STEP = "snooze"  # "When should I ask again?" is open
+REASON_STEP = "reason"  # "What got in the way?" is open: a reason typed as it reads
 MORNING_ANSWERS = ("better", "same", "worse")
 ESCALATION_LOOKBACK_DAYS = 7
 
@@ -236,6 +243,7 @@ async def _not_today(
     buttons = _chunk(
         [(r.label, encode(ButtonFamily.CHECKIN, d, "r", r.id)) for r in text.not_today], 2
     )
+    await set_dialog(session, ctx.user.id, FLOW, REASON_STEP, {"day": day.isoformat()}, now)
     return Outcome.say(
         text.render("ask_reason", _rng(), first_name=ctx.user.first_name), buttons, edit=True
     )
@@ -480,9 +488,59 @@ async def typed(
         return Outcome.nothing()  # the step keeps waiting
     if step == SNOOZE_STEP:
         return await _typed_snooze(session, ctx, data, text, now)
+    if step == "which":
+        return await _typed_which(session, telegram_id, data, text, now)
+    if step == REASON_STEP:
+        return await _typed_reason(session, ctx, telegram_id, data, text, now)
     if step != "note":
         return Outcome.say(load_checkin_text().render("flow.tap_exercises"))
     return await _note(session, ctx, data, text, now)
+
+
+async def _typed_reason(
+    session: AsyncSession,
+    ctx: UserContext,
+    telegram_id: int,
+    data: Mapping[str, object],
+    text: str | None,
+    now: datetime,
+) -> Outcome:
+    """Typed under "What got in the way?": a reason as its button reads (or its number, or
+    a short form) is that tap; anything else closes the question and comes back unhandled,
+    for wherever it would have gone with no step open."""
+    d = day_code(date.fromisoformat(str(data["day"])))
+    reasons = load_checkin_text().not_today
+    labels = {encode(ButtonFamily.CHECKIN, d, "r", r.id): r.label for r in reasons}
+    choice = read_menu_choice(text, labels)
+    if choice is None:
+        await clear_dialog(session, ctx.user.id)
+        return Outcome.nothing()
+    return await press(session, telegram_id, choice, now)
+
+
+async def _typed_which(
+    session: AsyncSession,
+    telegram_id: int,
+    data: Mapping[str, object],
+    text: str | None,
+    now: datetime,
+) -> Outcome:
+    """Typed under "Which did you do?": an exercise's name (or its number, or a short form)
+    as its toggle, "done" as Done; anything else says how to answer, the list kept."""
+    ctx = await load(session, telegram_id, now, with_plan=True)
+    words = load_checkin_text()
+    if ctx is None:
+        return Outcome.nothing()
+    d = day_code(date.fromisoformat(str(data["day"])))
+    labels = {encode(ButtonFamily.CHECKIN, d, "t", e.id): e.name for e in plan_of(ctx)}
+    labels[encode(ButtonFamily.CHECKIN, d, "ok")] = words.button("done")
+    choice = read_menu_choice(text, labels)
+    if choice is None:
+        return Outcome.say(words.render("flow.tap_exercises"))
+    outcome = await press(session, telegram_id, choice, now)
+    if not outcome.replies and outcome.toast:  # "tap one first": said, not a passing toast
+        return Outcome.say(outcome.toast)
+    return outcome
 
 
 async def _typed_snooze(
@@ -519,6 +577,10 @@ async def _typed_pain(
     score = pain_model.parse_typed_pain(text) if text is not None else None
     if score is None and flagged:
         return Outcome.nothing()  # the step keeps waiting for the score
+    aside = step_small_talk(text, unread=True) if score is None and day == ctx.today else None
+    if aside is not None:  # "thanks", "ok": a word back, and the pain question again
+        ask = Reply(load_checkin_text().render("ask_pain", _rng()), pain_keyboard(day))
+        return Outcome((*aside, ask), changed=False)
     if score is None:
         await clear_dialog(session, ctx.user.id)  # the pain buttons still work
         return Outcome.nothing()

@@ -169,7 +169,7 @@ async def answer(
         await clear_dialog(session, user.id)
         return Outcome.nothing()
     except InputError as exc:
-        aside = step_small_talk(text, unread=True)  # "thanks", "ok": no error
+        aside = step_small_talk(text, unread=True, buttons=False)  # "thanks", "ok": no error
         if aside is not None:
             return Outcome((*aside, Reply(await _question(session, user, step))), changed=False)
         log.info("plan answer rejected", extra={"user_id": user.id})

@@ -35,7 +35,7 @@ from bot.domain.faq_context import (
 )
 from bot.domain.onboarding import area_names
 from bot.domain.wording import say, shorten
-from bot.services import context, safety
+from bot.services import context, menus, safety
 from bot.services.outcome import ButtonRows, Outcome, rows
 from bot.services.small_talk import small_talk_kind
 from bot.services.users import get_user
@@ -255,6 +255,41 @@ def topic_rows(index: FaqIndex) -> ButtonRows:
     )
 
 
+TOPICS_FLOW = "faq_topics"
+"""The /faq topic list is open: a topic typed as it reads (or its number) opens it."""
+
+
+async def open_topics(
+    session: AsyncSession, telegram_id: int, now: datetime, index: FaqIndex
+) -> Outcome:
+    """/faq: the topics, kept as the user's step for a registered user so a topic typed
+    works as its tap."""
+    buttons = topic_rows(index)
+    user = await get_user(session, telegram_id)
+    if user is not None:
+        await menus.offer_menu(session, user.id, TOPICS_FLOW, buttons, now)
+    return Outcome.say(say("faq.pick_topic_or_type"), buttons)
+
+
+async def typed_topic(
+    session: AsyncSession, telegram_id: int, text: str | None, now: datetime
+) -> str | None:
+    """The topic or entry button (its callback data) typed ``text`` picks from the list just
+    shown, or None (the list has closed)."""
+    return await menus.typed_menu_choice(session, telegram_id, TOPICS_FLOW, text, now)
+
+
+async def offer_browsing(
+    session: AsyncSession, telegram_id: int, outcome: Outcome, now: datetime
+) -> Outcome:
+    """A topic list or one topic's entries just shown (tapped or typed): kept as the step,
+    so the next choice can be typed too."""
+    user = await get_user(session, telegram_id)
+    if user is not None and outcome.replies and outcome.replies[-1].buttons:
+        await menus.offer_menu(session, user.id, TOPICS_FLOW, outcome.replies[-1].buttons, now)
+    return outcome
+
+
 def unknown_outcome(*, edit: bool = False) -> Outcome:
     return Outcome.say(say("faq.unknown"), rows([topics_button()]), edit=edit)
 
@@ -398,6 +433,17 @@ def next_best(index: FaqIndex, question: str, served_id: str | None, k: int = 3)
     return list(unique.values())[:k]
 
 
+async def rated_question(session: AsyncSession, telegram_id: int, question_id: int) -> str | None:
+    """The typed question a "that didn't help" is about (the asker's own), for the handler
+    to ``prepare`` before ``give_feedback`` searches again; None for an entry opened from a
+    button (it offers the entry's links, no search) or someone else's question."""
+    user = await get_user(session, telegram_id)
+    row = await session.get(FaqQuestion, question_id)
+    if user is None or row is None or row.user_id != user.id:
+        return None
+    return None if row.text.startswith(BROWSED_PREFIX) else row.text
+
+
 async def give_feedback(
     session: AsyncSession, telegram_id: int, question_id: int, helpful: bool, index: FaqIndex
 ) -> Outcome:
@@ -410,9 +456,9 @@ async def give_feedback(
     row.helpful = helpful
     if helpful:
         return Outcome((), toast=say("faq.feedback_thanks"))
-    # the stored question is usually still among the index's recent vectors; if not, it is
-    # embedded in a worker thread (a rare tap, inside this short transaction)
-    others = await asyncio.to_thread(next_best, index, row.text, row.entry_id)
+    # the search's embedding was done before this transaction opened (``rated_question``,
+    # then ``prepare`` in a worker thread): here only the cheap scoring runs
+    others = next_best(index, row.text, row.entry_id)
     lines = [[entry_button(e, 48, "→ ")] for e in others]
     lines.append([topics_button()])
     text = say("faq.didnt_help_next" if others else "faq.didnt_help")

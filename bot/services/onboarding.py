@@ -41,12 +41,15 @@ from bot.domain.onboarding import (
     Step,
     ZoneCandidates,
     ZoneChosen,
+    describe_weekdays,
 )
-from bot.domain.parsing import InputError
+from bot.domain.parsing import InputError, read_menu_choice
+from bot.domain.settings_flow import FLOW as SETTINGS_FLOW
+from bot.domain.settings_flow import SettingsStep
 from bot.domain.timezones import describe_local_time
 from bot.domain.timing import local_date
 from bot.domain.wording import describe_when, t
-from bot.services import faq, safety
+from bot.services import checkin_flow, exercises, faq, pausing, pt_sessions, return_to_run, safety
 from bot.services import onboarding_views as views
 from bot.services.checkin_prompt import open_checkin
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
@@ -240,7 +243,7 @@ async def answer_text(
     if step is Step.EXERCISES and intent in ("place", "chat"):
         key = "exercises.place_early" if intent == "place" else "exercises.chat"
         return _out(views.ask(step, answers, now, default_zone, t(key)))
-    aside = step_small_talk(text)
+    aside = step_small_talk(text, buttons=step is not Step.AREA_OTHER)
     if aside is not None:
         # "thanks", "hi": a friendly word back where one fits, then the step again, no error.
         return _out(*aside, _again(step, answers, now, default_zone))
@@ -272,7 +275,7 @@ async def answer_text(
                 return _out(views.ask(step, answers, now, default_zone, t("area.use_buttons")))
             answer = typed_area
     except InputError as exc:
-        aside = step_small_talk(text, unread=True)
+        aside = step_small_talk(text, unread=True, buttons=step is not Step.AREA_OTHER)
         if aside is not None:  # an "ok" the step cannot read: asked again, no error
             return _out(*aside, _again(step, answers, now, default_zone))
         log.info("onboarding answer rejected", extra={"user_id": user.id})
@@ -298,6 +301,11 @@ async def _typed_zone(
     now: datetime,
     settings: Settings,
 ) -> Outcome:
+    picked = (
+        read_menu_choice(text, {z: z for z in answers.candidates}) if location is None else None
+    )
+    if picked is not None:  # "2": the second place offered, as its tap
+        return await _chose_zone(session, user, answers, picked, None, now, settings)
     try:
         resolution = resolve_zone(text, location)
     except InputError as exc:
@@ -537,5 +545,33 @@ async def cancel(session: AsyncSession, telegram_id: int) -> Outcome:
         return Outcome.say(t("cancel.nothing"))
     await clear_dialog(session, user.id)
     log.info("flow cancelled", extra={"user_id": user.id})
-    text = t("cancel.onboarding") if dialog.flow == FLOW else t("cancel.flow")
+    key = _CANCEL_TEXTS.get((dialog.flow, dialog.step)) or _CANCEL_TEXTS.get((dialog.flow, None))
+    if key == "cancel.rest_days":
+        text = t(key, days=describe_weekdays(list(user.rest_weekdays or [])))
+    else:
+        text = t(key or "cancel.flow")
     return _out(Reply(text, remove_keyboard=True))
+
+
+# What /cancel says in each step, (flow, step) or (flow, None) for any of its steps: a menu
+# or a question that was only shown is closed with nothing changed; a change in progress
+# is stopped with nothing saved; what an earlier tap already saved is said to be kept.
+_CANCEL_TEXTS: dict[tuple[str, str | None], str] = {
+    (FLOW, None): "cancel.onboarding",
+    (SETTINGS_FLOW, SettingsStep.MENU): "cancel.settings_menu",
+    (SETTINGS_FLOW, SettingsStep.NUDGES): "cancel.question",
+    (SETTINGS_FLOW, SettingsStep.REST_DAYS): "cancel.rest_days",
+    (SETTINGS_FLOW, None): "cancel.settings",
+    (pausing.FLOW, None): "cancel.pause",
+    (checkin_flow.FLOW, checkin_flow.SNOOZE_STEP): "cancel.question",
+    (checkin_flow.FLOW, "which"): "cancel.checkin_unsaved",
+    (checkin_flow.FLOW, checkin_flow.REASON_STEP): "cancel.checkin_unsaved",
+    (checkin_flow.FLOW, None): "cancel.checkin_saved",
+    (return_to_run.PAIN_FLOW, None): "cancel.run",
+    (return_to_run.PLAN_FLOW, None): "cancel.run_plan",
+    (return_to_run.MENU_FLOW, None): "cancel.menu",
+    (faq.TOPICS_FLOW, None): "cancel.menu",
+    (exercises.FLOW, None): "cancel.exercises",
+    (pt_sessions.FLOW, None): "cancel.pt_note",
+    (safety.ADVICE_FLOW, None): "cancel.advice",
+}

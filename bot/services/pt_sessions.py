@@ -111,7 +111,7 @@ async def add_note(
         return Outcome.say(say("pt_session.empty"))
     if len(note) > NOTE_MAX:
         return Outcome.say(say("pt_session.too_long", max=NOTE_MAX, length=len(note)))
-    aside = step_small_talk(note)  # "thanks" is not what the therapist changed
+    aside = step_small_talk(note, buttons=False)  # "thanks" is not what the therapist changed
     if aside is not None:
         return Outcome((*aside, Reply(say("pt_session.ask_note"))))
     user = await session.get(User, user_id)

@@ -37,9 +37,10 @@ from bot.domain.return_to_run import (
 )
 from bot.domain.safety import SafetyState
 from bot.domain.wording import day_month, human_date, pain_detail, weekday_name
-from bot.services import safety
+from bot.services import menus, safety
 from bot.services.context import Readiness, UserContext, load, not_ready_text
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
+from bot.services.menus import offer_menu
 from bot.services.outcome import ButtonRows, Outcome, Reply
 from bot.services.outgoing_checkin import plan_morning_question
 from bot.services.small_talk import step_small_talk
@@ -195,10 +196,25 @@ async def open_running(session: AsyncSession, telegram_id: int, now: datetime) -
         return Outcome.say(ctx)
     assert ctx.profile is not None
     if ctx.profile.returning_to_run:
-        return Outcome((await _stage_text(session, ctx),))
-    if ctx.safety.active:
+        menu = await _stage_text(session, ctx)
+    elif ctx.safety.active:
         return _refused(ctx)
-    return Outcome.say(load_ladder().text("rehab_phase"), _clearance_offer())
+    else:
+        menu = Reply(load_ladder().text("rehab_phase"), _clearance_offer())
+    await offer_menu(session, ctx.user.id, MENU_FLOW, menu.buttons, now)
+    return Outcome((menu,))
+
+
+MENU_FLOW = "run_menu"
+"""The /running menu is open: its buttons' words typed work as their taps."""
+
+
+async def typed_menu_choice(
+    session: AsyncSession, telegram_id: int, text: str | None, now: datetime
+) -> str | None:
+    """The /running button (its callback data) typed ``text`` picks, or None (the menu has
+    closed, the text goes on as with no step)."""
+    return await menus.typed_menu_choice(session, telegram_id, MENU_FLOW, text, now)
 
 
 async def request_clearance(session: AsyncSession, telegram_id: int, now: datetime) -> Outcome:
@@ -218,6 +234,7 @@ async def request_clearance(session: AsyncSession, telegram_id: int, now: dateti
         ((ladder.text("buttons.confirm_cleared"), _b("yes")),),
         ((ladder.text("buttons.not_yet"), _b("no")),),
     )
+    await offer_menu(session, ctx.user.id, MENU_FLOW, buttons, now)  # typed as it reads
     return Outcome.say(text, buttons)
 
 
@@ -303,6 +320,16 @@ async def typed_run_pain(
     code = str(data.get("code", ""))
     status = STATUS_CODES.get(code)
     ctx = await _ready(session, telegram_id, now)
+    aside = step_small_talk(text, unread=True) if score is None and not flagged else None
+    if aside is not None and status is not None and not isinstance(ctx, str):
+        # "thanks", "ok": a word back, and the same pain question again (the step stays)
+        during_ = data.get("during")
+        asked = ask_pain(
+            date.fromisoformat(str(data["day"])),
+            code,
+            int(str(during_)) if during_ is not None else None,
+        )
+        return Outcome((*aside, *asked.replies), changed=False)
     if isinstance(ctx, str) or score is None or status is None:
         if not flagged and not isinstance(ctx, str):
             await clear_dialog(session, ctx.user.id)
@@ -478,7 +505,7 @@ async def save_custom_plan(
         return Outcome.say(ctx)
     profile = ctx.profile
     assert profile is not None
-    aside = step_small_talk(text)  # "thanks" is not a plan: the question again
+    aside = step_small_talk(text, buttons=False)  # "thanks" is not a plan: the question again
     if aside is not None:
         return Outcome((*aside, Reply(load_ladder().text("ask_plan"))))
     try:

@@ -340,7 +340,7 @@ async def save_advice(
         return Outcome.say(load_safety_text().render("answer.advice_empty"))
     if len(advice) > ADVICE_MAX:
         return Outcome.say(load_safety_text().render("answer.advice_too_long", max=ADVICE_MAX))
-    aside = step_small_talk(advice)  # "thanks" is not what the clinician advised
+    aside = step_small_talk(advice, buttons=False)  # "thanks" is not what the clinician advised
     if aside is not None:
         return Outcome((*aside, Reply(load_safety_text().render("answer.ask_advice"))))
     await clear_dialog(session, user.id)

@@ -22,7 +22,7 @@ from bot.domain import onboarding as answers_of
 from bot.domain.callbacks import ButtonFamily
 from bot.domain.faq import FaqIndex
 from bot.domain.onboarding import area_label, describe_pt, describe_weekdays
-from bot.domain.parsing import InputError, read_typed_choice
+from bot.domain.parsing import InputError, parse_weekdays, read_menu_choice, read_typed_choice
 from bot.domain.settings_flow import (
     ACTION_STEPS,
     FLOW,
@@ -261,16 +261,23 @@ async def answer_text(
     S = SettingsStep
     if step in (S.MENU, S.NUDGES):
         return await _typed_menu_choice(session, user, step, text, now, settings)
+    if step is S.REST_DAYS:
+        return await _typed_rest_days(session, user, text, now)
     if index is not None and step is not S.TIMEZONE and answers_of.is_question(text):
         asked = await faq.ask(session, telegram_id, text or "", now, index)
         return asked.then(_out(views.ask(step, draft, t("settings.back_to_step"))))
-    aside = step_small_talk(text)  # the one small-talk rule of every step (onboarding's)
+    aside = step_small_talk(
+        text, buttons=step is not S.AREA_OTHER
+    )  # the one small-talk rule of every step (onboarding's)
     if aside is not None:
         return _out(*aside, views.ask(step, draft, t("settings.back_to_step")))
     try:
         if step is S.CHECKIN_TIME:
             return _out(await _save_time(session, user, answers_of.read_time(text), now, settings))
         if step is S.TIMEZONE:
+            picked = read_menu_choice(text, {z: z for z in draft.candidates})
+            if picked is not None and location is None:  # "2": the second place offered
+                return _out(await _save_zone(session, user, picked, None, now, settings))
             resolution = resolve_zone(text, location)
             if resolution.confident:
                 zone, note = resolution.best.zone, resolution.note
@@ -316,7 +323,7 @@ async def answer_text(
             return _out(await _save_quiet(session, user, draft, end, now, settings))
         return _out(views.ask(step, draft))
     except InputError as exc:
-        aside = step_small_talk(text, unread=True)
+        aside = step_small_talk(text, unread=True, buttons=step is not S.AREA_OTHER)
         if aside is not None:  # an "ok" the step cannot read: asked again, no error
             return _out(*aside, views.ask(step, draft, t("settings.back_to_step")))
         log.info("settings answer rejected", extra={"user_id": user.id})
@@ -348,10 +355,12 @@ async def press(
             await set_dialog(session, user.id, FLOW, SettingsStep.NUDGES, {}, now)
             return _out(Reply(t("settings.ask_nudges"), views.nudge_buttons()))
         if arg == REST_DAYS:
-            await clear_dialog(session, user.id)
+            await set_dialog(session, user.id, FLOW, SettingsStep.REST_DAYS, {}, now)
             return _out(_ask_rest_days(user))
         return _out(await _goto(session, user, MENU_STEPS[arg], SettingsDraft(), now))
     if action == "rd":
+        if arg == "done":
+            await clear_dialog(session, user.id)
         return _out(_rest_day(user, arg, now))
     if action == "nudge":
         if arg not in profile_service.NUDGE_CADENCES:
@@ -372,6 +381,27 @@ def _ask_rest_days(user: User, *, edit: bool = False) -> Reply:
     days = list(user.rest_weekdays or [])
     text = t("settings.ask_rest_days", days=describe_weekdays(days))
     return Reply(text, views.rest_day_buttons(days), edit=edit)
+
+
+async def _typed_rest_days(
+    session: AsyncSession, user: User, text: str | None, now: datetime
+) -> Outcome:
+    """Typed under the rest-day toggle: "done" as its button, a weekday ("Sun", "sunday",
+    "sat and sun") as the tap on each day named (toggled, saved at once); anything else
+    closes the toggle and comes back unhandled, as under a menu."""
+    if read_menu_choice(text, {"done": button("done")}) == "done":
+        await clear_dialog(session, user.id)
+        return _out(replace(_rest_day(user, "done", now), edit=False))
+    try:
+        days = parse_weekdays(text) if text is not None and len(text.split()) <= 6 else None
+    except InputError:
+        days = None
+    if not days:
+        await clear_dialog(session, user.id)
+        return Outcome.nothing()
+    user.rest_weekdays = sorted(set(user.rest_weekdays or []) ^ set(days))
+    user.updated_at = now
+    return _out(_ask_rest_days(user))
 
 
 def _rest_day(user: User, arg: str, now: datetime) -> Reply:

@@ -194,17 +194,24 @@ def social_kind(text: str) -> str | None:
     return kind if kind in SOCIAL_KINDS else None
 
 
-def step_small_talk(text: str | None, *, unread: bool = False) -> tuple[Reply, ...] | None:
+def step_small_talk(
+    text: str | None, *, unread: bool = False, buttons: bool = True
+) -> tuple[Reply, ...] | None:
     """Small talk typed where a step waits for an answer (onboarding, /settings, a plan
-    change, a note): a friendly word back where one fits (thanks, praise; nothing for a
-    hello), after which the step asks again without an error. None: not small talk, the
-    step reads ``text`` as its answer. ``unread``: the step could not read ``text``, so an
-    "ok" or "yes" (which may answer a question) counts as small talk too."""
+    change, a note, a pain score): a friendly word back for thanks and praise, and for a
+    hello or an "ok" a short word on what the step needs (never the same question again
+    without a reason), after which the step asks again without an error. None: not small
+    talk, the step reads ``text`` as its answer. ``unread``: the step could not read
+    ``text``, so an "ok" or "yes" (which may answer a question) counts as small talk too.
+    ``buttons``: the step's question has choices to tap (else it is answered by typing)."""
     kind = small_talk_kind(text) if text is not None else None
     if kind is None or (kind not in SOCIAL_KINDS and not unread):
         return None
-    warm = kind in ("thanks", "compliment")
-    return (Reply(say(f"faq.small_talk.{kind}")),) if warm else ()
+    if kind in ("thanks", "compliment"):
+        return (Reply(say(f"faq.small_talk.{kind}")),)
+    return (
+        Reply(say("faq.small_talk.at_a_step" if buttons else "faq.small_talk.at_a_typed_step")),
+    )
 
 
 def small_talk_kind(text: str) -> str | None:
