@@ -192,4 +192,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     register_flow(safety.ADVICE_FLOW, on_advice_text)
     register_flow(faq.TOPICS_FLOW, on_topic_text)
     register_free_text(on_free_text)
-    register_typed_answer("safety", safety.typed_seen)
+    register_typed_answer("safety", safety.typed_answer)

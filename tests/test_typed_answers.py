@@ -198,6 +198,47 @@ async def test_typing_that_a_clinician_saw_them_works_like_the_seen_button(
         assert user.safety_resolved_at is not None  # released by the tap, not by the text
 
 
+async def test_typed_answers_to_the_follow_up_work_like_its_buttons_and_never_release(
+    harness: BotHarness,
+) -> None:
+    """On hold after an urgent flag, what a person types back to "were you able to see
+    someone?" gets the button's answer; only the clearance's own words release the hold."""
+    await make_user(harness)
+    alex = harness.user(1001)
+    await alex.say("my knee swelled up last night, it's hot and red and I feel feverish")
+    not_yet_reply = "Please contact your doctor or physical therapist as soon as you can"
+    for typed in ("no", "Not yet.", "I haven't seen the doctor yet", "not been to the GP yet"):
+        await alex.say(typed)
+        assert not_yet_reply in (alex.last.text or ""), typed
+    await alex.say("help me find care")
+    assert "emergency department" in (alex.last.text or "")
+    assert [label for label, _ in alex.last.buttons] == ["✅ A clinician has seen me"]
+    await alex.say("2")  # a bare number picks no safety choice
+    assert not_yet_reply not in (alex.last.text or "")
+    await alex.say("I went to the GP this morning")
+    assert "Did they clear you to carry on" in (alex.last.text or "")
+    await alex.say("not cleared")
+    assert "I'll stay quiet about exercises" in (alex.last.text or "")
+    await alex.say("cleared")  # fits "Cleared to carry on" and "Not cleared yet": neither
+    async with harness.services.sessions() as session:
+        user = (await session.execute(select(User))).scalar_one()
+        assert user.safety_resolved_at is None
+    await alex.say("Cleared to carry on")
+    assert "I'll pick your check-ins back up" in (alex.last.text or "")
+    async with harness.services.sessions() as session:
+        user = (await session.execute(select(User))).scalar_one()
+        assert user.safety_resolved_at is not None
+
+
+async def test_a_typed_no_with_no_concern_open_is_not_read_as_a_safety_answer(
+    harness: BotHarness,
+) -> None:
+    await make_user(harness)
+    alex = harness.user(1001)
+    await alex.say("no")
+    assert "Please contact your doctor" not in (alex.last.text or "")
+
+
 async def test_a_place_in_a_sentence_sets_the_time_zone(harness: BotHarness) -> None:
     user = harness.user()
     await _to_exercises(user)

@@ -147,6 +147,28 @@ def level_for_triage(triage_level: str | None) -> SafetyLevel:
     return TRIAGE_LEVELS.get(triage_level, SafetyLevel.URGENT)
 
 
+def says_not_seen_yet(
+    text: str,
+    clinician: Sequence[str],
+    seen: Sequence[str],
+    negation: Sequence[str],
+    not_yet: Sequence[str],
+) -> bool:
+    """Whether a typed message says the user has not been seen yet: a whole "no" or "not yet"
+    (``not_yet``), or a clinician and a seen word with a negation or a future ("I haven't seen
+    the doctor yet", "I'll see the physio tomorrow"). Answered as the "Not yet" button is:
+    a reminder to get it checked, and the hold stays."""
+    folded = " ".join(tokenize(text))
+    if folded and any(folded == " ".join(tokenize(w)) for w in not_yet):
+        return True
+    padded = f" {folded} "
+
+    def has(words: Sequence[str]) -> bool:
+        return any(f" {' '.join(tokenize(w))} " in padded for w in words if fold(w).strip())
+
+    return has(clinician) and has(seen) and has(negation)
+
+
 def says_seen(
     text: str, clinician: Sequence[str], seen: Sequence[str], negation: Sequence[str]
 ) -> bool:

@@ -22,7 +22,14 @@ from bot.domain.callbacks import SafetyAction
 from bot.domain.content import load_safety_text
 from bot.domain.kinds import MessageKind
 from bot.domain.pain import PAIN_FLAG_PREFIX, EscalationReason, pain_flag
-from bot.domain.safety import SafetyLevel, SafetyState, level_for_triage, says_seen
+from bot.domain.parsing import read_menu_choice
+from bot.domain.safety import (
+    SafetyLevel,
+    SafetyState,
+    level_for_triage,
+    says_not_seen_yet,
+    says_seen,
+)
 from bot.domain.timing import local_date, next_outside_quiet_hours
 from bot.domain.triage import TriageResult, triage
 from bot.domain.wording import say
@@ -284,21 +291,49 @@ async def answer(session: AsyncSession, user: User, action: SafetyAction, now: d
     return Outcome.nothing(say("common.expired"))
 
 
-async def typed_seen(
+async def typed_answer(
     session: AsyncSession, telegram_id: int, text: str, now: datetime
 ) -> Outcome | None:
-    """Typed "I saw my doctor today" while a concern is open: answered as the "A clinician
-    has seen me" button is (which asks whether they cleared the user). None otherwise."""
+    """Typed while a concern is open, with no step waiting, answered as the safety buttons
+    on screen would be: "I saw my doctor today" as "A clinician has seen me" (which asks
+    about the clearance and releases nothing); "no", "not yet", "I haven't seen anyone yet"
+    as "Not yet"; a button's own words or a short form of them ("help me find care", "not
+    cleared", "cleared to carry on" once they were asked about the clearance) as that
+    button. A bare "yes" or "cleared" releases nothing (it fits more than one question), and
+    a bare number picks nothing here (it may be a pain score). None otherwise."""
     user = await get_user(session, telegram_id)
-    if user is None or not state_of(user).active:
+    state = state_of(user) if user is not None else None
+    if user is None or state is None or not state.active:
         return None
     words = load_safety_text()
-    clinician, seen, negation = (
-        words.variants(f"seen_words.{group}") for group in ("clinician", "seen", "negation")
+    clinician, seen, negation, not_yet = (
+        words.variants(f"seen_words.{group}")
+        for group in ("clinician", "seen", "negation", "not_yet")
     )
-    if not says_seen(text, clinician, seen, negation):
+    if says_seen(text, clinician, seen, negation):
+        return await answer(session, user, SafetyAction.SEEN, now)
+    if state.on_hold and not state.awaiting_clearance:
+        if says_not_seen_yet(text, clinician, seen, negation, not_yet):
+            return await answer(session, user, SafetyAction.NOT_YET, now)
+        offered = (SafetyAction.NOT_YET, SafetyAction.NEED_HELP)
+    elif state.awaiting_clearance:  # "cleared" alone fits both buttons, so it picks neither
+        offered = (SafetyAction.CLEARED, SafetyAction.NOT_CLEARED)
+    else:  # a pain escalation: the PT adjusted the plan
+        offered = (SafetyAction.PT_ADJUSTED,)
+    if text.strip().isdigit():
         return None
-    return await answer(session, user, SafetyAction.SEEN, now)
+    labels = {action.value: words.button(_BUTTON_KEYS[action]) for action in offered}
+    chosen = read_menu_choice(text, labels)
+    return None if chosen is None else await answer(session, user, SafetyAction(chosen), now)
+
+
+_BUTTON_KEYS: Mapping[SafetyAction, str] = {
+    SafetyAction.CLEARED: "cleared",
+    SafetyAction.NOT_YET: "not_yet",
+    SafetyAction.NEED_HELP: "need_help",
+    SafetyAction.NOT_CLEARED: "not_cleared",
+    SafetyAction.PT_ADJUSTED: "pt_adjusted",
+}
 
 
 async def _release(session: AsyncSession, user: User, now: datetime) -> Outcome:

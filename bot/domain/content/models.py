@@ -441,6 +441,8 @@ class SeenWords(Frozen):
     clinician: tuple[Text, ...] = ()
     seen: tuple[Text, ...] = ()
     negation: tuple[Text, ...] = ()
+    not_yet: tuple[Text, ...] = ()
+    """Whole answers that mean "not yet" to "were you able to see someone?" ("no", "nope")."""
 
 
 class SafetyBase(Frozen):
