@@ -315,7 +315,7 @@ async def typed_answer(
     if state.on_hold and not state.awaiting_clearance:
         if says_not_seen_yet(text, clinician, seen, negation, not_yet):
             return await answer(session, user, SafetyAction.NOT_YET, now)
-        offered = (SafetyAction.NOT_YET, SafetyAction.NEED_HELP)
+        offered: tuple[SafetyAction, ...] = (SafetyAction.NOT_YET, SafetyAction.NEED_HELP)
     elif state.awaiting_clearance:  # "cleared" alone fits both buttons, so it picks neither
         offered = (SafetyAction.CLEARED, SafetyAction.NOT_CLEARED)
     else:  # a pain escalation: the PT adjusted the plan
