@@ -536,6 +536,20 @@ async def test_after_a_release_the_user_can_note_what_the_clinician_advised(
     assert "clinician advised" in " ".join(pdf_text(user.last.file or b"").split())
 
 
+async def test_typing_that_the_pt_adjusted_the_plan_ends_a_pain_watch_as_the_button_does(
+    harness: BotHarness,
+) -> None:
+    user = await at_first_checkin(harness)
+    await user.press("Did them all")
+    await user.press("8")
+    assert (await _user(harness)).safety_level == "watch"
+    await user.say("no")  # no hold and no follow-up: not a safety answer
+    assert (await _user(harness)).safety_level == "watch"
+    await user.say("my PT adjusted my plan")
+    assert (await _user(harness)).safety_level == "none"
+    assert "Undo" in " ".join(label for label, _ in user.last.buttons)
+
+
 async def test_a_pain_watch_ends_when_the_pt_adjusted_the_plan_or_the_pain_settles(
     harness: BotHarness,
 ) -> None:
