@@ -215,3 +215,23 @@ async def test_a_week_with_a_painful_run_gets_the_flare_summary_not_cheering(
     # A painful run holds the user: the calm "ease off" line, never the count's cheering.
     assert "more painful than is comfortable" in summary and "ease off" in summary
     assert not any(word in summary for word in ("Great", "Well done", "Nice work"))
+
+
+async def test_the_morning_after_a_run_a_typed_answer_counts_as_the_button_does(
+    harness: BotHarness,
+) -> None:
+    user_id, user = await cleared_runner(harness)
+    await log_run(user, 2, 1)
+    await harness.advance(timedelta(hours=24), step=timedelta(minutes=30))
+    assert len(_run_mornings(user)) == 1
+    await user.say("a bit better thanks")
+    assert "1 of 2" in (user.last.text or "")
+    async with harness.services.sessions() as session:
+        run = (await session.execute(select(RunLog))).scalar_one()
+        profile = await session.get(RehabProfile, user_id)
+    assert run.morning_response == "better" and run.decision == "stay"
+    assert profile is not None and profile.run_good_sessions == 1
+    await user.say("worse")  # answered already: no second answer changes the run
+    async with harness.services.sessions() as session:
+        run = (await session.execute(select(RunLog))).scalar_one()
+    assert run.morning_response == "better"

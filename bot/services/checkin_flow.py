@@ -20,7 +20,7 @@ from bot.db.models import CheckIn, ScheduledMessage
 from bot.domain import pain as pain_model
 from bot.domain.callbacks import ButtonFamily, encode, parts_of
 from bot.domain.content import load_checkin_text, load_safety_text
-from bot.domain.enums import MessageStatus
+from bot.domain.enums import MessageStatus, MorningResponse
 from bot.domain.kinds import MessageKind
 from bot.domain.parsing import (
     InputError,
@@ -31,7 +31,7 @@ from bot.domain.parsing import (
 )
 from bot.domain.timing import in_quiet_hours, local_date
 from bot.domain.wording import delay_words, injury_phrase, pain_detail, say
-from bot.services import checkins, nudge_triggers, safety
+from bot.services import checkins, nudge_triggers, return_to_run, safety
 from bot.services.activity import first_press, forget_press
 from bot.services.context import UserContext, load, plan_of
 from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
@@ -634,8 +634,9 @@ async def typed_answer(
 ) -> Outcome | None:
     """Text typed while no step is open that answers the question the bot last asked, as
     its button would: "did them all", "yes", "not today", "later" while today's check-in
-    prompt went out and is unanswered; "better", "a bit worse" while the next-morning
-    question is open. None when it answers nothing open (the text goes to the FAQ)."""
+    prompt went out and is unanswered; "better", "a bit worse" while a next-morning
+    question is open (after a check-in's pain, else after a run: ``return_to_run``). None
+    when it answers nothing open (the text goes to the FAQ)."""
     morning = read_typed_morning(text)
     action = read_typed_checkin(text) if morning is None else None
     if morning is None and action is None:
@@ -645,10 +646,15 @@ async def typed_answer(
         return None
     if morning is not None:
         about = await _open_morning_question(session, ctx)
-        if about is None:
+        if about is not None:
+            data = encode(ButtonFamily.MORNING, day_code(about), morning)
+            return await answer_morning(session, telegram_id, data, now)
+        run_day = await return_to_run.open_morning_question(session, ctx.user.id, ctx.today)
+        if run_day is None:
             return None
-        data = encode(ButtonFamily.MORNING, day_code(about), morning)
-        return await answer_morning(session, telegram_id, data, now)
+        return await return_to_run.answer_morning(
+            session, telegram_id, run_day, MorningResponse(morning), now
+        )
     assert action is not None
     # A button's own words answer today's check-in whenever it is open (also one opened by
     # /checkin); a bare "yes" or "done" only while the day's prompt is out and unanswered.

@@ -15,11 +15,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import RehabProfile, RunLog, User
+from bot.db.models import RehabProfile, RunLog, ScheduledMessage, User
 from bot.domain import pain as pain_model
 from bot.domain.callbacks import ButtonFamily, encode
 from bot.domain.content import load_checkin_text
-from bot.domain.enums import MorningResponse, RunStatus
+from bot.domain.enums import MessageStatus, MorningResponse, RunStatus
 from bot.domain.kinds import MessageKind
 from bot.domain.return_to_run import (
     Decision,
@@ -456,6 +456,31 @@ async def log_run(
     if hold is not None and ctx.safety.on_hold:
         replies += (hold,)
     return Outcome(replies, extra={"move": decision.move.value})
+
+
+async def open_morning_question(session: AsyncSession, user_id: int, today: date) -> date | None:
+    """The run day whose morning-after question went out (today or yesterday) and still
+    waits for its answer, else None: what a typed "better" or "worse" answers."""
+    sent = await session.execute(
+        select(ScheduledMessage.payload)
+        .where(
+            ScheduledMessage.user_id == user_id,
+            ScheduledMessage.kind == MessageKind.RUN_MORNING,
+            ScheduledMessage.local_date >= today - timedelta(days=1),
+            ScheduledMessage.status == MessageStatus.SENT,
+        )
+        .order_by(ScheduledMessage.local_date.desc())
+    )
+    for (payload,) in sent:
+        about = date.fromisoformat(str((payload or {}).get("about")))
+        run = (
+            await session.execute(
+                select(RunLog.decision).where(RunLog.user_id == user_id, RunLog.local_date == about)
+            )
+        ).scalar_one_or_none()
+        if run == Move.WAIT:
+            return about
+    return None
 
 
 async def answer_morning(
