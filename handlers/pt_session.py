@@ -19,7 +19,7 @@ from bot.domain.callbacks import ButtonFamily
 from bot.services import pt_sessions
 from bot.services.dialogs import DialogState
 from handlers.common import Context, answer_query, render, run_use_case, services
-from handlers.router import Incoming, register_flow
+from handlers.router import Incoming, register_flow, register_typed_answer
 
 FLOW = pt_sessions.FLOW
 
@@ -72,3 +72,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         CallbackQueryHandler(on_button, pattern=callbacks.pattern(ButtonFamily.PT_SESSION))
     )
     register_flow(FLOW, on_note_text)
+    register_typed_answer("pt_after", pt_sessions.typed_after_prompt)

@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 from sqlalchemy import select
 
 from bot.db.models import CheckIn, PtSession
-from tests.harness.bot import BotHarness
+from tests.harness.bot import BotHarness, SimUser
 from tests.helpers.seed import give_pt_session_today, make_user
 
 
@@ -81,3 +81,46 @@ async def test_pt_day_reminder_before_and_note_after_are_saved(harness: BotHarne
     # Next Friday's reminder is already planned: a week later it comes again.
     await harness.advance(timedelta(days=7), step=timedelta(hours=1))
     assert sum("today at 16:00" in t for t in alex.texts) == 2
+
+
+async def _at_the_after_session_prompt(harness: BotHarness) -> tuple[int, SimUser]:
+    user_id = await make_user(harness, at=time(9, 0))
+    await give_pt_session_today(harness, user_id)  # Fridays at 16:00, today
+    await harness.advance(timedelta(hours=9, minutes=5), step=timedelta(minutes=15))
+    alex = harness.user(1001)
+    prompt = alex.tg.last_with_buttons(1001)
+    assert any(d.startswith("pt:") for _, d in prompt.buttons)
+    return user_id, alex
+
+
+async def _notes(harness: BotHarness) -> list[tuple[date, str | None]]:
+    async with harness.services.sessions() as session:
+        rows = (await session.execute(select(PtSession))).scalars()
+        return [(r.session_date, r.note) for r in rows]
+
+
+async def test_a_note_typed_under_the_after_session_prompt_is_saved_as_its_note(
+    harness: BotHarness,
+) -> None:
+    """The prompt asks to jot down what the therapist changed: typing it, without tapping
+    "Note what changed" first, saves it; a question or a "thanks" is not taken as the note."""
+    _, alex = await _at_the_after_session_prompt(harness)
+    await alex.say("thanks")
+    await alex.say("should I ice my knee after the session?")
+    assert await _notes(harness) == []
+    await alex.say("She added side planks and said to slow down the lowering")
+    assert "Saved with today's session" in alex.texts[-1]
+    assert await _notes(harness) == [
+        (date(2026, 11, 27), "She added side planks and said to slow down the lowering")
+    ]
+    await alex.say("My calves are a bit tired but otherwise fine")
+    assert len(await _notes(harness)) == 1  # the prompt was answered: no second note
+
+
+async def test_typing_nothing_changed_under_the_after_session_prompt_records_the_session(
+    harness: BotHarness,
+) -> None:
+    _, alex = await _at_the_after_session_prompt(harness)
+    await alex.say("nothing changed")
+    assert "same plan as before" in alex.texts[-1]
+    assert await _notes(harness) == [(date(2026, 11, 27), None)]

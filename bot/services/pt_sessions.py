@@ -17,7 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import PtSession, User
+from bot.db.models import PtSession, ScheduledMessage, User
+from bot.domain.enums import MessageStatus
+from bot.domain.kinds import MessageKind
+from bot.domain.onboarding import is_question
+from bot.domain.parsing import read_menu_choice
 from bot.domain.wording import say
 from bot.services.context import today_of
 from bot.services.dialogs import clear_dialog, set_dialog
@@ -122,3 +126,57 @@ async def add_note(
     saved = Reply(say("pt_session.note_saved") + "\n\n" + say("pt_session.plan_hint"))
     offer = await offer_if_cleared(session, user, note)
     return Outcome((saved, offer) if offer is not None else (saved,))
+
+
+async def _open_after_prompt(session: AsyncSession, user: User, today: date) -> date | None:
+    """The session day whose after-session prompt went out today or yesterday and has not
+    been answered (no session recorded for it yet), else None."""
+    days = (
+        await session.execute(
+            select(ScheduledMessage.local_date)
+            .where(
+                ScheduledMessage.user_id == user.id,
+                ScheduledMessage.kind == MessageKind.PT_AFTER,
+                ScheduledMessage.local_date >= today - timedelta(days=1),
+                ScheduledMessage.status == MessageStatus.SENT,
+            )
+            .order_by(ScheduledMessage.local_date.desc())
+        )
+    ).scalars()
+    for day in days:
+        recorded = await session.scalar(
+            select(PtSession.id).where(PtSession.user_id == user.id, PtSession.session_date == day)
+        )
+        if recorded is None:
+            return day
+    return None
+
+
+NOTE_MIN_WORDS = 3  # "ok", "fine" or "good thanks" is no note of what the therapist changed
+
+
+async def typed_after_prompt(
+    session: AsyncSession, telegram_id: int, text: str, now: datetime
+) -> Outcome | None:
+    """Typed while the evening's "How was physical therapy?" prompt is unanswered: a
+    button's words ("nothing changed", "update my plan") as that button; otherwise a few
+    words that are not a question and not small talk ("she added side planks and said slow
+    down the lowering") are what the prompt asked for, and are saved as the session's note.
+    None for anything else (a question goes to the FAQ, a "thanks" to small talk)."""
+    user = await get_user(session, telegram_id)
+    if user is None or not user.timezone:
+        return None
+    day = await _open_after_prompt(session, user, today_of(user, now))
+    if day is None:
+        return None
+    labels = {action.value: say(f"pt_session.buttons.{action.value}") for action in PtAction}
+    chosen = None if text.strip().isdigit() else read_menu_choice(text, labels)
+    if chosen is not None:
+        return await answer_prompt(session, telegram_id, day, chosen, now)
+    if (
+        is_question(text)
+        or step_small_talk(text, buttons=False) is not None
+        or len(text.split()) < NOTE_MIN_WORDS
+    ):
+        return None
+    return await add_note(session, user.id, NoteStep(day), text, now)
