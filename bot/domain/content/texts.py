@@ -102,6 +102,7 @@ SAFETY_TEXTS: Mapping[str, TextSpec] = {
         "answer.cleared",
         "answer.not_cleared",
         "answer.not_yet",
+        "answer.not_yet_emergency",
         "answer.need_help",
         "answer.undo",
         "answer.ask_advice",
