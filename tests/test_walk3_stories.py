@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from tests.harness.bot import BotHarness
 from tests.helpers.onboarding import onboarded
+from tests.helpers.seed import advance_to_after_pt_prompt, give_pt_session_today, make_user
 
 EMERGENCY = "pins and needles in both legs and I peed myself a bit"
 URGENT = "my calf is swollen and hot since my flight yesterday"
@@ -35,3 +36,18 @@ async def test_not_yet_after_an_emergency_flag_leads_with_emergency_care(
     await user.press("Not yet")
     reply = user.last.text or ""
     assert "emergency care now" in reply and "as soon as you can" not in reply, reply
+
+
+async def test_the_after_pt_message_during_a_watch_does_not_push_home_practice(
+    harness: BotHarness,
+) -> None:
+    user_id = await make_user(harness)
+    await give_pt_session_today(harness, user_id)
+    user = harness.user(1001)
+    await user.say("my shin hurts when I hop on it")  # a "contact" sign: a watch
+    prompt = await advance_to_after_pt_prompt(harness, user)
+    text = prompt.text or ""
+    # The watch advice said "tell your PT before building up": the after-PT message asks
+    # what changed and reminds them of that, and no motivational nudge pushes practice.
+    assert "what you told me" in text, text
+    assert "Note what changed" in " ".join(label for label, _ in prompt.buttons)

@@ -119,6 +119,7 @@ SAFETY_TEXTS: Mapping[str, TextSpec] = {
         "watch.logged",
         "watch.low_pain",
         "watch.morning",
+        "watch.after_pt",
         "escalation.very_high",
         "escalation.ceiling_twice",
         "escalation.worse_mornings",
