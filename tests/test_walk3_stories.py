@@ -5,9 +5,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import func, select
+
+from bot.db.models import NudgeLog, ScheduledMessage
+from bot.domain.kinds import MessageKind
+
 from tests.harness.bot import BotHarness
 from tests.helpers.onboarding import onboarded
-from tests.helpers.seed import advance_to_after_pt_prompt, give_pt_session_today, make_user
+from tests.helpers.seed import (
+    advance_to_after_pt_prompt,
+    give_pt_session_today,
+    make_user,
+    start_nudges,
+)
 
 EMERGENCY = "pins and needles in both legs and I peed myself a bit"
 URGENT = "my calf is swollen and hot since my flight yesterday"
@@ -51,3 +61,35 @@ async def test_the_after_pt_message_during_a_watch_does_not_push_home_practice(
     # what changed and reminds them of that, and no motivational nudge pushes practice.
     assert "what you told me" in text, text
     assert "Note what changed" in " ".join(label for label, _ in prompt.buttons)
+
+
+async def test_days_on_hold_are_not_a_lapse_after_the_release(harness: BotHarness) -> None:
+    user_id = await make_user(harness)  # check-in 19:00 Berlin; the suite starts Fri 09:00
+    await start_nudges(harness, user_id)
+    user = harness.user(1001)
+    await harness.advance(timedelta(hours=13), step=timedelta(minutes=15))  # Fri 19:00 unanswered
+    await user.say(URGENT)  # Fri 22:00: the hold pauses check-ins
+    await harness.advance(timedelta(days=2), step=timedelta(minutes=30))
+    await user.press("clinician has seen me")
+    await user.press("Cleared to carry on")  # Sun night
+    # Monday's check-in goes unanswered: one missed day since the release, not a lapse
+    # (Friday's, before the hold, and the days on hold do not make it two).
+    await harness.advance(timedelta(days=2, hours=2), step=timedelta(minutes=30))
+    async with harness.services.sessions() as session:
+        logged = (
+            await session.execute(
+                select(func.count())
+                .select_from(NudgeLog)
+                .where(NudgeLog.user_id == user_id, NudgeLog.trigger == "missed_days")
+            )
+        ).scalar_one()
+        planned = [
+            row.payload
+            for row in (
+                await session.execute(
+                    select(ScheduledMessage).where(ScheduledMessage.kind == MessageKind.NUDGE)
+                )
+            ).scalars()
+            if (row.payload or {}).get("trigger") == "missed_days"
+        ]
+    assert logged == 0 and not planned, (logged, planned)
