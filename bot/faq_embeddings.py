@@ -18,7 +18,8 @@ thread. The word-piece, position and type embeddings and their layer norm stay i
 Measured in bench/README.md ("Shipping MiniLM"): ~4-5 s to load and quantise, ~5 s to
 embed the knowledge base (once per process: ``_KB_CACHE``), a question ~0.7 ms + 0.09 ms per
 word piece of CPU. The int8 graph and the knowledge base's vectors are also kept on disk
-(``bot.model_cache``), so only the first process on a machine pays for them. The bot embeds questions off the event loop (``bot.services.faq``).
+(``bot.model_cache``), so only the first process on a machine pays for them. The bot embeds
+questions off the event loop (``bot.services.faq``).
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from bot.db.models import NudgeLog, ScheduledMessage
 from bot.domain.kinds import MessageKind
-
 from tests.harness.bot import BotHarness
 from tests.helpers.onboarding import onboarded
 from tests.helpers.seed import (
