@@ -11,6 +11,7 @@ from bot.db.models import NudgeLog, ScheduledMessage
 from bot.domain.kinds import MessageKind
 from tests.harness.bot import BotHarness
 from tests.helpers.onboarding import onboarded
+from tests.helpers.running import cleared_runner, open_running
 from tests.helpers.seed import (
     advance_to_after_pt_prompt,
     give_pt_session_today,
@@ -92,3 +93,16 @@ async def test_days_on_hold_are_not_a_lapse_after_the_release(harness: BotHarnes
             if (row.payload or {}).get("trigger") == "missed_days"
         ]
     assert logged == 0 and not planned, (logged, planned)
+
+
+async def test_a_run_pain_above_6_is_answered_at_once_not_only_after_the_second_score(
+    harness: BotHarness,
+) -> None:
+    _, user = await cleared_runner(harness)
+    menu = await open_running(user)
+    await user.press("Done as planned", menu)
+    await user.press("7", user.last)
+    # A runner may never answer "and right after?": the advice cannot wait for it.
+    asked = user.last.text or ""
+    assert "7/10" in asked and "physical therapist" in asked, asked
+    assert "right after" in asked, asked

@@ -605,6 +605,7 @@ _LADDER_FIELDS: Mapping[str, tuple[str, ...]] = {
     "stage_intervals": ("repeats", "run", "total", "walk"),
     "ask_pain_during": (),
     "ask_pain_after": ("during",),
+    "ask_pain_after_stop": ("during",),
     "already_logged": (),
     "already_noted": (),
     "ask_plan": (),
