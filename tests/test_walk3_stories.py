@@ -106,3 +106,19 @@ async def test_a_run_pain_above_6_is_answered_at_once_not_only_after_the_second_
     asked = user.last.text or ""
     assert "7/10" in asked and "physical therapist" in asked, asked
     assert "right after" in asked, asked
+
+
+async def test_the_report_after_logging_todays_first_pt_session_does_not_say_none_recorded(
+    harness: BotHarness,
+) -> None:
+    user_id = await make_user(harness)
+    await give_pt_session_today(harness, user_id)
+    user = harness.user(1001)
+    prompt = await advance_to_after_pt_prompt(harness, user)
+    await user.press("Note what changed", prompt)
+    await user.say("Added single leg calf raises 3x12, no hopping for 2 weeks")
+    assert "Saved with today's session" in (user.last.text or "")
+    await user.say("/report")
+    caption = user.last.caption or ""
+    assert "no PT session recorded" not in caption, caption
+    assert "today's PT session" in caption, caption

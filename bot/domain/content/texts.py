@@ -476,6 +476,7 @@ _REPLIES_FIELDS: Mapping[str, tuple[str, ...]] = {
     "report.covers_14": (),
     "report.covers_28": (),
     "report.covers_no_session": ("days",),
+    "report.covers_first_session": ("days",),
     "report.covers_since": ("date", "days"),
     "report.more": ("count",),
     "report.more_exercises": ("count",),
