@@ -122,3 +122,14 @@ async def test_the_report_after_logging_todays_first_pt_session_does_not_say_non
     caption = user.last.caption or ""
     assert "no PT session recorded" not in caption, caption
     assert "today's PT session" in caption, caption
+
+
+async def test_today_during_a_hold_shows_no_adherence_the_user_was_told_to_stop(
+    harness: BotHarness,
+) -> None:
+    user = await onboarded(harness)
+    await user.say(URGENT)
+    await harness.advance(timedelta(days=2), step=timedelta(minutes=30))
+    await user.say("/today")
+    text = user.last.text or ""
+    assert "paused" in text and "Adherence" not in text, text
