@@ -78,14 +78,17 @@ async def _pending_trigger(
 async def is_lapsed(session: AsyncSession, user: User, today: date) -> bool:
     """The two latest recorded check-in days (up to today) were both missed. Days that were
     not planned for home exercises (a rest day, a run day, the ladder's rest days) are
-    stepped over: an unanswered check-in there is not a lapse."""
+    stepped over: an unanswered check-in there is not a lapse. Nor do days before the last
+    safety release count: check-ins were paused (or the user told to ease off) then, so a
+    day missed before a hold and one after it are not "a few days" without exercise."""
+    query = select(CheckIn.local_date, CheckIn.status).where(
+        CheckIn.user_id == user.id, CheckIn.local_date <= today
+    )
+    if user.safety_resolved_at is not None and user.timezone:
+        released = local_date(user.safety_resolved_at, user.timezone)
+        query = query.where(CheckIn.local_date >= released)
     rows = list(
-        await session.execute(
-            select(CheckIn.local_date, CheckIn.status)
-            .where(CheckIn.user_id == user.id, CheckIn.local_date <= today)
-            .order_by(CheckIn.local_date.desc())
-            .limit(LAPSE_LOOKBACK)
-        )
+        await session.execute(query.order_by(CheckIn.local_date.desc()).limit(LAPSE_LOOKBACK))
     )
     if not rows:
         return False

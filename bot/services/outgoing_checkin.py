@@ -58,9 +58,7 @@ async def _profile(ctx: SendContext) -> RehabProfile | None:
     return await ctx.session.get(RehabProfile, ctx.user.id)
 
 
-def prompt_text(
-    rng: random.Random, first_name: str, day: int, injury_area: str | None
-) -> str:
+def prompt_text(rng: random.Random, first_name: str, day: int, injury_area: str | None) -> str:
     """The daily check-in question, wherever it is asked: the scheduled prompt, the snoozed
     one, /checkin, and "update today" after a day was already logged."""
     return load_checkin_text().render(

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.db.models import NudgeLog, PtSession, RehabProfile, User
 from bot.domain import pain as pain_model
 from bot.domain.callbacks import ButtonFamily, encode
-from bot.domain.content import load_checkin_text, load_nudges, week_kind
+from bot.domain.content import load_checkin_text, load_nudges, load_safety_text, week_kind
 from bot.domain.dispatch_policy import BUDGET_REASON
 from bot.domain.kinds import MessageKind
 from bot.domain.nudges import NudgeContext, choose_nudge, phase_for_day, situation_tags
@@ -345,12 +345,14 @@ class PtAfterKind:
         if in_quiet_hours(ctx.now, ctx.user.timezone, ctx.user.quiet_start, ctx.user.quiet_end):
             return Skip("skipped", "quiet hours")
         profile = await ctx.session.get(RehabProfile, ctx.user.id)
+        safety = state_of(ctx.user)
+        buttons = pt_after_buttons(ctx.row.local_date) + clearance_offer(profile, safety)
+        if not safety.allows_cheering:  # a watch: no motivational nudge, ask what changed
+            return Outgoing(load_safety_text().render("watch.after_pt"), buttons)
         context = await _nudge_context(ctx, profile, "after_pt_session")
         chosen = choose_nudge(load_nudges(), context, (), _rng(ctx))
         if chosen is None:  # nudges.toml has none for this trigger (a content test checks)
             return Skip("skipped", "no nudge written for after_pt_session")
-        buttons = pt_after_buttons(ctx.row.local_date)
-        buttons += clearance_offer(profile, state_of(ctx.user))
         return Outgoing(chosen.text, buttons)
 
     async def after_sent(self, ctx: SendContext) -> None:

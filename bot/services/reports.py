@@ -162,10 +162,10 @@ async def report_period(
         return ReportPeriod(today - timedelta(days=27), today, say("report.covers_28"))
     last = await last_pt_session_before(session, user.id, today)
     if last is None:
+        today_only = bool(await pt_session_dates(session, user.id, today, today))
+        key = "report.covers_first_session" if today_only else "report.covers_no_session"
         return ReportPeriod(
-            today - timedelta(days=FALLBACK_DAYS - 1),
-            today,
-            say("report.covers_no_session", days=FALLBACK_DAYS),
+            today - timedelta(days=FALLBACK_DAYS - 1), today, say(key, days=FALLBACK_DAYS)
         )
     start = max(last, today - timedelta(days=MAX_REPORT_DAYS - 1))
     length = (today - start).days + 1

@@ -275,8 +275,9 @@ def ask_pain(day: date, code: str, during: int | None = None) -> Outcome:
         return Outcome.say(
             load_ladder().text("ask_pain_during"), _pain_buttons("pd", _day(day), code)
         )
+    key = "ask_pain_after_stop" if pain_model.needs_professional(during) else "ask_pain_after"
     return Outcome.say(
-        load_ladder().text("ask_pain_after", during=during),
+        load_ladder().text(key, during=during),
         _pain_buttons("pa", _day(day), code, during),
     )
 

@@ -277,7 +277,10 @@ async def answer(session: AsyncSession, user: User, action: SafetyAction, now: d
             text.render("answer.not_cleared"), ((_button("cleared", SafetyAction.CLEARED),),)
         )
     if action is SafetyAction.NOT_YET:
-        return Outcome.say(text.render("answer.not_yet"))
+        emergency = state.level is SafetyLevel.EMERGENCY
+        return Outcome.say(
+            text.render("answer.not_yet_emergency" if emergency else "answer.not_yet")
+        )
     if action is SafetyAction.NEED_HELP:
         return Outcome.say(text.render("answer.need_help"), seen_button())
     if action is SafetyAction.UNDO:

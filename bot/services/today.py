@@ -53,9 +53,8 @@ def render_today(
     lines = [say("today.headline", day=ctx.rehab_day, status=status)]
     if ctx.safety.allows_cheering:
         lines.append(say("common.streak", streak=counted(streak, "day")))
-    lines += [
-        stats.adherence_text(days, today),
-    ]
+    if not ctx.safety.on_hold:  # told to stop exercising until seen: no adherence to miss
+        lines.append(stats.adherence_text(days, today))
     user = ctx.user
     if user.status == UserStatus.PAUSED:
         lines.append(
