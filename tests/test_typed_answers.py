@@ -206,7 +206,7 @@ async def test_typed_answers_to_the_follow_up_work_like_its_buttons_and_never_re
     await make_user(harness)
     alex = harness.user(1001)
     await alex.say("my knee swelled up last night, it's hot and red and I feel feverish")
-    not_yet_reply = "Please contact your doctor or physical therapist as soon as you can"
+    not_yet_reply = "needs to be checked today"
     for typed in ("no", "Not yet.", "I haven't seen the doctor yet", "not been to the GP yet"):
         await alex.say(typed)
         assert not_yet_reply in (alex.last.text or ""), typed
