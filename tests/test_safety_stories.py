@@ -234,6 +234,10 @@ async def test_pain_7_then_8_then_worse_escalates_and_silences_cheering_nudges(
     await harness.advance(timedelta(hours=24))  # day 2, 19:05: morning question answered late
     await user.press("Did them all")
     await user.press("8")
+    said_at_8 = " ".join(user.texts[-3:])  # as firm as at 7: stop, not "ease off or stop"
+    assert (
+        "above 6 out of 10 again" in said_at_8 and "stop the exercise that hurts now" in said_at_8
+    )
     await user.press("Skip")
     await harness.advance(timedelta(hours=13, minutes=30))  # day 3, 08:35: how is it today?
     assert "morning" in (user.last.text or "").lower()
@@ -364,7 +368,8 @@ async def test_pain_on_runs_escalates_in_running_words_once_per_open_concern(
     await log_run(user, 8, 8)
     again = user.texts[before:]
     assert not any("Pain above 6 out of 10" in t for t in again)  # not the whole message again
-    assert any("still higher" in t and "before your next run" in t for t in again)
+    # above 6 again: shorter, and as firm as the first time (stop running now)
+    assert any("above 6 out of 10 again" in t and "stop running now" in t for t in again)
     rows = await _reports(harness)
     assert [(r.flag, r.text) for r in rows] == [("pain-very_high", "on runs: pain 7/10, 8/10")]
 

@@ -196,7 +196,10 @@ async def raise_for_pain(
     ).scalar_one_or_none()
     if open_row is not None:
         open_row.text = detail[:TEXT_MAX]
-        return Reply(text.render(f"{section}.still"), buttons)
+        # A score above the see-a-professional line again is told to stop as firmly as the
+        # first time; other escalations get the shorter reminder.
+        still = "still_very_high" if reason is EscalationReason.VERY_HIGH else "still"
+        return Reply(text.render(f"{section}.{still}"), buttons)
     state = state_of(user).raised_to(SafetyLevel.WATCH, now)
     _store(user, state, now)
     session.add(

@@ -126,11 +126,13 @@ SAFETY_TEXTS: Mapping[str, TextSpec] = {
         "escalation.rising",
         "escalation.settled",
         "escalation.still",
+        "escalation.still_very_high",
         "escalation_run.very_high",
         "escalation_run.ceiling_twice",
         "escalation_run.worse_mornings",
         "escalation_run.rising",
         "escalation_run.still",
+        "escalation_run.still_very_high",
     )
 }
 
