@@ -16,7 +16,11 @@ from tests.helpers.onboarding import onboard
 from tests.test_safety_stories import EMERGENCY, URGENT
 
 # checkin.toml's pt_session_reminder variants.
-PT_REMINDER_WORDS = ("Reminder: physical therapy", "Your PT session is")
+PT_REMINDER_WORDS = (
+    "Reminder: physical therapy",
+    "Your PT session is",
+    "Your physical therapy session is",
+)
 
 
 def _reminders(user: SimUser, since: int) -> list[str]:
@@ -45,6 +49,9 @@ async def test_an_urgent_hold_still_sends_the_pt_reminder_but_no_checkin(
     reminders = _reminders(user, held_from)
     assert len(reminders) == 2, reminders  # Tuesday's and Thursday's sessions
     assert all("17:30" in text for text in reminders)
+    # Nothing about the home exercises: the session is where the symptom can be checked.
+    assert all("home exercises stay paused" in t.lower() for t in reminders), reminders
+    assert not any("how the home exercises have been feeling" in t for t in reminders)
     later = " ".join(
         " ".join(lb for lb, _ in m.buttons) for m in user.tg.messages(user.id)[held_from:]
     )

@@ -324,8 +324,11 @@ class PtReminderKind:
             return Skip("skipped", "session already started")
         if in_quiet_hours(ctx.now, ctx.user.timezone, ctx.user.quiet_start, ctx.user.quiet_end):
             return Skip("skipped", "quiet hours")
+        # During a hold (only urgent ones let this reminder through) it says nothing of the
+        # home exercises: the session is where the symptom can be checked.
+        on_hold = state_of(ctx.user).on_hold
         text = load_checkin_text().render(
-            "pt_session_reminder",
+            "pt_session_reminder_hold" if on_hold else "pt_session_reminder",
             _rng(ctx),
             first_name=ctx.user.first_name,
             when=when_words(session_at, ctx.now, ctx.user.timezone),

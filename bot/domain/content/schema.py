@@ -162,6 +162,7 @@ CHECKIN_REQUIRED: Mapping[str, int] = MappingProxyType(
         "weekly_header": 1,
         **{f"weekly_summary.{kind}": 1 for kind in WEEK_KINDS},
         "pt_session_reminder": 1,
+        "pt_session_reminder_hold": 1,
         **{f"flow.{key}": 1 for key in CHECKIN_FLOW_TEXTS},
         **{f"weekly.{key}": 1 for key in WEEKLY_FIGURES},
     }

@@ -71,6 +71,7 @@ _CHECKIN_FIELDS: Mapping[str, tuple[str, ...]] = {
     "snooze_ack": ("delay",),
     "weekly_header": ("first_name", "done", "planned"),
     "pt_session_reminder": ("first_name", "when"),
+    "pt_session_reminder_hold": ("first_name", "when"),
     "flow.pain_head": ("pain",),
     "flow.note_too_long": ("length", "max"),
     "weekly.adherence": ("percent",),
