@@ -550,6 +550,8 @@ async def test_typing_that_the_pt_adjusted_the_plan_ends_a_pain_watch_as_the_but
     assert (await _user(harness)).safety_level == "watch"
     await user.say("no")  # no hold and no follow-up: not a safety answer
     assert (await _user(harness)).safety_level == "watch"
+    await user.say("/today")  # the watch came from pain scores: said so, not "you mentioned"
+    assert "pain scores above the comfortable range" in " ".join(user.texts[-2:])
     await user.say("my PT adjusted my plan")
     assert (await _user(harness)).safety_level == "none"
     assert "Undo" in " ".join(label for label, _ in user.last.buttons)
