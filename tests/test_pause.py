@@ -41,7 +41,8 @@ async def test_pause_for_days_cancels_everything_and_resume_replans(harness: Bot
     row = await _user(harness)
     assert await _pending(harness, row.id)
     await user.say("/pause 7")
-    assert "Paused" in (user.last.text or "") and "Fri 4 Dec" in (user.last.text or "")
+    said = user.last.text or ""  # the last quiet day and the first day back, unmistakably
+    assert "up to and including Thu 3 Dec" in said and "start again on Fri 4 Dec" in said
     row = await _user(harness)
     assert row.status == "paused" and row.paused_until == date(2026, 12, 3)
     assert await _pending(harness, row.id) == []
