@@ -42,7 +42,7 @@ from bot.services.outgoing_checkin import (
     plan_morning_question,
     prompt_text,
 )
-from bot.services.planner import cancel_pending, upsert_message
+from bot.services.planner import cancel_pending, sent_since, upsert_message
 from bot.services.return_to_run import offer_if_cleared
 from bot.services.small_talk import step_small_talk
 
@@ -690,17 +690,10 @@ async def _prompt_sent(session: AsyncSession, ctx: UserContext) -> bool:
 async def _open_morning_question(session: AsyncSession, ctx: UserContext) -> date | None:
     """The day a sent, still unanswered next-morning question is about (asked today or
     yesterday), else None."""
-    rows_ = await session.execute(
-        select(ScheduledMessage.payload)
-        .where(
-            ScheduledMessage.user_id == ctx.user.id,
-            ScheduledMessage.kind == MessageKind.MORNING,
-            ScheduledMessage.local_date >= ctx.today - timedelta(days=1),
-            ScheduledMessage.status == MessageStatus.SENT,
-        )
-        .order_by(ScheduledMessage.local_date.desc())
+    sent = await sent_since(
+        session, ctx.user.id, MessageKind.MORNING, ctx.today - timedelta(days=1)
     )
-    for (payload,) in rows_:
+    for _, payload in sent:
         about = date.fromisoformat(str(payload.get("about")))
         checkin = await checkins.get_checkin(session, ctx.user.id, about)
         if checkin is not None and checkin.morning_response is None:

@@ -13,13 +13,14 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, or_, update
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import RehabProfile, ScheduledMessage, User
+from bot.domain.enums import MessageStatus
 from bot.domain.kinds import MessageKind
 from bot.domain.timing import (
     in_quiet_hours,
@@ -218,6 +219,25 @@ async def plan_pt_sessions(
             now=now,
             payload={"session_at": session_at.isoformat()},
         )
+
+
+async def sent_since(
+    session: AsyncSession, user_id: int, kind: MessageKind, since: date
+) -> list[tuple[date, dict[str, Any]]]:
+    """The user's messages of ``kind`` that went out for a local day on or after ``since``,
+    newest first, as (local day, payload): the questions a typed answer may be replying to
+    (the morning questions, the after-session prompt)."""
+    rows = await session.execute(
+        select(ScheduledMessage.local_date, ScheduledMessage.payload)
+        .where(
+            ScheduledMessage.user_id == user_id,
+            ScheduledMessage.kind == kind,
+            ScheduledMessage.local_date >= since,
+            ScheduledMessage.status == MessageStatus.SENT,
+        )
+        .order_by(ScheduledMessage.local_date.desc())
+    )
+    return [(day, dict(payload or {})) for day, payload in rows]
 
 
 async def cancel_pending(

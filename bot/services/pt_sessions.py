@@ -17,8 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import PtSession, ScheduledMessage, User
-from bot.domain.enums import MessageStatus
+from bot.db.models import PtSession, User
 from bot.domain.kinds import MessageKind
 from bot.domain.onboarding import is_question
 from bot.domain.parsing import read_menu_choice
@@ -26,6 +25,7 @@ from bot.domain.wording import say
 from bot.services.context import today_of
 from bot.services.dialogs import clear_dialog, set_dialog
 from bot.services.outcome import Outcome, Reply
+from bot.services.planner import sent_since
 from bot.services.return_to_run import offer_if_cleared
 from bot.services.small_talk import step_small_talk
 from bot.services.users import get_user
@@ -131,19 +131,8 @@ async def add_note(
 async def _open_after_prompt(session: AsyncSession, user: User, today: date) -> date | None:
     """The session day whose after-session prompt went out today or yesterday and has not
     been answered (no session recorded for it yet), else None."""
-    days = (
-        await session.execute(
-            select(ScheduledMessage.local_date)
-            .where(
-                ScheduledMessage.user_id == user.id,
-                ScheduledMessage.kind == MessageKind.PT_AFTER,
-                ScheduledMessage.local_date >= today - timedelta(days=1),
-                ScheduledMessage.status == MessageStatus.SENT,
-            )
-            .order_by(ScheduledMessage.local_date.desc())
-        )
-    ).scalars()
-    for day in days:
+    sent = await sent_since(session, user.id, MessageKind.PT_AFTER, today - timedelta(days=1))
+    for day, _ in sent:
         recorded = await session.scalar(
             select(PtSession.id).where(PtSession.user_id == user.id, PtSession.session_date == day)
         )

@@ -15,11 +15,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import RehabProfile, RunLog, ScheduledMessage, User
+from bot.db.models import RehabProfile, RunLog, User
 from bot.domain import pain as pain_model
 from bot.domain.callbacks import ButtonFamily, encode
 from bot.domain.content import load_checkin_text
-from bot.domain.enums import MessageStatus, MorningResponse, RunStatus
+from bot.domain.enums import MorningResponse, RunStatus
 from bot.domain.kinds import MessageKind
 from bot.domain.return_to_run import (
     Decision,
@@ -43,6 +43,7 @@ from bot.services.dialogs import clear_dialog, get_dialog, set_dialog
 from bot.services.menus import offer_menu
 from bot.services.outcome import ButtonRows, Outcome, Reply
 from bot.services.outgoing_checkin import plan_morning_question
+from bot.services.planner import sent_since
 from bot.services.small_talk import step_small_talk
 
 PLAN_FLOW = "run_plan"
@@ -462,18 +463,9 @@ async def log_run(
 async def open_morning_question(session: AsyncSession, user_id: int, today: date) -> date | None:
     """The run day whose morning-after question went out (today or yesterday) and still
     waits for its answer, else None: what a typed "better" or "worse" answers."""
-    sent = await session.execute(
-        select(ScheduledMessage.payload)
-        .where(
-            ScheduledMessage.user_id == user_id,
-            ScheduledMessage.kind == MessageKind.RUN_MORNING,
-            ScheduledMessage.local_date >= today - timedelta(days=1),
-            ScheduledMessage.status == MessageStatus.SENT,
-        )
-        .order_by(ScheduledMessage.local_date.desc())
-    )
-    for (payload,) in sent:
-        about = date.fromisoformat(str((payload or {}).get("about")))
+    sent = await sent_since(session, user_id, MessageKind.RUN_MORNING, today - timedelta(days=1))
+    for _, payload in sent:
+        about = date.fromisoformat(str(payload.get("about")))
         run = (
             await session.execute(
                 select(RunLog.decision).where(RunLog.user_id == user_id, RunLog.local_date == about)

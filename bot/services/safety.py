@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import RedFlagReport, RehabProfile, User
 from bot.domain import callbacks
-from bot.domain.callbacks import SafetyAction
+from bot.domain.callbacks import ButtonFamily, SafetyAction, parts_of
 from bot.domain.content import load_safety_text
 from bot.domain.kinds import MessageKind
 from bot.domain.pain import PAIN_FLAG_PREFIX, EscalationReason, pain_flag
@@ -71,6 +71,19 @@ def _button(key: str, action: SafetyAction) -> tuple[str, str]:
 def seen_button() -> ButtonRows:
     """The one button that releases a hold, under every hold explanation."""
     return ((_button("seen", SafetyAction.SEEN),),)
+
+
+def followup_buttons() -> ButtonRows:
+    """Under "were you able to see someone?" during a hold."""
+    return (
+        (_button("seen", SafetyAction.SEEN),),
+        (_button("not_yet", SafetyAction.NOT_YET), _button("need_help", SafetyAction.NEED_HELP)),
+    )
+
+
+def escalation_buttons() -> ButtonRows:
+    """Under a pain escalation's advice: the PT adjusted the plan, or a clinician saw me."""
+    return ((_button("pt_adjusted", SafetyAction.PT_ADJUSTED), _button("seen", SafetyAction.SEEN)),)
 
 
 def clearance_buttons() -> ButtonRows:
@@ -179,9 +192,7 @@ async def raise_for_pain(
     up to date and get a short reminder instead of the whole message again."""
     text = load_safety_text()
     section = "escalation_run" if run else "escalation"
-    buttons: ButtonRows = (
-        (_button("pt_adjusted", SafetyAction.PT_ADJUSTED), _button("seen", SafetyAction.SEEN)),
-    )
+    buttons = escalation_buttons()
     open_row = (
         await session.execute(
             select(RedFlagReport)
@@ -243,11 +254,7 @@ def followup_message(user: User) -> tuple[str, ButtonRows] | None:
     if state.awaiting_clearance:
         return text.render("followup.clearance", first_name=user.first_name), clearance_buttons()
     key = "followup.emergency" if state.level is SafetyLevel.EMERGENCY else "followup.urgent"
-    buttons: ButtonRows = (
-        (_button("seen", SafetyAction.SEEN),),
-        (_button("not_yet", SafetyAction.NOT_YET), _button("need_help", SafetyAction.NEED_HELP)),
-    )
-    return text.render(key, first_name=user.first_name), buttons
+    return text.render(key, first_name=user.first_name), followup_buttons()
 
 
 async def followup_sent(session: AsyncSession, user: User, now: datetime) -> None:
@@ -318,28 +325,19 @@ async def typed_answer(
     )
     if says_seen(text, clinician, seen, negation):
         return await answer(session, user, SafetyAction.SEEN, now)
-    if state.on_hold and not state.awaiting_clearance:
+    if state.awaiting_clearance:  # "cleared" alone fits both buttons, so it picks neither
+        shown = clearance_buttons()
+    elif state.on_hold:
         if says_not_seen_yet(text, clinician, seen, negation, not_yet):
             return await answer(session, user, SafetyAction.NOT_YET, now)
-        offered: tuple[SafetyAction, ...] = (SafetyAction.NOT_YET, SafetyAction.NEED_HELP)
-    elif state.awaiting_clearance:  # "cleared" alone fits both buttons, so it picks neither
-        offered = (SafetyAction.CLEARED, SafetyAction.NOT_CLEARED)
-    else:  # a pain escalation: the PT adjusted the plan
-        offered = (SafetyAction.PT_ADJUSTED,)
+        shown = followup_buttons()
+    else:  # a pain escalation
+        shown = escalation_buttons()
     if text.strip().isdigit():
         return None
-    labels = {action.value: words.button(_BUTTON_KEYS[action]) for action in offered}
-    chosen = read_menu_choice(text, labels)
-    return None if chosen is None else await answer(session, user, SafetyAction(chosen), now)
-
-
-_BUTTON_KEYS: Mapping[SafetyAction, str] = {
-    SafetyAction.CLEARED: "cleared",
-    SafetyAction.NOT_YET: "not_yet",
-    SafetyAction.NEED_HELP: "need_help",
-    SafetyAction.NOT_CLEARED: "not_cleared",
-    SafetyAction.PT_ADJUSTED: "pt_adjusted",
-}
+    chosen = read_menu_choice(text, {data: label for row in shown for label, data in row})
+    action = parts_of(chosen, ButtonFamily.SAFETY)[:1]
+    return await answer(session, user, SafetyAction(action[0]), now) if action else None
 
 
 async def _release(session: AsyncSession, user: User, now: datetime) -> Outcome:
