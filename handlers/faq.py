@@ -83,20 +83,16 @@ async def _browse(update: Update, context: Context, decoded: callbacks.Decoded) 
     """A browsing button's outcome, tapped or typed (a topic typed under /faq)."""
     assert update.effective_user
     svc = services(context)
-    action, arg = decoded.part(0), decoded.part(1)
     index = await svc.faq_index()
-    if action == faq.BrowseAction.ENTRY and arg is not None:
-        return await run_use_case(
-            context, faq.browse_entry, update.effective_user.id, arg, svc.clock.now(), index
-        )
-    outcome = faq.browse_outcome(index, action, arg)
-    if outcome is None:
-        return Outcome.nothing(say("common.expired"))
-    if action in (faq.BrowseAction.TOPICS, faq.BrowseAction.TOPIC):  # its choices typed too
-        return await run_use_case(
-            context, faq.offer_browsing, update.effective_user.id, outcome, svc.clock.now()
-        )
-    return outcome
+    return await run_use_case(
+        context,
+        faq.browse,
+        update.effective_user.id,
+        decoded.part(0),
+        decoded.part(1),
+        svc.clock.now(),
+        index,
+    )
 
 
 async def on_topic_text(

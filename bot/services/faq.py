@@ -279,13 +279,25 @@ async def typed_topic(
     return await menus.typed_menu_choice(session, telegram_id, TOPICS_FLOW, text, now)
 
 
-async def offer_browsing(
-    session: AsyncSession, telegram_id: int, outcome: Outcome, now: datetime
+async def browse(
+    session: AsyncSession,
+    telegram_id: int,
+    action: str | None,
+    arg: str | None,
+    now: datetime,
+    index: FaqIndex,
 ) -> Outcome:
-    """A topic list or one topic's entries just shown (tapped or typed): kept as the step,
-    so the next choice can be typed too."""
+    """A /faq browsing button, tapped or typed: an entry opened (``browse_entry``), the topic
+    list or one topic's entries (kept as the step, so the next choice can be typed too), or
+    "expired" for a stale button."""
+    if action == BrowseAction.ENTRY and arg is not None:
+        return await browse_entry(session, telegram_id, arg, now, index)
+    outcome = browse_outcome(index, action, arg)
+    if outcome is None:
+        return Outcome.nothing(say("common.expired"))
     user = await get_user(session, telegram_id)
-    if user is not None and outcome.replies and outcome.replies[-1].buttons:
+    shows_choices = action in (BrowseAction.TOPICS, BrowseAction.TOPIC)
+    if shows_choices and user is not None and outcome.replies and outcome.replies[-1].buttons:
         await menus.offer_menu(session, user.id, TOPICS_FLOW, outcome.replies[-1].buttons, now)
     return outcome
 
