@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.callbacks import ButtonFamily, encode
 from bot.domain.content import load_checkin_text
+from bot.domain.enums import CheckInStatus
 from bot.services import checkins, safety
 from bot.services.context import Readiness, load, not_ready_text
 from bot.services.outcome import Outcome
@@ -26,7 +27,7 @@ async def open_checkin(session: AsyncSession, telegram_id: int, now: datetime) -
     text = load_checkin_text()
     rng = random.Random()
     existing = await checkins.get_checkin(session, ctx.user.id, ctx.today)
-    if existing is not None and existing.status != "missed":
+    if existing is not None and existing.status != CheckInStatus.MISSED:
         d = day_code(ctx.today)
         return Outcome.say(
             text.render("already_today", rng),

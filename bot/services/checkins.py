@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CheckIn, User
 from bot.db.upsert import dialect_name, insert_for
+from bot.domain.enums import CheckInStatus
 
 
 async def get_checkin(session: AsyncSession, user_id: int, day: date) -> CheckIn | None:
@@ -55,7 +56,7 @@ async def record(
 ) -> CheckIn:
     """Create or update the day's check-in in one upsert; a double press lands on the same
     row (also when two arrive at the same moment: the unique day decides)."""
-    skipped = status == "skipped"
+    skipped = status == CheckInStatus.SKIPPED
     values: dict[str, Any] = {
         "user_id": user.id,
         "local_date": day,
@@ -82,7 +83,11 @@ async def mark_missed(session: AsyncSession, user: User, day: date, now: datetim
         async with session.begin_nested():
             session.add(
                 CheckIn(
-                    user_id=user.id, local_date=day, status="missed", created_at=now, updated_at=now
+                    user_id=user.id,
+                    local_date=day,
+                    status=CheckInStatus.MISSED,
+                    created_at=now,
+                    updated_at=now,
                 )
             )
     except IntegrityError:

@@ -55,14 +55,14 @@ async def restore_user(
 ) -> None:
     """Back to where they were before blocking; a pause that ended meanwhile is closed."""
     if user.onboarded_at is None:
-        user.status = "onboarding"
+        user.status = UserStatus.ONBOARDING
     elif await is_still_paused(session, user, now, settings):
-        user.status = "paused"
+        user.status = UserStatus.PAUSED
     elif user.paused_until is not None:
         await resume_user(session, user, now, settings)
         return
     else:
-        user.status = "active"
+        user.status = UserStatus.ACTIVE
     user.updated_at = now
     await session.flush()
     await schedule_user(session, user, now, settings)

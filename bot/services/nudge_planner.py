@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ScheduledMessage, User
 from bot.domain.dispatch_policy import NUDGE_TRIGGER_PRIORITY
+from bot.domain.enums import MessageStatus, NudgeCadence, UserStatus
 from bot.domain.kinds import MessageKind
 from bot.domain.nudges import nudge_days_for_week, nudge_local_time
 from bot.domain.timing import in_quiet_hours, local_date, local_instant
@@ -58,7 +59,11 @@ async def nudge_row(session: AsyncSession, user_id: int, day: date) -> Scheduled
 async def plan_next_nudge(
     session: AsyncSession, user: User, after: datetime, now: datetime
 ) -> int | None:
-    if user.status != "active" or user.nudge_cadence == "off" or not user.timezone:
+    if (
+        user.status != UserStatus.ACTIVE
+        or user.nudge_cadence == NudgeCadence.OFF
+        or not user.timezone
+    ):
         return None
     today = local_date(after, user.timezone)
     week_start = today - timedelta(days=today.weekday())
@@ -74,7 +79,7 @@ async def plan_next_nudge(
             existing = await nudge_row(session, user.id, day)
             if (
                 existing is not None
-                and existing.status == "pending"
+                and existing.status == MessageStatus.PENDING
                 and row_trigger(existing) != SCHEDULED
             ):
                 return existing.id  # a trigger already holds that day; the chain continues from it
@@ -131,15 +136,23 @@ async def plan_trigger_nudge(
     Returns the row that now carries the nudge: a new one, a regular nudge taken over, or an
     already pending nudge whose trigger is at least as urgent (then nothing changes).
     """
-    if user.status != "active" or user.nudge_cadence == "off" or not user.timezone:
+    if (
+        user.status != UserStatus.ACTIVE
+        or user.nudge_cadence == NudgeCadence.OFF
+        or not user.timezone
+    ):
         return None
     payload: dict[str, Any] = {**(extra or {}), "trigger": trigger}
     rank = TRIGGER_PRIORITY.get(trigger, 0)
     if trigger in NEXT_DAY_TRIGGERS:
         # The reply said what mattered today; a regular nudge later today would only be noise.
         today = await nudge_row(session, user.id, local_date(now, user.timezone))
-        if today is not None and today.status == "pending" and row_trigger(today) == SCHEDULED:
-            today.status, today.last_error = "skipped", f"gives way after a {trigger}"
+        if (
+            today is not None
+            and today.status == MessageStatus.PENDING
+            and row_trigger(today) == SCHEDULED
+        ):
+            today.status, today.last_error = MessageStatus.SKIPPED, f"gives way after a {trigger}"
     for day, due in _trigger_slots(user, now, same_day=trigger not in NEXT_DAY_TRIGGERS):
         existing = await nudge_row(session, user.id, day)
         if existing is None:
@@ -155,14 +168,14 @@ async def plan_trigger_nudge(
             if row is not None:
                 return row
             continue
-        if existing.status == "pending":
+        if existing.status == MessageStatus.PENDING:
             if TRIGGER_PRIORITY.get(row_trigger(existing), 0) >= rank:
                 return existing.id
             existing.payload = payload
             existing.due_at = min(existing.due_at, due) if existing.due_at > now else due
             existing.attempts = 0
             return existing.id
-        if existing.status == "cancelled":
+        if existing.status == MessageStatus.CANCELLED:
             existing.status, existing.payload, existing.due_at, existing.attempts = (
                 "pending",
                 payload,

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import CheckIn, NudgeLog, ScheduledMessage, User
 from bot.domain import pain as pain_model
 from bot.domain.content import MILESTONE_STREAKS
+from bot.domain.enums import CheckInStatus, NudgeCadence, UserStatus
 from bot.domain.kinds import MessageKind
 from bot.domain.timing import local_date, start_of_local_day
 from bot.reports import stats
@@ -43,7 +44,11 @@ LAPSE_LOOKBACK = 7  # recent check-in rows looked at to find the two latest plan
 
 
 def _eligible(user: User) -> bool:
-    return user.status == "active" and user.nudge_cadence != "off" and bool(user.timezone)
+    return (
+        user.status == UserStatus.ACTIVE
+        and user.nudge_cadence != NudgeCadence.OFF
+        and bool(user.timezone)
+    )
 
 
 async def _last_logged(
@@ -101,7 +106,7 @@ async def _last_answer_at(session: AsyncSession, user_id: int) -> datetime | Non
     return (
         await session.execute(
             select(CheckIn.updated_at)
-            .where(CheckIn.user_id == user_id, CheckIn.status != "missed")
+            .where(CheckIn.user_id == user_id, CheckIn.status != CheckInStatus.MISSED)
             .order_by(CheckIn.updated_at.desc())
             .limit(1)
         )

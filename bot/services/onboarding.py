@@ -24,6 +24,7 @@ from bot.db.models import User
 from bot.domain import callbacks
 from bot.domain import onboarding as machine
 from bot.domain.callbacks import ButtonFamily
+from bot.domain.enums import UserStatus
 from bot.domain.faq import FaqIndex
 from bot.domain.help_text import help_text
 from bot.domain.onboarding import (
@@ -124,14 +125,14 @@ async def start(
     user = await get_user(session, person.telegram_id)
     if user is None:
         return _out(views.welcome(person.first_name))  # nothing is stored before consent
-    if user.status == "onboarding":
+    if user.status == UserStatus.ONBOARDING:
         return _out(await _resume(session, user, now, settings, t("start.resume")))
-    if user.status == "blocked":
+    if user.status == UserStatus.BLOCKED:
         await restore_user(session, user, now, settings)
     return _out(
         views.welcome_back(
             user.first_name,
-            user.status == "paused",
+            user.status == UserStatus.PAUSED,
             user.paused_until,
             user.checkin_time,
             user.timezone,
@@ -162,7 +163,7 @@ async def consent(
         return Outcome.nothing()
     if user is not None:
         return Outcome.nothing(
-            t("done.already") if user.status != "onboarding" else t("common.step_done")
+            t("done.already") if user.status != UserStatus.ONBOARDING else t("common.step_done")
         )
     try:
         async with session.begin_nested():
@@ -540,7 +541,7 @@ async def cancel(session: AsyncSession, telegram_id: int) -> Outcome:
     user = await get_user(session, telegram_id)
     dialog = await get_dialog(session, user.id) if user is not None else None
     if user is None or dialog is None:
-        if user is not None and user.status == "onboarding":
+        if user is not None and user.status == UserStatus.ONBOARDING:
             return Outcome.say(t("cancel.onboarding"))
         return Outcome.say(t("cancel.nothing"))
     await clear_dialog(session, user.id)

@@ -275,7 +275,7 @@ class Outbox:
                 session, row, user, now, self.settings.schedule.proactive_per_day
             )
         decision = (
-            Skip(refusal.status.value, refusal.reason)
+            Skip(refusal.status, refusal.reason)
             if refusal is not None
             else await handler.prepare(ctx)
         )
@@ -427,7 +427,7 @@ class Outbox:
         handler = handler_for(row.kind)
         if user is None or handler is None or user.status != UserStatus.ACTIVE:
             return
-        skip = Skip(MessageStatus.FAILED.value, reason)
+        skip = Skip(MessageStatus.FAILED, reason)
         await handler.after_skip(SendContext(session, self.services, user, row, now), skip)
 
     async def user_blocked(self, row_id: int, now: datetime) -> None:

@@ -11,6 +11,7 @@ from bot.db.models import CheckIn, RehabProfile, ScheduledMessage, User
 from bot.domain import pain as pain_model
 from bot.domain.callbacks import ButtonFamily, encode
 from bot.domain.content import load_checkin_text
+from bot.domain.enums import MessageStatus, UserStatus
 from bot.domain.kinds import MessageKind
 from bot.domain.timing import (
     in_quiet_hours,
@@ -73,9 +74,9 @@ def _rng(ctx: SendContext) -> random.Random:
 class CheckinKind:
     async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
         if await _checked_in(ctx):
-            return Skip("skipped", "already checked in")
+            return Skip(MessageStatus.SKIPPED, "already checked in")
         if is_rest_weekday(ctx.row.local_date, ctx.user.rest_weekdays):
-            return Skip("skipped", "planned rest day")
+            return Skip(MessageStatus.SKIPPED, "planned rest day")
         profile = await _profile(ctx)
         text = prompt_text(
             _rng(ctx),
@@ -101,7 +102,7 @@ class CheckinKind:
         dispatcher keeps pace with them.
         """
         session, now = ctxs[0].session, ctxs[0].now
-        active = {c.user.id: c for c in ctxs if c.user.status == "active"}
+        active = {c.user.id: c for c in ctxs if c.user.status == UserStatus.ACTIVE}
         # 1. The previous check-in day of each user, if unanswered, becomes a missed day.
         # One index lookup per user on (user_id, kind, local_date): a GROUP BY over the batch
         # let PostgreSQL scan every `sent` row in the table instead (half a second per tick
@@ -112,7 +113,7 @@ class CheckinKind:
             .where(
                 sm.user_id == User.id,
                 sm.kind == MessageKind.CHECKIN,
-                sm.status == "sent",  # this batch is still `sending`
+                sm.status == MessageStatus.SENT,  # this batch is still `sending`
             )
             .correlate(User)
             .scalar_subquery()
@@ -163,7 +164,7 @@ class CheckinKind:
         await upsert_many(session, followups, now)
 
     async def after_skip(self, ctx: SendContext, skip: Skip) -> None:
-        if skip.status == "missed" and await mark_missed(
+        if skip.status == MessageStatus.MISSED and await mark_missed(
             ctx.session, ctx.user, ctx.row.local_date, ctx.now
         ):
             await _missed_trigger(ctx)
@@ -182,9 +183,9 @@ class FollowupKind:
 
     async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
         if await _checked_in(ctx):
-            return Skip("skipped", "already checked in")
+            return Skip(MessageStatus.SKIPPED, "already checked in")
         if is_rest_weekday(ctx.row.local_date, ctx.user.rest_weekdays):
-            return Skip("skipped", "planned rest day")
+            return Skip(MessageStatus.SKIPPED, "planned rest day")
         text = load_checkin_text().render("followup", _rng(ctx), first_name=ctx.user.first_name)
         return Outgoing(text, checkin_buttons(ctx.row.local_date))
 
@@ -200,7 +201,7 @@ class SnoozeKind(FollowupKind):
 
     async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
         if await _checked_in(ctx):
-            return Skip("skipped", "already checked in")
+            return Skip(MessageStatus.SKIPPED, "already checked in")
         profile = await _profile(ctx)
         text = prompt_text(
             _rng(ctx),
@@ -218,9 +219,9 @@ class MorningKind:
         about = date.fromisoformat(str(ctx.row.payload.get("about")))
         checkin = await get_checkin(ctx.session, ctx.user.id, about)
         if checkin is None or checkin.morning_response is not None:
-            return Skip("skipped", "nothing to ask")
+            return Skip(MessageStatus.SKIPPED, "nothing to ask")
         if not pain_model.ask_next_morning(checkin.pain):
-            return Skip("skipped", "pain was in the comfortable band")
+            return Skip(MessageStatus.SKIPPED, "pain was in the comfortable band")
         text = load_checkin_text()
         d = day_code(about)
         buttons: ButtonRows = (

@@ -18,6 +18,7 @@ from bot.domain import pain as pain_model
 from bot.domain.callbacks import ButtonFamily, encode
 from bot.domain.content import load_checkin_text, load_nudges, load_safety_text, week_kind
 from bot.domain.dispatch_policy import BUDGET_REASON
+from bot.domain.enums import MessageStatus
 from bot.domain.kinds import MessageKind
 from bot.domain.nudges import NudgeContext, choose_nudge, phase_for_day, situation_tags
 from bot.domain.timing import in_quiet_hours, local_date, local_instant
@@ -119,12 +120,12 @@ class NudgeKind:
         user, row = ctx.user, ctx.row
         trigger = str(row.payload.get("trigger", SCHEDULED))
         if user.nudge_cadence == "off":
-            return Skip("skipped", "nudges are off")
+            return Skip(MessageStatus.SKIPPED, "nudges are off")
         lapsed = await is_lapsed(ctx.session, user, row.local_date)
         if trigger == SCHEDULED and lapsed:
-            return Skip("skipped", "lapsed: quiet until the next check-in")
+            return Skip(MessageStatus.SKIPPED, "lapsed: quiet until the next check-in")
         if trigger == "missed_days" and not lapsed:
-            return Skip("skipped", "checked in again")
+            return Skip(MessageStatus.SKIPPED, "checked in again")
         profile = await ctx.session.get(RehabProfile, user.id)
         context = await _nudge_context(ctx, profile, trigger)
         pool = load_nudges()
@@ -150,7 +151,7 @@ class NudgeKind:
             chosen = choose_nudge(pool, context, await _sent_nudge_ids(ctx), _rng(ctx, trigger))
             nudge_id = chosen.id if chosen is not None else ""
         if chosen is None:
-            return Skip("skipped", f"no nudge written for {trigger}")
+            return Skip(MessageStatus.SKIPPED, f"no nudge written for {trigger}")
         row.payload = {**row.payload, "trigger": trigger, "nudge_id": nudge_id}
         return Outgoing(chosen.text)
 
@@ -321,9 +322,9 @@ class PtReminderKind:
         session_at = _session_at(ctx)
         assert ctx.user.timezone
         if session_at is None or session_at <= ctx.now:
-            return Skip("skipped", "session already started")
+            return Skip(MessageStatus.SKIPPED, "session already started")
         if in_quiet_hours(ctx.now, ctx.user.timezone, ctx.user.quiet_start, ctx.user.quiet_end):
-            return Skip("skipped", "quiet hours")
+            return Skip(MessageStatus.SKIPPED, "quiet hours")
         # During a hold (only urgent ones let this reminder through) it says nothing of the
         # home exercises: the session is where the symptom can be checked.
         on_hold = state_of(ctx.user).on_hold
@@ -346,7 +347,7 @@ class PtAfterKind:
     async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
         assert ctx.user.timezone
         if in_quiet_hours(ctx.now, ctx.user.timezone, ctx.user.quiet_start, ctx.user.quiet_end):
-            return Skip("skipped", "quiet hours")
+            return Skip(MessageStatus.SKIPPED, "quiet hours")
         profile = await ctx.session.get(RehabProfile, ctx.user.id)
         safety = state_of(ctx.user)
         buttons = pt_after_buttons(ctx.row.local_date) + clearance_offer(profile, safety)
@@ -355,7 +356,7 @@ class PtAfterKind:
         context = await _nudge_context(ctx, profile, "after_pt_session")
         chosen = choose_nudge(load_nudges(), context, (), _rng(ctx))
         if chosen is None:  # nudges.toml has none for this trigger (a content test checks)
-            return Skip("skipped", "no nudge written for after_pt_session")
+            return Skip(MessageStatus.SKIPPED, "no nudge written for after_pt_session")
         return Outgoing(chosen.text, buttons)
 
     async def after_sent(self, ctx: SendContext) -> None:

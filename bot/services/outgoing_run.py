@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import select
 
 from bot.db.models import RehabProfile, RunLog
+from bot.domain.enums import MessageStatus
 from bot.domain.kinds import MessageKind
 from bot.domain.return_to_run import Move, load_ladder
 from bot.services.outgoing import Outgoing, SendContext, Skip, register_kind
@@ -29,9 +30,9 @@ class RunMorningKind:
             )
         ).scalar_one_or_none()
         if profile is None or not profile.returning_to_run or run is None:
-            return Skip("skipped", "no run to ask about")
+            return Skip(MessageStatus.SKIPPED, "no run to ask about")
         if run.decision != Move.WAIT:
-            return Skip("skipped", "already answered")
+            return Skip(MessageStatus.SKIPPED, "already answered")
         return Outgoing(load_ladder().text("morning_ask"), morning_buttons(about))
 
     async def after_sent(self, ctx: SendContext) -> None:

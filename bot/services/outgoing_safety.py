@@ -7,6 +7,7 @@ after ``FOLLOWUP_MAX`` attempts.
 
 from __future__ import annotations
 
+from bot.domain.enums import MessageStatus
 from bot.domain.kinds import MessageKind
 from bot.services import safety
 from bot.services.outgoing import Outgoing, SendContext, Skip, register_kind
@@ -16,7 +17,7 @@ class SafetyFollowupKind:
     async def prepare(self, ctx: SendContext) -> Outgoing | Skip:
         message = safety.followup_message(ctx.user)
         if message is None:
-            return Skip("skipped", "no hold any more")
+            return Skip(MessageStatus.SKIPPED, "no hold any more")
         text, buttons = message
         return Outgoing(text, buttons)
 

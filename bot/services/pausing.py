@@ -56,7 +56,7 @@ async def pause_user(
         pause = Pause(user_id=user.id, start_date=today)
         session.add(pause)
     pause.end_date = until
-    user.status = "paused"
+    user.status = UserStatus.PAUSED
     user.paused_until = until
     user.updated_at = now
     await session.flush()
@@ -72,7 +72,7 @@ async def resume_user(session: AsyncSession, user: User, now: datetime, settings
         if user.paused_until is not None:
             end = min(end, user.paused_until)
         pause.end_date = max(end, pause.start_date)
-    user.status = "active"
+    user.status = UserStatus.ACTIVE
     user.paused_until = None
     user.updated_at = now
     await session.flush()

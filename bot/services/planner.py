@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import RehabProfile, ScheduledMessage, User
-from bot.domain.enums import MessageStatus
+from bot.domain.enums import MessageStatus, UserStatus
 from bot.domain.kinds import MessageKind
 from bot.domain.timing import (
     in_quiet_hours,
@@ -58,12 +58,12 @@ def _upsert_statement(dialect: str) -> Any:
         set_={
             "due_at": stmt.excluded.due_at,
             "payload": stmt.excluded.payload,
-            "status": "pending",
+            "status": MessageStatus.PENDING,
             "attempts": 0,
         },
         # A day whose message already went out (or was settled) is never planned again.
         # (Two comparisons, not IN: an expanding IN cannot be sent with executemany.)
-        where=or_(status == "pending", status == "cancelled"),
+        where=or_(status == MessageStatus.PENDING, status == MessageStatus.CANCELLED),
     )
 
 
@@ -84,7 +84,7 @@ def _values(
         "kind": kind,
         "local_date": day,
         "due_at": due_at,
-        "status": "pending",
+        "status": MessageStatus.PENDING,
         "payload": dict(payload or {}),
         "attempts": 0,
         "created_at": now,
@@ -253,8 +253,11 @@ async def cancel_pending(
 
 _CANCEL_ALL = (
     update(ScheduledMessage)
-    .where(ScheduledMessage.user_id == bindparam("p_user_id"), ScheduledMessage.status == "pending")
-    .values(status="cancelled")
+    .where(
+        ScheduledMessage.user_id == bindparam("p_user_id"),
+        ScheduledMessage.status == MessageStatus.PENDING,
+    )
+    .values(status=MessageStatus.CANCELLED)
 )
 _CANCEL_KINDS = _CANCEL_ALL.where(ScheduledMessage.kind.in_(bindparam("p_kinds", expanding=True)))
 
@@ -268,7 +271,7 @@ async def schedule_user(
     session: AsyncSession, user: User, now: datetime, settings: Settings
 ) -> None:
     """(Re)plan everything time-driven for a user. Safe to call any number of times."""
-    if user.status != "active":
+    if user.status != UserStatus.ACTIVE:
         await cancel_user_schedule(session, user.id)
         return
     await cancel_pending(session, user.id, SETTINGS_DRIVEN)

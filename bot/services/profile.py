@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import Exercise, RehabProfile, ScheduledMessage, User
+from bot.domain.enums import MessageStatus, UserStatus
 from bot.domain.kinds import MessageKind
 from bot.domain.onboarding import MAX_EXERCISES, ExerciseDraft
 from bot.services.planner import schedule_user
@@ -38,7 +39,7 @@ class OnboardingResult:
 async def replan(session: AsyncSession, user: User, now: datetime, settings: Settings) -> None:
     """Only an active user has a schedule; paused and blocked users get theirs on return."""
     await session.flush()
-    if user.status == "active":
+    if user.status == UserStatus.ACTIVE:
         await schedule_user(session, user, now, settings)
 
 
@@ -49,7 +50,7 @@ async def next_checkin_due(session: AsyncSession, user_id: int) -> datetime | No
             .where(
                 ScheduledMessage.user_id == user_id,
                 ScheduledMessage.kind == MessageKind.CHECKIN,
-                ScheduledMessage.status == "pending",
+                ScheduledMessage.status == MessageStatus.PENDING,
             )
             .order_by(ScheduledMessage.due_at)
             .limit(1)
@@ -82,7 +83,7 @@ async def finish_onboarding(
         session.add(_exercise_row(user.id, position, draft, now))
     user.checkin_time = result.checkin_time
     user.timezone = result.timezone
-    user.status = "active"
+    user.status = UserStatus.ACTIVE
     user.onboarded_at = user.onboarded_at or now
     user.updated_at = now
     await replan(session, user, now, settings)

@@ -100,7 +100,7 @@ async def collect_stats(session: AsyncSession, now: datetime) -> DbStats:
         messages_by_kind_status={k: dict(sorted(v.items())) for k, v in sorted(by_kind.items())},
         sent_last_24h=int(await scalar(sent_24h)),
         failed_last_24h=int(await scalar(failed_24h)),
-        failed_total=by_status.get(MessageStatus.FAILED.value, 0),
+        failed_total=by_status.get(MessageStatus.FAILED, 0),
         due_waiting=int(await scalar(select(func.count()).where(*due))),
         oldest_due_at=await scalar(select(func.min(sm.due_at)).where(*due)),
         updates_last_24h=int(

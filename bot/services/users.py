@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import User
+from bot.domain.enums import UserStatus
 
 
 async def get_user(session: AsyncSession, telegram_id: int) -> User | None:
@@ -35,7 +36,7 @@ async def create_user(
         chat_id=chat_id,
         first_name=first_name[:64],
         language=(language or "")[:16] or None,
-        status="onboarding",
+        status=UserStatus.ONBOARDING,
         consent_at=now,
         nudge_cadence="normal",
         nudge_seed=random.randrange(1, 2**31 - 1),
