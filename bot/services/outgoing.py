@@ -9,6 +9,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ScheduledMessage, User
+from bot.domain.enums import MessageStatus
 from bot.services.container import Services
 from bot.services.outcome import ButtonRows
 
@@ -24,7 +25,7 @@ class Outgoing:
 class Skip:
     """Nothing to send: ``status`` is what the row becomes (missed, skipped, cancelled)."""
 
-    status: str
+    status: MessageStatus
     reason: str
 
 
