@@ -8,7 +8,6 @@ a pain score, the follow-up buttons) behaves the same.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -38,8 +37,6 @@ from bot.services.outcome import ButtonRows, Outcome, Reply
 from bot.services.planner import cancel_pending, upsert_message
 from bot.services.small_talk import step_small_talk
 from bot.services.users import get_user
-
-log = logging.getLogger(__name__)
 
 TEXT_MAX = 1000
 """How much of a flagged message is kept for the user's report."""
@@ -158,7 +155,7 @@ async def report_red_flag(
     state = state_of(user).raised_to(level_for_triage(result.level), now)
     _store(user, state, now)
     await plan_followup(session, user, state, now)
-    log.info("red flag recorded", extra={"flag": result.flag, "level": result.level})
+    # No log line: which flag a user reported is health data (the metrics count flags).
     return Triaged(result, state, Outcome.say(advice, seen_button()))
 
 
