@@ -370,3 +370,25 @@ async def test_an_area_typed_with_a_typo_or_another_word_for_it_is_understood(
     await third.press("let's start")
     await third.say("shoulder")  # no area of the bot's: the buttons, as before
     assert "Please pick one of the buttons" in (third.last.text or "")
+
+
+async def test_an_area_named_once_in_a_longer_answer_is_read_and_two_areas_are_asked_about(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await user.say("/start")
+    await user.press("let's start")
+    await user.say("it's my knee, runners knee they said")
+    texts = [m.text or "" for m in user.tg.messages(user.id)[-2:]]
+    assert any("Injury area: Knee" in t for t in texts), texts  # echoed as read
+    assert "When did you stop running?" in (user.last.text or "")
+    other = harness.user(1002, "Sam")
+    await other.say("/start")
+    await other.press("let's start")
+    await other.say("pain on the outside of my knee")  # the longer name wins: IT band
+    assert any("Injury area: IT band" in (m.text or "") for m in other.tg.messages(other.id))
+    third = harness.user(1003, "Kim")
+    await third.say("/start")
+    await third.press("let's start")
+    await third.say("my hip at first and now my knee too")  # two areas: not guessed
+    assert "Please pick one of the buttons" in (third.last.text or "")

@@ -364,7 +364,27 @@ def read_area(text: str | None) -> AreaChosen | AskOtherArea | None:
         return None
     close = process.extract(key, list(names), scorer=fuzz.ratio, limit=None)
     ids = {names[name] for name, score, _ in close if score >= AREA_TYPO_SCORE}
-    return AreaChosen(ids.pop()) if len(ids) == 1 else None
+    if len(ids) == 1:
+        return AreaChosen(ids.pop())
+    mentioned = area_mentioned(key, names)
+    return AreaChosen(mentioned) if mentioned is not None else None
+
+
+def area_mentioned(key: str, names: dict[str, str]) -> str | None:
+    """The one area a longer answer names ("it's my knee, runner's knee they said": knee), or
+    None when it names none or two ("my hip and now my knee"). A name inside a longer one
+    counts as the longer one: "the outside of my knee" is the IT band, not the knee."""
+    found: list[tuple[int, int, str]] = []
+    for name, area_id in names.items():
+        found.extend(
+            (m.start(), m.end(), area_id) for m in re.finditer(rf"\b{re.escape(name)}\b", key)
+        )
+    kept = {
+        area_id
+        for start, end, area_id in found
+        if not any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in found)
+    }
+    return kept.pop() if len(kept) == 1 else None
 
 
 def area_from_button(arg: str) -> AreaChosen | AskOtherArea | None:
