@@ -161,3 +161,16 @@ async def test_a_red_flag_typed_at_a_settings_step_is_answered_and_never_saved(
     assert "injury area set to left ankle" in (user.last.text or "")
     _, profile, _ = await _state(harness)
     assert profile.injury_area == "other" and profile.injury_other == "left ankle"
+
+
+async def test_session_days_typed_with_their_time_in_settings_save_both(
+    harness: BotHarness,
+) -> None:
+    user = await onboarded(harness)
+    await user.say("/settings")
+    await user.press("PT sessions")
+    await user.press("2")
+    await user.say("mondays and fridays at 8am")
+    assert "Mon, Fri" in (user.last.text or "") and "08:00" in (user.last.text or "")
+    _, profile, _ = await _state(harness)
+    assert (profile.pt_weekdays, profile.pt_time) == ([0, 4], time(8, 0))

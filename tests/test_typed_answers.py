@@ -392,3 +392,28 @@ async def test_an_area_named_once_in_a_longer_answer_is_read_and_two_areas_are_a
     await third.press("let's start")
     await third.say("my hip at first and now my knee too")  # two areas: not guessed
     assert "Please pick one of the buttons" in (third.last.text or "")
+
+
+async def test_session_days_typed_with_their_time_answer_both_questions(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await user.say("/start")
+    await user.press("let's start")
+    await user.say("knee")
+    await user.say("2 weeks ago")
+    await user.say("2")
+    await user.say("tuesdays and thursdays at 5pm")
+    said = [m.text or "" for m in user.tg.messages(user.id)[-2:]]
+    assert any("Tue, Thu at 17:00" in s for s in said), said  # echoed as read
+    assert "What time are your sessions" not in (user.last.text or "")  # time step skipped
+    assert "exercises" in (user.last.text or "").lower()
+    other = harness.user(1002, "Sam")
+    await other.say("/start")
+    await other.press("let's start")
+    await other.say("knee")
+    await other.say("2 weeks ago")
+    await other.say("2")
+    await other.say("tue and thu at the clinic")  # no time in it: the days, then the time
+    assert "What time are your sessions" in (other.last.text or "")
+    assert any("Tue, Thu" in (m.text or "") for m in other.tg.messages(other.id)[-2:])

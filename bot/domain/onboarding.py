@@ -244,6 +244,7 @@ class PtDayToggled:
 class PtDaysChosen:
     days: tuple[int, ...] | None  # None: keep the toggled ones (the "done" button)
     skip: bool = False
+    at: time | None = None  # typed with the days ("Tue and Thu at 5pm"): the time step is done
 
 
 @dataclass(frozen=True)
@@ -450,8 +451,21 @@ def pt_count_from_button(arg: str) -> PtCountChosen | None:
     return PtCountChosen(int(arg), or_more=arg == "4")
 
 
+_DAYS_THEN_TIME = re.compile(r"^(?P<days>.+?)\s*,?\s*(?:\b(?:at|around|from)\b|@)\s*(?P<time>.*)$")
+
+
 def read_pt_days(text: str | None) -> PtDaysChosen:
-    return PtDaysChosen(tuple(sorted(parse_weekdays(text))))
+    """Session days, and the time too when it is said with them ("tuesdays and thursdays at
+    5pm"). What follows "at" may be no time ("Tue at the clinic"): then the days are kept and
+    the time is asked next, as after days alone."""
+    match = _DAYS_THEN_TIME.match((text or "").strip())
+    if match is None:
+        return PtDaysChosen(tuple(sorted(parse_weekdays(text))))
+    days = tuple(sorted(parse_weekdays(match["days"])))
+    try:
+        return PtDaysChosen(days, at=parse_time_of_day(match["time"]))
+    except InputError:
+        return PtDaysChosen(days)
 
 
 def pt_days_from_button(arg: str) -> PtDayToggled | PtDaysChosen | None:
@@ -672,11 +686,13 @@ def apply(answers: Answers, step: Step, answer: Answer, today: date) -> Transiti
             return _advance(a, Step.PT_COUNT)
         case PtDayToggled(day=day):
             return Transition(replace(a, pt_days=tuple(sorted(set(a.pt_days) ^ {day}))), step)
-        case PtDaysChosen(days=days, skip=skip):
+        case PtDaysChosen(days=days, skip=skip, at=at):
             if skip:
                 a = replace(a, pt_days=(), pt_time=None)
             elif days is not None:
                 a = replace(a, pt_days=days)
+            if at is not None and a.pt_days:  # the time came with the days
+                return _advance(replace(a, pt_time=at), Step.PT_TIME)
             return _advance(a, Step.PT_DAYS)
         case PtTimeChosen(at=at):
             return _advance(replace(a, pt_time=at), Step.PT_TIME)

@@ -80,8 +80,10 @@ def chosen_text(answer: Answer, answers: Answers) -> str | None:
             return t("stop.chosen", date=human_date(stop))
         case PtCountChosen(count=count, or_more=or_more):
             return t("pt.count_chosen", count=f"{count}+" if or_more else count)
-        case PtDaysChosen(days=days, skip=skip):
+        case PtDaysChosen(days=days, skip=skip, at=at):
             chosen = () if skip else answers.pt_days if days is None else days
+            if at is not None and chosen:
+                return t("pt.time_chosen", days=describe_weekdays(chosen), time=hhmm(at))
             return t("pt.days_chosen", days=describe_weekdays(chosen))
         case PtTimeChosen(at=at) if at is not None:
             return t("pt.time_chosen", days=describe_weekdays(answers.pt_days), time=hhmm(at))

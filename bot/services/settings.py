@@ -298,7 +298,11 @@ async def answer_text(
             draft = replace(draft, pt_count=answers_of.read_pt_count(text).count)
             return _out(await _after_count(session, user, draft, now, settings))
         if step is S.PT_DAYS:
-            draft = replace(draft, pt_days=answers_of.read_pt_days(text).days or ())
+            typed_days = answers_of.read_pt_days(text)
+            draft = replace(draft, pt_days=typed_days.days or ())
+            if typed_days.at is not None and draft.pt_days:  # "Tue and Thu at 5pm": both
+                draft = replace(draft, pt_time=typed_days.at)
+                return _out(await _save_pt(session, user, draft, now, settings))
             return _out(_days_chosen(draft), await _goto(session, user, S.PT_TIME, draft, now))
         if step is S.PT_TIME:
             draft = replace(draft, pt_time=answers_of.read_time(text))
