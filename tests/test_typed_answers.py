@@ -53,6 +53,28 @@ async def test_typing_done_with_a_plan_moves_on(harness: BotHarness) -> None:
     assert "What time should I check in each day?" in (user.last.text or "")
 
 
+async def test_a_time_or_the_list_finished_in_other_words_is_never_added_as_an_exercise(
+    harness: BotHarness,
+) -> None:
+    user = harness.user()
+    await _to_exercises(user)
+    await user.say("Calf raises 3x15")
+    await user.say("7.30pm")  # ahead of the check-in time question
+    assert "That looks like a time" in (user.last.text or "")
+    assert "Added: 7.30pm" not in "\n".join(user.texts)
+    await user.say("that's all of them")
+    assert "What time should I check in each day?" in (user.last.text or "")
+    await user.say("8pm")
+    await user.say("London")
+    await user.press("All set")
+    assert await _plan(harness) == ["Calf raises"]
+    other = harness.user(1002, "Sam")
+    await _to_exercises(other)
+    await other.say("Heel drops 3x15")
+    await other.say("nope that's everything for now")
+    assert "What time should I check in each day?" in (other.last.text or "")
+
+
 async def test_typing_a_summary_button_works_like_tapping_it(harness: BotHarness) -> None:
     user = harness.user()
     await _to_exercises(user)

@@ -508,7 +508,7 @@ def read_consent(text: str | None) -> bool | None:
     return None
 
 
-TypedIntent = Literal["exercise", "question", "place", "chat"]
+TypedIntent = Literal["exercise", "question", "place", "time", "chat"]
 
 _QUESTION_START = re.compile(
     r"^(?:should|can|could|how|what|why|when|where|which|who|whom|is|are|am|do|does|did|"
@@ -531,6 +531,21 @@ def is_question(text: str | None) -> bool:
     return bool(cleaned) and (cleaned.endswith("?") or bool(_QUESTION_START.match(cleaned)))
 
 
+_CLOCK_TIME = re.compile(r"^(?:at\s+)?\d{1,2}(?:[:.h]\d{2})?\s*(?:[ap]\.?\s*m\.?)?$", re.IGNORECASE)
+
+
+def _looks_like_a_time(text: str) -> bool:
+    """ "7.30pm", "19:00", "at 7pm": a time of day, typed ahead of the check-in time step. A
+    bare number ("10") is a time only with a clock mark, never a dose or a count."""
+    if not _CLOCK_TIME.match(text) or not re.search(r"[:.h]|[ap]\.?\s*m", text, re.IGNORECASE):
+        return False
+    try:
+        parse_time_of_day(text.removeprefix("at ").removeprefix("At "))
+    except InputError:
+        return False
+    return True
+
+
 def typed_intent(text: str | None) -> TypedIntent:
     """What typed text means where the bot waits for an answer: a question to answer, a place
     (the user is ahead of the time-zone step), small talk, or the answer itself. A dose
@@ -540,6 +555,8 @@ def typed_intent(text: str | None) -> TypedIntent:
         return "exercise"
     if is_question(cleaned):
         return "question"
+    if _looks_like_a_time(cleaned):
+        return "time"
     if _HAS_DOSE.search(cleaned):
         return "exercise"
     if _CHAT.match(cleaned):
@@ -568,9 +585,13 @@ class PlanFull(Exception):
 
 
 _PLAN_DONE = re.compile(
-    r"^(?:(?:ok(?:ay)?|yes|yep|great)\W*\s+)?"
+    r"^(?:(?:ok(?:ay)?|yes|yep|great|no|nope|right|i think|so)\W*\s+)*"
     r"(?:confirm|confirmed|confirm (?:it|them|the plan|my plan)|done|i'?m done|all done|"
-    r"finished|that'?s (?:it|all|everything|my plan|the lot)|no more|nothing else|save(?: it)?)"
+    r"all set|all good|finished|i'?m finished|"
+    r"(?:that'?s|that is|those are|these are) (?:it|all|everything|my plan|the lot|them)|"
+    r"no more|nothing else|nothing more|save(?: it)?)"
+    r"(?:\W*\s*(?:of them|of my exercises|my exercises|the exercises|for now|now|thanks?|"
+    r"thank you|i have|i do|exercises))*"
     r"\W*$",
     re.IGNORECASE,
 )

@@ -241,8 +241,10 @@ async def answer_text(
             else faq.unknown_outcome()
         )
         return asked.then(_out(_again(step, answers, now, default_zone)))
-    if step is Step.EXERCISES and intent in ("place", "chat"):
-        key = "exercises.place_early" if intent == "place" else "exercises.chat"
+    if step is Step.EXERCISES and intent in ("place", "time", "chat"):
+        key = {"place": "exercises.place_early", "time": "exercises.time_early"}.get(
+            intent, "exercises.chat"
+        )
         return _out(views.ask(step, answers, now, default_zone, t(key)))
     aside = step_small_talk(text, buttons=step is not Step.AREA_OTHER)
     if aside is not None:

@@ -197,6 +197,7 @@ _ONBOARDING_FIELDS: Mapping[str, tuple[str, ...]] = {
     "exercises.back_to_step": (),
     "exercises.not_an_exercise": (),
     "exercises.place_early": (),
+    "exercises.time_early": (),
     "exercises.chat": (),
     "checkin_time.ask": (),
     "checkin_time.chosen": ("time",),
