@@ -160,3 +160,23 @@ async def test_onboard_by_numbers_then_wait_for_the_checkin(
         assert await session.handle("/quit") is False
     finally:
         await session.stop()
+
+    # A second session on the same database starts on the real clock, which is behind the
+    # first one's after its /wait: it goes on from where the first stopped, so today's
+    # check-in is not in its future.
+    later: list[str] = []
+    again = ChatSession(
+        chat_settings(make_settings(sqlite_url), sqlite_url),
+        out=later.append,
+        files_dir=tmp_path / "files2",
+        clock=ChatClock(),
+    )
+    await again.start()
+    try:
+        assert again.clock.now() >= clock.now() - timedelta(minutes=1)
+        assert any("resuming at the last session's time" in line for line in later)
+        await again.handle("/today")
+        today = "\n".join(later)
+        assert "Not logged yet" not in today and "4/10" in today, today
+    finally:
+        await again.stop()

@@ -26,7 +26,7 @@ from telegram import Update
 
 from bot.chat.terminal import ChatMessage, Output, TerminalTelegram
 from bot.config import Settings
-from bot.services.activity import next_update_id
+from bot.services.activity import latest_activity, next_update_id
 
 USER_ID = 424242
 STEP = timedelta(minutes=5)  # /wait ticks this often: well inside the dispatcher's late grace
@@ -85,9 +85,18 @@ class ChatSession:
         await start_services(self.app)
         # Update and message ids go on from the last session's: the bot drops an update id it
         # has already handled, exactly as it must for Telegram's redeliveries.
-        first = await next_update_id(self.app.bot_data["services"].engine)
+        engine = self.app.bot_data["services"].engine
+        first = await next_update_id(engine)
         self._updates = itertools.count(first)
         self._inbound = itertools.count(first)
+        # The clock goes on from where the last session left it (after its /wait jumps), so
+        # what that session logged is not in this one's future.
+        latest = await latest_activity(engine)
+        if latest is not None and latest > self.clock.now():
+            self.clock.advance(latest - self.clock.now() + timedelta(minutes=1))
+            self.out(
+                f"   (resuming at the last session's time: {self.clock.now():%a %d %b %H:%M} UTC)"
+            )
 
     async def stop(self) -> None:
         await self.app.shutdown()

@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from bot.db.models import ButtonPress, ProcessedUpdate
+from bot.db.models import ButtonPress, ProcessedUpdate, ScheduledMessage
 from bot.db.upsert import dialect_name, insert_for
 
 KEEP = timedelta(days=2)  # Telegram gives up redelivering long before this
@@ -59,6 +59,17 @@ async def next_update_id(engine: AsyncEngine) -> int:
     async with engine.connect() as conn:
         highest = (await conn.execute(select(func.max(ProcessedUpdate.update_id)))).scalar()
     return (highest or 0) + 1
+
+
+async def latest_activity(engine: AsyncEngine) -> datetime | None:
+    """The latest moment the data knows of: the last update handled or message sent. The
+    terminal chat's clock jumps ahead with /wait; a new session resumes from here, so the
+    check-ins of the last one are not in its future."""
+    async with engine.connect() as conn:
+        handled = (await conn.execute(select(func.max(ProcessedUpdate.processed_at)))).scalar()
+        sent = (await conn.execute(select(func.max(ScheduledMessage.sent_at)))).scalar()
+    known = [t for t in (handled, sent) if t is not None]
+    return max(known) if known else None
 
 
 async def forget_old_updates(engine: AsyncEngine, now: datetime) -> int:
