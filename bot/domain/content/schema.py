@@ -124,6 +124,7 @@ CHECKIN_FLOW_TEXTS: tuple[str, ...] = (
     "note_too_long",
     "question_closed",
     "thanks_for_telling",
+    "recorded",
 )
 # The figures of the weekly summary ([weekly] in checkin.toml).
 WEEKLY_FIGURES: tuple[str, ...] = (

@@ -73,6 +73,7 @@ _CHECKIN_FIELDS: Mapping[str, tuple[str, ...]] = {
     "pt_session_reminder": ("first_name", "when"),
     "pt_session_reminder_hold": ("first_name", "when"),
     "flow.pain_head": ("pain",),
+    "flow.recorded": ("status",),
     "flow.note_too_long": ("length", "max"),
     "weekly.adherence": ("percent",),
     "weekly.adherence_partial": ("percent",),
