@@ -22,6 +22,7 @@ from bot.domain.callbacks import ButtonFamily, encode, parts_of
 from bot.domain.content import load_checkin_text, load_safety_text
 from bot.domain.enums import MessageStatus, MorningResponse
 from bot.domain.kinds import MessageKind
+from bot.domain.onboarding import is_question
 from bot.domain.parsing import (
     InputError,
     parse_duration,
@@ -44,7 +45,7 @@ from bot.services.outgoing_checkin import (
 )
 from bot.services.planner import cancel_pending, sent_since, upsert_message
 from bot.services.return_to_run import offer_if_cleared
-from bot.services.small_talk import step_small_talk
+from bot.services.small_talk import reads_as_note, step_small_talk
 
 FLOW = "checkin"
 NOTE_MAX = 1000
@@ -439,11 +440,13 @@ async def _log_pain(
     *,
     edit: bool,
     prompt: int | None = None,
+    noted: bool = False,
 ) -> Outcome:
     """Save today's pain score (tapped or typed) and answer from the pain model. A tapped
     score (``edit``) turns the question into the answer; a typed one is answered in new
     messages, and the question above it (``prompt``, when known) is tidied last (see
-    ``_answered_prompt``), so a failed edit delays nothing and loses nothing."""
+    ``_answered_prompt``), so a failed edit delays nothing and loses nothing. ``noted``: the
+    day's note was typed under the pain question already, so it is not asked for again."""
     user = ctx.user
     checkin = await checkins.get_checkin(session, user.id, day)
     if checkin is None or checkin.status not in ("done", "partial"):
@@ -467,7 +470,8 @@ async def _log_pain(
         # message with its own buttons, so it is never edited away.
         replies.append(Reply(head, edit=edit) if edit else Reply(head))
         replies.append(escalated)
-        replies.append(Reply(ask_note, skip))
+        if not noted:
+            replies.append(Reply(ask_note, skip))
     else:
         low = pain_model.band(pain) is pain_model.PainBand.LOW
         settled = await safety.pain_settled(session, user, now) if low else None
@@ -489,11 +493,17 @@ async def _log_pain(
             parts.append(settled.text)
         # The answer and the note question are one message (one Telegram call fewer at the
         # evening peak); "Skip" later removes only the button, so the answer stays readable.
-        replies.append(Reply("\n\n".join([head, *parts, ask_note]), skip, edit=edit))
+        if noted:
+            replies.append(Reply("\n\n".join([head, *parts]), edit=edit))
+        else:
+            replies.append(Reply("\n\n".join([head, *parts, ask_note]), skip, edit=edit))
     if prompt is not None:
         replies.append(_answered_prompt(prompt, checkin, pain, cheered=cheered))
     await nudge_triggers.on_checkin(session, user, checkin, now)
-    await set_dialog(session, user.id, FLOW, "note", {"day": day.isoformat()}, now)
+    if noted:
+        await clear_dialog(session, user.id)
+    else:
+        await set_dialog(session, user.id, FLOW, "note", {"day": day.isoformat()}, now)
     return Outcome(tuple(replies))
 
 
@@ -691,7 +701,9 @@ async def _typed_pain(
     if aside is not None:  # "thanks", "ok": a word back, and the pain question again
         ask = Reply(load_checkin_text().render("ask_pain", _rng()), pain_keyboard(day))
         return Outcome((*aside, ask), changed=False)
-    if score is None:
+    if score is None and text is not None and day == ctx.today and not is_question(text):
+        return await _not_a_score(session, ctx, data, day, text, now)
+    if score is None:  # a question (the FAQ answers it), or a day that is over
         await clear_dialog(session, ctx.user.id)  # the pain buttons still work
         return Outcome.nothing()
     if day != ctx.today:
@@ -706,7 +718,48 @@ async def _typed_pain(
         now,
         edit=False,
         prompt=prompt if isinstance(prompt, int) else None,
+        noted=bool(data.get("noted")),
     )
+
+
+async def _not_a_score(
+    session: AsyncSession,
+    ctx: UserContext,
+    data: Mapping[str, object],
+    day: date,
+    text: str,
+    now: datetime,
+) -> Outcome:
+    """Free text under the pain question that is no score, no question and no small talk. A
+    note of the day ("did them at the gym, calves tight afterwards", see ``reads_as_note``)
+    is kept as the day's note, as the note question after the score would have kept it (so
+    that question is not asked again); anything shorter is not. Either way the answer says a
+    score from 0 to 10 is needed first, and the question stays open with its buttons."""
+    words = load_checkin_text()
+    ask = pain_keyboard(day)
+    note = text.strip()
+    if not reads_as_note(note):
+        return Outcome((Reply(words.render("flow.pain_first"), ask),), changed=False)
+    if len(note) > NOTE_MAX:
+        return Outcome.say(words.render("flow.note_too_long", length=len(note), max=NOTE_MAX))
+    checkin = await checkins.get_checkin(session, ctx.user.id, day)
+    if checkin is None or checkin.status not in ("done", "partial"):
+        await clear_dialog(session, ctx.user.id)
+        return Outcome.nothing()
+    offer = await _keep_note(session, ctx, checkin, note, now)
+    await set_dialog(session, ctx.user.id, FLOW, "pain", {**data, "noted": True}, now)
+    kept = Reply(words.render("flow.note_kept_pain_first"), ask)
+    return Outcome((offer, kept) if offer is not None else (kept,))
+
+
+async def _keep_note(
+    session: AsyncSession, ctx: UserContext, checkin: CheckIn, note: str, now: datetime
+) -> Reply | None:
+    """Save ``note`` as the day's note; a note that says a clinician cleared the user to run
+    brings the return-to-running offer (returned, None otherwise)."""
+    checkin.note = note
+    checkin.updated_at = now
+    return await offer_if_cleared(session, ctx.user, note)
 
 
 async def _note(
@@ -736,10 +789,8 @@ async def _note(
     await clear_dialog(session, ctx.user.id)
     if checkin is None or ctx.today != day:
         return Outcome.say(load_checkin_text().render("closed"))
-    checkin.note = note
-    checkin.updated_at = now
+    offer = await _keep_note(session, ctx, checkin, note, now)
     saved = Reply(load_checkin_text().render("note_saved", _rng()))
-    offer = await offer_if_cleared(session, ctx.user, note)
     return Outcome((saved, offer) if offer is not None else (saved,))
 
 

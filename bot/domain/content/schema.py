@@ -125,6 +125,8 @@ CHECKIN_FLOW_TEXTS: tuple[str, ...] = (
     "question_closed",
     "thanks_for_telling",
     "recorded",
+    "pain_first",
+    "note_kept_pain_first",
 )
 # The figures of the weekly summary ([weekly] in checkin.toml).
 WEEKLY_FIGURES: tuple[str, ...] = (
