@@ -20,7 +20,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, MessageLimit
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.domain import callbacks
@@ -240,6 +240,30 @@ async def edit_buttons(
             raise
 
 
+async def edit_earlier(update: Update, context: Context, item: Reply) -> None:
+    """Edit an earlier message of the chat (``item.earlier``), e.g. the pain question a typed
+    score answered. Cosmetic: whatever Telegram says (gone, too old, unreachable), the chat
+    goes on, and what the use case saved is already committed."""
+    chat = update.effective_chat
+    if chat is None or item.earlier is None:
+        return
+    await ensure_claimed(context)
+    markup = markup_for(item.buttons)
+    try:
+        if item.buttons_only:
+            await context.bot.edit_message_reply_markup(chat.id, item.earlier, reply_markup=markup)
+        else:
+            await context.bot.edit_message_text(
+                item.text, chat.id, item.earlier, reply_markup=markup
+            )
+    except TelegramError as exc:
+        log.info("earlier message left as it was", extra={"error": type(exc).__name__})
+        return
+    data = context.chat_data
+    if markup is None and data is not None and data.get(_OPEN_KEYBOARD) == item.earlier:
+        data.pop(_OPEN_KEYBOARD, None)  # its keyboard is closed now
+
+
 async def answer_query(update: Update, text: str | None = None, *, alert: bool = False) -> None:
     """Every button press must be answered once, or the user's client shows a spinner."""
     query = update.callback_query
@@ -286,7 +310,9 @@ async def render(update: Update, context: Context, outcome: Outcome) -> None:
     await ensure_claimed(context)
     for item in outcome.replies:
         markup = markup_for(item.buttons)
-        if item.document is not None:
+        if item.earlier is not None:
+            await edit_earlier(update, context, item)
+        elif item.document is not None:
             await _send_document(update, context, item)
         elif item.request_location is not None or item.remove_keyboard:
             await _send_with_reply_keyboard(update, context, item)

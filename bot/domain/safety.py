@@ -23,13 +23,14 @@ clinician has seen them (or, for ``WATCH`` from pain alone, when the pain settle
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from bot.domain.kinds import MessageKind
 from bot.domain.textnorm import fold, tokenize
+from bot.domain.timing import local_date, local_instant
 
 
 class SafetyLevel(StrEnum):
@@ -51,6 +52,11 @@ TRIAGE_LEVELS = {
     "urgent": SafetyLevel.URGENT,
     "emergency": SafetyLevel.EMERGENCY,
 }
+
+# The triage levels whose red flag puts the user on hold (no exercise check-in goes out).
+HOLD_TRIAGE_LEVELS = frozenset(
+    name for name, level in TRIAGE_LEVELS.items() if level.rank >= SafetyLevel.URGENT.rank
+)
 
 # What may still go out at each level, decided here per kind, once. The safety follow-up
 # always may. A PT appointment reminder is neutral (it neither cheers nor pushes) and helps
@@ -139,6 +145,39 @@ class SafetyState:
         if not self.on_hold or self.since is None or self.followups_sent >= FOLLOWUP_MAX:
             return None
         return self.since + FOLLOWUP_FIRST_AFTER + FOLLOWUP_REPEAT_EVERY * self.followups_sent
+
+
+def hold_days(
+    episodes: Iterable[tuple[datetime, datetime | None]],
+    zone: str,
+    checkin_time: time | None,
+    start: date,
+    end: date,
+) -> set[date]:
+    """The local days between ``start`` and ``end`` on which a safety hold kept the exercise
+    check-in from going out. ``episodes`` are (raised, released) instants of urgent and
+    emergency red flags (released None: still open, so it runs to ``end``).
+
+    The day of the flag is a hold day whatever the hour (the user was told to stop and see a
+    clinician), and so is every day after it up to the release. The day of the release is
+    one only when the release came at or after that day's check-in time: released earlier,
+    that day's check-in went out as usual, and leaving it unanswered is an ordinary miss.
+    A watch (pain watch, a "contact" sign) is never a hold: its check-ins go on.
+    """
+    held: set[date] = set()
+    for raised, released in episodes:
+        first = local_date(raised, zone)
+        if released is None:
+            last = end
+        else:
+            last = local_date(released, zone)
+            if checkin_time is not None and released < local_instant(last, checkin_time, zone):
+                last -= timedelta(days=1)  # a hold raised and released that morning: none
+        day = max(first, start)
+        while day <= min(last, end):
+            held.add(day)
+            day += timedelta(days=1)
+    return held
 
 
 def level_for_triage(triage_level: str | None) -> SafetyLevel:

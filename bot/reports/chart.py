@@ -39,6 +39,7 @@ VERMILLION = "#D55E00"
 PURPLE = "#CC79A7"
 GREY = "#999999"
 PAUSE_FILL = "#E8E8E8"
+HOLD_FILL = "#F2DDE8"  # a pale tint of PURPLE, hatched the other way from a pause
 
 STATUS_STYLE: dict[str, tuple[str, float, str]] = {
     # status: (colour, bar height, legend label's key in replies.toml [chart])
@@ -48,6 +49,13 @@ STATUS_STYLE: dict[str, tuple[str, float, str]] = {
     "skipped": (VERMILLION, 1.0, "skipped"),
     "missed": (VERMILLION, 1.0, "skipped"),
     "rest": (GREY, 0.35, "rest"),
+}
+
+SHADED_STYLE: dict[str, tuple[str, str, str]] = {
+    # status: (fill colour, hatch, legend label's key in replies.toml [chart]). The user was
+    # not exercising on these days: no bar, a shaded block, and the pain line breaks there.
+    "paused": (PAUSE_FILL, "//", "paused"),
+    "hold": (HOLD_FILL, "\\\\", "hold"),
 }
 
 MORNING_STYLE: dict[str, tuple[str, str, float, str]] = {
@@ -116,7 +124,7 @@ def render_progress_chart(
 
     Top panel: exercise pain (0-10) with a 7-day average, and the next-morning answer
     drawn as a marker relative to that day's pain (below = better, ring = same,
-    above = worse). Bottom strip: what happened each day. Paused days are shaded and
+    above = worse). Bottom strip: what happened each day. Paused and hold days are shaded and
     PT sessions are dashed vertical lines across both panels. ``size_in`` and ``dpi``
     let the PDF ask for a wider, flatter print version; the default suits a phone.
     """
@@ -145,25 +153,33 @@ def render_progress_chart(
     def x_of(day: date) -> int:
         return (day - start).days
 
-    # Paused days: shaded across both panels.
-    paused = sorted(x_of(d) for d, r in visible.items() if r.status == "paused")
-    for first, last in _runs(paused):
-        for axis in (ax, strip):
-            axis.axvspan(
-                first - 0.5,
-                last + 0.5,
-                facecolor=PAUSE_FILL,
-                edgecolor="#BBBBBB",
-                hatch="//",
-                linewidth=0,
-                zorder=0,
+    # Paused days and days on a safety hold: shaded across both panels, each its own way.
+    paused: list[int] = []
+    for status, (fill, hatch, label_key) in SHADED_STYLE.items():
+        shaded = sorted(x_of(d) for d, r in visible.items() if r.status == status)
+        for first, last in _runs(shaded):
+            for axis in (ax, strip):
+                axis.axvspan(
+                    first - 0.5,
+                    last + 0.5,
+                    facecolor=fill,
+                    edgecolor="#BBBBBB",
+                    hatch=hatch,
+                    linewidth=0,
+                    zorder=0,
+                )
+        if shaded:
+            handles.append(
+                Patch(
+                    facecolor=fill,
+                    edgecolor="#BBBBBB",
+                    hatch=hatch,
+                    label=say(f"chart.{label_key}"),
+                )
             )
-    if paused:
-        handles.append(
-            Patch(facecolor=PAUSE_FILL, edgecolor="#BBBBBB", hatch="//", label=say("chart.paused"))
-        )
+        paused.extend(shaded)
 
-    # Pain during exercise and its 7-day average; both lines break across a pause.
+    # Pain during exercise and its 7-day average; both lines break across a pause or a hold.
     pain_points = sorted((x_of(d), r.pain) for d, r in visible.items() if r.pain is not None)
     if pain_points:
         paused_set = set(paused)

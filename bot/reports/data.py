@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Literal, TypeAlias
 
 DayStatus: TypeAlias = Literal[
-    "done", "partial", "run", "skipped", "missed", "paused", "rest", "none"
+    "done", "partial", "run", "skipped", "missed", "hold", "paused", "rest", "none"
 ]
 """What happened on one calendar day (user's local date).
 
@@ -21,6 +21,9 @@ DayStatus: TypeAlias = Literal[
   exercises: the day followed the plan.
 - ``skipped``: the user checked in and said they skipped (ideally with a reason).
 - ``missed``: a planned day passed with no check-in at all.
+- ``hold``: a safety hold (an urgent or emergency red flag, until a clinician cleared the
+  user) kept the exercise check-in from going out; the user was told to stop, so the day is
+  not planned, exactly like a paused one (``bot.services.history.hold_days`` decides which).
 - ``paused``: the user paused the programme (illness, holiday, PT's advice).
 - ``rest``: a planned rest day: a weekday the user marked as rest, or in the return-to-running
   phase a day between two runs (the ladder's rest days) with nothing else planned.
@@ -30,7 +33,7 @@ DayStatus: TypeAlias = Literal[
 MorningAnswer: TypeAlias = Literal["better", "same", "worse"]
 
 DONE_STATUSES: frozenset[str] = frozenset({"done", "partial", "run"})
-NOT_PLANNED_STATUSES: frozenset[str] = frozenset({"paused", "rest"})
+NOT_PLANNED_STATUSES: frozenset[str] = frozenset({"hold", "paused", "rest"})
 CHECK_IN_STATUSES: frozenset[str] = frozenset({"done", "partial", "run", "skipped"})
 
 

@@ -28,7 +28,7 @@ from fpdf.enums import XPos, YPos
 
 from bot.domain.wording import counted, day_month, day_month_time, day_month_year, say
 from bot.reports.chart import has_enough_data, render_progress_chart
-from bot.reports.data import DayRecord, ReportInput
+from bot.reports.data import NOT_PLANNED_STATUSES, DayRecord, ReportInput
 from bot.reports.stats import (
     PAIN_TREND_MIN_SCORES,
     adherence,
@@ -341,7 +341,8 @@ class _Report:
         planned = sum(
             1
             for r in self.days
-            if r.status not in ("paused", "rest") and not (r.day == self.end and r.status == "none")
+            if r.status not in NOT_PLANNED_STATUSES
+            and not (r.day == self.end and r.status == "none")
         )
         mornings = morning_counts(self.days)
         trend_text, range_text = self._pain_summary()
@@ -368,7 +369,10 @@ class _Report:
                     str(statuses.count(s)) for s in ("done", "partial", "skipped", "missed")
                 ),
             ),
-            (say("pdf.paused_rest"), f"{statuses.count('paused')} / {statuses.count('rest')}"),
+            (
+                say("pdf.paused_rest"),
+                " / ".join(str(statuses.count(s)) for s in ("paused", "rest", "hold")),
+            ),
             (
                 say("pdf.streak"),
                 counted(

@@ -5,8 +5,9 @@ report, so they live in one place and follow one set of rules:
 
 - A day counts as *done* when its status is ``done``, ``partial`` or ``run`` (a logged run
   in the return-to-running phase): the streak counts days that followed the plan.
-- ``paused`` and ``rest`` days are not planned: they never break a streak and never
-  lower adherence (pausing on a therapist's advice must not feel like failing).
+- ``paused``, ``rest`` and ``hold`` (a safety hold: no check-in went out) days are not
+  planned: they never break a streak and never lower adherence (pausing on a therapist's
+  advice, or stopping because the bot said to see a clinician, must not feel like failing).
 - Only days present in the input exist; the caller decides where the history starts.
 - ``none`` (nothing recorded) on the last day of a window is "not yet", not a miss.
 """
@@ -53,7 +54,7 @@ def streak(days: Iterable[DayRecord], today: date) -> int:
     """Consecutive planned days done, counting back from today.
 
     Today only counts once it is done; an unanswered today (``none`` or absent) does
-    not break the streak, we simply start from yesterday. Paused and rest days are
+    not break the streak, we simply start from yesterday. Paused, rest and hold days are
     stepped over without adding to the streak or breaking it.
     """
     index = by_day(days)
@@ -96,7 +97,7 @@ def _window(days: Iterable[DayRecord], end: date, window: int) -> list[DayRecord
 
 
 def _planned(records: Sequence[DayRecord], end: date) -> list[DayRecord]:
-    """Planned days: not paused, not rest, and not an unanswered ``end`` day."""
+    """Planned days: not paused, rest or on hold, and not an unanswered ``end`` day."""
     return [
         record
         for record in records
@@ -157,8 +158,13 @@ def adherence_text(days: Iterable[DayRecord], end: date) -> str:
     # Days of history so far; an unanswered today is "not yet", as in ``adherence``.
     known = sum(1 for r in _window(records, end, 28) if not (r.day == end and r.status == "none"))
     week = percent(adherence(records, end, 7))
-    partial = any(r.status == "partial" for r in _window(records, end, 28))
-    note = " " + say("stats.partial_note") if partial else ""
+    month_days = _window(records, end, 28)
+    notes = [
+        say(key)
+        for key, status in (("stats.partial_note", "partial"), ("stats.hold_note", "hold"))
+        if any(r.status == status for r in month_days)
+    ]
+    note = "".join(" " + n for n in notes)
     month = percent(adherence(records, end, 28))
     first = counted(known, "day")
     if known < 7:

@@ -22,6 +22,7 @@ from bot.domain.callbacks import ButtonFamily, encode, parts_of
 from bot.domain.content import load_checkin_text, load_safety_text
 from bot.domain.enums import MessageStatus, MorningResponse
 from bot.domain.kinds import MessageKind
+from bot.domain.onboarding import is_question
 from bot.domain.parsing import (
     InputError,
     parse_duration,
@@ -44,7 +45,7 @@ from bot.services.outgoing_checkin import (
 )
 from bot.services.planner import cancel_pending, sent_since, upsert_message
 from bot.services.return_to_run import offer_if_cleared
-from bot.services.small_talk import step_small_talk
+from bot.services.small_talk import reads_as_note, step_small_talk
 
 FLOW = "checkin"
 NOTE_MAX = 1000
@@ -81,14 +82,25 @@ def _ask_pain(lead: str, day: date) -> Outcome:
     )
 
 
-async def _set_pain_step(session: AsyncSession, ctx: UserContext, day: date, now: datetime) -> None:
-    """While the pain buttons are shown, a typed score is read as a tap."""
-    await set_dialog(session, ctx.user.id, FLOW, "pain", {"day": day.isoformat()}, now)
+async def _set_pain_step(
+    session: AsyncSession, ctx: UserContext, day: date, now: datetime, prompt: int | None
+) -> None:
+    """While the pain buttons are shown, a typed score is read as a tap. ``prompt``: the
+    message the question was edited into (the tapped check-in), so that a typed score can
+    tidy it up; None when it went out as a new message (after a typed "did them all")."""
+    data: dict[str, object] = {"day": day.isoformat()}
+    if prompt is not None:
+        data["prompt"] = prompt
+    await set_dialog(session, ctx.user.id, FLOW, "pain", data, now)
 
 
 # --- button presses --------------------------------------------------------------------------
 
-Action = Callable[[AsyncSession, UserContext, date, str | None, datetime], Awaitable[Outcome]]
+Action = Callable[
+    [AsyncSession, UserContext, date, str | None, datetime, int | None], Awaitable[Outcome]
+]
+"""A button's use case: (session, who, the button's day, its argument, now, the id of the
+message it was on, None when a typed answer stands for the tap)."""
 
 
 async def press(
@@ -120,7 +132,7 @@ async def press(
     once = message_id if handle is not _unknown and action not in REPEATABLE else None
     if once is not None and not await first_press(session, ctx.user.id, once, data, now):
         return Outcome.nothing()  # pressed already: the first press answered
-    outcome = await handle(session, ctx, day, arg, now)
+    outcome = await handle(session, ctx, day, arg, now, message_id)
     if once is not None and not outcome.changed:
         # Refused (Done with nothing ticked yet): the same button may be pressed again.
         await forget_press(session, ctx.user.id, once, data)
@@ -132,18 +144,29 @@ _ALLOWED_ON_HOLD = frozenset({"nonote", "keep"})
 
 
 async def _unknown(
-    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+    session: AsyncSession,
+    ctx: UserContext,
+    day: date,
+    arg: str | None,
+    now: datetime,
+    message_id: int | None = None,
 ) -> Outcome:
     return Outcome.nothing(say("common.expired"))
 
 
 async def _record_done(
-    session: AsyncSession, ctx: UserContext, day: date, now: datetime, status: str, names: list[str]
+    session: AsyncSession,
+    ctx: UserContext,
+    day: date,
+    now: datetime,
+    status: str,
+    names: list[str],
+    prompt: int | None,
 ) -> Outcome:
     # The day's follow-up and snoozed reminder are not cancelled here: each skips an answered
     # day when it comes due (outgoing_checkin.FollowupKind), so the press saves a statement.
     await checkins.record(session, ctx.user, day, now, status=status, exercises_done=names)
-    await _set_pain_step(session, ctx, day, now)
+    await _set_pain_step(session, ctx, day, now, prompt)
     key = "done_all" if status == "done" else "did_some"
     if ctx.safety.allows_cheering:
         lead = load_checkin_text().render(
@@ -155,10 +178,15 @@ async def _record_done(
 
 
 async def _done(
-    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+    session: AsyncSession,
+    ctx: UserContext,
+    day: date,
+    arg: str | None,
+    now: datetime,
+    message_id: int | None = None,
 ) -> Outcome:
     plan = plan_of(ctx)
-    return await _record_done(session, ctx, day, now, "done", [e.name for e in plan])
+    return await _record_done(session, ctx, day, now, "done", [e.name for e in plan], message_id)
 
 
 def _toggle_rows(plan: list, selected: set[int], day: date) -> ButtonRows:  # type: ignore[type-arg]
@@ -177,11 +205,16 @@ def _toggle_rows(plan: list, selected: set[int], day: date) -> ButtonRows:  # ty
 
 
 async def _some(
-    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+    session: AsyncSession,
+    ctx: UserContext,
+    day: date,
+    arg: str | None,
+    now: datetime,
+    message_id: int | None = None,
 ) -> Outcome:
     plan = plan_of(ctx)
     if not plan:
-        return await _done(session, ctx, day, None, now)
+        return await _done(session, ctx, day, None, now, message_id)
     await set_dialog(
         session, ctx.user.id, FLOW, "which", {"day": day.isoformat(), "selected": []}, now
     )
@@ -191,7 +224,12 @@ async def _some(
 
 
 async def _toggle(
-    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+    session: AsyncSession,
+    ctx: UserContext,
+    day: date,
+    arg: str | None,
+    now: datetime,
+    message_id: int | None = None,
 ) -> Outcome:
     dialog = await get_dialog(session, ctx.user.id)
     plan = plan_of(ctx)
@@ -221,7 +259,12 @@ async def _toggle(
 
 
 async def _confirm_some(
-    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+    session: AsyncSession,
+    ctx: UserContext,
+    day: date,
+    arg: str | None,
+    now: datetime,
+    message_id: int | None = None,
 ) -> Outcome:
     dialog = await get_dialog(session, ctx.user.id)
     if dialog is None or dialog.flow != FLOW or dialog.step != "which":
@@ -232,11 +275,16 @@ async def _confirm_some(
     if not names:
         return Outcome.nothing(load_checkin_text().render("flow.tap_one"), alert=True)
     status = "done" if len(names) == len(plan) else "partial"
-    return await _record_done(session, ctx, day, now, status, names)
+    return await _record_done(session, ctx, day, now, status, names, message_id)
 
 
 async def _not_today(
-    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+    session: AsyncSession,
+    ctx: UserContext,
+    day: date,
+    arg: str | None,
+    now: datetime,
+    message_id: int | None = None,
 ) -> Outcome:
     text = load_checkin_text()
     d = day_code(day)
@@ -250,7 +298,12 @@ async def _not_today(
 
 
 async def _reason(
-    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+    session: AsyncSession,
+    ctx: UserContext,
+    day: date,
+    arg: str | None,
+    now: datetime,
+    message_id: int | None = None,
 ) -> Outcome:
     text = load_checkin_text()
     if arg not in {r.id for r in text.not_today}:
@@ -267,7 +320,12 @@ async def _reason(
 
 
 async def _later(
-    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+    session: AsyncSession,
+    ctx: UserContext,
+    day: date,
+    arg: str | None,
+    now: datetime,
+    message_id: int | None = None,
 ) -> Outcome:
     d = day_code(day)
     line = [
@@ -280,7 +338,12 @@ async def _later(
 
 
 async def _snooze(
-    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+    session: AsyncSession,
+    ctx: UserContext,
+    day: date,
+    arg: str | None,
+    now: datetime,
+    message_id: int | None = None,
 ) -> Outcome:
     if arg is None or not arg.isdigit() or int(arg) not in SNOOZE_MINUTES:
         return Outcome.nothing(say("common.expired"))
@@ -322,7 +385,12 @@ async def _snooze_for(
 
 
 async def _pain_press(
-    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+    session: AsyncSession,
+    ctx: UserContext,
+    day: date,
+    arg: str | None,
+    now: datetime,
+    message_id: int | None = None,
 ) -> Outcome:
     if arg is None or not arg.isdigit() or not 0 <= int(arg) <= 10:
         return Outcome.nothing(say("common.expired"))
@@ -364,13 +432,26 @@ async def _escalate(
 
 
 async def _log_pain(
-    session: AsyncSession, ctx: UserContext, day: date, pain: int, now: datetime, *, edit: bool
+    session: AsyncSession,
+    ctx: UserContext,
+    day: date,
+    pain: int,
+    now: datetime,
+    *,
+    edit: bool,
+    prompt: int | None = None,
+    noted: bool = False,
 ) -> Outcome:
-    """Save today's pain score (tapped or typed) and answer from the pain model."""
+    """Save today's pain score (tapped or typed) and answer from the pain model. A tapped
+    score (``edit``) turns the question into the answer; a typed one is answered in new
+    messages, and the question above it (``prompt``, when known) is tidied last (see
+    ``_answered_prompt``), so a failed edit delays nothing and loses nothing. ``noted``: the
+    day's note was typed under the pain question already, so it is not asked for again."""
     user = ctx.user
     checkin = await checkins.get_checkin(session, user.id, day)
     if checkin is None or checkin.status not in ("done", "partial"):
         return Outcome.nothing(load_checkin_text().render("flow.log_first"))
+    cheered = ctx.safety.allows_cheering  # as when the question (and its praise) was shown
     checkin.pain = pain
     checkin.updated_at = now
     text = load_checkin_text()
@@ -389,7 +470,8 @@ async def _log_pain(
         # message with its own buttons, so it is never edited away.
         replies.append(Reply(head, edit=edit) if edit else Reply(head))
         replies.append(escalated)
-        replies.append(Reply(ask_note, skip))
+        if not noted:
+            replies.append(Reply(ask_note, skip))
     else:
         low = pain_model.band(pain) is pain_model.PainBand.LOW
         settled = await safety.pain_settled(session, user, now) if low else None
@@ -411,14 +493,42 @@ async def _log_pain(
             parts.append(settled.text)
         # The answer and the note question are one message (one Telegram call fewer at the
         # evening peak); "Skip" later removes only the button, so the answer stays readable.
-        replies.append(Reply("\n\n".join([head, *parts, ask_note]), skip, edit=edit))
+        if noted:
+            replies.append(Reply("\n\n".join([head, *parts]), edit=edit))
+        else:
+            replies.append(Reply("\n\n".join([head, *parts, ask_note]), skip, edit=edit))
+    if prompt is not None:
+        replies.append(_answered_prompt(prompt, checkin, pain, cheered=cheered))
     await nudge_triggers.on_checkin(session, user, checkin, now)
-    await set_dialog(session, user.id, FLOW, "note", {"day": day.isoformat()}, now)
+    if noted:
+        await clear_dialog(session, user.id)
+    else:
+        await set_dialog(session, user.id, FLOW, "note", {"day": day.isoformat()}, now)
     return Outcome(tuple(replies))
 
 
+def _answered_prompt(prompt: int, checkin: CheckIn, pain: int, *, cheered: bool) -> Reply:
+    """The pain question (with the praise it was asked under) once a typed score answered it:
+    its buttons close; in the comfortable band the praise stands, above it the words become a
+    plain record of the day, so no "brilliant work" sits over "ease off and contact your PT"."""
+    if cheered and pain_model.band(pain) is pain_model.PainBand.LOW:
+        return Reply("", earlier=prompt, buttons_only=True)
+    done = (
+        say("today.done")
+        if checkin.status == "done"
+        else say("today.partial", count=len(checkin.exercises_done or ()))
+    )
+    status = say("today.with_pain", status=done, pain=pain)
+    return Reply(load_checkin_text().render("flow.recorded", status=status), earlier=prompt)
+
+
 async def _skip_note(
-    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+    session: AsyncSession,
+    ctx: UserContext,
+    day: date,
+    arg: str | None,
+    now: datetime,
+    message_id: int | None = None,
 ) -> Outcome:
     dialog = await get_dialog(session, ctx.user.id)
     if dialog is not None and dialog.flow == FLOW:
@@ -430,14 +540,24 @@ async def _skip_note(
 
 
 async def _update_today(
-    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+    session: AsyncSession,
+    ctx: UserContext,
+    day: date,
+    arg: str | None,
+    now: datetime,
+    message_id: int | None = None,
 ) -> Outcome:
     prompt = prompt_text(_rng(), ctx.user.first_name, ctx.rehab_day, ctx.injury_area)
     return Outcome.say(prompt, checkin_buttons(day), edit=True)
 
 
 async def _keep_today(
-    session: AsyncSession, ctx: UserContext, day: date, arg: str | None, now: datetime
+    session: AsyncSession,
+    ctx: UserContext,
+    day: date,
+    arg: str | None,
+    now: datetime,
+    message_id: int | None = None,
 ) -> Outcome:
     return Outcome.say(load_checkin_text().render("flow.kept"), edit=True)
 
@@ -581,13 +701,65 @@ async def _typed_pain(
     if aside is not None:  # "thanks", "ok": a word back, and the pain question again
         ask = Reply(load_checkin_text().render("ask_pain", _rng()), pain_keyboard(day))
         return Outcome((*aside, ask), changed=False)
-    if score is None:
+    if score is None and text is not None and day == ctx.today and not is_question(text):
+        return await _not_a_score(session, ctx, data, day, text, now)
+    if score is None:  # a question (the FAQ answers it), or a day that is over
         await clear_dialog(session, ctx.user.id)  # the pain buttons still work
         return Outcome.nothing()
     if day != ctx.today:
         await clear_dialog(session, ctx.user.id)
         return Outcome.say(load_checkin_text().render("closed"))
-    return await _log_pain(session, ctx, day, score, now, edit=False)
+    prompt = data.get("prompt")
+    return await _log_pain(
+        session,
+        ctx,
+        day,
+        score,
+        now,
+        edit=False,
+        prompt=prompt if isinstance(prompt, int) else None,
+        noted=bool(data.get("noted")),
+    )
+
+
+async def _not_a_score(
+    session: AsyncSession,
+    ctx: UserContext,
+    data: Mapping[str, object],
+    day: date,
+    text: str,
+    now: datetime,
+) -> Outcome:
+    """Free text under the pain question that is no score, no question and no small talk. A
+    note of the day ("did them at the gym, calves tight afterwards", see ``reads_as_note``)
+    is kept as the day's note, as the note question after the score would have kept it (so
+    that question is not asked again); anything shorter is not. Either way the answer says a
+    score from 0 to 10 is needed first, and the question stays open with its buttons."""
+    words = load_checkin_text()
+    ask = pain_keyboard(day)
+    note = text.strip()
+    if not reads_as_note(note):
+        return Outcome((Reply(words.render("flow.pain_first"), ask),), changed=False)
+    if len(note) > NOTE_MAX:
+        return Outcome.say(words.render("flow.note_too_long", length=len(note), max=NOTE_MAX))
+    checkin = await checkins.get_checkin(session, ctx.user.id, day)
+    if checkin is None or checkin.status not in ("done", "partial"):
+        await clear_dialog(session, ctx.user.id)
+        return Outcome.nothing()
+    offer = await _keep_note(session, ctx, checkin, note, now)
+    await set_dialog(session, ctx.user.id, FLOW, "pain", {**data, "noted": True}, now)
+    kept = Reply(words.render("flow.note_kept_pain_first"), ask)
+    return Outcome((offer, kept) if offer is not None else (kept,))
+
+
+async def _keep_note(
+    session: AsyncSession, ctx: UserContext, checkin: CheckIn, note: str, now: datetime
+) -> Reply | None:
+    """Save ``note`` as the day's note; a note that says a clinician cleared the user to run
+    brings the return-to-running offer (returned, None otherwise)."""
+    checkin.note = note
+    checkin.updated_at = now
+    return await offer_if_cleared(session, ctx.user, note)
 
 
 async def _note(
@@ -617,10 +789,8 @@ async def _note(
     await clear_dialog(session, ctx.user.id)
     if checkin is None or ctx.today != day:
         return Outcome.say(load_checkin_text().render("closed"))
-    checkin.note = note
-    checkin.updated_at = now
+    offer = await _keep_note(session, ctx, checkin, note, now)
     saved = Reply(load_checkin_text().render("note_saved", _rng()))
-    offer = await offer_if_cleared(session, ctx.user, note)
     return Outcome((saved, offer) if offer is not None else (saved,))
 
 

@@ -1,4 +1,5 @@
-"""A user's days as the statistics see them: check-ins, pauses, rest days and gaps.
+"""A user's days as the statistics see them: check-ins, pauses, safety holds, rest days and
+gaps.
 
 One function turns the database into ``DayRecord`` values, so /today, /progress, /report,
 the weekly summary and the nudge triggers all count streaks and adherence the same way.
@@ -10,13 +11,14 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import CheckIn, Pause, RehabProfile, RunLog, User
+from bot.db.models import CheckIn, Pause, RedFlagReport, RehabProfile, RunLog, User
+from bot.domain import safety
 from bot.domain.enums import RunStatus
 from bot.domain.return_to_run import load_ladder
-from bot.domain.timing import is_rest_weekday
+from bot.domain.timing import is_rest_weekday, start_of_local_day
 from bot.reports import stats
 from bot.reports.data import DayRecord
 
@@ -69,6 +71,7 @@ async def load_days(session: AsyncSession, user: User, start: date, end: date) -
     }
     pauses = list((await session.execute(select(Pause).where(Pause.user_id == user.id))).scalars())
     runs, run_rest = await run_plan_days(session, user, start, end)
+    held = await hold_days(session, user, start, end)
     days: list[DayRecord] = []
     day = start
     while day <= end:
@@ -98,6 +101,8 @@ async def load_days(session: AsyncSession, user: User, start: date, end: date) -
                     note=checkin.note,
                 )
             )
+        elif day in held:
+            days.append(DayRecord(day=day, status="hold", note=checkin.note if checkin else None))
         elif any(p.start_date <= day and (p.end_date is None or day <= p.end_date) for p in pauses):
             days.append(DayRecord(day=day, status="paused"))
         elif is_rest_weekday(day, user.rest_weekdays) or day in run_rest:
@@ -108,6 +113,34 @@ async def load_days(session: AsyncSession, user: User, start: date, end: date) -
             days.append(DayRecord(day=day, status="none"))
         day += timedelta(days=1)
     return days
+
+
+async def hold_days(session: AsyncSession, user: User, start: date, end: date) -> set[date]:
+    """The days between ``start`` and ``end`` on which a safety hold (an urgent or emergency
+    red flag, until a clinician cleared the user) kept the exercise check-in from going out.
+    The red-flag reports are the record: each keeps when it was raised and when the hold it
+    belonged to was released (see ``bot.domain.safety.hold_days`` for the day rule)."""
+    zone = user.timezone or "UTC"
+    episodes = (
+        await session.execute(
+            select(RedFlagReport.created_at, RedFlagReport.resolved_at).where(
+                RedFlagReport.user_id == user.id,
+                RedFlagReport.level.in_(sorted(safety.HOLD_TRIAGE_LEVELS)),
+                RedFlagReport.created_at < start_of_local_day(end + timedelta(days=1), zone),
+                or_(
+                    RedFlagReport.resolved_at.is_(None),
+                    RedFlagReport.resolved_at >= start_of_local_day(start, zone),
+                ),
+            )
+        )
+    ).all()
+    return safety.hold_days(
+        ((raised, released) for raised, released in episodes),
+        zone,
+        user.checkin_time,
+        start,
+        end,
+    )
 
 
 async def run_plan_days(
@@ -140,8 +173,10 @@ async def not_planned_for_exercises(
     session: AsyncSession, user: User, start: date, end: date
 ) -> set[date]:
     """Days between ``start`` and ``end`` on which no home-exercise check-in was due: marked
-    rest weekdays, run days and the ladder's rest days. An unanswered check-in on one of them
-    is not a lapse."""
+    rest weekdays, run days, the ladder's rest days and days on a safety hold. An unanswered
+    check-in on one of them is not a lapse."""
     runs, run_rest = await run_plan_days(session, user, start, end)
+    held = await hold_days(session, user, start, end)
     weekly = {start + timedelta(days=n) for n in range((end - start).days + 1)}
-    return runs | run_rest | {d for d in weekly if is_rest_weekday(d, user.rest_weekdays)}
+    rest = {d for d in weekly if is_rest_weekday(d, user.rest_weekdays)}
+    return runs | run_rest | held | rest

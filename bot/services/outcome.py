@@ -43,6 +43,12 @@ class Reply:
     buttons_only: bool = False
     """Replace only the buttons of the pressed message (``text`` is ignored): its words stay
     readable in the chat, e.g. the pain advice above a "Skip" that was tapped."""
+    earlier: int | None = None
+    """Edit this earlier message of the chat (its Telegram message id) instead of sending:
+    ``text`` and ``buttons`` replace it (no buttons: its keyboard closes), or with
+    ``buttons_only`` only its buttons. Used to tidy a question a typed answer answered (the
+    pain question above a typed score); it is cosmetic, so a failed edit is dropped and what
+    the use case saved stays saved. Never aimed at safety advice."""
 
 
 @dataclass(frozen=True)

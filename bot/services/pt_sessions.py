@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import PtSession, User
 from bot.domain.kinds import MessageKind
-from bot.domain.onboarding import is_question
 from bot.domain.parsing import read_menu_choice
 from bot.domain.wording import say
 from bot.services.context import today_of
@@ -27,7 +26,7 @@ from bot.services.dialogs import clear_dialog, set_dialog
 from bot.services.outcome import Outcome, Reply
 from bot.services.planner import sent_since
 from bot.services.return_to_run import offer_if_cleared
-from bot.services.small_talk import step_small_talk
+from bot.services.small_talk import reads_as_note, step_small_talk
 from bot.services.users import get_user
 
 FLOW = "pt_note"
@@ -141,9 +140,6 @@ async def _open_after_prompt(session: AsyncSession, user: User, today: date) -> 
     return None
 
 
-NOTE_MIN_WORDS = 3  # "ok", "fine" or "good thanks" is no note of what the therapist changed
-
-
 async def typed_after_prompt(
     session: AsyncSession, telegram_id: int, text: str, now: datetime
 ) -> Outcome | None:
@@ -162,10 +158,6 @@ async def typed_after_prompt(
     chosen = None if text.strip().isdigit() else read_menu_choice(text, labels)
     if chosen is not None:
         return await answer_prompt(session, telegram_id, day, chosen, now)
-    if (
-        is_question(text)
-        or step_small_talk(text, buttons=False) is not None
-        or len(text.split()) < NOTE_MIN_WORDS
-    ):
+    if not reads_as_note(text):
         return None
     return await add_note(session, user.id, NoteStep(day), text, now)

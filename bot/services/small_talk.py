@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import re
 
+from bot.domain.onboarding import is_question
 from bot.domain.wording import say
 from bot.services.outcome import Reply
+
+NOTE_MIN_WORDS = 3
+"""Words a typed message needs to read as a note: "ok", "fine" or "good thanks" is none."""
 
 # Small talk: short messages made only of these phrases (and the filler words below) get a
 # short reply and are not recorded as questions. The first kind found, in this order, wins,
@@ -211,6 +215,19 @@ def step_small_talk(
         return (Reply(say(f"faq.small_talk.{kind}")),)
     return (
         Reply(say("faq.small_talk.at_a_step" if buttons else "faq.small_talk.at_a_typed_step")),
+    )
+
+
+def reads_as_note(text: str) -> bool:
+    """Free text typed where the bot asked for something else that reads as a note of the day
+    or the session ("did them at the gym, calves tight afterwards", "she added side planks"):
+    at least ``NOTE_MIN_WORDS`` words, not a question (that goes to the FAQ) and not small
+    talk (that gets its short reply). The one rule for the after-PT prompt and the pain
+    question."""
+    return (
+        len(text.split()) >= NOTE_MIN_WORDS
+        and not is_question(text)
+        and step_small_talk(text, buttons=False) is None
     )
 
 

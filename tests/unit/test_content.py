@@ -178,6 +178,7 @@ def test_every_checkin_text_renders_without_leftover_placeholders() -> None:
         "length": 1200,
         "max": 1000,
         "percent": "86 %",
+        "status": "All exercises done · pain 4/10",
     }
     for key, variants in text.variants_by_key.items():
         for variant in variants:

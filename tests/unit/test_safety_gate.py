@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from bot.domain import pain
 from bot.domain.kinds import MessageKind
-from bot.domain.safety import FOLLOWUP_MAX, SafetyLevel, SafetyState, level_for_triage
+from bot.domain.safety import (
+    FOLLOWUP_MAX,
+    HOLD_TRIAGE_LEVELS,
+    SafetyLevel,
+    SafetyState,
+    hold_days,
+    level_for_triage,
+)
 
 NOW = datetime(2026, 12, 6, 12, tzinfo=UTC)
 PUSHING = {
@@ -102,3 +109,39 @@ def test_pain_escalates_on_very_high_two_ceilings_two_worse_mornings_or_a_rising
     assert pain.escalation([day(1), day(2), day(3)]) is None  # still in the safe band
     assert pain.escalation([day(4), day(5), day(3)]) is None
     assert pain.escalation([]) is None
+
+
+# --- which days a hold covers (bot.domain.safety.hold_days) ------------------------------------
+
+BERLIN = "Europe/Berlin"
+CHECKIN_AT = time(19, 0)  # 18:00 UTC in winter
+
+
+def _held(raised: datetime, released: datetime | None) -> set[date]:
+    return hold_days([(raised, released)], BERLIN, CHECKIN_AT, date(2026, 11, 1), date(2026, 12, 6))
+
+
+def test_only_urgent_and_emergency_flags_make_a_hold() -> None:
+    assert sorted(HOLD_TRIAGE_LEVELS) == ["emergency", "urgent"]  # a "contact" watch: no hold
+
+
+def test_the_flag_day_and_every_day_to_a_release_after_check_in_time_are_held() -> None:
+    raised = datetime(2026, 11, 29, 21, tzinfo=UTC)  # Sun 22:00 Berlin, after the check-in
+    released = datetime(2026, 12, 2, 19, tzinfo=UTC)  # Wed 20:00: that day's check-in was held
+    assert _held(raised, released) == {date(2026, 11, d) for d in (29, 30)} | {
+        date(2026, 12, 1),
+        date(2026, 12, 2),
+    }
+
+
+def test_a_release_before_the_check_in_leaves_that_day_an_ordinary_day() -> None:
+    raised = datetime(2026, 11, 29, 9, tzinfo=UTC)
+    released = datetime(2026, 12, 2, 9, tzinfo=UTC)  # Wed 10:00: Wednesday's check-in went out
+    assert max(_held(raised, released)) == date(2026, 12, 1)
+    same_morning = datetime(2026, 11, 29, 10, tzinfo=UTC)
+    assert _held(raised, same_morning) == set()
+
+
+def test_an_open_hold_runs_to_the_end_of_the_window() -> None:
+    held = _held(datetime(2026, 12, 4, 9, tzinfo=UTC), None)
+    assert held == {date(2026, 12, 4), date(2026, 12, 5), date(2026, 12, 6)}

@@ -124,6 +124,9 @@ CHECKIN_FLOW_TEXTS: tuple[str, ...] = (
     "note_too_long",
     "question_closed",
     "thanks_for_telling",
+    "recorded",
+    "pain_first",
+    "note_kept_pain_first",
 )
 # The figures of the weekly summary ([weekly] in checkin.toml).
 WEEKLY_FIGURES: tuple[str, ...] = (
