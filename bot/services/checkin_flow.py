@@ -51,6 +51,7 @@ NOTE_MAX = 1000
 SNOOZE_MINUTES = (30, 60, 180)
 SNOOZE_STEP = "snooze"  # "When should I ask again?" is open
 REASON_STEP = "reason"  # "What got in the way?" is open: a reason typed as it reads
+NOTE_STEP = "note"  # "Want to add a note?" is open: the day's note, typed
 MORNING_ANSWERS = ("better", "same", "worse")
 ESCALATION_LOOKBACK_DAYS = 7
 
@@ -413,7 +414,7 @@ async def _log_pain(
         # evening peak); "Skip" later removes only the button, so the answer stays readable.
         replies.append(Reply("\n\n".join([head, *parts, ask_note]), skip, edit=edit))
     await nudge_triggers.on_checkin(session, user, checkin, now)
-    await set_dialog(session, user.id, FLOW, "note", {"day": day.isoformat()}, now)
+    await set_dialog(session, user.id, FLOW, NOTE_STEP, {"day": day.isoformat()}, now)
     return Outcome(tuple(replies))
 
 
@@ -492,7 +493,7 @@ async def typed(
         return await _typed_which(session, telegram_id, data, text, now)
     if step == REASON_STEP:
         return await _typed_reason(session, ctx, telegram_id, data, text, now)
-    if step != "note":
+    if step != NOTE_STEP:
         return Outcome.say(load_checkin_text().render("flow.tap_exercises"))
     return await _note(session, ctx, data, text, now)
 
@@ -597,6 +598,13 @@ async def _note(
     text: str | None,
     now: datetime,
 ) -> Outcome:
+    day = date.fromisoformat(str(data["day"]))
+    if day != ctx.today:
+        # A note question left open since an earlier day is no question any more: what is
+        # typed now (today's "did them all", the morning's "worse", an answer to the safety
+        # follow-up) goes where it would with no step open, and nothing is lost.
+        await clear_dialog(session, ctx.user.id)
+        return Outcome.nothing()
     if text is None:
         return Outcome.say(load_checkin_text().render("flow.note_not_text"))
     note = text.strip()
@@ -606,7 +614,6 @@ async def _note(
         return Outcome.say(
             load_checkin_text().render("flow.note_too_long", length=len(note), max=NOTE_MAX)
         )
-    day = date.fromisoformat(str(data["day"]))
     aside = step_small_talk(note)  # "thanks" is not a note about the day
     if aside is not None:
         words = load_checkin_text()
@@ -615,7 +622,7 @@ async def _note(
         return Outcome((*aside, Reply(words.render("ask_note", _rng()), skip)))
     checkin = await checkins.get_checkin(session, ctx.user.id, day)
     await clear_dialog(session, ctx.user.id)
-    if checkin is None or ctx.today != day:
+    if checkin is None:
         return Outcome.say(load_checkin_text().render("closed"))
     checkin.note = note
     checkin.updated_at = now
