@@ -121,3 +121,22 @@ async def test_an_answer_to_the_safety_follow_up_is_not_lost_to_an_old_note_ques
     text = (reply.text if reply else "") or ""
     # Not "Today's check-in will come at the usual time": check-ins are paused.
     assert "emergency care now" in text, text
+
+
+async def test_not_today_typed_with_the_reason_answers_the_check_in(harness: BotHarness) -> None:
+    user = await at_first_checkin(harness)
+    reply = await user.say("not today, too busy at work")
+    text = (reply.text if reply else "") or ""
+    # As the "Not today" tap: what got in the way, its buttons, then the day is recorded.
+    asked = {v.split("{")[0] for v in load_checkin_text().variants("ask_reason")}
+    assert any(text.startswith(v) for v in asked), text
+    await user.press("No time")
+    assert [row.status for row in await checkins(harness)] == ["skipped"]
+
+
+async def test_did_some_typed_with_which_ones_asks_which_like_the_tap(harness: BotHarness) -> None:
+    user = await at_first_checkin(harness)
+    reply = await user.say("did some of them, only the glute bridges")
+    text = (reply.text if reply else "") or ""
+    assert any(v in text for v in load_checkin_text().variants("ask_which")), text
+    assert "Glute bridges" in " ".join(label for label, _ in user.last.buttons)
