@@ -58,8 +58,12 @@ async def on_step_text(
         flagged=incoming.flagged,
     )
     if not outcome.replies and not outcome.changed and not incoming.flagged:
-        if state.step in (checkin_flow.SNOOZE_STEP, checkin_flow.REASON_STEP):
-            # the question closed: as with no step
+        if state.step in (
+            checkin_flow.SNOOZE_STEP,
+            checkin_flow.REASON_STEP,
+            checkin_flow.NOTE_STEP,
+        ):
+            # the question closed (a note's since an earlier day): as with no step
             await pass_as_if_no_step(update, context, incoming)
             return
         await pass_to_free_text(update, context, incoming)

@@ -847,9 +847,26 @@ def read_typed_checkin(text: str | None, *, labels_only: bool = False) -> str | 
     today", "later"), as the action of the button it stands for; None for anything else.
     ``labels_only``: only a button's own words ("Did some"), which need no open question to
     be understood (a bare "yes" or "no" does)."""
+    whole = _typed_status(text or "", labels_only)
+    if whole is not None or not text:
+        return whole
+    # "not today, too busy at work", "did some of them - only the heel drops": the answer
+    # first, then why or which. Read when the first clause is an answer and no later clause
+    # is another one ("no, I did them all" says nothing).
+    first, *rest = (part for part in _CLAUSE_BREAK.split(text) if part and part.strip())
+    action = _typed_status(first, labels_only) if rest else None
+    if action is None or any(_typed_status(part, False) not in (None, action) for part in rest):
+        return None
+    return action
+
+
+_CLAUSE_BREAK = re.compile(r"[,.;:!?]+|\s[-–—]+\s|\b(?:because|cos|coz|cause)\b", re.I)
+
+
+def _typed_status(text: str, labels_only: bool) -> str | None:
     from bot.domain.content import load_checkin_text
 
-    key = choice_key(text or "")
+    key = choice_key(text)
     if not key or len(key) > 40:
         return None
     labels = load_checkin_text()

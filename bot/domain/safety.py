@@ -186,26 +186,43 @@ def level_for_triage(triage_level: str | None) -> SafetyLevel:
     return TRIAGE_LEVELS.get(triage_level, SafetyLevel.URGENT)
 
 
+def says_no(text: str, not_yet: Sequence[str]) -> bool:
+    """A whole typed "no", "nope" or "not yet" (``not_yet``): to "were you able to see
+    someone?" it is "Not yet", and to "did they clear you?" it is "Not cleared yet"."""
+    folded = " ".join(tokenize(text))
+    return bool(folded) and any(folded == " ".join(tokenize(w)) for w in not_yet)
+
+
 def says_not_seen_yet(
     text: str,
     clinician: Sequence[str],
     seen: Sequence[str],
     negation: Sequence[str],
     not_yet: Sequence[str],
+    *,
+    plans: Sequence[str] = (),
+    visits: Sequence[str] = (),
+    reported: Sequence[str] = (),
 ) -> bool:
     """Whether a typed message says the user has not been seen yet: a whole "no" or "not yet"
-    (``not_yet``), or a clinician and a seen word with a negation or a future ("I haven't seen
-    the doctor yet", "I'll see the physio tomorrow"). Answered as the "Not yet" button is:
-    a reminder to get it checked, and the hold stays."""
-    folded = " ".join(tokenize(text))
-    if folded and any(folded == " ".join(tokenize(w)) for w in not_yet):
+    (``not_yet``); a clinician and a seen word with a negation ("I haven't seen the doctor
+    yet"); or a visit still ahead: a plan ("I'll see", "I'm seeing", "going to see", "booked",
+    "tomorrow", "next week": ``plans``) about a clinician or an appointment (``visits``), that
+    does not report what was already said or done ("the doctor said I'll be fine":
+    ``reported``). "I'll see the physio tomorrow", "booked for Friday" and "appointment next
+    week" are all "not yet". Answered as the "Not yet" button is: a reminder to get it
+    checked, and the hold stays; never read as seen or cleared."""
+    if says_no(text, not_yet):
         return True
-    padded = f" {folded} "
+    padded = f" {' '.join(tokenize(text))} "
 
     def has(words: Sequence[str]) -> bool:
         return any(f" {' '.join(tokenize(w))} " in padded for w in words if fold(w).strip())
 
-    return has(clinician) and has(seen) and has(negation)
+    if has(clinician) and has(seen) and has(negation):
+        return True
+    ahead = has(plans) and (has(clinician) or has(visits)) and not has(reported)
+    return ahead or (has(visits) and has(negation) and not has(reported))
 
 
 def says_seen(

@@ -52,6 +52,7 @@ NOTE_MAX = 1000
 SNOOZE_MINUTES = (30, 60, 180)
 SNOOZE_STEP = "snooze"  # "When should I ask again?" is open
 REASON_STEP = "reason"  # "What got in the way?" is open: a reason typed as it reads
+NOTE_STEP = "note"  # "Want to add a note?" is open: the day's note, typed
 MORNING_ANSWERS = ("better", "same", "worse")
 ESCALATION_LOOKBACK_DAYS = 7
 
@@ -503,7 +504,7 @@ async def _log_pain(
     if noted:
         await clear_dialog(session, user.id)
     else:
-        await set_dialog(session, user.id, FLOW, "note", {"day": day.isoformat()}, now)
+        await set_dialog(session, user.id, FLOW, NOTE_STEP, {"day": day.isoformat()}, now)
     return Outcome(tuple(replies))
 
 
@@ -612,7 +613,7 @@ async def typed(
         return await _typed_which(session, telegram_id, data, text, now)
     if step == REASON_STEP:
         return await _typed_reason(session, ctx, telegram_id, data, text, now)
-    if step != "note":
+    if step != NOTE_STEP:
         return Outcome.say(load_checkin_text().render("flow.tap_exercises"))
     return await _note(session, ctx, data, text, now)
 
@@ -769,6 +770,13 @@ async def _note(
     text: str | None,
     now: datetime,
 ) -> Outcome:
+    day = date.fromisoformat(str(data["day"]))
+    if day != ctx.today:
+        # A note question left open since an earlier day is no question any more: what is
+        # typed now (today's "did them all", the morning's "worse", an answer to the safety
+        # follow-up) goes where it would with no step open, and nothing is lost.
+        await clear_dialog(session, ctx.user.id)
+        return Outcome.nothing()
     if text is None:
         return Outcome.say(load_checkin_text().render("flow.note_not_text"))
     note = text.strip()
@@ -778,7 +786,6 @@ async def _note(
         return Outcome.say(
             load_checkin_text().render("flow.note_too_long", length=len(note), max=NOTE_MAX)
         )
-    day = date.fromisoformat(str(data["day"]))
     aside = step_small_talk(note)  # "thanks" is not a note about the day
     if aside is not None:
         words = load_checkin_text()
@@ -787,7 +794,7 @@ async def _note(
         return Outcome((*aside, Reply(words.render("ask_note", _rng()), skip)))
     checkin = await checkins.get_checkin(session, ctx.user.id, day)
     await clear_dialog(session, ctx.user.id)
-    if checkin is None or ctx.today != day:
+    if checkin is None:
         return Outcome.say(load_checkin_text().render("closed"))
     offer = await _keep_note(session, ctx, checkin, note, now)
     saved = Reply(load_checkin_text().render("note_saved", _rng()))

@@ -26,6 +26,7 @@ from bot.domain.safety import (
     SafetyLevel,
     SafetyState,
     level_for_triage,
+    says_no,
     says_not_seen_yet,
     says_seen,
 )
@@ -307,10 +308,12 @@ async def typed_answer(
     """Typed while a concern is open, with no step waiting, answered as the safety buttons
     on screen would be: "I saw my doctor today" as "A clinician has seen me" (which asks
     about the clearance and releases nothing); "no", "not yet", "I haven't seen anyone yet"
-    as "Not yet"; a button's own words or a short form of them ("help me find care", "not
-    cleared", "cleared to carry on" once they were asked about the clearance) as that
-    button. A bare "yes" or "cleared" releases nothing (it fits more than one question), and
-    a bare number picks nothing here (it may be a pain score). None otherwise."""
+    or a visit still ahead ("I'll see the physio tomorrow", "booked for Friday") as "Not
+    yet"; "no" to "did they clear you?" as "Not cleared yet"; a button's own words or a
+    short form of them ("help me find care", "not cleared", "cleared to carry on" once they
+    were asked about the clearance) as that button. A bare "yes" or "cleared" releases
+    nothing (it fits more than one question), and a bare number picks nothing here (it may
+    be a pain score). None otherwise."""
     user = await get_user(session, telegram_id)
     state = state_of(user) if user is not None else None
     if user is None or state is None or not state.active:
@@ -320,12 +323,18 @@ async def typed_answer(
         words.variants(f"seen_words.{group}")
         for group in ("clinician", "seen", "negation", "not_yet")
     )
+    plans, visits, reported = (
+        words.variants(f"seen_words.{group}") for group in ("plans", "visits", "reported")
+    )
     if says_seen(text, clinician, seen, negation):
         return await answer(session, user, SafetyAction.SEEN, now)
     if state.awaiting_clearance:  # "cleared" alone fits both buttons, so it picks neither
+        if says_no(text, not_yet):  # "no" to "did they clear you?" keeps the hold
+            return await answer(session, user, SafetyAction.NOT_CLEARED, now)
         shown = clearance_buttons()
     elif state.on_hold:
-        if says_not_seen_yet(text, clinician, seen, negation, not_yet):
+        ahead = {"plans": plans, "visits": visits, "reported": reported}
+        if says_not_seen_yet(text, clinician, seen, negation, not_yet, **ahead):
             return await answer(session, user, SafetyAction.NOT_YET, now)
         shown = followup_buttons()
     else:  # a pain escalation

@@ -377,6 +377,12 @@ def test_times_a_week_refuses_what_is_not_a_count_up_to_the_limit(text: str) -> 
         ("ask me later", "later"),
         ("my knee hurts", None),
         ("did them all but it hurt a lot and I'm worried", None),
+        ("not today, too busy at work", "no"),
+        ("did some of them, only the heel drops", "some"),
+        ("nope - too tired", "no"),
+        ("Not today because of work", "no"),
+        ("no, I did them all", None),
+        ("my knee hurts, not today", None),
         ("how many should I do?", None),
     ],
 )

@@ -443,6 +443,12 @@ class SeenWords(Frozen):
     negation: tuple[Text, ...] = ()
     not_yet: tuple[Text, ...] = ()
     """Whole answers that mean "not yet" to "were you able to see someone?" ("no", "nope")."""
+    plans: tuple[Text, ...] = ()
+    """A visit still ahead ("I'll see", "booked", "tomorrow"), with a clinician or a visit."""
+    visits: tuple[Text, ...] = ()
+    """An appointment without a clinician named ("appointment", "appt")."""
+    reported: tuple[Text, ...] = ()
+    """What a clinician already said or did ("said", "told me"): no plan is read then."""
 
 
 class SafetyBase(Frozen):
