@@ -124,3 +124,20 @@ async def test_typing_nothing_changed_under_the_after_session_prompt_records_the
     await alex.say("nothing changed")
     assert "same plan as before" in alex.texts[-1]
     assert await _notes(harness) == [(date(2026, 11, 27), None)]
+
+
+async def test_words_typed_under_the_next_check_in_are_not_saved_as_the_session_note(
+    harness: BotHarness,
+) -> None:
+    """The after-session prompt went unanswered, then the next day's check-in asked about the
+    exercises: "I only did the ..." answers that check-in (which did you do?), and is not
+    confirmed as "Saved with today's session" for yesterday's physio visit."""
+    _, alex = await _at_the_after_session_prompt(harness)
+    await harness.advance(timedelta(days=1), step=timedelta(minutes=15))
+    prompt = alex.tg.last_with_buttons(1001)
+    assert "Did them all" in " ".join(label for label, _ in prompt.buttons)
+    await alex.say("I only did the first one today")
+    assert "Saved with today's session" not in alex.texts[-1]
+    assert await _notes(harness) == []
+    which = alex.tg.last_with_buttons(1001)  # as after "Did some": the exercises to tick
+    assert which is not prompt and "Done" in " ".join(label for label, _ in which.buttons)

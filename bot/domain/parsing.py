@@ -808,7 +808,8 @@ _TYPED_STATUS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
         re.compile(
             r"(?:yes |yeah |yep )?(?:i )?(?:did|done|managed|got through) "
             r"(?:some|a few|half|part|most)(?: of (?:them|it))?|some|some of them|a few|"
-            r"half|partly|partially|part of (?:them|it)|most of them|not all"
+            r"half|partly|partially|part of (?:them|it)|most of them|not all|"
+            r"(?:i )?(?:only|just) (?:did|managed|got through|had time for) (?!(?:them|it)\b).+"
         ),
     ),
     (
@@ -830,7 +831,9 @@ _TYPED_STATUS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
         re.compile(
             r"(?:yes|yeah|yep|yup)(?: (?:i )?(?:did|done)(?: (?:them|it))?(?: all)?)?|"
             r"(?:i )?(?:did|done|finished|completed)(?: (?:them|it|all|everything|the lot))*|"
-            r"all done|done all|all of them|did all of them|yes all|every one"
+            r"all done|done all|all of them|did all of them|yes all|every one|"
+            r"(?:i )?(?:did|done|finished) (?:all )?(?:my |the )?(?:home )?(?:exercises|rehab|"
+            r"routine|session)(?: today)?"
         ),
     ),
 )

@@ -13,11 +13,12 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import PtSession, User
+from bot.db.models import PtSession, ScheduledMessage, User
+from bot.domain.enums import MessageStatus
 from bot.domain.kinds import MessageKind
 from bot.domain.parsing import read_menu_choice
 from bot.domain.wording import say
@@ -140,6 +141,31 @@ async def _open_after_prompt(session: AsyncSession, user: User, today: date) -> 
     return None
 
 
+_CHECKIN_PROMPTS = (MessageKind.CHECKIN, MessageKind.FOLLOWUP, MessageKind.SNOOZE)
+
+
+async def _checkin_asked_since(session: AsyncSession, user_id: int, day: date) -> bool:
+    """Whether a check-in prompt went out after the session day's after-PT prompt: then the
+    user's typed words answer that later question ("I only did the wall sits" the next
+    evening) and never become the session's note."""
+    sent = ScheduledMessage.status == MessageStatus.SENT
+    mine = ScheduledMessage.user_id == user_id
+    prompt = await session.scalar(
+        select(func.max(ScheduledMessage.sent_at)).where(
+            mine,
+            sent,
+            ScheduledMessage.kind == MessageKind.PT_AFTER,
+            ScheduledMessage.local_date == day,
+        )
+    )
+    later = await session.scalar(
+        select(func.max(ScheduledMessage.sent_at)).where(
+            mine, sent, ScheduledMessage.kind.in_(_CHECKIN_PROMPTS)
+        )
+    )
+    return prompt is not None and later is not None and later > prompt
+
+
 async def typed_after_prompt(
     session: AsyncSession, telegram_id: int, text: str, now: datetime
 ) -> Outcome | None:
@@ -152,7 +178,7 @@ async def typed_after_prompt(
     if user is None or not user.timezone:
         return None
     day = await _open_after_prompt(session, user, today_of(user, now))
-    if day is None:
+    if day is None or await _checkin_asked_since(session, user.id, day):
         return None
     labels = {action.value: say(f"pt_session.buttons.{action.value}") for action in PtAction}
     chosen = None if text.strip().isdigit() else read_menu_choice(text, labels)

@@ -384,6 +384,12 @@ def test_times_a_week_refuses_what_is_not_a_count_up_to_the_limit(text: str) -> 
         ("no, I did them all", None),
         ("my knee hurts, not today", None),
         ("how many should I do?", None),
+        ("I only did the wall sits", "some"),
+        ("just did the heel drops today", "some"),
+        ("I only did it", None),
+        ("I did my exercises", "done"),
+        ("did all my home exercises today", "done"),
+        ("I did the wall sits", None),
     ],
 )
 def test_a_typed_check_in_answer_reads_as_its_button(text: str, action: str | None) -> None:
