@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from bot.db.models import CheckIn, Exercise, PtSession, RedFlagReport, RehabProfile, User
 from bot.services.planner import schedule_user
 from tests.harness.bot import BotHarness
-from tests.helpers.onboarding import onboard
+from tests.helpers.onboarding import onboard, onboarded
 from tests.helpers.seed import make_user
 from tests.test_return_to_run import _asked_for_pts_stages
 from tests.test_safety_stories import URGENT
@@ -214,3 +214,15 @@ async def test_ok_at_a_settings_time_step_says_what_the_step_needs(harness: BotH
     assert needs.startswith("To carry on, I need your answer to this question: tap one")
     assert "What time" in again
     assert (await _row(harness)).checkin_time == time(19, 0)
+
+
+async def test_a_hello_before_set_up_points_to_start_and_after_it_to_checkin(
+    harness: BotHarness,
+) -> None:
+    newcomer = harness.user(1002, "Sam")
+    await newcomer.say("/start")
+    await newcomer.say("hi")  # at the welcome, before agreeing: /checkin would go nowhere
+    assert "/start" in (newcomer.last.text or "") and "/checkin" not in (newcomer.last.text or "")
+    runner = await onboarded(harness)
+    await runner.say("hello")
+    assert "/checkin" in (runner.last.text or "")

@@ -23,7 +23,7 @@ from bot.db.models import FaqQuestion, User
 from bot.domain import callbacks
 from bot.domain.callbacks import ButtonFamily, SafetyAction
 from bot.domain.content import load_exercise_templates
-from bot.domain.enums import FaqDecision
+from bot.domain.enums import FaqDecision, UserStatus
 from bot.domain.faq import FaqEntry, FaqIndex
 from bot.domain.faq_context import (
     Asker,
@@ -414,6 +414,8 @@ async def answer_for(
         return Outcome.say(decision.text, rows(*lines))
     if decision.kind is Kind.UNKNOWN:
         return unknown_outcome()
+    if decision.small_talk == "greeting" and (user is None or user.status == UserStatus.ONBOARDING):
+        return Outcome.say(say("faq.small_talk.greeting_new"))  # not set up: /start, not /checkin
     return Outcome.say(decision.text)
 
 

@@ -466,6 +466,7 @@ _REPLIES_FIELDS: Mapping[str, tuple[str, ...]] = {
     "faq.not_text": ("what",),
     "faq.location": (),
     **{f"faq.small_talk.{kind}": () for kind in SMALL_TALK_KINDS},
+    "faq.small_talk.greeting_new": (),
     "faq.small_talk.at_a_step": (),
     "faq.small_talk.at_a_typed_step": (),
     "faq.buttons.helpful": (),
