@@ -48,7 +48,7 @@ async def on_message(
 async def _on_button(update: Update, context: Context, parts: list[str]) -> str | None:
     assert update.effective_user is not None
     action = parts[1] if len(parts) > 1 else ""
-    exercise_id = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else None
+    exercise_id = int(parts[2]) if len(parts) > 2 and parts[2].isdecimal() else None
     outcome = await run_use_case(
         context,
         use_cases.press,

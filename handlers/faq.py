@@ -116,7 +116,7 @@ async def on_feedback(update: Update, context: Context) -> None:
     except ValueError:
         decoded = None
     qid, vote = (decoded.part(0), decoded.part(1)) if decoded else (None, None)
-    if qid is None or not qid.isdigit() or vote not in ("y", "n"):
+    if qid is None or not qid.isdecimal() or vote not in ("y", "n"):
         await answer_query(update, say("common.expired"))
         return
     index = await services(context).faq_index()

@@ -32,7 +32,7 @@ async def on_weeks_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_user
     arg = next(iter(callbacks.parts_of(query.data, ButtonFamily.PROGRESS)), "")
-    if not arg.isdigit():
+    if not arg.isdecimal():
         await answer_query(update, say("common.expired"))
         return
     outcome = await run_use_case(

@@ -33,7 +33,7 @@ async def running_command(update: Update, context: Context) -> None:
 
 
 def _score(text: str) -> int | None:
-    return int(text) if text.isdigit() and 0 <= int(text) <= 10 else None
+    return int(text) if text.isdecimal() and 0 <= int(text) <= 10 else None
 
 
 async def _on_button(update: Update, context: Context, parts: list[str]) -> str | None:

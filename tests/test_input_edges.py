@@ -119,3 +119,23 @@ async def test_a_refused_typed_answer_leaves_a_live_keyboard_to_answer_with(
     assert user.last.buttons  # asked again, with buttons
     await user.press("A few days ago")
     assert (user.last.text or "").startswith("How many physical therapy sessions")
+
+
+async def test_digits_python_cannot_read_as_a_number_get_an_answer_not_an_error(
+    harness: BotHarness,
+) -> None:
+    """"³" and "²" are digits to str.isdigit() but int() refuses them: typed under a menu, at
+    the safety follow-up or anywhere a number is read, they are text like any other."""
+    from tests.helpers.onboarding import onboarded
+    from tests.test_safety_stories import URGENT
+
+    user = await onboarded(harness)
+    errors = harness.services.metrics.count("errors", source="handler")
+    await user.say("/settings")
+    await user.say("³")
+    await user.say(URGENT)
+    await user.say("²")
+    await user.say("/running")
+    await user.say("¹")
+    assert harness.services.metrics.count("errors", source="handler") == errors
+    assert not any("went wrong" in t.lower() for t in user.texts)

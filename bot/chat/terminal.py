@@ -42,7 +42,7 @@ class ChatMessage:
         """What the user types to press each button: the label when every label is a
         distinct whole number (a 0-10 scale), else the position from 1."""
         numbers = [label.strip().removesuffix("+") for label, _ in self.buttons]  # "4+" is 4
-        if numbers and all(n.isdigit() for n in numbers) and len(set(numbers)) == len(numbers):
+        if numbers and all(n.isdecimal() for n in numbers) and len(set(numbers)) == len(numbers):
             return numbers
         return [str(i) for i in range(1, len(numbers) + 1)]
 

@@ -471,7 +471,7 @@ def read_pt_days(text: str | None) -> PtDaysChosen:
 def pt_days_from_button(arg: str) -> PtDayToggled | PtDaysChosen | None:
     if arg in ("done", "skip"):
         return PtDaysChosen(None, skip=arg == "skip")
-    if arg.isdigit() and 0 <= int(arg) <= 6:
+    if arg.isdecimal() and 0 <= int(arg) <= 6:
         return PtDayToggled(int(arg))
     return None
 
@@ -482,7 +482,7 @@ def read_time(text: str | None) -> time:
 
 def time_from_data(raw: str) -> time | None:
     """The "0730" of a time button; None if it was tampered with."""
-    if len(raw) != 4 or not raw.isdigit() or int(raw[:2]) > 23 or int(raw[2:]) > 59:
+    if len(raw) != 4 or not raw.isdecimal() or int(raw[:2]) > 23 or int(raw[2:]) > 59:
         return None
     return time(int(raw[:2]), int(raw[2:]))
 
@@ -613,7 +613,7 @@ def exercise_from_button(
     kind = args[0] if args else ""
     if kind == "ok":
         return ExercisesConfirmed()
-    index = int(args[1]) if len(args) > 1 and args[1].isdigit() else -1
+    index = int(args[1]) if len(args) > 1 and args[1].isdecimal() else -1
     if kind == "t" and 0 <= index < len(answers.injury_area().templates):
         if index not in answers.picks and len(answers.drafts()) >= MAX_EXERCISES:
             raise PlanFull

@@ -153,7 +153,7 @@ def _example(name: str) -> str:
 def _number(token: str) -> int | None:
     """Digits or a small number word ("3", "three", "a") as an int."""
     token = token.strip()
-    if token.isdigit() and token.isascii():
+    if token.isdecimal() and token.isascii():
         return int(token)
     return _NUMBER_WORDS.get(token)
 
@@ -411,7 +411,7 @@ def read_menu_choice(text: str | None, labels: Mapping[str, str]) -> str | None:
     if found is not None or not text:
         return found
     key = _CHANGE_VERB.sub("", choice_key(text))
-    if key.isdigit():
+    if key.isdecimal():
         keys = list(labels)
         return keys[int(key) - 1] if 1 <= int(key) <= len(keys) else None
     words = key.split()
@@ -641,7 +641,7 @@ def parse_times_a_week(text: object, hi: int, what: str) -> int:
         value = _TIMES_WORDS.get(s, words.get(s))
         if value is not None and value <= hi:
             return value
-        if s.isdigit():
+        if s.isdecimal():
             text = s
     return parse_int_in_range(text, 0, hi, what)
 
@@ -676,7 +676,7 @@ def parse_duration(text: object) -> timedelta:
         amount_text, unit = match.groups()
         if unit not in _DURATION_UNITS:
             break
-        amount = float(amount_text) if amount_text[0].isdigit() else _NUMBER_WORDS[amount_text]
+        amount = float(amount_text) if amount_text[0].isdecimal() else _NUMBER_WORDS[amount_text]
         total += amount * _DURATION_UNITS[unit]
         position = match.end()
         parts += 1

@@ -257,7 +257,7 @@ class TypoCorrector:
         if (
             token in self._known
             or not self._min_len <= len(token) <= self._max_len
-            or token.isdigit()
+            or token.isdecimal()
         ):
             return token
         hit = self._cache.get(token)

@@ -288,7 +288,7 @@ class Triager:
             _Match(_HISTORY, (i,), False)
             for i in range(1, len(stems))
             if len(stems[i]) == 4
-            and stems[i].isdigit()
+            and stems[i].isdecimal()
             and 1950 <= int(stems[i]) <= 2099
             and stems[i - 1] in self._year_after
         ]

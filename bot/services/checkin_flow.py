@@ -239,7 +239,7 @@ async def _toggle(
         or dialog.flow != FLOW
         or dialog.step != "which"
         or not arg
-        or not arg.isdigit()
+        or not arg.isdecimal()
     ):
         return Outcome.nothing(load_checkin_text().render("flow.list_closed"))
     exercise_id = int(arg)
@@ -346,7 +346,7 @@ async def _snooze(
     now: datetime,
     message_id: int | None = None,
 ) -> Outcome:
-    if arg is None or not arg.isdigit() or int(arg) not in SNOOZE_MINUTES:
+    if arg is None or not arg.isdecimal() or int(arg) not in SNOOZE_MINUTES:
         return Outcome.nothing(say("common.expired"))
     return await _snooze_for(session, ctx, day, int(arg), now)
 
@@ -393,7 +393,7 @@ async def _pain_press(
     now: datetime,
     message_id: int | None = None,
 ) -> Outcome:
-    if arg is None or not arg.isdigit() or not 0 <= int(arg) <= 10:
+    if arg is None or not arg.isdecimal() or not 0 <= int(arg) <= 10:
         return Outcome.nothing(say("common.expired"))
     return await _log_pain(session, ctx, day, int(arg), now, edit=True)
 

@@ -180,7 +180,7 @@ async def confirm_deletion(
     """A press on the confirmation: "keep", or "del" with the time it was offered."""
     if action == "keep":
         return Outcome.say(t("delete.kept"), edit=True)
-    if action != "del" or not stamp.isdigit():
+    if action != "del" or not stamp.isdecimal():
         return Outcome.nothing(t("common.stale"))
     if not 0 <= now.timestamp() - int(stamp) <= CONFIRM_SECONDS:
         return Outcome.say(t("delete.expired"), edit=True)

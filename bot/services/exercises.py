@@ -164,7 +164,7 @@ async def answer(
     try:
         if step == ADD_STEP:
             return await _add(session, user, text, now)
-        if step.startswith(DOSE_STEP) and step[len(DOSE_STEP) :].isdigit():
+        if step.startswith(DOSE_STEP) and step[len(DOSE_STEP) :].isdecimal():
             return await _save_dose(session, user, int(step[len(DOSE_STEP) :]), text)
         await clear_dialog(session, user.id)
         return Outcome.nothing()
@@ -178,7 +178,7 @@ async def answer(
 
 async def _question(session: AsyncSession, user: User, step: str) -> str:
     """The plan step's question, asked again after small talk."""
-    if step.startswith(DOSE_STEP) and step[len(DOSE_STEP) :].isdigit():
+    if step.startswith(DOSE_STEP) and step[len(DOSE_STEP) :].isdecimal():
         row = await profile_service.get_exercise(session, user.id, int(step[len(DOSE_STEP) :]))
         if row is not None:
             return t("plan.ask_dose", name=row.name)

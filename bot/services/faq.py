@@ -323,7 +323,7 @@ def browse_outcome(index: FaqIndex, action: str | None, arg: str | None) -> Outc
         return Outcome.say(say("faq.pick_topic"), topic_rows(index), edit=True)
     if action == BrowseAction.TOPIC:
         all_topics = topics(index)
-        if arg is None or not arg.isdigit() or int(arg) >= len(all_topics):
+        if arg is None or not arg.isdecimal() or int(arg) >= len(all_topics):
             return None
         topic = all_topics[int(arg)]
         lines = [[entry_button(e)] for e in index.entries if e.topic == topic]

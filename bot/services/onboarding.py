@@ -397,7 +397,7 @@ async def press(
         at = machine.time_from_data(arg)
         answer = None if at is None else CheckinTimeChosen(at)
     elif action == "tz":
-        if not arg.isdigit() or int(arg) >= len(answers.candidates):
+        if not arg.isdecimal() or int(arg) >= len(answers.candidates):
             return Outcome.nothing(t("timezone.picked_stale"))
         zone = answers.candidates[int(arg)]
         return await _chose_zone(session, user, answers, zone, None, now, settings)

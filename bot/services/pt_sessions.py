@@ -181,7 +181,7 @@ async def typed_after_prompt(
     if day is None or await _checkin_asked_since(session, user.id, day):
         return None
     labels = {action.value: say(f"pt_session.buttons.{action.value}") for action in PtAction}
-    chosen = None if text.strip().isdigit() else read_menu_choice(text, labels)
+    chosen = None if text.strip().isdecimal() else read_menu_choice(text, labels)
     if chosen is not None:
         return await answer_prompt(session, telegram_id, day, chosen, now)
     if not reads_as_note(text):

@@ -339,7 +339,7 @@ async def typed_answer(
         shown = followup_buttons()
     else:  # a pain escalation
         shown = escalation_buttons()
-    if text.strip().isdigit():
+    if text.strip().isdecimal():
         return None
     chosen = read_menu_choice(text, {data: label for row in shown for label, data in row})
     action = parts_of(chosen, ButtonFamily.SAFETY)[:1]

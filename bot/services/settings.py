@@ -413,7 +413,7 @@ def _rest_day(user: User, arg: str, now: datetime) -> Reply:
     days = list(user.rest_weekdays or [])
     if arg == "done":
         return Reply(t("settings.saved_rest_days", days=describe_weekdays(days)), edit=True)
-    if not arg.isdigit() or not 0 <= int(arg) <= 6:
+    if not arg.isdecimal() or not 0 <= int(arg) <= 6:
         return Reply(t("common.stale"))
     user.rest_weekdays = sorted(set(days) ^ {int(arg)})
     user.updated_at = now
@@ -452,7 +452,7 @@ async def _step_button(
     if action == "ptt":
         return _out(await _save_pt(session, user, replace(draft, pt_time=None), now, settings))
     if action == "tz":
-        if not arg.isdigit() or int(arg) >= len(draft.candidates):
+        if not arg.isdecimal() or int(arg) >= len(draft.candidates):
             return Outcome.nothing(t("timezone.picked_stale"))
         zone = draft.candidates[int(arg)]
         return _out(await _save_zone(session, user, zone, None, now, settings))
@@ -491,7 +491,7 @@ async def _pt_days(
             return _out(confirm, await _goto(session, user, SettingsStep.PT_TIME, draft, now))
         draft = replace(draft, pt_time=None)
         return _out(confirm, await _save_pt(session, user, draft, now, settings))
-    if not arg.isdigit() or not 0 <= int(arg) <= 6:
+    if not arg.isdecimal() or not 0 <= int(arg) <= 6:
         return Outcome.nothing(t("common.stale"))
     draft = replace(draft, pt_days=tuple(sorted(set(draft.pt_days) ^ {int(arg)})))
     await set_dialog(session, user.id, FLOW, SettingsStep.PT_DAYS, draft.to_data(), now)
