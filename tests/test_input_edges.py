@@ -4,6 +4,8 @@ exercises, unknown commands get a reply, and a typed answer closes the question'
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from bot.db.models import Exercise, RehabProfile
@@ -124,7 +126,7 @@ async def test_a_refused_typed_answer_leaves_a_live_keyboard_to_answer_with(
 async def test_digits_python_cannot_read_as_a_number_get_an_answer_not_an_error(
     harness: BotHarness,
 ) -> None:
-    """"³" and "²" are digits to str.isdigit() but int() refuses them: typed under a menu, at
+    """ "³" and "²" are digits to str.isdigit() but int() refuses them: typed under a menu, at
     the safety follow-up or anywhere a number is read, they are text like any other."""
     from tests.helpers.onboarding import onboarded
     from tests.test_safety_stories import URGENT
@@ -134,6 +136,8 @@ async def test_digits_python_cannot_read_as_a_number_get_an_answer_not_an_error(
     await user.say("/settings")
     await user.say("³")
     await user.say(URGENT)
+    await harness.advance(timedelta(days=2), step=timedelta(hours=1))  # the follow-up is open
+    assert any("able to see" in t for t in user.texts[-3:]), user.texts[-3:]
     await user.say("²")
     await user.say("/running")
     await user.say("¹")
